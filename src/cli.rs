@@ -1,0 +1,84 @@
+//! The command line: clap definitions, commands, and the mapping from
+//! errors to exit codes (0 ok, 1 run failed, 2 bad input).
+
+mod run;
+mod validate;
+
+use crate::scenario::{Override, ScenarioError};
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// mqsim: measure queues instead of arguing about them.
+#[derive(Debug, Parser)]
+#[command(name = "mqsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario: print a summary, write summary.json and timeseries.csv.
+    Run(run::RunArgs),
+    /// Check a scenario and print it with every default written out.
+    Validate(validate::ValidateArgs),
+}
+
+/// Input the user must fix (exit status 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+/// Parses the process arguments, runs the command, prints any error and
+/// returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate(args) => validate::validate(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let bad_input = err.downcast_ref::<ScenarioError>().is_some()
+                || err.downcast_ref::<BadInput>().is_some();
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            ExitCode::from(if bad_input { 2 } else { 1 })
+        }
+    }
+}
+
+/// Scenario file and overrides shared by commands.
+#[derive(Debug, clap::Args)]
+struct ScenarioArgs {
+    /// Scenario file (.toml or .json).
+    scenario: PathBuf,
+    /// Override a field: --set groups.email.workers=8 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+}
+
+impl ScenarioArgs {
+    fn overrides(&self) -> Result<Vec<Override>, BadInput> {
+        self.set
+            .iter()
+            .map(|s| Override::parse(s).map_err(|e| BadInput(format!("--set {s}: {e}"))))
+            .collect()
+    }
+}
+
+/// Writes to stdout; a closed pipe (`mqsim ... | head`) is not an error.
+fn print(text: &str) -> anyhow::Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,56 @@
+//! `mqsim run`.
+
+use super::{ScenarioArgs, print};
+use crate::experiment::Experiment;
+use crate::report;
+use crate::scenario::{FieldPath, Override, Scenario};
+use std::path::PathBuf;
+
+/// Arguments of `mqsim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Output folder (default: output/<scenario name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Seed (same as --set seed=N).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Replications (same as --set replications=N).
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Print summary.json to stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let mut overrides = args.scenario.overrides()?;
+    let field = |name: &str, value: serde_json::Value| Override {
+        path: FieldPath::root().key(name),
+        value,
+    };
+    if let Some(seed) = args.seed {
+        overrides.push(field("seed", seed.into()));
+    }
+    if let Some(n) = args.replications {
+        overrides.push(field("replications", n.into()));
+    }
+    let scenario = Scenario::load(&args.scenario.scenario, &overrides)?;
+    let experiment = Experiment::run(&scenario)?;
+    let dir = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
+    let written = report::write_run(&dir, &scenario, &experiment)?;
+    if args.json {
+        print(&report::summary_json(&scenario, &experiment)?)?;
+    } else {
+        let mut text = report::table(&scenario, &experiment);
+        for path in written {
+            text.push_str(&format!("wrote {}\n", path.display()));
+        }
+        print(&text)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Simulated time as integer nanoseconds, so equal instants compare equal
+//! without epsilons.
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub};
+
+/// Nanoseconds in one second.
+const NANOS_PER_S: f64 = 1e9;
+
+/// An instant of simulated time, in nanoseconds since the start of the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(pub u64);
+
+/// A span of simulated time, in nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimDuration(pub u64);
+
+impl SimTime {
+    /// The start of every run.
+    pub const ZERO: SimTime = SimTime(0);
+    /// An instant later than any reachable one.
+    pub const MAX: SimTime = SimTime(u64::MAX);
+
+    /// Seconds since the start of the run.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / NANOS_PER_S
+    }
+
+    /// The span from `earlier` to `self`, zero if `earlier` is later.
+    pub fn since(self, earlier: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl SimDuration {
+    /// No time at all.
+    pub const ZERO: SimDuration = SimDuration(0);
+    /// Longer than any run.
+    pub const MAX: SimDuration = SimDuration(u64::MAX);
+
+    /// Converts seconds to a duration, rounding to the nearest nanosecond.
+    /// Negative and NaN inputs give zero; huge ones saturate.
+    pub fn from_secs_f64(secs: f64) -> SimDuration {
+        let nanos = (secs * NANOS_PER_S).round();
+        if nanos.is_nan() || nanos <= 0.0 {
+            SimDuration::ZERO
+        } else if nanos >= u64::MAX as f64 {
+            SimDuration::MAX
+        } else {
+            SimDuration(nanos as u64)
+        }
+    }
+
+    /// A whole number of seconds.
+    pub const fn from_secs(secs: u64) -> SimDuration {
+        SimDuration(secs.saturating_mul(1_000_000_000))
+    }
+
+    /// A whole number of milliseconds.
+    pub const fn from_millis(ms: u64) -> SimDuration {
+        SimDuration(ms.saturating_mul(1_000_000))
+    }
+
+    /// The duration in seconds.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / NANOS_PER_S
+    }
+
+    /// The duration in nanoseconds.
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+}
+
+impl Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, rhs: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl AddAssign<SimDuration> for SimTime {
+    fn add_assign(&mut self, rhs: SimDuration) {
+        self.0 = self.0.saturating_add(rhs.0);
+    }
+}
+
+impl Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, rhs: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl Sub for SimTime {
+    type Output = SimDuration;
+    fn sub(self, rhs: SimTime) -> SimDuration {
+        self.since(rhs)
+    }
+}
+
+impl fmt::Display for SimDuration {
+    /// Shortest exact form among `ns`, `us`, `ms`, `s`, `m`, `h`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [(u64, &str); 6] = [
+            (3_600_000_000_000, "h"),
+            (60_000_000_000, "m"),
+            (1_000_000_000, "s"),
+            (1_000_000, "ms"),
+            (1_000, "us"),
+            (1, "ns"),
+        ];
+        if self.0 == 0 {
+            return write!(f, "0s");
+        }
+        for (unit, name) in UNITS {
+            if self.0.is_multiple_of(unit) {
+                return write!(f, "{}{}", self.0 / unit, name);
+            }
+        }
+        unreachable!("every duration is a whole number of nanoseconds")
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.9}s", self.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_round_to_nearest_nanosecond() {
+        assert_eq!(SimDuration::from_secs_f64(0.25), SimDuration(250_000_000));
+        assert_eq!(SimDuration::from_secs_f64(1e-9 * 0.6), SimDuration(1));
+        assert_eq!(SimDuration::from_secs_f64(-3.0), SimDuration::ZERO);
+        assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
+        assert_eq!(SimDuration::from_secs_f64(1e30), SimDuration::MAX);
+    }
+
+    #[test]
+    fn durations_display_in_their_shortest_exact_unit() {
+        assert_eq!(SimDuration::from_millis(250).to_string(), "250ms");
+        assert_eq!(SimDuration::from_secs(300).to_string(), "5m");
+        assert_eq!(SimDuration::from_secs(90).to_string(), "90s");
+        assert_eq!(SimDuration(1500).to_string(), "1500ns");
+        assert_eq!(SimDuration::ZERO.to_string(), "0s");
+    }
+
+    #[test]
+    fn time_arithmetic_saturates() {
+        assert_eq!(SimTime::MAX + SimDuration(5), SimTime::MAX);
+        assert_eq!(SimTime(3) - SimTime(5), SimDuration::ZERO);
+    }
+}

@@ -1,0 +1,59 @@
+//! Replications of a scenario, run in parallel with results collected in
+//! index order, so the output never depends on the thread count.
+
+mod metric;
+
+pub use metric::{Metric, metrics_of};
+
+use crate::model::sim::{RunError, RunOutcome, Simulation};
+use crate::scenario::Scenario;
+use rayon::prelude::*;
+
+/// Confidence level of every reported interval.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// The results of all replications of one scenario.
+#[derive(Clone, Debug)]
+pub struct Experiment {
+    /// Per-replication outcomes, by replication index.
+    pub outcomes: Vec<RunOutcome>,
+    /// Every headline metric across replications, with its interval.
+    pub metrics: Vec<Metric>,
+}
+
+impl Experiment {
+    /// Runs every replication of `scenario` (in parallel on rayon's pool);
+    /// replication 0 keeps its time series.
+    ///
+    /// # Errors
+    /// The error of the lowest-numbered replication that failed.
+    ///
+    /// ```
+    /// use mqsim::{experiment::Experiment, scenario::{Format, Scenario}};
+    /// let text = r#"
+    ///     horizon = "10s"
+    ///     [producers.web]
+    ///     arrival = { constant = { rate_per_s = 10 } }
+    ///     [groups.workers]
+    ///     workers = 1
+    ///     service = { constant = { value = "50ms" } }
+    /// "#;
+    /// let scenario = Scenario::from_text(text, Format::Toml, "doc.toml".as_ref(), &[]).unwrap();
+    /// let experiment = Experiment::run(&scenario).unwrap();
+    /// assert_eq!(experiment.outcomes[0].groups[0].processed, 99);
+    /// ```
+    pub fn run(scenario: &Scenario) -> Result<Experiment, RunError> {
+        let results: Vec<Result<RunOutcome, RunError>> = (0..u64::from(scenario.replications))
+            .into_par_iter()
+            .map(|r| Simulation::new(scenario, r, r == 0).run())
+            .collect();
+        let outcomes = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let metrics = Metric::across(&outcomes, CONFIDENCE);
+        Ok(Experiment { outcomes, metrics })
+    }
+
+    /// The metric named `name`, if any.
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+}

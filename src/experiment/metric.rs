@@ -1,0 +1,84 @@
+//! Headline metrics: every number a run reports, flattened under stable
+//! names such as `groups.email.e2e.p99_s`, with intervals across
+//! replications.
+
+use crate::model::sim::RunOutcome;
+use crate::stats::ConfidenceInterval;
+use serde::{Deserialize, Serialize};
+
+/// One metric across replications.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    /// Stable name, e.g. `groups.email.e2e.p99_s`.
+    pub name: String,
+    /// Mean and interval across replications.
+    pub ci: ConfidenceInterval,
+}
+
+impl Metric {
+    /// Metrics of every outcome, aggregated name by name (all outcomes
+    /// of one scenario share the same names, in the same order).
+    pub fn across(outcomes: &[RunOutcome], level: f64) -> Vec<Metric> {
+        let per_run: Vec<Vec<(String, f64)>> = outcomes.iter().map(metrics_of).collect();
+        let Some(first) = per_run.first() else {
+            return Vec::new();
+        };
+        first
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| {
+                let values: Vec<f64> = per_run.iter().map(|m| m[i].1).collect();
+                Metric {
+                    name: name.clone(),
+                    ci: ConfidenceInterval::of(&values, level),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The metrics of one replication, in a fixed order.
+pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
+    let mut m: Vec<(String, f64)> = Vec::with_capacity(16 + 40 * o.groups.len());
+    let mut put = |name: String, value: f64| m.push((name, value));
+    let t = &o.topic;
+    put("topic.published".into(), t.published as f64);
+    put("topic.accepted".into(), t.accepted as f64);
+    put("topic.rejected".into(), t.rejected as f64);
+    put("topic.publish_timeouts".into(), t.publish_timeouts as f64);
+    put("topic.max_blocked".into(), t.max_blocked as f64);
+    put("topic.mean_blocked".into(), t.mean_blocked);
+    for (field, v) in t.producer_latency.fields() {
+        put(format!("topic.producer_latency.{field}"), v);
+    }
+    for g in &o.groups {
+        let p = format!("groups.{}", g.name);
+        put(format!("{p}.processed"), g.processed as f64);
+        put(format!("{p}.dropped"), g.dropped.total() as f64);
+        put(format!("{p}.dropped.rejected"), g.dropped.rejected as f64);
+        put(
+            format!("{p}.dropped.publish_timeout"),
+            g.dropped.publish_timeout as f64,
+        );
+        put(format!("{p}.dropped.evicted"), g.dropped.evicted as f64);
+        put(format!("{p}.dropped.expired"), g.dropped.expired as f64);
+        put(format!("{p}.queued"), g.queued as f64);
+        put(format!("{p}.in_flight"), g.in_flight as f64);
+        put(format!("{p}.max_depth"), g.max_depth as f64);
+        put(format!("{p}.mean_depth"), g.mean_depth);
+        put(format!("{p}.utilisation"), g.utilisation);
+        put(format!("{p}.throughput_per_s"), g.throughput_per_s);
+        for (field, v) in g.queue_wait.fields() {
+            put(format!("{p}.queue_wait.{field}"), v);
+        }
+        for (field, v) in g.end_to_end.fields() {
+            put(format!("{p}.e2e.{field}"), v);
+        }
+        put(format!("{p}.littles_law.l"), g.littles_law.l);
+        put(
+            format!("{p}.littles_law.lambda_w"),
+            g.littles_law.lambda_per_s * g.littles_law.w_s,
+        );
+    }
+    m
+}

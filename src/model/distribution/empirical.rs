@@ -1,0 +1,189 @@
+//! Empirical distribution: resampling from observed values.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rand::RngExt;
+use rand::distr::Uniform as UniformIndex;
+
+use super::check;
+use crate::engine::RngStream;
+use crate::model::ParamError;
+use crate::model::arrival::csv::Csv;
+
+/// Each draw is one of the listed samples, chosen uniformly (seconds or
+/// bytes). The samples are shared, so cloning is cheap.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Empirical {
+    samples: Arc<[f64]>,
+    index: UniformIndex<usize>,
+    mean: f64,
+    variance: f64,
+}
+
+impl Empirical {
+    /// Resamples uniformly from `samples`.
+    ///
+    /// # Errors
+    /// If `samples` is empty or one of them is negative or not finite
+    /// (field `samples[i]`).
+    pub fn new(samples: Vec<f64>) -> Result<Empirical, ParamError> {
+        for (i, &x) in samples.iter().enumerate() {
+            check::non_negative(&format!("samples[{i}]"), x)?;
+        }
+        let index = UniformIndex::new(0, samples.len())
+            .map_err(|_| ParamError::new("samples", "must list at least 1 value (got 0)"))?;
+        let n = samples.len() as f64;
+        let mean = samples.iter().sum::<f64>() / n;
+        let variance = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+        Ok(Empirical {
+            samples: samples.into(),
+            index,
+            mean,
+            variance,
+        })
+    }
+
+    /// Resamples the values of column `column` (found by its header name)
+    /// of the CSV file at `path`, each multiplied by `scale` (e.g. 0.001 for
+    /// a column in milliseconds).
+    ///
+    /// # Errors
+    /// If `scale` is not a finite number > 0 (field `scale`), or the file
+    /// cannot be read, has no such column, no rows, or a value that is not a
+    /// number >= 0; file errors have an empty field and a message naming the
+    /// file and line, e.g. `latencies.csv:14: column "ms": expected a number
+    /// >= 0 (got "abc")`.
+    pub fn from_csv(path: &Path, column: &str, scale: f64) -> Result<Empirical, ParamError> {
+        let scale = check::positive("scale", scale)?;
+        Empirical::from_table(&Csv::read(path)?, column, scale)
+    }
+
+    /// Like [`Empirical::from_csv`] on an already parsed file.
+    pub(crate) fn from_table(csv: &Csv, column: &str, scale: f64) -> Result<Empirical, ParamError> {
+        let at = csv.column(column)?;
+        let mut samples = Vec::with_capacity(csv.records().len());
+        for record in csv.records() {
+            let text = &record.fields[at];
+            match text.parse::<f64>() {
+                Ok(x) if x.is_finite() && x >= 0.0 && (x * scale).is_finite() => {
+                    samples.push(x * scale);
+                }
+                _ => {
+                    let message =
+                        format!("column \"{column}\": expected a number >= 0 (got \"{text}\")");
+                    return Err(csv.error(Some(record.line), message).into());
+                }
+            }
+        }
+        if samples.is_empty() {
+            let message = format!("column \"{column}\" has no values (the file has no data rows)");
+            return Err(csv.error(None, message).into());
+        }
+        Empirical::new(samples)
+    }
+
+    /// Draws one value: one of the samples, each with probability 1/n.
+    #[inline]
+    pub fn sample(&self, rng: &mut RngStream) -> f64 {
+        let i = rng.sample(self.index);
+        self.samples.get(i).copied().unwrap_or(self.mean)
+    }
+
+    /// The exact mean of the resampling distribution (the samples' mean).
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// The exact variance of the resampling distribution: the samples'
+    /// population variance (divided by n, not n − 1).
+    pub fn variance(&self) -> f64 {
+        self.variance
+    }
+
+    /// The samples resampled from.
+    pub fn samples(&self) -> &[f64] {
+        &self.samples
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Distribution, testkit};
+    use super::*;
+
+    #[test]
+    fn moments_match() {
+        let samples = vec![0.001, 0.002, 0.002, 0.004, 0.05, 0.0];
+        let d = Distribution::empirical(samples.clone()).unwrap();
+        let (m, n) = (d.mean(), samples.len() as f64);
+        let mu2: f64 = samples.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
+        let mu4: f64 = samples.iter().map(|x| (x - m).powi(4)).sum::<f64>() / n;
+        assert!((d.variance() - mu2).abs() < 1e-18);
+        testkit::assert_moments(&d, mu4 / (mu2 * mu2), "empirical");
+        let mut rng = testkit::rng("empirical/values");
+        assert!((0..1000).all(|_| samples.contains(&d.sample(&mut rng))));
+    }
+
+    #[test]
+    fn rejects_bad_samples() {
+        let err = Empirical::new(vec![]).unwrap_err();
+        assert_eq!(
+            err,
+            ParamError::new("samples", "must list at least 1 value (got 0)")
+        );
+        let err = Empirical::new(vec![1.0, f64::NAN]).unwrap_err();
+        assert_eq!(err.field, "samples[1]");
+        assert_eq!(Empirical::new(vec![-1.0]).unwrap_err().field, "samples[0]");
+    }
+
+    #[test]
+    fn reads_a_csv_column_with_scale() {
+        let csv = Csv::parse("lat.csv", "id,ms\n1,2\n2,4\n").unwrap();
+        let d = Empirical::from_table(&csv, "ms", 0.001).unwrap();
+        assert_eq!(d.samples(), [0.002, 0.004]);
+    }
+
+    #[test]
+    fn csv_errors_name_file_line_and_column() {
+        let csv = Csv::parse("latencies.csv", "id,ms\n1,2\n\n2,abc\n").unwrap();
+        let err = Empirical::from_table(&csv, "ms", 1.0).unwrap_err();
+        assert_eq!(err.field, "");
+        assert_eq!(
+            err.message,
+            "latencies.csv:4: column \"ms\": expected a number >= 0 (got \"abc\")"
+        );
+        let err = Empirical::from_table(&csv, "us", 1.0).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("latencies.csv:1: no column named \"us\"")
+        );
+        let empty = Csv::parse("e.csv", "ms\n").unwrap();
+        let err = Empirical::from_table(&empty, "ms", 1.0).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("e.csv: column \"ms\" has no values")
+        );
+    }
+
+    #[test]
+    fn reads_from_a_file() {
+        let path = std::env::temp_dir().join(format!("mqsim-empirical-{}.csv", std::process::id()));
+        std::fs::write(&path, "ms\n1\n-3\n").unwrap();
+        let err = Empirical::from_csv(&path, "ms", 1.0).unwrap_err();
+        assert_eq!(
+            err.message,
+            format!(
+                "{}:3: column \"ms\": expected a number >= 0 (got \"-3\")",
+                path.display()
+            )
+        );
+        std::fs::write(&path, "ms\n1\n3\n").unwrap();
+        assert_eq!(Empirical::from_csv(&path, "ms", 2.0).unwrap().mean(), 4.0);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(
+            Empirical::from_csv(&path, "ms", 0.0).unwrap_err().field,
+            "scale"
+        );
+    }
+}

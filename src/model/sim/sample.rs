@@ -1,0 +1,55 @@
+//! Time-series rows at the scenario's sample interval.
+
+use super::outcome::SeriesRow;
+use super::{Event, Simulation};
+
+impl Simulation<'_> {
+    pub(super) fn on_sample(&mut self) {
+        self.record_row();
+        let next = self.now + self.scenario.sample_interval;
+        if self.draining || next <= crate::engine::SimTime::ZERO + self.scenario.horizon {
+            self.events.schedule(next, Event::Sample);
+        }
+    }
+
+    /// Appends one row per group describing the state now and the interval
+    /// that just ended.
+    pub(super) fn record_row(&mut self) {
+        self.expire_heads();
+        let interval = self.scenario.sample_interval;
+        let now = self.now;
+        let topic_drops = self.topic.rejected + self.topic.publish_timeouts;
+        let secs = interval.as_secs_f64();
+        let first = self.series.as_ref().is_some_and(Vec::is_empty);
+        // Rates cover the interval that just ended (zero in the first row).
+        let per_s = |n: u64| if first { 0.0 } else { n as f64 / secs };
+        if let Some(series) = self.series.as_mut() {
+            let published = self.topic.published - self.topic_last_published;
+            let topic_dropped = topic_drops - self.topic_last_dropped;
+            for (g, group) in self.groups.iter_mut().enumerate() {
+                let c = group.counters;
+                let last = std::mem::replace(&mut group.last_row, c);
+                let dropped = (c.evicted + c.expired) - (last.evicted + last.expired);
+                series.push(SeriesRow {
+                    time_s: now.as_secs_f64(),
+                    group: g as u32,
+                    depth: group.buffer.len(),
+                    depth_bytes: group.buffer.bytes(),
+                    disk_depth: group.buffer.disk_len(),
+                    oldest_age_s: group
+                        .buffer
+                        .head()
+                        .map_or(0.0, |h| now.since(h.enqueued).as_secs_f64()),
+                    in_flight: u64::from(group.busy),
+                    published_per_s: per_s(published),
+                    accepted_per_s: per_s(c.accepted - last.accepted),
+                    completed_per_s: per_s(c.processed - last.processed),
+                    dropped: dropped + topic_dropped,
+                    blocked: self.topic.blocked.len() as u64,
+                });
+            }
+        }
+        self.topic_last_published = self.topic.published;
+        self.topic_last_dropped = topic_drops;
+    }
+}

@@ -1,0 +1,77 @@
+//! `summary.json`: the normalised scenario, seed, version, every metric with
+//! its 95% interval, and each replication's full outcome.
+
+use super::ReportError;
+use crate::experiment::{CONFIDENCE, Experiment};
+use crate::model::sim::RunOutcome;
+use crate::scenario::{RawScenario, Scenario};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The structure of `summary.json`.
+#[derive(Serialize)]
+pub struct Summary<'a> {
+    /// mqsim's version.
+    pub mqsim_version: &'static str,
+    /// Scenario name.
+    pub scenario_name: &'a str,
+    /// Base seed.
+    pub seed: u64,
+    /// Number of replications.
+    pub replications: u32,
+    /// Confidence level of `ci95_half_width`.
+    pub confidence: f64,
+    /// `published = processed + dropped + queued + in_flight + blocked + publishing`
+    /// held in every replication (a run that breaks it writes no summary).
+    pub conservation: &'static str,
+    /// Metrics by name.
+    pub metrics: BTreeMap<&'a str, MetricJson>,
+    /// The scenario with every default written out.
+    pub scenario: &'a RawScenario,
+    /// Each replication's outcome.
+    pub outcomes: &'a [RunOutcome],
+}
+
+/// One metric in `summary.json`.
+#[derive(Serialize)]
+pub struct MetricJson {
+    /// Mean across replications.
+    pub mean: f64,
+    /// Half-width of the 95% interval (0 with one replication).
+    pub ci95_half_width: f64,
+    /// Standard deviation across replications.
+    pub std_dev: f64,
+}
+
+/// The summary as pretty JSON.
+///
+/// # Errors
+/// Only if encoding fails, which the types rule out.
+pub fn summary_json(scenario: &Scenario, experiment: &Experiment) -> Result<String, ReportError> {
+    let metrics = experiment
+        .metrics
+        .iter()
+        .map(|m| {
+            let json = MetricJson {
+                mean: m.ci.mean,
+                ci95_half_width: m.ci.half_width,
+                std_dev: m.ci.std_dev,
+            };
+            (m.name.as_str(), json)
+        })
+        .collect();
+    let summary = Summary {
+        mqsim_version: env!("CARGO_PKG_VERSION"),
+        scenario_name: &scenario.name,
+        seed: scenario.seed,
+        replications: scenario.replications,
+        confidence: CONFIDENCE,
+        conservation: "ok",
+        metrics,
+        scenario: &scenario.normalised,
+        outcomes: &experiment.outcomes,
+    };
+    let mut text = serde_json::to_string_pretty(&summary)?;
+    text.push('\n');
+    Ok(text)
+}

@@ -1,0 +1,82 @@
+//! The short human table `mqsim run` prints.
+
+use crate::experiment::Experiment;
+use crate::scenario::Scenario;
+use std::fmt::Write;
+
+/// Formats a metric's mean with its interval, e.g. `1.234 ± 0.010`.
+fn cell(experiment: &Experiment, name: &str, scale: f64, digits: usize) -> String {
+    match experiment.metric(name) {
+        Some(m) if m.ci.n > 1 => format!(
+            "{:.digits$} ± {:.digits$}",
+            m.ci.mean * scale,
+            m.ci.half_width * scale
+        ),
+        Some(m) => format!("{:.digits$}", m.ci.mean * scale),
+        None => "-".into(),
+    }
+}
+
+/// The terminal summary: topic counts, then one block per group.
+pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
+    let mut out = String::new();
+    let reps = scenario.replications;
+    let _ = writeln!(
+        out,
+        "scenario {}  seed {}  replications {}{}",
+        scenario.name,
+        scenario.seed,
+        reps,
+        if reps > 1 { "  (mean ± 95% CI)" } else { "" }
+    );
+    let row = |out: &mut String, label: &str, value: String| {
+        let _ = writeln!(out, "  {label:<28} {value}");
+    };
+    let _ = writeln!(out, "topic {}", scenario.topic.name);
+    for (label, name) in [
+        ("published", "topic.published"),
+        ("rejected", "topic.rejected"),
+        ("publish timeouts", "topic.publish_timeouts"),
+        ("max blocked publishes", "topic.max_blocked"),
+    ] {
+        row(&mut out, label, cell(experiment, name, 1.0, 0));
+    }
+    row(
+        &mut out,
+        "producer latency p99 (ms)",
+        cell(experiment, "topic.producer_latency.p99_s", 1e3, 3),
+    );
+    for g in &scenario.groups {
+        let _ = writeln!(out, "group {} ({} workers)", g.name, g.workers);
+        let p = format!("groups.{}", g.name);
+        for (label, field, scale, digits) in [
+            ("processed", "processed", 1.0, 0),
+            ("dropped (all reasons)", "dropped", 1.0, 0),
+            ("  evicted", "dropped.evicted", 1.0, 0),
+            ("  expired", "dropped.expired", 1.0, 0),
+            ("still queued", "queued", 1.0, 0),
+            ("in flight", "in_flight", 1.0, 0),
+            ("max depth", "max_depth", 1.0, 0),
+            ("mean depth", "mean_depth", 1.0, 2),
+            ("utilisation (%)", "utilisation", 100.0, 1),
+            ("throughput (msg/s)", "throughput_per_s", 1.0, 2),
+            ("queue wait p50 (ms)", "queue_wait.p50_s", 1e3, 3),
+            ("queue wait p99 (ms)", "queue_wait.p99_s", 1e3, 3),
+            ("end-to-end mean (ms)", "e2e.mean_s", 1e3, 3),
+            ("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3),
+            ("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3),
+            ("end-to-end p99.9 (ms)", "e2e.p999_s", 1e3, 3),
+            ("end-to-end max (ms)", "e2e.max_s", 1e3, 3),
+        ] {
+            row(
+                &mut out,
+                label,
+                cell(experiment, &format!("{p}.{field}"), scale, digits),
+            );
+        }
+        let l = cell(experiment, &format!("{p}.littles_law.l"), 1.0, 3);
+        let lw = cell(experiment, &format!("{p}.littles_law.lambda_w"), 1.0, 3);
+        row(&mut out, "Little's law L vs λW", format!("{l} vs {lw}"));
+    }
+    out
+}

@@ -1,0 +1,39 @@
+//! `timeseries.csv`: one row per sample and group.
+
+use crate::model::sim::SeriesRow;
+use crate::scenario::Scenario;
+use std::fmt::Write;
+
+/// Column names, units in the names.
+pub const HEADER: &str = "time_s,group,depth,depth_bytes,disk_depth,oldest_age_s,in_flight,\
+published_per_s,accepted_per_s,completed_per_s,dropped,blocked";
+
+/// The series as CSV text.
+pub fn timeseries_csv(scenario: &Scenario, rows: &[SeriesRow]) -> String {
+    let mut out = String::with_capacity(64 * (rows.len() + 1));
+    out.push_str(HEADER);
+    out.push('\n');
+    for r in rows {
+        let group = scenario
+            .groups
+            .get(r.group as usize)
+            .map_or("?", |g| g.name.as_str());
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            r.time_s,
+            group,
+            r.depth,
+            r.depth_bytes,
+            r.disk_depth,
+            r.oldest_age_s,
+            r.in_flight,
+            r.published_per_s,
+            r.accepted_per_s,
+            r.completed_per_s,
+            r.dropped,
+            r.blocked
+        );
+    }
+    out
+}

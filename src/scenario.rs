@@ -1,0 +1,160 @@
+//! Scenario files: TOML or JSON text → value tree with positions → raw
+//! structs → a validated [`Scenario`]. Every problem is reported at once
+//! with its file, line, column and field path.
+
+mod decode;
+mod document;
+mod duration;
+mod error;
+mod path;
+mod raw;
+mod validate;
+
+pub use document::{Document, Format};
+pub use duration::Dur;
+pub use error::{Issue, Origin, ScenarioError};
+pub use path::{FieldPath, Segment};
+pub use raw::*;
+
+use crate::engine::SimDuration;
+use crate::model::group::GroupSpec;
+use crate::model::producer::ProducerSpec;
+use crate::model::topic::TopicSpec;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A validated scenario: everything a run needs.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name of the output folder.
+    pub name: String,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Producers publish during [0, horizon).
+    pub horizon: SimDuration,
+    /// Statistics ignore [0, warmup).
+    pub warmup: SimDuration,
+    /// Independent runs.
+    pub replications: u32,
+    /// Time-series interval.
+    pub sample_interval: SimDuration,
+    /// Run past the horizon until nothing is left.
+    pub drain: bool,
+    /// Queued plus blocked messages above which a run stops.
+    pub max_queued: u64,
+    /// The topic.
+    pub topic: TopicSpec,
+    /// The producers, sorted by name.
+    pub producers: Vec<ProducerSpec>,
+    /// The consumer groups, sorted by name.
+    pub groups: Vec<GroupSpec>,
+    /// The scenario with every default written out.
+    pub normalised: RawScenario,
+}
+
+/// A `--set path=value` override.
+#[derive(Clone, Debug)]
+pub struct Override {
+    /// The field.
+    pub path: FieldPath,
+    /// The new value (TOML syntax; plain text is taken as a string).
+    pub value: Value,
+}
+
+impl Override {
+    /// Parses `path=value`; the value is read as a TOML value (`8`, `2.5`,
+    /// `"250ms"`, `{ exponential = { mean = "1s" } }`), or else as a string.
+    ///
+    /// # Errors
+    /// If there is no `=` or the path is malformed.
+    pub fn parse(text: &str) -> Result<Override, String> {
+        let (path, value) = text.split_once('=').ok_or_else(|| {
+            format!("expected path=value, e.g. groups.email.workers=8 (got \"{text}\")")
+        })?;
+        let path = FieldPath::parse(path.trim())?;
+        Ok(Override {
+            path,
+            value: parse_value(value.trim()),
+        })
+    }
+}
+
+/// A value given on the command line: TOML if it parses, else a string.
+pub fn parse_value(text: &str) -> Value {
+    let wrapped = format!("v = {text}");
+    Document::parse(&wrapped, Format::Toml)
+        .ok()
+        .and_then(|doc| doc.value.get("v").cloned())
+        .unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+impl Scenario {
+    /// Loads and validates a scenario file (`.toml` or `.json`), applying
+    /// `overrides` first.
+    ///
+    /// # Errors
+    /// A [`ScenarioError`] listing every problem, each with its position.
+    ///
+    /// ```no_run
+    /// use mqsim::scenario::Scenario;
+    /// let scenario = Scenario::load("scenarios/mm1.toml".as_ref(), &[]).unwrap();
+    /// assert!(scenario.horizon.as_secs_f64() > 0.0);
+    /// ```
+    pub fn load(file: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            ScenarioError::single(
+                file.to_owned(),
+                Origin::File { line: 1, column: 1 },
+                "",
+                format!("cannot read the file: {e}"),
+            )
+        })?;
+        let format = match file.extension().and_then(|e| e.to_str()) {
+            Some("json") => Format::Json,
+            Some("toml") => Format::Toml,
+            other => {
+                let got = other.unwrap_or("none");
+                return Err(ScenarioError::single(
+                    file.to_owned(),
+                    Origin::File { line: 1, column: 1 },
+                    "",
+                    format!("expected a .toml or .json file (got extension {got})"),
+                ));
+            }
+        };
+        Scenario::from_text(&text, format, file, overrides)
+    }
+
+    /// Validates scenario `text`; `file` names it in errors, gives the
+    /// default name, and anchors relative CSV paths.
+    ///
+    /// # Errors
+    /// A [`ScenarioError`] listing every problem, each with its position.
+    pub fn from_text(
+        text: &str,
+        format: Format,
+        file: &Path,
+        overrides: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
+        let fail = |issues| ScenarioError::new(PathBuf::from(file), issues);
+        let mut doc = Document::parse(text, format).map_err(fail)?;
+        let mut issues = Vec::new();
+        for o in overrides {
+            doc.mark_override(&o.path);
+            if let Err(message) = o.path.set(&mut doc.value, o.value.clone()) {
+                issues.push(Issue {
+                    origin: Origin::Override,
+                    path: o.path.to_string(),
+                    message,
+                });
+            }
+        }
+        let (raw, decode_issues) = decode::decode::<RawScenario>(&doc);
+        issues.extend(decode_issues);
+        let scenario = raw.and_then(|raw| validate::validate(raw, &doc, file, &mut issues));
+        match scenario {
+            Some(s) if issues.is_empty() => Ok(s),
+            _ => Err(fail(issues)),
+        }
+    }
+}

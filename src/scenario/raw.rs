@@ -1,0 +1,401 @@
+//! The scenario file schema as written: serde structs with unknown fields
+//! denied and externally tagged enums. Validation turns these into the
+//! model's types; serialising them back gives the normalised scenario.
+
+use super::duration::Dur;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Name used for the output folder; defaults to the file's stem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Free text: the question this scenario answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Seed of every random stream.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated time during which producers publish.
+    pub horizon: Dur,
+    /// Initial period excluded from latency and rate statistics.
+    #[serde(default)]
+    pub warmup: Dur,
+    /// Independent runs with derived seeds.
+    #[serde(default = "default_replications")]
+    pub replications: u32,
+    /// Time-series interval; defaults to horizon / 500.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_interval: Option<Dur>,
+    /// Keep running after the horizon, without new arrivals, until empty.
+    #[serde(default)]
+    pub drain: bool,
+    /// Safety limits.
+    #[serde(default)]
+    pub limits: RawLimits,
+    /// The topic every producer publishes to.
+    #[serde(default)]
+    pub topic: RawTopic,
+    /// Producers by name.
+    pub producers: BTreeMap<String, RawProducer>,
+    /// Consumer groups by name; each receives every message.
+    pub groups: BTreeMap<String, RawGroup>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_replications() -> u32 {
+    1
+}
+
+/// Guards against runaway growth.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    /// Stop the run when queued plus blocked messages exceed this.
+    #[serde(default = "default_max_queued")]
+    pub max_queued: u64,
+}
+
+fn default_max_queued() -> u64 {
+    5_000_000
+}
+
+impl Default for RawLimits {
+    fn default() -> Self {
+        RawLimits {
+            max_queued: default_max_queued(),
+        }
+    }
+}
+
+/// The topic: bounded buffer, backpressure policy, publish latency, TTL.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTopic {
+    /// Name shown in reports.
+    #[serde(default = "default_topic_name")]
+    pub name: String,
+    /// Ready messages each group's buffer holds; unbounded when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u64>,
+    /// Bytes of ready messages each group's buffer holds; unbounded when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_bytes: Option<u64>,
+    /// What happens to a publish when the buffer is full.
+    #[serde(default)]
+    pub policy: RawPolicy,
+    /// With `policy = "block"`: how long a publish may wait before it fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_block: Option<Dur>,
+    /// With `policy = "spill"`: the disk tier.
+    #[serde(default)]
+    pub spill: RawSpill,
+    /// Time from send until the topic has accepted a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publish_latency: Option<RawDist<Dur>>,
+    /// Messages older than this (since creation) are dropped as expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<Dur>,
+}
+
+fn default_topic_name() -> String {
+    "topic".to_owned()
+}
+
+impl Default for RawTopic {
+    fn default() -> Self {
+        RawTopic {
+            name: default_topic_name(),
+            capacity: None,
+            capacity_bytes: None,
+            policy: RawPolicy::default(),
+            max_block: None,
+            spill: RawSpill::default(),
+            publish_latency: None,
+            ttl: None,
+        }
+    }
+}
+
+/// Backpressure policy when a buffer is full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPolicy {
+    /// Drop the newest: the publish fails with reason `rejected`.
+    #[default]
+    Reject,
+    /// Evict the oldest ready message (reason `evicted`) to make room.
+    DropOldest,
+    /// The publish waits for room, up to `max_block`.
+    Block,
+    /// Overflow to a slower disk tier; reject when that is full too.
+    Spill,
+}
+
+/// The disk tier of `policy = "spill"`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpill {
+    /// Messages the disk tier holds; unbounded when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_capacity: Option<u64>,
+    /// Bytes the disk tier holds; unbounded when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_capacity_bytes: Option<u64>,
+    /// Extra time to read a spilled message back before its delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_latency: Option<RawDist<Dur>>,
+}
+
+/// A producer: arrival process, keys and sizes.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProducer {
+    /// When messages are created.
+    pub arrival: RawArrival,
+    /// How keys are chosen.
+    #[serde(default)]
+    pub keys: RawKeys,
+    /// Message size in bytes; 1024 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<RawDist<f64>>,
+    /// The producer starts publishing at this time.
+    #[serde(default)]
+    pub start: Dur,
+    /// The producer stops publishing at this time (default: the horizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Dur>,
+}
+
+/// A consumer group: workers and their service time.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    /// Units of concurrency; each processes one message at a time.
+    pub workers: u32,
+    /// Time to process one message.
+    pub service: RawDist<Dur>,
+}
+
+/// Arrival processes (rates in messages per second).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawArrival {
+    /// Exponential gaps.
+    Poisson {
+        /// Mean rate.
+        rate_per_s: f64,
+    },
+    /// Evenly spaced.
+    Constant {
+        /// Rate.
+        rate_per_s: f64,
+    },
+    /// Alternating on and off periods with exponential lengths.
+    OnOff {
+        /// Poisson rate while on.
+        rate_per_s: f64,
+        /// Mean length of an on period.
+        mean_on: Dur,
+        /// Mean length of an off period.
+        mean_off: Dur,
+        /// Whether the run starts in an on period.
+        #[serde(default = "yes")]
+        start_on: bool,
+    },
+    /// Markov-modulated Poisson: states visited cyclically.
+    Mmpp {
+        /// The states, starting with the first.
+        states: Vec<RawMmppState>,
+    },
+    /// Piecewise-constant rate.
+    Schedule {
+        /// Rate changes, the first at 0s.
+        steps: Vec<RawStep>,
+        /// Poisson arrivals within each step (else evenly spaced).
+        #[serde(default = "yes")]
+        poisson: bool,
+    },
+    /// One-shot burst of `count` messages spread evenly over `over`.
+    Burst {
+        /// Messages in the burst.
+        count: u64,
+        /// When the burst starts.
+        #[serde(default)]
+        at: Dur,
+        /// How long the burst lasts (0s: all at once).
+        #[serde(default)]
+        over: Dur,
+    },
+    /// Diurnal: mean + amplitude · sin(2π(t + phase)/period), Poisson.
+    Sinusoidal {
+        /// Mean rate.
+        mean_rate_per_s: f64,
+        /// Peak deviation from the mean.
+        amplitude_per_s: f64,
+        /// Length of one cycle.
+        period: Dur,
+        /// Shift of the cycle.
+        #[serde(default)]
+        phase: Dur,
+    },
+    /// Poisson batches of several messages.
+    Batch {
+        /// Batches per second.
+        rate_per_s: f64,
+        /// Messages per batch (rounded, at least 1).
+        size: RawDist<f64>,
+    },
+    /// Replay of a CSV trace: timestamp[,key][,size].
+    Trace {
+        /// Path of the CSV file, relative to the scenario file.
+        csv: String,
+        /// Multiplies every timestamp (2.0 replays at half speed).
+        #[serde(default = "unit_scale")]
+        time_scale: f64,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn unit_scale() -> f64 {
+    1.0
+}
+
+/// One MMPP state.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMmppState {
+    /// Poisson rate in this state.
+    pub rate_per_s: f64,
+    /// Mean (exponential) time spent in this state.
+    pub mean_sojourn: Dur,
+}
+
+/// One step of a rate schedule.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// When this rate starts.
+    pub at: Dur,
+    /// Rate from then on.
+    pub rate_per_s: f64,
+}
+
+/// How message keys are chosen.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawKeys {
+    /// Every message has the same key.
+    #[default]
+    Single,
+    /// Uniform over `n` keys.
+    Uniform {
+        /// Number of keys.
+        n: u64,
+    },
+    /// Zipf over `n` keys with exponent `s`.
+    Zipf {
+        /// Number of keys.
+        n: u64,
+        /// Exponent (0 = uniform).
+        s: f64,
+    },
+    /// One hot key takes `share` of messages, the rest are uniform.
+    Hot {
+        /// Number of keys, the hot one included.
+        n: u64,
+        /// Share of messages with the hot key.
+        share: f64,
+    },
+}
+
+/// A distribution of durations (`V = Dur`) or of plain numbers (`V = f64`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawDist<V> {
+    /// Always `value`.
+    Constant {
+        /// The value.
+        value: V,
+    },
+    /// Uniform on [low, high].
+    Uniform {
+        /// Lower bound.
+        low: V,
+        /// Upper bound.
+        high: V,
+    },
+    /// Exponential with this mean.
+    Exponential {
+        /// Mean.
+        mean: V,
+    },
+    /// Sum of `k` exponential phases with total mean `mean`.
+    Erlang {
+        /// Number of phases.
+        k: u32,
+        /// Mean.
+        mean: V,
+    },
+    /// Gamma with this shape and mean.
+    Gamma {
+        /// Shape (1 = exponential).
+        shape: f64,
+        /// Mean.
+        mean: V,
+    },
+    /// Lognormal by `mean` and `cv`, or by `p50` and `p99`.
+    Lognormal {
+        /// Mean (with `cv`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mean: Option<V>,
+        /// Coefficient of variation (with `mean`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cv: Option<f64>,
+        /// Median (with `p99`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        p50: Option<V>,
+        /// 99th percentile (with `p50`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        p99: Option<V>,
+    },
+    /// A mixture of exponentials.
+    Hyperexponential {
+        /// The phases; probabilities sum to 1.
+        phases: Vec<RawPhase<V>>,
+    },
+    /// Resampling of observed values, listed or read from a CSV column.
+    Empirical {
+        /// The observed values.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        samples: Option<Vec<V>>,
+        /// A CSV file (relative to the scenario file) holding the values.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        csv: Option<String>,
+        /// The CSV column's header.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        column: Option<String>,
+        /// Multiplies each CSV value to get seconds (or bytes): 0.001 for ms.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scale: Option<f64>,
+    },
+}
+
+/// One phase of a hyperexponential distribution.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPhase<V> {
+    /// Probability of this phase.
+    pub probability: f64,
+    /// Mean of this phase.
+    pub mean: V,
+}

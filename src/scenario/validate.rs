@@ -1,0 +1,500 @@
+//! Raw structs → validated model types. Every check records an issue and
+//! carries on, so one run reports all problems.
+
+use super::Scenario;
+use super::document::Document;
+use super::duration::Dur;
+use super::error::Issue;
+use super::path::FieldPath;
+use super::raw::*;
+use crate::engine::{SimDuration, SimTime};
+use crate::model::ParamError;
+use crate::model::arrival::ArrivalProcess;
+use crate::model::distribution::Distribution;
+use crate::model::group::GroupSpec;
+use crate::model::key::KeyChooser;
+use crate::model::producer::ProducerSpec;
+use crate::model::topic::{Policy, Spill, TopicSpec};
+use std::path::{Path, PathBuf};
+
+/// Rows of time series a run may produce (horizon / sample interval).
+const MAX_SAMPLES: u64 = 1_000_000;
+/// Replications a scenario may ask for.
+const MAX_REPLICATIONS: u32 = 100_000;
+/// Workers a group may have.
+const MAX_WORKERS: u32 = 1_000_000;
+/// Size of a message when the producer does not say.
+const DEFAULT_SIZE_BYTES: f64 = 1024.0;
+
+/// Collects issues while checking one scenario.
+struct Checker<'a> {
+    doc: &'a Document,
+    base_dir: PathBuf,
+    issues: &'a mut Vec<Issue>,
+}
+
+impl Checker<'_> {
+    fn fail(&mut self, path: &FieldPath, message: impl Into<String>) {
+        self.issues.push(Issue {
+            origin: self.doc.locate(path),
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Records a model constructor's error under `path`.
+    fn param<T>(&mut self, path: &FieldPath, result: Result<T, ParamError>) -> Option<T> {
+        result
+            .map_err(|e| {
+                let full = if e.field.is_empty() {
+                    path.clone()
+                } else {
+                    FieldPath::parse(&format!("{path}.{}", e.field))
+                        .unwrap_or_else(|_| path.clone())
+                };
+                self.fail(&full, e.message);
+            })
+            .ok()
+    }
+
+    fn name(&mut self, path: &FieldPath, name: &str) {
+        let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !ok {
+            self.fail(
+                path,
+                format!("names must start with a letter and use only letters, digits, '_' and '-' (got \"{name}\")"),
+            );
+        }
+    }
+}
+
+/// Validates `raw`, recording problems in `issues`; `None` if any were found.
+pub(super) fn validate(
+    raw: RawScenario,
+    doc: &Document,
+    file: &Path,
+    issues: &mut Vec<Issue>,
+) -> Option<Scenario> {
+    let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut c = Checker {
+        doc,
+        base_dir,
+        issues,
+    };
+    let root = FieldPath::root();
+    let before = c.issues.len();
+
+    let horizon = raw.horizon.0;
+    if horizon == SimDuration::ZERO {
+        c.fail(&root.key("horizon"), "must be longer than 0s (got 0s)");
+    }
+    if raw.warmup.0 >= horizon && horizon > SimDuration::ZERO {
+        c.fail(
+            &root.key("warmup"),
+            format!(
+                "must be shorter than the horizon {} (got {})",
+                raw.horizon, raw.warmup
+            ),
+        );
+    }
+    if raw.replications == 0 || raw.replications > MAX_REPLICATIONS {
+        c.fail(
+            &root.key("replications"),
+            format!(
+                "must be between 1 and {MAX_REPLICATIONS} (got {})",
+                raw.replications
+            ),
+        );
+    }
+    let sample_interval = raw
+        .sample_interval
+        .map_or_else(|| default_interval(horizon), |d| d.0);
+    if sample_interval == SimDuration::ZERO {
+        c.fail(
+            &root.key("sample_interval"),
+            "must be longer than 0s (got 0s)",
+        );
+    } else if horizon.as_nanos() / sample_interval.as_nanos() > MAX_SAMPLES {
+        c.fail(
+            &root.key("sample_interval"),
+            format!("gives more than {MAX_SAMPLES} time-series rows over the horizon {}; use at least {}", raw.horizon, Dur(SimDuration(horizon.as_nanos() / MAX_SAMPLES))),
+        );
+    }
+    if raw.limits.max_queued == 0 {
+        c.fail(
+            &root.key("limits").key("max_queued"),
+            "must be at least 1 (got 0)",
+        );
+    }
+    let topic = topic(&mut c, &raw.topic);
+    // An entry removed for a decoding error already has its own message.
+    let reported =
+        |c: &Checker<'_>, prefix: &str| c.issues.iter().any(|i| i.path.starts_with(prefix));
+    if raw.producers.is_empty() && !reported(&c, "producers.") {
+        c.fail(
+            &root.key("producers"),
+            "expected at least one producer, e.g. [producers.web]",
+        );
+    }
+    if raw.groups.is_empty() && !reported(&c, "groups.") {
+        c.fail(
+            &root.key("groups"),
+            "expected at least one consumer group, e.g. [groups.workers]",
+        );
+    }
+    let producers: Vec<_> = raw
+        .producers
+        .iter()
+        .filter_map(|(name, p)| producer(&mut c, name, p, horizon))
+        .collect();
+    let groups: Vec<_> = raw
+        .groups
+        .iter()
+        .filter_map(|(name, g)| group(&mut c, name, g))
+        .collect();
+
+    if c.issues.len() > before {
+        return None;
+    }
+    let name = raw.name.clone().unwrap_or_else(|| stem(file));
+    let mut normalised = raw.clone();
+    normalised.name = Some(name.clone());
+    normalised.sample_interval = Some(Dur(sample_interval));
+    Some(Scenario {
+        name,
+        seed: raw.seed,
+        horizon,
+        warmup: raw.warmup.0,
+        replications: raw.replications,
+        sample_interval,
+        drain: raw.drain,
+        max_queued: raw.limits.max_queued,
+        topic: topic?,
+        producers,
+        groups,
+        normalised,
+    })
+}
+
+/// horizon / 500, rounded down to whole milliseconds (at least 1ms).
+fn default_interval(horizon: SimDuration) -> SimDuration {
+    let ms = (horizon.as_nanos() / 500 / 1_000_000).max(1);
+    SimDuration::from_millis(ms)
+}
+
+fn stem(file: &Path) -> String {
+    file.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario")
+        .to_owned()
+}
+
+fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
+    let path = FieldPath::root().key("topic");
+    c.name(&path.key("name"), &raw.name);
+    let capacity = positive(c, &path.key("capacity"), raw.capacity);
+    let capacity_bytes = positive(c, &path.key("capacity_bytes"), raw.capacity_bytes);
+    if raw.max_block == Some(Dur(SimDuration::ZERO)) {
+        c.fail(
+            &path.key("max_block"),
+            "must be longer than 0s (got 0s); leave it out to wait forever",
+        );
+    }
+    if raw.ttl == Some(Dur(SimDuration::ZERO)) {
+        c.fail(
+            &path.key("ttl"),
+            "must be longer than 0s (got 0s); leave it out for no expiry",
+        );
+    }
+    let spill_path = path.key("spill");
+    let spill = Spill {
+        capacity: positive(c, &spill_path.key("disk_capacity"), raw.spill.disk_capacity),
+        capacity_bytes: positive(
+            c,
+            &spill_path.key("disk_capacity_bytes"),
+            raw.spill.disk_capacity_bytes,
+        ),
+        read_latency: opt_dist(
+            c,
+            &spill_path.key("read_latency"),
+            raw.spill.read_latency.as_ref(),
+        ),
+    };
+    let policy = match raw.policy {
+        RawPolicy::Reject => Policy::Reject,
+        RawPolicy::DropOldest => Policy::DropOldest,
+        RawPolicy::Block => Policy::Block {
+            max_block: raw.max_block.map(|d| d.0),
+        },
+        RawPolicy::Spill => Policy::Spill(spill),
+    };
+    let publish_latency = opt_dist(
+        c,
+        &path.key("publish_latency"),
+        raw.publish_latency.as_ref(),
+    );
+    Some(TopicSpec {
+        name: raw.name.clone(),
+        capacity,
+        capacity_bytes,
+        policy,
+        publish_latency,
+        ttl: raw.ttl.map(|d| d.0),
+    })
+}
+
+/// An optional bound that must be at least 1; absent means unbounded.
+fn positive(c: &mut Checker<'_>, path: &FieldPath, value: Option<u64>) -> u64 {
+    match value {
+        Some(0) => {
+            c.fail(
+                path,
+                "must be at least 1 (got 0); leave it out for no limit",
+            );
+            u64::MAX
+        }
+        Some(v) => v,
+        None => u64::MAX,
+    }
+}
+
+fn producer(
+    c: &mut Checker<'_>,
+    name: &str,
+    raw: &RawProducer,
+    horizon: SimDuration,
+) -> Option<ProducerSpec> {
+    let path = FieldPath::root().key("producers").key(name);
+    c.name(&path, name);
+    let arrival = arrival(c, &path.key("arrival"), &raw.arrival);
+    let keys = keys(c, &path.key("keys"), &raw.keys);
+    let size = match &raw.size {
+        Some(d) => dist(c, &path.key("size"), d),
+        None => Distribution::constant(DEFAULT_SIZE_BYTES).ok(),
+    };
+    if let Some(size) = &size
+        && size.mean() > f64::from(u32::MAX)
+    {
+        let mean = size.mean();
+        c.fail(
+            &path.key("size"),
+            format!("messages must be under 4 GiB (got a mean of {mean} bytes)"),
+        );
+    }
+    let stop = raw.stop.map_or(horizon, |d| d.0);
+    if raw.start.0 >= stop {
+        c.fail(
+            &path.key("start"),
+            format!(
+                "must be before the producer's stop {} (got {})",
+                Dur(stop),
+                raw.start
+            ),
+        );
+    }
+    Some(ProducerSpec {
+        name: name.to_owned(),
+        arrival: arrival?,
+        keys: keys?,
+        size: size?,
+        start: SimTime::ZERO + raw.start.0,
+        stop: SimTime::ZERO + stop,
+    })
+}
+
+fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
+    let path = FieldPath::root().key("groups").key(name);
+    c.name(&path, name);
+    if raw.workers == 0 || raw.workers > MAX_WORKERS {
+        c.fail(
+            &path.key("workers"),
+            format!("must be between 1 and {MAX_WORKERS} (got {})", raw.workers),
+        );
+    }
+    let service = dist(c, &path.key("service"), &raw.service);
+    Some(GroupSpec {
+        name: name.to_owned(),
+        workers: raw.workers,
+        service: service?,
+    })
+}
+
+fn keys(c: &mut Checker<'_>, path: &FieldPath, raw: &RawKeys) -> Option<KeyChooser> {
+    let (variant, result) = match *raw {
+        RawKeys::Single => ("single", Ok(KeyChooser::single())),
+        RawKeys::Uniform { n } => ("uniform", KeyChooser::uniform(n)),
+        RawKeys::Zipf { n, s } => ("zipf", KeyChooser::zipf(n, s)),
+        RawKeys::Hot { n, share } => ("hot", KeyChooser::hot(n, share)),
+    };
+    c.param(&path.key(variant), result)
+}
+
+fn arrival(c: &mut Checker<'_>, path: &FieldPath, raw: &RawArrival) -> Option<ArrivalProcess> {
+    let (variant, result) = match raw {
+        RawArrival::Poisson { rate_per_s } => ("poisson", ArrivalProcess::poisson(*rate_per_s)),
+        RawArrival::Constant { rate_per_s } => ("constant", ArrivalProcess::constant(*rate_per_s)),
+        RawArrival::OnOff {
+            rate_per_s,
+            mean_on,
+            mean_off,
+            start_on,
+        } => (
+            "on_off",
+            ArrivalProcess::on_off(*rate_per_s, mean_on.secs(), mean_off.secs(), *start_on),
+        ),
+        RawArrival::Mmpp { states } => (
+            "mmpp",
+            ArrivalProcess::mmpp(
+                states
+                    .iter()
+                    .map(|s| (s.rate_per_s, s.mean_sojourn.secs()))
+                    .collect(),
+            ),
+        ),
+        RawArrival::Schedule { steps, poisson } => (
+            "schedule",
+            ArrivalProcess::schedule(
+                steps.iter().map(|s| (s.at.secs(), s.rate_per_s)).collect(),
+                *poisson,
+            ),
+        ),
+        RawArrival::Burst { count, at, over } => (
+            "burst",
+            ArrivalProcess::burst(*count, at.secs(), over.secs()),
+        ),
+        RawArrival::Sinusoidal {
+            mean_rate_per_s,
+            amplitude_per_s,
+            period,
+            phase,
+        } => (
+            "sinusoidal",
+            ArrivalProcess::sinusoidal(
+                *mean_rate_per_s,
+                *amplitude_per_s,
+                period.secs(),
+                phase.secs(),
+            ),
+        ),
+        RawArrival::Batch { rate_per_s, size } => {
+            let size = dist(c, &path.key("batch").key("size"), size)?;
+            ("batch", ArrivalProcess::batch(*rate_per_s, size))
+        }
+        RawArrival::Trace { csv, time_scale } => (
+            "trace",
+            ArrivalProcess::trace_from_csv(&c.base_dir.join(csv), *time_scale),
+        ),
+    };
+    c.param(&path.key(variant), result)
+}
+
+/// A magnitude in a distribution: seconds for durations, plain numbers
+/// otherwise.
+pub(super) trait Magnitude {
+    /// The value as a number (seconds for durations).
+    fn value(&self) -> f64;
+}
+
+impl Magnitude for Dur {
+    fn value(&self) -> f64 {
+        self.secs()
+    }
+}
+
+impl Magnitude for f64 {
+    fn value(&self) -> f64 {
+        *self
+    }
+}
+
+fn opt_dist<V: Magnitude>(
+    c: &mut Checker<'_>,
+    path: &FieldPath,
+    raw: Option<&RawDist<V>>,
+) -> Option<Distribution> {
+    raw.and_then(|d| dist(c, path, d))
+}
+
+fn dist<V: Magnitude>(
+    c: &mut Checker<'_>,
+    path: &FieldPath,
+    raw: &RawDist<V>,
+) -> Option<Distribution> {
+    let (variant, result) = match raw {
+        RawDist::Constant { value } => ("constant", Distribution::constant(value.value())),
+        RawDist::Uniform { low, high } => {
+            ("uniform", Distribution::uniform(low.value(), high.value()))
+        }
+        RawDist::Exponential { mean } => ("exponential", Distribution::exponential(mean.value())),
+        RawDist::Erlang { k, mean } => ("erlang", Distribution::erlang(*k, mean.value())),
+        RawDist::Gamma { shape, mean } => ("gamma", Distribution::gamma(*shape, mean.value())),
+        RawDist::Lognormal { mean, cv, p50, p99 } => ("lognormal", lognormal(mean, *cv, p50, p99)),
+        RawDist::Hyperexponential { phases } => (
+            "hyperexponential",
+            Distribution::hyperexponential(
+                phases
+                    .iter()
+                    .map(|p| (p.probability, p.mean.value()))
+                    .collect(),
+            ),
+        ),
+        RawDist::Empirical {
+            samples,
+            csv,
+            column,
+            scale,
+        } => (
+            "empirical",
+            empirical(
+                &c.base_dir,
+                samples.as_deref(),
+                csv.as_deref(),
+                column.as_deref(),
+                *scale,
+            ),
+        ),
+    };
+    c.param(&path.key(variant), result)
+}
+
+fn lognormal<V: Magnitude>(
+    mean: &Option<V>,
+    cv: Option<f64>,
+    p50: &Option<V>,
+    p99: &Option<V>,
+) -> Result<Distribution, ParamError> {
+    match (mean, cv, p50, p99) {
+        (Some(mean), Some(cv), None, None) => Distribution::lognormal_mean_cv(mean.value(), cv),
+        (None, None, Some(p50), Some(p99)) => {
+            Distribution::lognormal_p50_p99(p50.value(), p99.value())
+        }
+        _ => Err(ParamError::new(
+            "",
+            "expected either mean and cv, or p50 and p99",
+        )),
+    }
+}
+
+fn empirical<V: Magnitude>(
+    base_dir: &Path,
+    samples: Option<&[V]>,
+    csv: Option<&str>,
+    column: Option<&str>,
+    scale: Option<f64>,
+) -> Result<Distribution, ParamError> {
+    match (samples, csv, column) {
+        (Some(samples), None, None) if scale.is_none() => {
+            Distribution::empirical(samples.iter().map(Magnitude::value).collect())
+        }
+        (None, Some(csv), Some(column)) => {
+            Distribution::empirical_from_csv(&base_dir.join(csv), column, scale.unwrap_or(1.0))
+        }
+        _ => Err(ParamError::new(
+            "",
+            "expected either samples, or csv and column (with an optional scale)",
+        )),
+    }
+}

@@ -1,0 +1,111 @@
+//! Closed-form queueing results used to validate the simulator and to print
+//! analytic values beside simulated ones: M/M/1, M/M/c (Erlang C),
+//! M/M/1/K and M/G/1 (Pollaczek–Khinchine, which covers M/D/1).
+//! λ is the arrival rate, μ the service rate of one server (1/mean service).
+
+/// M/M/c: probability an arrival waits (Erlang C), for offered load
+/// a = λ/μ < c.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    // Erlang B by its stable recurrence, then C = B / (1 − ρ(1 − B)).
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (f64::from(k) + a * b);
+    }
+    let rho = a / f64::from(c);
+    b / (1.0 - rho * (1.0 - b))
+}
+
+/// M/M/c mean wait in queue Wq (seconds).
+pub fn mmc_wait(c: u32, lambda: f64, mu: f64) -> f64 {
+    let a = lambda / mu;
+    erlang_c(c, a) / (f64::from(c) * mu - lambda)
+}
+
+/// M/M/c mean time in system W = Wq + 1/μ.
+pub fn mmc_sojourn(c: u32, lambda: f64, mu: f64) -> f64 {
+    mmc_wait(c, lambda, mu) + 1.0 / mu
+}
+
+/// M/M/c probability that the wait exceeds t: C(c, a) · e^{−(cμ−λ)t}.
+pub fn mmc_wait_exceeds(c: u32, lambda: f64, mu: f64, t: f64) -> f64 {
+    erlang_c(c, lambda / mu) * (-(f64::from(c) * mu - lambda) * t).exp()
+}
+
+/// M/M/1/K: probability an arrival finds the system full (K in system,
+/// the one in service included), ρ = λ/μ.
+pub fn mm1k_blocking(k: u32, rho: f64) -> f64 {
+    let k = f64::from(k);
+    if (rho - 1.0).abs() < 1e-12 {
+        1.0 / (k + 1.0)
+    } else {
+        (1.0 - rho) * rho.powf(k) / (1.0 - rho.powf(k + 1.0))
+    }
+}
+
+/// M/M/1/K mean number in system L.
+pub fn mm1k_mean_in_system(k: u32, rho: f64) -> f64 {
+    let kf = f64::from(k);
+    if (rho - 1.0).abs() < 1e-12 {
+        return kf / 2.0;
+    }
+    rho / (1.0 - rho) - (kf + 1.0) * rho.powf(kf + 1.0) / (1.0 - rho.powf(kf + 1.0))
+}
+
+/// M/G/1 mean wait in queue (Pollaczek–Khinchine):
+/// Wq = λ E[S²] / (2(1 − ρ)), with E[S²] = Var[S] + E[S]².
+pub fn mg1_wait(lambda: f64, mean_service: f64, var_service: f64) -> f64 {
+    let rho = lambda * mean_service;
+    lambda * (var_service + mean_service * mean_service) / (2.0 * (1.0 - rho))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mm1_is_the_c_equals_one_case() {
+        // M/M/1: Wq = ρ/(μ − λ), P(wait) = ρ.
+        let (lambda, mu) = (0.8, 1.0);
+        assert!((erlang_c(1, 0.8) - 0.8).abs() < 1e-12);
+        assert!((mmc_wait(1, lambda, mu) - 4.0).abs() < 1e-12);
+        assert!((mmc_sojourn(1, lambda, mu) - 5.0).abs() < 1e-12);
+    }
+
+    /// The textbook closed form, summed directly:
+    /// C = (aᶜ/c!)(c/(c−a)) / (Σ_{k<c} aᵏ/k! + (aᶜ/c!)(c/(c−a))).
+    fn erlang_c_direct(c: u32, a: f64) -> f64 {
+        let term = |k: u32| a.powi(k as i32) / (1..=k).map(f64::from).product::<f64>();
+        let top = term(c) * f64::from(c) / (f64::from(c) - a);
+        top / ((0..c).map(term).sum::<f64>() + top)
+    }
+
+    #[test]
+    fn erlang_c_recurrence_matches_the_direct_formula() {
+        for (c, a) in [(1, 0.5), (4, 3.2), (10, 7.5), (50, 45.0)] {
+            assert!(
+                (erlang_c(c, a) - erlang_c_direct(c, a)).abs() < 1e-12,
+                "c={c} a={a}"
+            );
+        }
+        // c = 4, a = 3.2: 21.845 / 36.626.
+        assert!((erlang_c(4, 3.2) - 0.596_43).abs() < 1e-5);
+        // c = 2, a = 1: C = 1/3.
+        assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn mm1k_reduces_to_known_cases() {
+        // K = 1 is Erlang's loss system with one server: P = ρ/(1+ρ).
+        assert!((mm1k_blocking(1, 0.5) - 0.5 / 1.5).abs() < 1e-12);
+        assert!((mm1k_blocking(4, 1.0) - 0.2).abs() < 1e-12);
+        assert!((mm1k_mean_in_system(1, 0.5) - 0.5 / 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn pk_gives_md1_as_half_of_mm1() {
+        // M/D/1 waits half as long as M/M/1 at the same load.
+        let md1 = mg1_wait(0.8, 1.0, 0.0);
+        let mm1 = mg1_wait(0.8, 1.0, 1.0);
+        assert!((md1 - 2.0).abs() < 1e-12 && (mm1 - 4.0).abs() < 1e-12);
+    }
+}

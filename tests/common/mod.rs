@@ -1,0 +1,26 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use mqsim::model::sim::{RunOutcome, Simulation};
+use mqsim::scenario::{Format, Scenario};
+use std::path::Path;
+
+/// A scenario from TOML text; panics with the scenario error if invalid.
+pub fn scenario(text: &str) -> Scenario {
+    Scenario::from_text(text, Format::Toml, Path::new("test.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Replication 0 of `text`, with its time series and per-message log.
+pub fn run(text: &str) -> RunOutcome {
+    let s = scenario(text);
+    Simulation::new(&s, 0, true)
+        .with_log()
+        .run()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Asserts two floats are equal to 1e-9 (exact in simulated nanoseconds).
+pub fn close(got: f64, want: f64) {
+    assert!((got - want).abs() < 1e-9, "got {got}, want {want}");
+}
