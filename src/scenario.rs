@@ -101,14 +101,6 @@ impl Scenario {
     /// assert!(scenario.horizon.as_secs_f64() > 0.0);
     /// ```
     pub fn load(file: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(file).map_err(|e| {
-            ScenarioError::single(
-                file.to_owned(),
-                Origin::File { line: 1, column: 1 },
-                "",
-                format!("cannot read the file: {e}"),
-            )
-        })?;
         let format = match file.extension().and_then(|e| e.to_str()) {
             Some("json") => Format::Json,
             Some("toml") => Format::Toml,
@@ -122,6 +114,14 @@ impl Scenario {
                 ));
             }
         };
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            ScenarioError::single(
+                file.to_owned(),
+                Origin::File { line: 1, column: 1 },
+                "",
+                format!("cannot read the file: {e}"),
+            )
+        })?;
         Scenario::from_text(&text, format, file, overrides)
     }
 

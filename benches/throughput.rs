@@ -1,0 +1,68 @@
+//! Events per second and messages per second on the reference scenarios.
+//!
+//! Run: `cargo bench --bench throughput`. Each iteration is one full
+//! replication with every statistic on (histograms, time-weighted averages,
+//! time series); throughput is reported per message and per event.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mqsim::model::sim::Simulation;
+use mqsim::scenario::{Format, Scenario};
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+/// M/M/4 at 80% load (λ = 3.2/s, μ = 1/s): about one million messages.
+const MM4: &str = r#"
+    horizon = "312500s"
+    [producers.clients]
+    arrival = { poisson = { rate_per_s = 3.2 } }
+    [groups.workers]
+    workers = 4
+    service = { exponential = { mean = "1s" } }
+"#;
+
+/// A bursty 50k msg/s producer (MMPP alternating 20k/s and 80k/s) into a
+/// bounded topic that drops its oldest messages during the bursts.
+const BURSTY: &str = r#"
+    horizon = "20s"
+    [topic]
+    capacity = 10000
+    policy = "drop_oldest"
+    [producers.sensors]
+    arrival = { mmpp = { states = [ { rate_per_s = 20000, mean_sojourn = "1s" },
+                                    { rate_per_s = 80000, mean_sojourn = "1s" } ] } }
+    [groups.writers]
+    workers = 48
+    service = { exponential = { mean = "1ms" } }
+"#;
+
+fn bench(c: &mut Criterion, name: &str, text: &str) {
+    let scenario =
+        Scenario::from_text(text, Format::Toml, Path::new(name), &[]).expect("valid scenario");
+    let probe = Simulation::new(&scenario, 0, true).run().expect("runs");
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(6))
+        .warm_up_time(Duration::from_secs(1));
+    group.throughput(Throughput::Elements(probe.topic.published));
+    group.bench_function("messages", |b| {
+        b.iter(|| black_box(Simulation::new(&scenario, 0, true).run()))
+    });
+    group.throughput(Throughput::Elements(probe.events));
+    group.bench_function("events", |b| {
+        b.iter(|| black_box(Simulation::new(&scenario, 0, true).run()))
+    });
+    group.finish();
+}
+
+fn mm4(c: &mut Criterion) {
+    bench(c, "mm4", MM4);
+}
+
+fn bursty(c: &mut Criterion) {
+    bench(c, "bursty_50k_bounded", BURSTY);
+}
+
+criterion_group!(benches, mm4, bursty);
+criterion_main!(benches);

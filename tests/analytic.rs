@@ -1,0 +1,309 @@
+//! Validation against queueing theory (release mode: `cargo test --release`).
+//!
+//! Each check runs independent replications and asserts that the analytic
+//! value lies inside the replications' two-sided 99.9% Student-t confidence
+//! interval: for a correct simulator a single check fails with probability
+//! about 0.1% (the seeds are fixed, so the outcome is reproducible). Each
+//! check also requires the interval to be narrow (relative half-width below
+//! `precision`), so a check cannot pass merely by being vague. Quantiles
+//! come from a histogram with 0.1% relative resolution, which is added to
+//! their tolerance. Warm-up deletion removes the empty-start bias.
+
+#![cfg_attr(debug_assertions, allow(unused))]
+
+mod common;
+use common::scenario;
+use mqsim::experiment::Experiment;
+use mqsim::model::sim::RunOutcome;
+use mqsim::stats::ConfidenceInterval;
+use mqsim::stats::theory::{mg1_wait, mm1k_blocking, mm1k_mean_in_system, mmc_sojourn, mmc_wait};
+
+const LEVEL: f64 = 0.999;
+/// Relative resolution of histogram quantiles (3 significant digits).
+const HISTOGRAM_RESOLUTION: f64 = 1e-3;
+
+fn outcomes(text: &str) -> Vec<RunOutcome> {
+    Experiment::run(&scenario(text))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .outcomes
+}
+
+/// Asserts `theory` is inside the interval of `per_run(outcome)`, widened by
+/// `resolution · theory`, and that the interval is narrower than `precision`.
+fn check(
+    label: &str,
+    outs: &[RunOutcome],
+    per_run: impl Fn(&RunOutcome) -> f64,
+    theory: f64,
+    resolution: f64,
+    precision: f64,
+) {
+    let values: Vec<f64> = outs.iter().map(per_run).collect();
+    let ci = ConfidenceInterval::of(&values, LEVEL);
+    let tolerance = ci.half_width + resolution * theory.abs();
+    eprintln!(
+        "{label:<40} sim {:.5} ± {:.5}   theory {theory:.5}",
+        ci.mean, ci.half_width
+    );
+    assert!(
+        (ci.mean - theory).abs() <= tolerance,
+        "{label}: theory {theory} outside {:.6} ± {:.6}",
+        ci.mean,
+        tolerance
+    );
+    assert!(
+        ci.half_width <= precision * theory.abs(),
+        "{label}: interval ±{} too wide to test anything",
+        ci.half_width
+    );
+}
+
+/// Little's law on every case: L measured over time, and λW measured over
+/// messages, each against the theoretical L.
+fn check_little(label: &str, outs: &[RunOutcome], l_theory: f64, precision: f64) {
+    check(
+        &format!("{label} L (time average)"),
+        outs,
+        |o| o.groups[0].littles_law.l,
+        l_theory,
+        0.0,
+        precision,
+    );
+    let lw = |o: &RunOutcome| o.groups[0].littles_law.lambda_per_s * o.groups[0].littles_law.w_s;
+    check(&format!("{label} λW"), outs, lw, l_theory, 0.0, precision);
+}
+
+fn single_server(lambda: f64, service: &str, horizon_s: u32, workers: u32, topic: &str) -> String {
+    format!(
+        r#"
+        seed = 2024
+        horizon = "{horizon_s}s"
+        warmup = "{}s"
+        replications = 20
+        sample_interval = "1000s"
+        {topic}
+        [producers.p]
+        arrival = {{ poisson = {{ rate_per_s = {lambda} }} }}
+        [groups.g]
+        workers = {workers}
+        service = {service}
+        "#,
+        horizon_s / 10
+    )
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn mm1_matches_theory() {
+    let (lambda, mu) = (0.8, 1.0);
+    let outs = outcomes(&single_server(
+        lambda,
+        r#"{ exponential = { mean = "1s" } }"#,
+        400_000,
+        1,
+        "",
+    ));
+    let g = |o: &RunOutcome| o.groups[0].clone();
+    check(
+        "M/M/1 W",
+        &outs,
+        |o| g(o).end_to_end.mean_s,
+        mmc_sojourn(1, lambda, mu),
+        0.0,
+        0.05,
+    );
+    check(
+        "M/M/1 Wq",
+        &outs,
+        |o| g(o).queue_wait.mean_s,
+        mmc_wait(1, lambda, mu),
+        0.0,
+        0.05,
+    );
+    check(
+        "M/M/1 utilisation",
+        &outs,
+        |o| g(o).utilisation,
+        0.8,
+        0.0,
+        0.01,
+    );
+    // Sojourn is exponential with rate μ − λ: p50 = ln 2 / 0.2, p90 = ln 10 / 0.2.
+    let res = HISTOGRAM_RESOLUTION;
+    check(
+        "M/M/1 W p50",
+        &outs,
+        |o| g(o).end_to_end.p50_s,
+        2f64.ln() / 0.2,
+        res,
+        0.05,
+    );
+    check(
+        "M/M/1 W p90",
+        &outs,
+        |o| g(o).end_to_end.p90_s,
+        10f64.ln() / 0.2,
+        res,
+        0.05,
+    );
+    check_little("M/M/1", &outs, lambda * mmc_sojourn(1, lambda, mu), 0.05);
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn mmc_matches_erlang_c() {
+    let (lambda, mu, c) = (3.2, 1.0, 4);
+    let outs = outcomes(&single_server(
+        lambda,
+        r#"{ exponential = { mean = "1s" } }"#,
+        200_000,
+        c,
+        "",
+    ));
+    let wq = mmc_wait(c, lambda, mu);
+    check(
+        "M/M/4 Wq (Erlang C)",
+        &outs,
+        |o| o.groups[0].queue_wait.mean_s,
+        wq,
+        0.0,
+        0.05,
+    );
+    check(
+        "M/M/4 W",
+        &outs,
+        |o| o.groups[0].end_to_end.mean_s,
+        mmc_sojourn(c, lambda, mu),
+        0.0,
+        0.02,
+    );
+    check(
+        "M/M/4 utilisation",
+        &outs,
+        |o| o.groups[0].utilisation,
+        0.8,
+        0.0,
+        0.01,
+    );
+    // P(Wq > t) = C e^{−(cμ−λ)t}: the 90th percentile of the wait.
+    let c_wait = mqsim::stats::theory::erlang_c(c, lambda / mu);
+    let p90 = (c_wait / 0.1).ln() / (f64::from(c) * mu - lambda);
+    check(
+        "M/M/4 Wq p90",
+        &outs,
+        |o| o.groups[0].queue_wait.p90_s,
+        p90,
+        HISTOGRAM_RESOLUTION,
+        0.05,
+    );
+    check_little("M/M/4", &outs, lambda * mmc_sojourn(c, lambda, mu), 0.02);
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn mm1k_with_reject_matches_the_blocking_probability() {
+    // capacity counts ready messages; K adds the one in service.
+    let (lambda, mu, capacity) = (1.0, 1.25, 4);
+    let k = capacity + 1;
+    let rho = lambda / mu;
+    let topic = format!("[topic]\ncapacity = {capacity}\npolicy = \"reject\"");
+    let outs = outcomes(&single_server(
+        lambda,
+        r#"{ exponential = { mean = "800ms" } }"#,
+        200_000,
+        1,
+        &topic,
+    ));
+    let blocked = |o: &RunOutcome| o.topic.rejected as f64 / o.topic.published as f64;
+    check(
+        "M/M/1/5 blocking probability",
+        &outs,
+        blocked,
+        mm1k_blocking(k, rho),
+        0.0,
+        0.05,
+    );
+    let l = mm1k_mean_in_system(k, rho);
+    check_little("M/M/1/5", &outs, l, 0.02);
+    // Throughput is λ(1 − P_K).
+    let throughput = lambda * (1.0 - mm1k_blocking(k, rho));
+    check(
+        "M/M/1/5 throughput",
+        &outs,
+        |o| o.groups[0].throughput_per_s,
+        throughput,
+        0.0,
+        0.01,
+    );
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn md1_matches_pollaczek_khinchine() {
+    let lambda = 0.8;
+    let outs = outcomes(&single_server(
+        lambda,
+        r#"{ constant = { value = "1s" } }"#,
+        400_000,
+        1,
+        "",
+    ));
+    let wq = mg1_wait(lambda, 1.0, 0.0);
+    check(
+        "M/D/1 Wq",
+        &outs,
+        |o| o.groups[0].queue_wait.mean_s,
+        wq,
+        0.0,
+        0.05,
+    );
+    check(
+        "M/D/1 W",
+        &outs,
+        |o| o.groups[0].end_to_end.mean_s,
+        wq + 1.0,
+        0.0,
+        0.05,
+    );
+    check_little("M/D/1", &outs, lambda * (wq + 1.0), 0.05);
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn mg1_matches_pollaczek_khinchine_above_and_below_cv_one() {
+    // Hyperexponential: mean 1 s, E[S²] = 0.9·2·0.25 + 0.1·2·30.25 = 6.5.
+    let lambda = 0.5;
+    let h2 = r#"{ hyperexponential = { phases = [ { probability = 0.9, mean = "500ms" },
+                                                   { probability = 0.1, mean = "5500ms" } ] } }"#;
+    let outs = outcomes(&single_server(lambda, h2, 800_000, 1, ""));
+    let wq = mg1_wait(lambda, 1.0, 6.5 - 1.0);
+    check(
+        "M/H2/1 Wq (cv² = 5.5)",
+        &outs,
+        |o| o.groups[0].queue_wait.mean_s,
+        wq,
+        0.0,
+        0.05,
+    );
+    check_little("M/H2/1", &outs, lambda * (wq + 1.0), 0.05);
+
+    // Uniform on [0, 2 s]: mean 1, variance 1/3.
+    let lambda = 0.7;
+    let outs = outcomes(&single_server(
+        lambda,
+        r#"{ uniform = { low = "0s", high = "2s" } }"#,
+        400_000,
+        1,
+        "",
+    ));
+    let wq = mg1_wait(lambda, 1.0, 1.0 / 3.0);
+    check(
+        "M/U/1 Wq (cv² = 1/3)",
+        &outs,
+        |o| o.groups[0].queue_wait.mean_s,
+        wq,
+        0.0,
+        0.05,
+    );
+    check_little("M/U/1", &outs, lambda * (wq + 1.0), 0.05);
+}

@@ -1,0 +1,290 @@
+//! The command line end to end: every shipped scenario, every error kind.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn mqsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mqsim"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mqsim-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Every scenario file under `scenarios/`.
+fn shipped() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("toml" | "json")
+            ) {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(Path::new("scenarios"), &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn every_shipped_scenario_validates_and_runs_on_a_short_horizon() {
+    let files = shipped();
+    assert!(files.len() >= 6, "{files:?}");
+    for file in files {
+        let f = file.to_str().unwrap();
+        let v = mqsim(&["validate", f]);
+        assert!(v.status.success(), "{f}: {}", text(&v.stderr));
+        let out = tmp(&file.file_stem().unwrap().to_string_lossy());
+        let o = out.to_str().unwrap();
+        let r = mqsim(&[
+            "run",
+            f,
+            "--out",
+            o,
+            "--replications",
+            "2",
+            "--set",
+            "horizon=\"30s\"",
+            "--set",
+            "warmup=\"0s\"",
+            "--set",
+            "sample_interval=\"1s\"",
+        ]);
+        assert!(r.status.success(), "{f}: {}", text(&r.stderr));
+        assert!(
+            text(&r.stdout).contains("end-to-end p99"),
+            "{f}: {}",
+            text(&r.stdout)
+        );
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        assert_eq!(summary["conservation"], "ok");
+        assert_eq!(summary["scenario"]["horizon"], "30s");
+        assert_eq!(summary["outcomes"].as_array().unwrap().len(), 2);
+        let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+        assert!(csv.starts_with("time_s,group,depth,"), "{f}");
+        assert!(
+            csv.lines().count() > 30,
+            "{f}: one row per second and group"
+        );
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}
+
+#[test]
+fn every_bad_fixture_gives_its_expected_message_and_exit_status_2() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir("tests/fixtures/bad").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "expected") {
+            continue;
+        }
+        let expected = std::fs::read_to_string(path.with_extension("expected")).unwrap();
+        let out = mqsim(&["validate", path.to_str().unwrap()]);
+        let got = format!("{}exit {}\n", text(&out.stderr), out.status.code().unwrap());
+        assert_eq!(got, expected, "{}", path.display());
+        assert!(!got.contains("panicked"));
+        checked += 1;
+    }
+    assert!(checked >= 14);
+}
+
+#[test]
+fn set_overrides_fields_and_reports_bad_paths_with_status_2() {
+    let ok = mqsim(&[
+        "validate",
+        "scenarios/mm1.toml",
+        "--set",
+        "groups.server.workers=3",
+        "--set",
+        "topic.policy=drop_oldest",
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let normalised = text(&ok.stdout);
+    assert!(
+        normalised.contains("workers = 3") && normalised.contains("policy = \"drop_oldest\""),
+        "{normalised}"
+    );
+
+    let bad = mqsim(&[
+        "validate",
+        "scenarios/mm1.toml",
+        "--set",
+        "groups.server.wrkers=3",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(
+        text(&bad.stderr),
+        "error: scenarios/mm1.toml: --set groups.server.wrkers: unknown field; did you mean \"workers\"? \
+         (expected \"workers\" or \"service\")\n"
+    );
+    let bad = mqsim(&[
+        "validate",
+        "scenarios/mm1.toml",
+        "--set",
+        "groups.server.workers=0",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("--set groups.server.workers: must be between 1"));
+    let bad = mqsim(&["run", "scenarios/mm1.toml", "--set", "no-equals-sign"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("expected path=value"));
+}
+
+#[test]
+fn missing_files_and_unknown_extensions_are_bad_input() {
+    let out = mqsim(&["run", "scenarios/does-not-exist.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .starts_with("error: scenarios/does-not-exist.toml:1:1: cannot read the file")
+    );
+    let out = mqsim(&["validate", "README.md"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("expected a .toml or .json file (got extension md)"));
+    let out = mqsim(&["run"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_run_that_grows_without_bound_fails_with_status_1_and_says_why() {
+    let out = mqsim(&[
+        "run",
+        "scenarios/mm1.toml",
+        "--set",
+        "producers.clients.arrival.poisson.rate_per_s=50",
+        "--set",
+        "limits.max_queued=10000",
+        "--out",
+        tmp("runaway").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("grew past limits.max_queued = 10000") && err.contains("group `server`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn json_output_equals_the_written_summary() {
+    let out = tmp("json");
+    let r = mqsim(&[
+        "run",
+        "scenarios/fanout.toml",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "horizon=\"60s\"",
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert_eq!(
+        text(&r.stdout),
+        std::fs::read_to_string(out.join("summary.json")).unwrap()
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn validate_prints_a_normalised_scenario_that_validates_to_itself() {
+    let first = mqsim(&["validate", "scenarios/reference.toml"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let body: String = text(&first.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tmp("normalised");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("reference.toml");
+    std::fs::write(&file, &body).unwrap();
+    let second = mqsim(&["validate", file.to_str().unwrap()]);
+    let body2: String = text(&second.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(body, body2);
+    // Every default is written out.
+    for field in [
+        "seed = 1",
+        "warmup = \"0s\"",
+        "sample_interval = ",
+        "max_queued = 5000000",
+        "policy = \"reject\"",
+    ] {
+        assert!(body.contains(field), "missing {field} in\n{body}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn toml_and_json_are_one_schema() {
+    // The same scenario as JSON gives byte-identical results.
+    let dir = tmp("json-schema");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Normalise with the same override: a normalised file spells out derived
+    // defaults (sample_interval = horizon / 500).
+    let horizon = mqsim::scenario::Override::parse("horizon=\"60s\"").unwrap();
+    let scenario =
+        mqsim::scenario::Scenario::load(Path::new("scenarios/fanout.toml"), &[horizon]).unwrap();
+    let json = serde_json::to_string_pretty(&scenario.normalised).unwrap();
+    let file = dir.join("fanout.json");
+    std::fs::write(&file, json).unwrap();
+    let run = |f: &str, out: &str| {
+        let o = dir.join(out);
+        let r = mqsim(&[
+            "run",
+            f,
+            "--out",
+            o.to_str().unwrap(),
+            "--set",
+            "horizon=\"60s\"",
+        ]);
+        assert!(r.status.success(), "{}", text(&r.stderr));
+        std::fs::read_to_string(o.join("summary.json")).unwrap()
+    };
+    let (from_toml, from_json) = (
+        run("scenarios/fanout.toml", "toml"),
+        run(file.to_str().unwrap(), "json"),
+    );
+    let first_difference = from_toml
+        .lines()
+        .zip(from_json.lines())
+        .enumerate()
+        .find(|(_, (a, b))| a != b);
+    assert_eq!(first_difference, None);
+    assert_eq!(from_toml.len(), from_json.len());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mqsim"))
+        .args(["validate", "scenarios/reference.toml"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
