@@ -1,9 +1,27 @@
 //! Replications of a scenario, run in parallel with results collected in
-//! index order, so the output never depends on the thread count.
+//! index order, so the output never depends on the thread count; sweeps,
+//! shards, SLO search and comparisons built on them.
 
+mod analytic;
+mod compare;
 mod metric;
+mod plan;
+mod shard;
+mod slo;
+mod sweep;
+mod vary;
 
+pub use analytic::{AnalyticRow, analytic_rows};
+pub use compare::{Entry, compare, unique_labels};
 pub use metric::{Metric, metrics_of};
+pub use plan::{PlanOutcome, bisect, checks, meets_all, plan};
+pub use shard::Shard;
+pub use slo::{Op, Slo, SloCheck, metric_names};
+pub use sweep::{
+    MAX_POINTS, MetricValue, Point, PointResult, Sweep, SweepError, SweepManifest, VaryManifest,
+    points_of, value_text, with_jobs,
+};
+pub use vary::{MAX_VALUES, Vary, parse_values};
 
 use crate::model::sim::{RunError, RunOutcome, Simulation};
 use crate::scenario::Scenario;

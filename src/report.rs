@@ -1,12 +1,20 @@
-//! Outputs: `summary.json`, `timeseries.csv` and the terminal table. Draws
-//! numbers already computed; every file is written atomically.
+//! Outputs: `summary.json`, `timeseries.csv`, the terminal table, charts
+//! (PNG and SVG), `report.html`, and sweep results. Draws numbers already
+//! computed; every file is written atomically.
 
 mod atomic;
+pub mod chart;
+mod html;
+mod run_report;
+mod series;
 mod summary;
 mod table;
 mod timeseries;
 
 pub use atomic::write_atomic;
+pub use html::{Page, escape};
+pub use run_report::RunView;
+pub use series::SeriesTable;
 pub use summary::{Summary, summary_json};
 pub use table::table;
 pub use timeseries::timeseries_csv;
@@ -26,15 +34,34 @@ pub enum ReportError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// A chart could not be drawn.
+    #[error("cannot draw the {chart} chart: {reason}")]
+    Chart {
+        /// The chart's name.
+        chart: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A saved result (summary, series, sweep results) is missing or
+    /// malformed.
+    #[error("{path}: {reason}")]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The summary could not be encoded (never expected).
     #[error("cannot encode the summary: {0}")]
     Encode(#[from] serde_json::Error),
 }
 
-/// Writes `summary.json` and `timeseries.csv` into `dir`; returns the paths.
+/// Writes `summary.json`, `timeseries.csv`, the charts (PNG and SVG) and
+/// `report.html` into `dir`; returns the paths.
 ///
 /// # Errors
-/// [`ReportError::Write`] naming the file that could not be written.
+/// [`ReportError::Write`] naming the file that could not be written, or
+/// [`ReportError::Chart`].
 pub fn write_run(
     dir: &Path,
     scenario: &Scenario,
@@ -43,9 +70,49 @@ pub fn write_run(
     let summary = dir.join("summary.json");
     write_atomic(&summary, summary_json(scenario, experiment)?.as_bytes())?;
     let series = dir.join("timeseries.csv");
-    write_atomic(
-        &series,
-        timeseries_csv(scenario, &experiment.outcomes[0].series).as_bytes(),
-    )?;
-    Ok(vec![summary, series])
+    let csv = timeseries_csv(scenario, &experiment.outcomes[0].series);
+    write_atomic(&series, csv.as_bytes())?;
+    let mut written = vec![summary, series];
+    let view = RunView::of_run(scenario, experiment, &csv)?;
+    written.extend(write_run_report(dir, &view)?);
+    Ok(written)
+}
+
+/// Writes the charts and `report.html` of a run view into `dir`.
+///
+/// # Errors
+/// [`ReportError::Write`] or [`ReportError::Chart`].
+pub fn write_run_report(dir: &Path, view: &RunView) -> Result<Vec<PathBuf>, ReportError> {
+    let charts = view.charts()?;
+    write_page(dir, &charts, &view.html(&charts))
+}
+
+/// Writes each chart as `<name>.png` and `<name>.svg`, then `report.html`.
+///
+/// # Errors
+/// [`ReportError::Write`] naming the file.
+pub fn write_page(dir: &Path, charts: &[chart::Rendered], html: &str) -> Result<Vec<PathBuf>, ReportError> {
+    let mut written = Vec::new();
+    for c in charts {
+        for (ext, bytes) in [("png", c.png.as_slice()), ("svg", c.svg.as_bytes())] {
+            let path = dir.join(format!("{}.{ext}", c.name));
+            write_atomic(&path, bytes)?;
+            written.push(path);
+        }
+    }
+    let report = dir.join("report.html");
+    write_atomic(&report, html.as_bytes())?;
+    written.push(report);
+    Ok(written)
+}
+
+/// The text of a saved result file.
+///
+/// # Errors
+/// [`ReportError::Input`] if it cannot be read.
+pub(crate) fn read_input(path: &Path) -> Result<String, ReportError> {
+    std::fs::read_to_string(path).map_err(|e| ReportError::Input {
+        path: path.to_owned(),
+        reason: format!("cannot read it: {e}"),
+    })
 }

@@ -1,0 +1,385 @@
+//! Sweeps: the cartesian product of `--vary` lists, every point validated
+//! up front, then run in parallel on a pool of `jobs` threads.
+//!
+//! Every point uses the scenario's seed unchanged (common random numbers):
+//! two points differ only by their parameters, never by luck, which makes
+//! the curves smooth and the comparisons between points sharp. A point's
+//! result depends on nothing but its scenario, so results are identical at
+//! any `jobs`, shard split or resume.
+
+use super::shard::Shard;
+use super::vary::Vary;
+use super::{Experiment, Metric};
+use crate::scenario::{Override, Scenario, ScenarioError};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Most points one sweep may have.
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// Why a sweep could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// The base scenario is invalid.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// One point's overrides make the scenario invalid.
+    #[error("sweep point {index} ({params}):\n{source}")]
+    Point {
+        /// The point's index.
+        index: usize,
+        /// Its parameters, `path=value, …`.
+        params: String,
+        /// What is wrong with it.
+        source: ScenarioError,
+    },
+    /// The `--vary` list itself is unusable.
+    #[error("{0}")]
+    Definition(String),
+    /// The thread pool could not be built.
+    #[error("cannot start {jobs} worker threads: {reason}")]
+    Pool {
+        /// Threads asked for.
+        jobs: usize,
+        /// What rayon said.
+        reason: String,
+    },
+}
+
+/// One point: its index and the value of each varied field, in `--vary`
+/// order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    /// Position in the sweep (the last `--vary` changes fastest).
+    pub index: usize,
+    /// `(path, value)` per varied field.
+    pub params: Vec<(String, Value)>,
+}
+
+impl Point {
+    /// `path=value, …` for messages.
+    pub fn label(&self) -> String {
+        let parts: Vec<String> = self
+            .params
+            .iter()
+            .map(|(p, v)| format!("{p}={}", value_text(v)))
+            .collect();
+        parts.join(", ")
+    }
+
+    /// The parameters as a map from path to value.
+    pub fn param_map(&self) -> BTreeMap<String, Value> {
+        self.params.iter().cloned().collect()
+    }
+}
+
+/// A value as a user would type it: strings without quotes.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Every point of the product of `values` (one list per varied field,
+/// paths in `paths`), last list fastest.
+pub fn points_of(paths: &[String], values: &[Vec<Value>]) -> Vec<Point> {
+    let total: usize = values.iter().map(Vec::len).product();
+    (0..total)
+        .map(|index| {
+            let mut rest = index;
+            let mut params = vec![(String::new(), Value::Null); values.len()];
+            for (k, list) in values.iter().enumerate().rev() {
+                params[k] = (paths[k].clone(), list[rest % list.len()].clone());
+                rest /= list.len();
+            }
+            Point { index, params }
+        })
+        .collect()
+}
+
+/// A metric's mean and 95% half-width at one point.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricValue {
+    /// Mean across replications (`null` in files when not a number).
+    #[serde(with = "nan_as_null")]
+    pub mean: f64,
+    /// Half-width of the 95% interval (0 with one replication).
+    #[serde(with = "nan_as_null")]
+    pub ci95_half_width: f64,
+}
+
+/// What one point gave: every metric, or the reason its run failed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointResult {
+    /// The point's index.
+    pub index: usize,
+    /// Its parameters by path.
+    pub params: BTreeMap<String, Value>,
+    /// Why the run failed (e.g. the queue grew past `limits.max_queued`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Every metric by name (empty when the run failed).
+    #[serde(default)]
+    pub metrics: BTreeMap<String, MetricValue>,
+}
+
+impl PointResult {
+    /// The result of an experiment at `point`.
+    pub fn of(point: &Point, result: Result<&[Metric], String>) -> PointResult {
+        let (error, metrics) = match result {
+            Ok(metrics) => (None, metrics.iter().map(metric_value).collect()),
+            Err(e) => (Some(e), BTreeMap::new()),
+        };
+        PointResult {
+            index: point.index,
+            params: point.param_map(),
+            error,
+            metrics,
+        }
+    }
+}
+
+fn metric_value(m: &Metric) -> (String, MetricValue) {
+    let value = MetricValue {
+        mean: m.ci.mean,
+        ci95_half_width: m.ci.half_width,
+    };
+    (m.name.clone(), value)
+}
+
+/// The definition of a sweep, as stored in `sweep.json`: two result sets
+/// belong to the same sweep when these agree (apart from `shard`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepManifest {
+    /// mqsim's version (results of other versions are not comparable).
+    pub mqsim_version: String,
+    /// The scenario's name.
+    pub scenario_name: String,
+    /// The varied fields, in `--vary` order.
+    pub vary: Vec<VaryManifest>,
+    /// Points in the whole sweep.
+    pub points: usize,
+    /// The shard these results cover, if not the whole sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// The base scenario (with `--set` applied) with every default written out.
+    pub scenario: Value,
+}
+
+/// One varied field in `sweep.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VaryManifest {
+    /// The field.
+    pub path: String,
+    /// VALUES as written.
+    pub spec: String,
+    /// The values.
+    pub values: Vec<Value>,
+}
+
+impl SweepManifest {
+    /// True when `other` describes the same sweep (any shard).
+    pub fn same_sweep(&self, other: &SweepManifest) -> bool {
+        SweepManifest {
+            shard: None,
+            ..self.clone()
+        } == SweepManifest {
+            shard: None,
+            ..other.clone()
+        }
+    }
+
+    /// Every point of the whole sweep.
+    pub fn all_points(&self) -> Vec<Point> {
+        let paths: Vec<String> = self.vary.iter().map(|v| v.path.clone()).collect();
+        let values: Vec<Vec<Value>> = self.vary.iter().map(|v| v.values.clone()).collect();
+        points_of(&paths, &values)
+    }
+}
+
+/// A validated sweep: the base scenario and every point's scenario.
+#[derive(Debug)]
+pub struct Sweep {
+    /// The base scenario (with `--set` overrides).
+    pub base: Scenario,
+    /// The varied fields.
+    pub varies: Vec<Vary>,
+    /// Every point, by index.
+    pub points: Vec<Point>,
+    scenarios: Vec<Scenario>,
+}
+
+impl Sweep {
+    /// Loads `file` with `overrides`, then every point with its own
+    /// overrides on top, so that a bad path or value is reported before
+    /// anything runs.
+    ///
+    /// # Errors
+    /// [`SweepError::Scenario`] for the base scenario,
+    /// [`SweepError::Point`] for the first point that is invalid,
+    /// [`SweepError::Definition`] for no, repeated or too many `--vary`s.
+    pub fn new(
+        file: &Path,
+        overrides: &[Override],
+        varies: Vec<Vary>,
+    ) -> Result<Sweep, SweepError> {
+        check_varies(&varies)?;
+        let base = Scenario::load(file, overrides)?;
+        let paths: Vec<String> = varies.iter().map(|v| v.path.to_string()).collect();
+        let values: Vec<Vec<Value>> = varies.iter().map(|v| v.values.clone()).collect();
+        let points = points_of(&paths, &values);
+        let scenarios = points
+            .par_iter()
+            .map(|p| load_point(file, overrides, &varies, p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Sweep {
+            base,
+            varies,
+            points,
+            scenarios,
+        })
+    }
+
+    /// The manifest of this sweep (or of one shard of it).
+    pub fn manifest(&self, shard: Option<Shard>) -> SweepManifest {
+        SweepManifest {
+            mqsim_version: env!("CARGO_PKG_VERSION").to_owned(),
+            scenario_name: self.base.name.clone(),
+            vary: self
+                .varies
+                .iter()
+                .map(|v| VaryManifest {
+                    path: v.path.to_string(),
+                    spec: v.spec.clone(),
+                    values: v.values.clone(),
+                })
+                .collect(),
+            points: self.points.len(),
+            shard,
+            scenario: serde_json::to_value(&self.base.normalised).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The validated scenario of point `index`.
+    pub fn scenario(&self, index: usize) -> Option<&Scenario> {
+        self.scenarios.get(index)
+    }
+
+    /// Runs every replication of point `index` (on the current rayon pool).
+    pub fn evaluate(&self, index: usize) -> PointResult {
+        let point = &self.points[index];
+        match Experiment::run(&self.scenarios[index]) {
+            Ok(e) => PointResult::of(point, Ok(&e.metrics)),
+            Err(e) => PointResult::of(point, Err(e.to_string())),
+        }
+    }
+
+    /// Runs the points `indices` in parallel, calling `done` as each
+    /// finishes (in completion order), and returns the results sorted by
+    /// index. Call it inside [`with_jobs`] to choose the thread count.
+    pub fn run(&self, indices: &[usize], done: &(dyn Fn(&PointResult) + Sync)) -> Vec<PointResult> {
+        let mut results: Vec<PointResult> = indices
+            .par_iter()
+            .with_max_len(1)
+            .map(|&i| {
+                let result = self.evaluate(i);
+                done(&result);
+                result
+            })
+            .collect();
+        results.sort_by_key(|r| r.index);
+        results
+    }
+}
+
+/// Runs `work` on a pool of `jobs` threads (0: one per core).
+///
+/// # Errors
+/// [`SweepError::Pool`] if the threads cannot be started.
+pub fn with_jobs<T: Send>(jobs: usize, work: impl FnOnce() -> T + Send) -> Result<T, SweepError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| SweepError::Pool {
+            jobs,
+            reason: e.to_string(),
+        })?;
+    Ok(pool.install(work))
+}
+
+fn check_varies(varies: &[Vary]) -> Result<(), SweepError> {
+    if varies.is_empty() {
+        return Err(SweepError::Definition(
+            "nothing to vary: give at least one --vary path=VALUES".into(),
+        ));
+    }
+    for (i, v) in varies.iter().enumerate() {
+        if varies[..i].iter().any(|w| w.path == v.path) {
+            return Err(SweepError::Definition(format!(
+                "--vary {} is given twice; list all its values in one --vary",
+                v.path
+            )));
+        }
+        if v.values.is_empty() {
+            return Err(SweepError::Definition(format!(
+                "--vary {}: no values",
+                v.path
+            )));
+        }
+    }
+    let total = varies
+        .iter()
+        .try_fold(1usize, |acc, v| acc.checked_mul(v.values.len()))
+        .filter(|&n| n <= MAX_POINTS);
+    match total {
+        Some(_) => Ok(()),
+        None => Err(SweepError::Definition(format!(
+            "the --vary lists multiply to more than {MAX_POINTS} points; vary fewer values"
+        ))),
+    }
+}
+
+fn load_point(
+    file: &Path,
+    overrides: &[Override],
+    varies: &[Vary],
+    point: &Point,
+) -> Result<Scenario, SweepError> {
+    let mut all = overrides.to_vec();
+    all.extend(
+        varies
+            .iter()
+            .zip(&point.params)
+            .map(|(v, (_, value))| Override {
+                path: v.path.clone(),
+                value: value.clone(),
+            }),
+    );
+    Scenario::load(file, &all).map_err(|source| SweepError::Point {
+        index: point.index,
+        params: point.label(),
+        source,
+    })
+}
+
+/// Serde helper: NaN (and infinities) as `null`, `null` back as NaN, so a
+/// result file always round-trips.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}

@@ -1,0 +1,241 @@
+//! Charts, one per file, each drawn from ready data to both PNG and SVG.
+//!
+//! No system library is involved: the bundled DejaVu Sans (see
+//! `assets/fonts/LICENSE-DejaVu.txt`) is registered as `sans-serif` before
+//! anything is drawn, and PNGs are encoded in memory so they are written
+//! atomically like every other output.
+
+mod compare;
+mod depth;
+mod drops;
+mod latency;
+mod sweep;
+
+pub use compare::{BarGroup, CompareChart};
+pub use depth::DepthChart;
+pub use drops::DropsChart;
+pub use latency::{LatencyChart, LatencySeries};
+pub use sweep::{Band, SweepChart, XAxis};
+
+use super::ReportError;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::sync::OnceLock;
+
+/// Pixel size of every chart.
+pub const SIZE: (u32, u32) = (1000, 560);
+
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// A chart drawn both ways.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rendered {
+    /// File stem, e.g. `depth` (files `depth.png`, `depth.svg`).
+    pub name: String,
+    /// Caption shown above it in the HTML report.
+    pub title: String,
+    /// The SVG document.
+    pub svg: String,
+    /// The PNG file's bytes.
+    pub png: Vec<u8>,
+}
+
+/// The result of drawing on some backend.
+pub(crate) type DrawResult<DB> =
+    Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// A chart that can draw itself on any backend.
+pub(crate) trait Draw {
+    /// Draws the whole chart on `root`.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+}
+
+/// A labelled line of (x, y) points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// Legend text.
+    pub label: String,
+    /// The points, x ascending.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Draws `chart` as SVG and PNG.
+///
+/// # Errors
+/// [`ReportError::Chart`] if drawing or encoding fails.
+pub(crate) fn render(name: &str, title: &str, chart: &impl Draw) -> Result<Rendered, ReportError> {
+    register_font();
+    let fail = |reason: String| ReportError::Chart {
+        chart: name.to_owned(),
+        reason,
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        chart.draw(&root).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    let (w, h) = SIZE;
+    let mut pixels = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
+        chart.draw(&root).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &pixels,
+        w,
+        h,
+        image::ColorType::Rgb8,
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    Ok(Rendered {
+        name: name.to_owned(),
+        title: title.to_owned(),
+        svg,
+        png,
+    })
+}
+
+fn register_font() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        // The font is bundled and known to parse; a failure would show as
+        // missing text, never as a panic.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// The sans-serif font at `size` pixels.
+pub(crate) fn font(size: u32) -> TextStyle<'static> {
+    ("sans-serif", size).into_font().into()
+}
+
+/// The i-th colour of a palette that stays distinct in print and for the
+/// common colour-vision deficiencies (Okabe–Ito, then a few more).
+pub(crate) fn color(i: usize) -> RGBColor {
+    const PALETTE: [RGBColor; 10] = [
+        RGBColor(0, 114, 178),
+        RGBColor(213, 94, 0),
+        RGBColor(0, 158, 115),
+        RGBColor(204, 121, 167),
+        RGBColor(230, 159, 0),
+        RGBColor(86, 180, 233),
+        RGBColor(120, 120, 120),
+        RGBColor(170, 60, 60),
+        RGBColor(60, 60, 170),
+        RGBColor(0, 0, 0),
+    ];
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Caption, margins and label areas shared by every chart.
+pub(crate) fn builder<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    right_axis: bool,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut b = ChartBuilder::on(root);
+    b.caption(title, font(26))
+        .margin(18)
+        .x_label_area_size(56)
+        .y_label_area_size(88);
+    if right_axis {
+        b.right_y_label_area_size(88);
+    }
+    b
+}
+
+/// The legend, in the upper right on a translucent box.
+pub(crate) fn legend<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+{
+    legend_at(chart, SeriesLabelPosition::UpperRight)
+}
+
+/// The legend at `position`.
+pub(crate) fn legend_at<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    position: SeriesLabelPosition,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+{
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(font(16))
+        .position(position)
+        .draw()
+}
+
+/// A range covering `values` with a little headroom; [0, 1] when empty.
+pub(crate) fn span(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+    if lo > hi {
+        return (0.0, 1.0);
+    }
+    if from_zero {
+        lo = lo.min(0.0);
+    }
+    if hi - lo < 1e-12 {
+        hi = lo + lo.abs().max(1.0);
+    }
+    (lo, hi + (hi - lo) * 0.08)
+}
+
+/// Seconds shown in ms below 1 s: the scale and unit for values up to `max_s`.
+pub(crate) fn time_unit(max_s: f64) -> (f64, &'static str) {
+    if max_s < 1.0 { (1e3, "ms") } else { (1.0, "s") }
+}
+
+/// A legend entry drawn as a short line in `c`.
+pub(crate) fn swatch(c: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(3))
+}
+
+/// A tick label: `20k`, `1.5M`, `12`, `0.25`, without trailing zeros.
+pub(crate) fn tick(v: f64) -> String {
+    let a = v.abs();
+    if a > 0.0 && a < 1e-3 {
+        return format!("{v:.0e}");
+    }
+    let (value, suffix) = if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e4 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let text = format!("{value:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    let text = if text == "-0" { "0" } else { text };
+    format!("{text}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_short() {
+        let got: Vec<String> = [0.0, 2.0, 0.25, 1234.5, 20000.0, 1.5e6, 0.0001]
+            .map(tick)
+            .to_vec();
+        assert_eq!(got, ["0", "2", "0.25", "1234.5", "20k", "1.5M", "1e-4"]);
+    }
+}

@@ -1,0 +1,74 @@
+//! Depth over time per group, with the arrival rate on a second axis: a
+//! burst shows as the rate jumping and the depth climbing, the drain as the
+//! depth falling back after the rate drops.
+
+use super::{Draw, DrawResult, Line, builder, color, font, legend, span, swatch, tick};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Data for the depth chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DepthChart {
+    /// Caption.
+    pub title: String,
+    /// Ready messages over time, one line per group.
+    pub depth: Vec<Line>,
+    /// Publishes per second over time.
+    pub arrival_per_s: Line,
+}
+
+impl Draw for DepthChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let xs = self
+            .depth
+            .iter()
+            .chain([&self.arrival_per_s])
+            .flat_map(|l| l.points.iter().map(|p| p.0));
+        let (x0, x1) = span(xs, true);
+        let (_, y1) = span(
+            self.depth.iter().flat_map(|l| l.points.iter().map(|p| p.1)),
+            true,
+        );
+        let (_, r1) = span(self.arrival_per_s.points.iter().map(|p| p.1), true);
+        let mut chart = builder(root, &self.title, true)
+            .build_cartesian_2d(x0..x1, 0.0..y1)?
+            .set_secondary_coord(x0..x1, 0.0..r1);
+        chart
+            .configure_mesh()
+            .x_desc("simulated time (s)")
+            .y_desc("depth (ready messages)")
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(font(15))
+            .axis_desc_style(font(18))
+            .light_line_style(BLACK.mix(0.05))
+            .draw()?;
+        chart
+            .configure_secondary_axes()
+            .y_desc("arrival rate (msg/s)")
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(font(15))
+            .axis_desc_style(font(18))
+            .draw()?;
+        let rate = RGBColor(170, 170, 170);
+        chart
+            .draw_secondary_series(LineSeries::new(
+                self.arrival_per_s.points.iter().copied(),
+                rate.stroke_width(1),
+            ))?
+            .label(format!("{} (right axis)", self.arrival_per_s.label))
+            .legend(swatch(rate));
+        for (i, line) in self.depth.iter().enumerate() {
+            let c = color(i);
+            chart
+                .draw_series(LineSeries::new(
+                    line.points.iter().copied(),
+                    c.stroke_width(3),
+                ))?
+                .label(line.label.clone())
+                .legend(swatch(c));
+        }
+        legend(&mut chart)
+    }
+}

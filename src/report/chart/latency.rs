@@ -1,0 +1,106 @@
+//! Latency percentiles per group (p50 … max) on a log scale, with the 95%
+//! interval across replications as error bars.
+
+use super::{Draw, DrawResult, builder, color, font, legend_at, swatch, tick, time_unit};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// One line: a latency at each percentile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatencySeries {
+    /// Legend text, e.g. `email: end-to-end`.
+    pub label: String,
+    /// (mean, 95% half-width) in seconds, one per percentile.
+    pub values: Vec<(f64, f64)>,
+}
+
+/// Data for the latency chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatencyChart {
+    /// Caption.
+    pub title: String,
+    /// Percentile names along the x axis, e.g. `p50`.
+    pub percentiles: Vec<String>,
+    /// The lines.
+    pub series: Vec<LatencySeries>,
+}
+
+impl LatencyChart {
+    fn positive(&self) -> impl Iterator<Item = f64> + '_ {
+        self.series
+            .iter()
+            .flat_map(|s| s.values.iter().flat_map(|(m, h)| [m - h, m + h, *m]))
+            .filter(|v| v.is_finite() && *v > 0.0)
+    }
+}
+
+impl Draw for LatencyChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let hi = self.positive().fold(0.0, f64::max);
+        let (scale, unit) = time_unit(hi);
+        // Down to a millionth of the largest value: a near-zero wait would
+        // otherwise squash everything else into the top of the chart.
+        let lo = self
+            .positive()
+            .fold(f64::INFINITY, f64::min)
+            .min(hi)
+            .max(hi * 1e-6);
+        let (lo, hi) = if hi > 0.0 {
+            (lo * scale / 2.0, hi * scale * 2.0)
+        } else {
+            (0.1, 10.0)
+        };
+        let last = self.percentiles.len().max(1) as i32 - 1;
+        let mut chart = builder(root, &self.title, false)
+            .build_cartesian_2d((0..last).into_segmented(), (lo..hi).log_scale())?;
+        let labels = &self.percentiles;
+        chart
+            .configure_mesh()
+            .x_desc("percentile")
+            .y_desc(format!("latency ({unit}, log scale)"))
+            .x_labels(labels.len())
+            .y_labels(12)
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(font(15))
+            .axis_desc_style(font(18))
+            .light_line_style(BLACK.mix(0.05))
+            .draw()?;
+        let drawn = self
+            .series
+            .iter()
+            .filter(|s| s.values.iter().any(|(m, _)| *m > 0.0));
+        for (i, s) in drawn.enumerate() {
+            let c = color(i);
+            let points: Vec<(SegmentValue<i32>, f64)> = s
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(_, (m, _))| *m > 0.0 && m.is_finite())
+                .map(|(k, (m, _))| (SegmentValue::CenterOf(k as i32), (m * scale).max(lo)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), c.stroke_width(3)))?
+                .label(s.label.clone())
+                .legend(swatch(c));
+            chart.draw_series(points.iter().map(|p| Circle::new(p.clone(), 5, c.filled())))?;
+            let bars = s
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(_, (m, h))| *h > 0.0 && m - h > 0.0);
+            chart.draw_series(bars.map(|(k, (m, h))| {
+                let x = SegmentValue::CenterOf(k as i32);
+                PathElement::new(
+                    vec![(x.clone(), (m - h) * scale), (x, (m + h) * scale)],
+                    c.stroke_width(2),
+                )
+            }))?;
+        }
+        legend_at(&mut chart, SeriesLabelPosition::LowerRight)
+    }
+}

@@ -1,0 +1,337 @@
+//! The charts and `report.html` of one run, drawn from what `summary.json`
+//! and `timeseries.csv` hold, so `mqsim plot` redraws them byte for byte.
+
+use super::chart::{DepthChart, DropsChart, LatencyChart, LatencySeries, Line, Rendered, render};
+use super::html::{Page, with_ci};
+use super::series::SeriesTable;
+use super::{ReportError, read_input};
+use crate::experiment::{AnalyticRow, Experiment, MetricValue, analytic_rows};
+use crate::scenario::{Format, RawScenario, Scenario};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Everything the run report shows.
+#[derive(Clone, Debug)]
+pub struct RunView {
+    /// Scenario name.
+    pub name: String,
+    /// Seed.
+    pub seed: u64,
+    /// Replications.
+    pub replications: u32,
+    /// The normalised scenario as TOML.
+    pub scenario_toml: String,
+    /// Group names, in scenario order.
+    pub groups: Vec<String>,
+    /// Every metric by name.
+    pub metrics: BTreeMap<String, MetricValue>,
+    /// The time series of replication 0.
+    pub series: SeriesTable,
+    /// Analytic values that apply.
+    pub analytic: Vec<AnalyticRow>,
+}
+
+/// The parts of `summary.json` the report needs.
+#[derive(Deserialize)]
+struct SavedSummary {
+    scenario_name: String,
+    seed: u64,
+    replications: u32,
+    metrics: BTreeMap<String, MetricValue>,
+    scenario: RawScenario,
+}
+
+impl RunView {
+    /// The view of a run just made; `csv` is the `timeseries.csv` text.
+    ///
+    /// # Errors
+    /// [`ReportError::Input`] if `csv` is malformed (never expected).
+    pub fn of_run(
+        scenario: &Scenario,
+        experiment: &Experiment,
+        csv: &str,
+    ) -> Result<RunView, ReportError> {
+        let metrics = experiment
+            .metrics
+            .iter()
+            .map(|m| {
+                (
+                    m.name.clone(),
+                    MetricValue {
+                        mean: m.ci.mean,
+                        ci95_half_width: m.ci.half_width,
+                    },
+                )
+            })
+            .collect();
+        Ok(RunView {
+            name: scenario.name.clone(),
+            seed: scenario.seed,
+            replications: scenario.replications,
+            scenario_toml: toml::to_string(&scenario.normalised).unwrap_or_default(),
+            groups: scenario.groups.iter().map(|g| g.name.clone()).collect(),
+            metrics,
+            series: SeriesTable::parse(csv).map_err(|reason| ReportError::Input {
+                path: "timeseries.csv".into(),
+                reason,
+            })?,
+            analytic: analytic_rows(scenario),
+        })
+    }
+
+    /// The view of a saved run: `summary.json` and `timeseries.csv` in `dir`.
+    ///
+    /// # Errors
+    /// [`ReportError::Input`] naming a missing or malformed file.
+    pub fn load(dir: &Path) -> Result<RunView, ReportError> {
+        let summary_path = dir.join("summary.json");
+        let saved: SavedSummary =
+            serde_json::from_str(&read_input(&summary_path)?).map_err(|e| ReportError::Input {
+                path: summary_path.clone(),
+                reason: e.to_string(),
+            })?;
+        let csv_path = dir.join("timeseries.csv");
+        let series =
+            SeriesTable::parse(&read_input(&csv_path)?).map_err(|reason| ReportError::Input {
+                path: csv_path,
+                reason,
+            })?;
+        // The analytic values need the validated scenario; a scenario that no
+        // longer validates (say, a trace file that moved) just has none.
+        let analytic = serde_json::to_string(&saved.scenario)
+            .ok()
+            .and_then(|json| Scenario::from_text(&json, Format::Json, &summary_path, &[]).ok())
+            .map(|s| analytic_rows(&s))
+            .unwrap_or_default();
+        Ok(RunView {
+            name: saved.scenario_name,
+            seed: saved.seed,
+            replications: saved.replications,
+            scenario_toml: toml::to_string(&saved.scenario).unwrap_or_default(),
+            groups: saved.scenario.groups.keys().cloned().collect(),
+            metrics: saved.metrics,
+            series,
+            analytic,
+        })
+    }
+
+    fn get(&self, name: &str) -> Option<(f64, f64)> {
+        self.metrics.get(name).map(|m| (m.mean, m.ci95_half_width))
+    }
+
+    /// The run's charts: depth with arrival rate, latency percentiles, drops.
+    ///
+    /// # Errors
+    /// [`ReportError::Chart`] if a chart cannot be drawn.
+    pub fn charts(&self) -> Result<Vec<Rendered>, ReportError> {
+        Ok(vec![
+            render(
+                "depth",
+                "Depth and arrival rate over time",
+                &self.depth_chart(),
+            )?,
+            render("latency", "Latency percentiles", &self.latency_chart())?,
+            render("drops", "Drops over time", &self.drops_chart())?,
+        ])
+    }
+
+    fn depth_chart(&self) -> DepthChart {
+        let groups = self.series.groups();
+        let depth = groups
+            .iter()
+            .map(|g| Line {
+                label: format!("{g}: depth"),
+                points: self.series.column(g, "depth").unwrap_or_default(),
+            })
+            .collect();
+        let arrival = groups
+            .first()
+            .and_then(|g| self.series.column(g, "published_per_s"))
+            .unwrap_or_default();
+        DepthChart {
+            title: format!("{}: depth and arrival rate", self.name),
+            depth,
+            arrival_per_s: Line {
+                label: "arrival rate".into(),
+                points: arrival,
+            },
+        }
+    }
+
+    fn latency_chart(&self) -> LatencyChart {
+        const FIELDS: [(&str, &str); 5] = [
+            ("p50", "p50_s"),
+            ("p90", "p90_s"),
+            ("p99", "p99_s"),
+            ("p99.9", "p999_s"),
+            ("max", "max_s"),
+        ];
+        let series_of = |label: String, prefix: String| LatencySeries {
+            label,
+            values: FIELDS
+                .iter()
+                .map(|(_, f)| {
+                    self.get(&format!("{prefix}.{f}"))
+                        .unwrap_or((f64::NAN, 0.0))
+                })
+                .collect(),
+        };
+        let mut series = Vec::new();
+        for g in &self.groups {
+            series.push(series_of(
+                format!("{g}: end-to-end"),
+                format!("groups.{g}.e2e"),
+            ));
+            series.push(series_of(
+                format!("{g}: queue wait"),
+                format!("groups.{g}.queue_wait"),
+            ));
+        }
+        series.push(series_of(
+            "producer: send → accepted".into(),
+            "topic.producer_latency".into(),
+        ));
+        LatencyChart {
+            title: format!("{}: latency percentiles", self.name),
+            percentiles: FIELDS.iter().map(|(p, _)| p.to_string()).collect(),
+            series,
+        }
+    }
+
+    fn drops_chart(&self) -> DropsChart {
+        let kinds: Vec<&String> = self
+            .series
+            .columns()
+            .iter()
+            .filter(|c| {
+                c.starts_with("dropped") || c.starts_with("dead_letter") || c.contains("duplicate")
+            })
+            .collect();
+        let lines = self
+            .series
+            .groups()
+            .iter()
+            .flat_map(|g| kinds.iter().map(move |k| (g, k)))
+            .map(|(g, k)| Line {
+                label: format!("{g}: {}", k.replace('_', " ")),
+                points: self.series.column(g, k).unwrap_or_default(),
+            })
+            .collect();
+        let interval = self
+            .series
+            .interval_s()
+            .map_or(String::new(), |s| format!(" of {}", seconds_text(s)));
+        DropsChart {
+            title: format!("{}: drops over time", self.name),
+            y_desc: format!("messages per interval{interval}"),
+            lines,
+        }
+    }
+
+    /// The self-contained `report.html`.
+    pub fn html(&self, charts: &[Rendered]) -> String {
+        let title = format!("mqsim run: {}", self.name);
+        let mut page = Page::new(&title);
+        page.paragraph(&format!(
+            "Seed {}, {} replication{}. Values are means across replications with their 95% confidence interval.",
+            self.seed,
+            self.replications,
+            if self.replications == 1 { "" } else { "s" }
+        ));
+        page.heading("Headline numbers")
+            .table(&["metric", "value"], &self.headline_rows());
+        if !self.analytic.is_empty() {
+            page.heading("Simulated against queueing theory").table(
+                &["model", "quantity", "simulated (95% CI)", "theory"],
+                &analytic_table(&self.analytic, |n| self.get(n)),
+            );
+        }
+        page.heading("Charts");
+        for chart in charts {
+            page.figure(chart);
+        }
+        let all: Vec<Vec<String>> = self
+            .metrics
+            .iter()
+            .map(|(n, m)| {
+                vec![
+                    n.clone(),
+                    with_ci(Some((m.mean, m.ci95_half_width)), 1.0, 6),
+                ]
+            })
+            .collect();
+        page.details(
+            "Every metric (summary.json names and units)",
+            &["metric", "value"],
+            &all,
+        );
+        page.heading("Scenario (normalised)")
+            .pre(&self.scenario_toml);
+        page.finish(&title)
+    }
+
+    fn headline_rows(&self) -> Vec<Vec<String>> {
+        let mut rows = Vec::new();
+        let mut add = |label: String, name: String, scale: f64, digits: usize| {
+            rows.push(vec![label, with_ci(self.get(&name), scale, digits)]);
+        };
+        add("published".into(), "topic.published".into(), 1.0, 0);
+        add("rejected".into(), "topic.rejected".into(), 1.0, 0);
+        add(
+            "producer latency p99 (ms)".into(),
+            "topic.producer_latency.p99_s".into(),
+            1e3,
+            3,
+        );
+        for g in &self.groups {
+            for (label, field, scale, digits) in HEADLINE {
+                add(
+                    format!("{g}: {label}"),
+                    format!("groups.{g}.{field}"),
+                    scale,
+                    digits,
+                );
+            }
+        }
+        rows
+    }
+}
+
+const HEADLINE: [(&str, &str, f64, usize); 9] = [
+    ("processed", "processed", 1.0, 0),
+    ("dropped (all reasons)", "dropped", 1.0, 0),
+    ("max depth", "max_depth", 1.0, 0),
+    ("utilisation (%)", "utilisation", 100.0, 1),
+    ("throughput (msg/s)", "throughput_per_s", 1.0, 2),
+    ("queue wait p99 (ms)", "queue_wait.p99_s", 1e3, 3),
+    ("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3),
+    ("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3),
+    ("end-to-end max (ms)", "e2e.max_s", 1e3, 3),
+];
+
+/// Rows `model, quantity, simulated, theory` for the analytic table.
+pub(crate) fn analytic_table(
+    rows: &[AnalyticRow],
+    get: impl Fn(&str) -> Option<(f64, f64)>,
+) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|r| {
+            vec![
+                r.model.clone(),
+                r.quantity.to_owned(),
+                with_ci(get(&r.metric), 1.0, 4),
+                format!("{:.4}", r.theory),
+            ]
+        })
+        .collect()
+}
+
+/// `0.25 s` or `250 ms`.
+fn seconds_text(s: f64) -> String {
+    if s < 1.0 {
+        format!("{} ms", (s * 1e6).round() / 1e3)
+    } else {
+        format!("{} s", (s * 1e3).round() / 1e3)
+    }
+}
