@@ -3,8 +3,10 @@
 
 mod queue;
 mod rng;
+mod slab;
 mod time;
 
 pub use queue::EventQueue;
-pub use rng::{RngStream, StreamId};
+pub use rng::{RngStream, StreamId, hash_uniform};
+pub use slab::Slab;
 pub use time::{SimDuration, SimTime};

@@ -42,6 +42,8 @@ pub struct Scenario {
     pub drain: bool,
     /// Queued plus blocked messages above which a run stops.
     pub max_queued: u64,
+    /// Longest drain after the horizon.
+    pub max_drain: SimDuration,
     /// The topic.
     pub topic: TopicSpec,
     /// The producers, sorted by name.

@@ -307,3 +307,51 @@ fn mg1_matches_pollaczek_khinchine_above_and_below_cv_one() {
     );
     check_little("M/U/1", &outs, lambda * (wq + 1.0), 0.05);
 }
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn transient_failures_match_the_geometric_closed_forms() {
+    // Each delivery fails independently with probability p; after m
+    // deliveries a message is dead-lettered. DLQ share = pᵐ; mean deliveries
+    // per message = (1 − pᵐ)/(1 − p); utilisation = λ E[S] (1 − pᵐ)/(1 − p).
+    let (lambda, p, m) = (0.4, 0.3f64, 3);
+    let text = format!(
+        r#"
+        seed = 77
+        horizon = "200000s"
+        warmup = "1000s"
+        replications = 20
+        sample_interval = "1000s"
+        [topic]
+        max_deliveries = {m}
+        [producers.p]
+        arrival = {{ poisson = {{ rate_per_s = {lambda} }} }}
+        [groups.g]
+        workers = 1
+        service = {{ exponential = {{ mean = "1s" }} }}
+        failure_probability = {p}
+        "#
+    );
+    let outs = outcomes(&text);
+    let settled = |o: &RunOutcome| (o.groups[0].processed + o.groups[0].dead_lettered) as f64;
+    let dlq_share = |o: &RunOutcome| o.groups[0].dead_lettered as f64 / settled(o);
+    let deliveries = |o: &RunOutcome| o.groups[0].deliveries as f64 / settled(o);
+    let factor = (1.0 - p.powi(m)) / (1.0 - p);
+    check("DLQ share p^m", &outs, dlq_share, p.powi(m), 0.0, 0.05);
+    check(
+        "deliveries per message",
+        &outs,
+        deliveries,
+        factor,
+        0.0,
+        0.01,
+    );
+    check(
+        "utilisation λE[S](1−p^m)/(1−p)",
+        &outs,
+        |o| o.groups[0].utilisation,
+        lambda * factor,
+        0.0,
+        0.01,
+    );
+}

@@ -1,6 +1,7 @@
-//! Property tests on small random scenarios: conservation, occupancy never
-//! above capacity, time never decreasing, drop_oldest evicts the oldest,
-//! block never drops, and every message accounted for exactly once.
+//! Property tests on small random scenarios with random faults:
+//! conservation, occupancy never above capacity, time never decreasing,
+//! FIFO buffers, block never drops, one legal life per message copy,
+//! idempotency removing duplicates, and bounded bookkeeping.
 
 mod common;
 use common::scenario;
@@ -8,7 +9,7 @@ use mqsim::model::sim::{LogEntry, LogKind, RunOutcome, Simulation, TOPIC};
 use proptest::prelude::*;
 use std::collections::{HashMap, VecDeque};
 
-/// A random small scenario as TOML, plus its capacity in ready messages.
+/// A random small scenario as TOML, plus what the properties need to know.
 #[derive(Debug, Clone)]
 struct Case {
     text: String,
@@ -17,37 +18,97 @@ struct Case {
     policy: &'static str,
     ttl: bool,
     max_block: bool,
+    faults: bool,
+    dedup_forever: bool,
+}
+
+fn topic_text(policy: &str, capacity: Option<u64>, disk: u64, flags: (bool, bool, bool)) -> String {
+    let (ttl, max_block, latency) = flags;
+    let mut text = format!("[topic]\npolicy = \"{policy}\"\n");
+    if let Some(c) = capacity {
+        text += &format!("capacity = {c}\n");
+    }
+    if ttl {
+        text += "ttl = \"2s\"\n";
+    }
+    if max_block {
+        text += "max_block = \"500ms\"\n";
+    }
+    if latency {
+        text += "publish_latency = { exponential = { mean = \"50ms\" } }\n";
+    }
+    text
+}
+
+/// Delivery semantics and consumer faults, drawn from `knobs`.
+fn fault_text(knobs: [u8; 8]) -> (String, String, String, bool) {
+    let [mode, ack, dlq, requeue, fail, crash, producer, dedup] = knobs;
+    let mut topic = String::new();
+    if mode % 4 == 0 {
+        topic += "delivery = \"at_most_once\"\n";
+    }
+    if ack % 2 == 0 {
+        topic += "ack_timeout = \"300ms\"\n";
+    }
+    if dlq % 3 != 0 {
+        topic += &format!("max_deliveries = {}\ndlq = {}\n", 1 + dlq % 4, dlq % 3 == 1);
+    }
+    topic += &format!(
+        "requeue = \"{}\"\n",
+        if requeue % 2 == 0 { "head" } else { "tail" }
+    );
+    topic += "redelivery_backoff = { exponential = { initial = \"20ms\", max = \"200ms\", jitter = 0.5 } }\n";
+    let mut group = format!(
+        "failure_probability = {}\npoison_share = {}\n",
+        f64::from(fail % 4) * 0.1,
+        f64::from(fail % 3) * 0.05
+    );
+    if crash % 2 == 0 {
+        group += "crash = { mtbf = { exponential = { mean = \"3s\" } }, mttr = { constant = { value = \"400ms\" } } }\n";
+        group += "crash_after_side_effect = 0.5\n";
+    }
+    if crash % 3 == 0 {
+        group += "processing_timeout = \"250ms\"\noutages = [ { start = \"5s\", end = \"7s\" } ]\n";
+    }
+    let dedup_forever = dedup % 3 == 0;
+    if dedup_forever {
+        group += "dedup_window = \"forever\"\n";
+    } else if dedup % 3 == 1 {
+        group += "dedup_window = \"1s\"\n";
+    }
+    let mut prod = String::new();
+    if producer % 2 == 0 {
+        prod += "ack_loss = 0.2\nack_timeout = \"200ms\"\n";
+        prod += "retry = { attempts = 2, backoff = { fixed = { delay = \"50ms\" } } }\n";
+        prod += &format!("idempotent = {}\n", producer % 4 == 0);
+    }
+    if producer % 3 == 0 {
+        prod += "crashes = [ { at = \"4s\", down = \"1s\" } ]\n";
+    }
+    (topic, group, prod, dedup_forever)
 }
 
 fn cases() -> impl Strategy<Value = Case> {
     (
         prop::sample::select(vec!["reject", "drop_oldest", "block", "spill"]),
         prop::option::of(1u64..20),
-        1u64..10,
-        (1u32..4, 1u32..4),
+        (1u64..10, 1u32..4, 1u32..4),
         (1.0f64..50.0, 1.0f64..50.0, 0.01f64..1.0),
-        (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        any::<[u8; 8]>(),
         any::<u64>(),
     )
-        .prop_map(|(policy, capacity, disk, (workers, groups), (rate, burst, mean), flags, seed)| {
-            let (ttl, max_block, latency, drain) = flags;
-            let mut text = format!("horizon = \"20s\"\nseed = {seed}\ndrain = {drain}\n[topic]\npolicy = \"{policy}\"\n");
-            if let Some(c) = capacity {
-                text += &format!("capacity = {c}\n");
-            }
-            if ttl {
-                text += "ttl = \"2s\"\n";
-            }
-            if max_block {
-                text += "max_block = \"500ms\"\n";
-            }
-            if latency {
-                text += "publish_latency = { exponential = { mean = \"50ms\" } }\n";
-            }
+        .prop_map(|(policy, capacity, (disk, workers, groups), (rate, burst, mean), flags, knobs, seed)| {
+            let (ttl, max_block, latency, drain, faulty) = flags;
+            let (fault_topic, fault_group, fault_producer, dedup) =
+                if faulty { fault_text(knobs) } else { Default::default() };
+            let mut text = format!("horizon = \"20s\"\nseed = {seed}\ndrain = {drain}\n[limits]\nmax_drain = \"60s\"\n");
+            text += &topic_text(policy, capacity, disk, (ttl, max_block, latency));
+            text += &fault_topic;
             text += &format!(
                 "[topic.spill]\ndisk_capacity = {disk}\nread_latency = {{ constant = {{ value = \"10ms\" }} }}\n"
             );
-            text += &format!("[producers.steady]\narrival = {{ poisson = {{ rate_per_s = {rate} }} }}\n");
+            text += &format!("[producers.steady]\narrival = {{ poisson = {{ rate_per_s = {rate} }} }}\n{fault_producer}");
             text += &format!(
                 "[producers.spike]\narrival = {{ burst = {{ count = {}, at = \"3s\", over = \"1s\" }} }}\n",
                 (burst * 4.0) as u64
@@ -58,9 +119,10 @@ fn cases() -> impl Strategy<Value = Case> {
                 } else {
                     format!("{{ constant = {{ value = \"{}s\" }} }}", mean / 2.0)
                 };
-                text += &format!("[groups.g{g}]\nworkers = {workers}\nservice = {service}\n");
+                text += &format!("[groups.g{g}]\nworkers = {workers}\nservice = {service}\n{fault_group}");
             }
-            Case { text, capacity, disk: (policy == "spill").then_some(disk), policy, ttl, max_block }
+            let disk = (policy == "spill").then_some(disk);
+            Case { text, capacity, disk, policy, ttl, max_block, faults: faulty, dedup_forever: faulty && dedup }
         })
 }
 
@@ -73,22 +135,35 @@ fn run(case: &Case) -> RunOutcome {
         .unwrap_or_else(|e| panic!("{e}\n{}", case.text))
 }
 
-/// Replays the log keeping each group's ready messages in enqueue order,
-/// and checks that every message leaves a buffer from its head (FIFO
-/// delivery; drop_oldest evicts, and TTL expires, the oldest).
+/// Replays the log keeping each group's ready messages in order; new
+/// messages join at the tail and leave from the head (FIFO delivery;
+/// drop_oldest evicts, and TTL expires, the oldest). Returned messages may
+/// rejoin at either end.
 fn replay(log: &[LogEntry], groups: usize, mut check: impl FnMut(&LogEntry, &[VecDeque<u64>])) {
     let mut ready = vec![VecDeque::new(); groups];
     for e in log {
+        if e.group == TOPIC {
+            continue;
+        }
         check(e, &ready);
-        let g = e.group as usize;
+        let q = &mut ready[e.group as usize];
         match e.kind {
-            LogKind::Enqueued => ready[g].push_back(e.message),
+            LogKind::Enqueued => q.push_back(e.message),
+            LogKind::Requeued => {
+                // Head or tail, per `requeue`: find out which by position later.
+                q.push_front(e.message);
+            }
             LogKind::Delivered | LogKind::Evicted | LogKind::Expired => {
-                assert_eq!(
-                    ready[g].pop_front(),
-                    Some(e.message),
-                    "{e:?} did not leave from the head"
-                );
+                let at = q
+                    .iter()
+                    .position(|&m| m == e.message)
+                    .expect("leaves from the buffer");
+                q.remove(at);
+            }
+            LogKind::DeadLettered => {
+                if let Some(at) = q.iter().position(|&m| m == e.message) {
+                    q.remove(at);
+                }
             }
             _ => {}
         }
@@ -101,67 +176,112 @@ proptest! {
     #[test]
     fn invariants_hold_on_random_scenarios(case in cases()) {
         let o = run(&case);
-        let groups = o.groups.len();
         // Time never decreases.
         prop_assert!(o.log.windows(2).all(|w| w[0].time_ns <= w[1].time_ns));
-        // Occupancy never exceeds capacity (memory plus disk tier).
+        // New messages never exceed capacity (returns bypass it: the topic
+        // accepted them already); without returns, buffers are FIFO.
         let limit = case.capacity.unwrap_or(u64::MAX).saturating_add(case.disk.unwrap_or(0));
-        replay(&o.log, groups, |e, ready| {
-            if e.kind == LogKind::Enqueued {
-                assert!((ready[e.group as usize].len() as u64) < limit, "over capacity at {e:?}");
+        let returns = o.log.iter().any(|e| e.kind == LogKind::Requeued);
+        replay(&o.log, o.groups.len(), |e, ready| {
+            let q = &ready[e.group as usize];
+            if e.kind == LogKind::Enqueued && !returns {
+                assert!((q.len() as u64) < limit, "over capacity at {e:?}");
+            }
+            if matches!(e.kind, LogKind::Delivered | LogKind::Evicted) && !returns {
+                assert_eq!(q.front(), Some(&e.message), "{e:?} did not leave from the head");
             }
         });
         for g in &o.groups {
-            prop_assert!(g.max_depth <= limit);
+            if !returns {
+                prop_assert!(g.max_depth <= limit);
+            }
             // Conservation, recomputed from the outcome.
+            let t = &o.topic;
             prop_assert_eq!(
-                o.topic.published,
-                g.processed + g.dropped.total() + g.queued + g.in_flight + o.topic.blocked + o.topic.publishing
+                t.published,
+                g.processed + g.dropped.total() + g.dead_lettered + g.queued + g.delayed + g.in_flight
+                    + t.blocked + t.publishing + t.retrying
             );
         }
-        // Block never drops (without max_block and TTL).
-        if case.policy == "block" && !case.max_block && !case.ttl {
+        // Block never drops (without max_block, TTL or faults).
+        if case.policy == "block" && !case.max_block && !case.ttl && !case.faults {
             prop_assert_eq!(o.groups.iter().map(|g| g.dropped.total()).sum::<u64>(), 0);
         }
         if case.policy != "drop_oldest" {
             prop_assert!(o.groups.iter().all(|g| g.dropped.evicted == 0));
         }
+        // Idempotency with an infinite window removes every duplicate side effect.
+        if case.dedup_forever {
+            prop_assert!(o.groups.iter().all(|g| g.duplicate_side_effects == 0));
+        }
+        // Bookkeeping is bounded by live copies: nothing left once drained.
+        if o.diagnostics.empty {
+            prop_assert!(o.diagnostics.tracked.iter().all(|&n| n == 0), "{:?}", o.diagnostics);
+        }
     }
 
     #[test]
-    fn every_message_has_exactly_one_fate_per_group(case in cases()) {
+    fn every_message_copy_lives_one_legal_life(case in cases()) {
         let o = run(&case);
-        // Final state per (group, message) from the log.
-        let mut fate: HashMap<(u32, u64), LogKind> = HashMap::new();
+        let mut state: HashMap<(u32, u64), LogKind> = HashMap::new();
         let mut topic_fate: HashMap<u64, LogKind> = HashMap::new();
+        let mut side_effects: HashMap<(u32, u64), u32> = HashMap::new();
         for e in &o.log {
-            if e.group == TOPIC {
-                topic_fate.insert(e.message, e.kind);
-            } else {
-                let before = fate.insert((e.group, e.message), e.kind);
-                // Legal transitions only: enqueued → delivered → processed,
-                // or enqueued → evicted/expired.
-                let ok = matches!(
-                    (before, e.kind),
-                    (None, LogKind::Enqueued)
-                        | (Some(LogKind::Enqueued), LogKind::Delivered | LogKind::Evicted | LogKind::Expired)
-                        | (Some(LogKind::Delivered), LogKind::Processed)
-                );
-                prop_assert!(ok, "illegal {:?} -> {:?} for {:?}", before, e.kind, e);
+            match e.kind {
+                LogKind::SideEffect => *side_effects.entry((e.group, e.message)).or_default() += 1,
+                LogKind::DuplicateSuppressed => {}
+                _ if e.group == TOPIC => {
+                    topic_fate.insert(e.message, e.kind);
+                }
+                kind => {
+                    use LogKind::*;
+                    let before = state.insert((e.group, e.message), kind);
+                    let ok = matches!(
+                        (before, kind),
+                        (None, Enqueued)
+                            | (Some(Enqueued | Requeued), Delivered | Evicted | Expired | DeadLettered)
+                            | (Some(Delivered), Processed | Lost | DeadLettered | Delayed | Requeued)
+                            | (Some(Delayed), Requeued)
+                    );
+                    prop_assert!(ok, "illegal {:?} -> {:?} for {:?}", before, kind, e);
+                }
             }
         }
         for (g, out) in o.groups.iter().enumerate() {
-            let count = |k: LogKind| fate.iter().filter(|((gg, _), v)| *gg == g as u32 && **v == k).count() as u64;
-            prop_assert_eq!(count(LogKind::Processed), out.processed);
-            prop_assert_eq!(count(LogKind::Evicted), out.dropped.evicted);
-            prop_assert_eq!(count(LogKind::Expired), out.dropped.expired);
-            prop_assert_eq!(count(LogKind::Enqueued), out.queued);
-            prop_assert_eq!(count(LogKind::Delivered), out.in_flight);
+            let count = |ks: &[LogKind]| {
+                state.iter().filter(|((gg, _), v)| *gg == g as u32 && ks.contains(v)).count() as u64
+            };
+            prop_assert_eq!(count(&[LogKind::Processed]), out.processed);
+            prop_assert_eq!(count(&[LogKind::Evicted]), out.dropped.evicted);
+            prop_assert_eq!(count(&[LogKind::Expired]), out.dropped.expired);
+            prop_assert_eq!(count(&[LogKind::DeadLettered]), out.dead_lettered);
+            prop_assert_eq!(count(&[LogKind::Enqueued, LogKind::Requeued]), out.queued);
+            prop_assert_eq!(count(&[LogKind::Delivered]), out.in_flight);
+            prop_assert_eq!(count(&[LogKind::Delayed]), out.delayed);
+            let effects: u64 = side_effects.iter().filter(|((gg, _), _)| *gg == g as u32).map(|(_, n)| u64::from(*n)).sum();
+            prop_assert_eq!(effects, out.side_effects);
+            // Side effects beyond the first of each message are the duplicates.
+            let firsts = side_effects.keys().filter(|(gg, _)| *gg == g as u32).count() as u64;
+            prop_assert_eq!(effects - firsts, out.duplicate_side_effects);
+            if case.dedup_forever {
+                prop_assert!(side_effects.values().all(|&n| n == 1));
+            }
         }
         let topic_count = |k: LogKind| topic_fate.values().filter(|v| **v == k).count() as u64;
-        prop_assert_eq!(topic_count(LogKind::Rejected), o.topic.rejected);
-        prop_assert_eq!(topic_count(LogKind::PublishTimedOut), o.topic.publish_timeouts);
+        let t = &o.topic;
+        prop_assert_eq!(topic_count(LogKind::Rejected), t.rejected + t.retries_exhausted - exhausted_timeouts(&o));
+        prop_assert_eq!(topic_count(LogKind::Lost), t.lost);
     }
+}
+
+/// Retries exhausted after a publish timeout are logged as timeouts.
+fn exhausted_timeouts(o: &RunOutcome) -> u64 {
+    let logged = o
+        .log
+        .iter()
+        .filter(|e| e.group == TOPIC && e.kind == LogKind::PublishTimedOut)
+        .count() as u64;
+    logged - o.topic.publish_timeouts
 }
 
 #[test]
@@ -175,7 +295,7 @@ fn loading_arbitrary_text_never_panics() {
 #[test]
 fn mutated_valid_files_never_panic() {
     let base = std::fs::read_to_string("scenarios/reference.toml").unwrap();
-    proptest!(ProptestConfig { cases: 512, ..ProptestConfig::default() }, |(pos in 0usize..4000, junk in "[\\PC]{0,6}", cut in any::<bool>())| {
+    proptest!(ProptestConfig { cases: 512, ..ProptestConfig::default() }, |(pos in 0usize..6000, junk in "[\\PC]{0,6}", cut in any::<bool>())| {
         let pos = pos.min(base.len());
         let pos = (0..=pos).rev().find(|&p| base.is_char_boundary(p)).unwrap_or(0);
         let mut text = base[..pos].to_owned();

@@ -42,10 +42,23 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
     let mut m: Vec<(String, f64)> = Vec::with_capacity(16 + 40 * o.groups.len());
     let mut put = |name: String, value: f64| m.push((name, value));
     let t = &o.topic;
+    put("topic.created".into(), t.created as f64);
     put("topic.published".into(), t.published as f64);
     put("topic.accepted".into(), t.accepted as f64);
     put("topic.rejected".into(), t.rejected as f64);
     put("topic.publish_timeouts".into(), t.publish_timeouts as f64);
+    put("topic.retries".into(), t.retries as f64);
+    put("topic.retries_exhausted".into(), t.retries_exhausted as f64);
+    put("topic.lost".into(), t.lost as f64);
+    put("topic.acks_lost".into(), t.acks_lost as f64);
+    put(
+        "topic.duplicate_publishes".into(),
+        t.duplicate_publishes as f64,
+    );
+    put(
+        "topic.duplicates_suppressed".into(),
+        t.duplicates_suppressed as f64,
+    );
     put("topic.max_blocked".into(), t.max_blocked as f64);
     put("topic.mean_blocked".into(), t.mean_blocked);
     for (field, v) in t.producer_latency.fields() {
@@ -60,8 +73,40 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
             format!("{p}.dropped.publish_timeout"),
             g.dropped.publish_timeout as f64,
         );
+        put(
+            format!("{p}.dropped.retries_exhausted"),
+            g.dropped.retries_exhausted as f64,
+        );
+        put(format!("{p}.dropped.lost"), g.dropped.lost as f64);
         put(format!("{p}.dropped.evicted"), g.dropped.evicted as f64);
         put(format!("{p}.dropped.expired"), g.dropped.expired as f64);
+        put(format!("{p}.dead_lettered"), g.dead_lettered as f64);
+        put(format!("{p}.delayed"), g.delayed as f64);
+        put(format!("{p}.deliveries"), g.deliveries as f64);
+        put(format!("{p}.redeliveries"), g.redeliveries as f64);
+        put(
+            format!("{p}.duplicate_deliveries"),
+            g.duplicate_deliveries as f64,
+        );
+        put(format!("{p}.side_effects"), g.side_effects as f64);
+        put(
+            format!("{p}.duplicate_side_effects"),
+            g.duplicate_side_effects as f64,
+        );
+        put(
+            format!("{p}.suppressed_duplicates"),
+            g.suppressed_duplicates as f64,
+        );
+        put(format!("{p}.failures.failed"), g.failures.failed as f64);
+        put(
+            format!("{p}.failures.timed_out"),
+            g.failures.timed_out as f64,
+        );
+        put(format!("{p}.failures.crashed"), g.failures.crashed as f64);
+        put(
+            format!("{p}.failures.ack_timeouts"),
+            g.failures.ack_timeouts as f64,
+        );
         put(format!("{p}.queued"), g.queued as f64);
         put(format!("{p}.in_flight"), g.in_flight as f64);
         put(format!("{p}.max_depth"), g.max_depth as f64);

@@ -1,6 +1,7 @@
 //! A consumer group's validated settings.
 
 use super::distribution::Distribution;
+use crate::engine::{SimDuration, SimTime};
 
 /// A consumer group of competing workers.
 #[derive(Clone, Debug)]
@@ -11,4 +12,37 @@ pub struct GroupSpec {
     pub workers: u32,
     /// Service time in seconds.
     pub service: Distribution,
+    /// How deliveries fail.
+    pub faults: GroupFaults,
+}
+
+/// Everything that can go wrong in a consumer group.
+#[derive(Clone, Debug, Default)]
+pub struct GroupFaults {
+    /// Probability that a delivery fails (transient, independent).
+    pub failure_probability: f64,
+    /// Share of messages that fail on every delivery (poison).
+    pub poison_share: f64,
+    /// A delivery still running after this long fails.
+    pub processing_timeout: Option<SimDuration>,
+    /// Windows during which the whole group is down.
+    pub outages: Vec<(SimTime, SimTime)>,
+    /// Random crash and restart of each worker: time to failure and time
+    /// to repair, in seconds.
+    pub crash: Option<(Distribution, Distribution)>,
+    /// Share of crashes that strike after the side effect, before the ack.
+    pub crash_after_side_effect: f64,
+    /// Idempotent consumer: duplicates within this window are suppressed.
+    pub dedup_window: Option<SimDuration>,
+}
+
+impl GroupFaults {
+    /// True when nothing can go wrong (the fast path).
+    pub fn is_none(&self) -> bool {
+        self.failure_probability == 0.0
+            && self.poison_share == 0.0
+            && self.processing_timeout.is_none()
+            && self.outages.is_empty()
+            && self.crash.is_none()
+    }
 }

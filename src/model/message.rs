@@ -9,8 +9,11 @@ pub struct MessageId(pub u64);
 /// A message as the topic and consumer groups see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Message {
-    /// Creation-order id.
+    /// Creation-order id, unique per broker copy.
     pub id: MessageId,
+    /// The message this one duplicates (a producer's retry after a lost
+    /// ack); its own id otherwise.
+    pub origin: MessageId,
     /// Routing key.
     pub key: u64,
     /// Size in bytes.
@@ -19,4 +22,29 @@ pub struct Message {
     pub producer: u32,
     /// When the producer created it.
     pub created: SimTime,
+    /// Its copies share side-effect history through the groups' track maps
+    /// (a duplicate publish is expected or exists).
+    pub tracked: bool,
+    /// This duplicate's copies take over references that its groups' track
+    /// entries already hold for it.
+    pub holds_refs: bool,
+    /// Malformed: every group fails every delivery of it.
+    pub poison: bool,
+}
+
+impl Message {
+    /// A new, untracked message.
+    pub fn new(id: u64, key: u64, size: u32, producer: u32, created: SimTime) -> Message {
+        Message {
+            id: MessageId(id),
+            origin: MessageId(id),
+            key,
+            size,
+            producer,
+            created,
+            tracked: false,
+            holds_refs: false,
+            poison: false,
+        }
+    }
 }

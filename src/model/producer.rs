@@ -1,9 +1,10 @@
 //! A producer's validated settings.
 
 use super::arrival::ArrivalProcess;
+use super::backoff::Backoff;
 use super::distribution::Distribution;
 use super::key::KeyChooser;
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 
 /// A source of messages.
 #[derive(Clone, Debug)]
@@ -20,4 +21,39 @@ pub struct ProducerSpec {
     pub start: SimTime,
     /// The producer publishes nothing at or after this instant.
     pub stop: SimTime,
+    /// Publish failures and retries.
+    pub faults: ProducerFaults,
+}
+
+/// How a producer's publishes fail and are retried.
+#[derive(Clone, Debug)]
+pub struct ProducerFaults {
+    /// Probability that an accepted publish's ack never arrives.
+    pub ack_loss: f64,
+    /// How long the producer waits for an ack before retrying.
+    pub ack_timeout: SimDuration,
+    /// The broker discards a retried publish it already has.
+    pub idempotent: bool,
+    /// Retries after a rejected or unacknowledged publish (0: none).
+    pub retry_attempts: u32,
+    /// Wait before each retry.
+    pub retry_backoff: Backoff,
+    /// Crashes: when, and how long the producer stays down.
+    pub crashes: Vec<(SimTime, SimDuration)>,
+    /// Every message is malformed (poison for every group).
+    pub poison: bool,
+}
+
+impl Default for ProducerFaults {
+    fn default() -> Self {
+        ProducerFaults {
+            ack_loss: 0.0,
+            ack_timeout: SimDuration::from_secs(5),
+            idempotent: false,
+            retry_attempts: 0,
+            retry_backoff: Backoff::NONE,
+            crashes: Vec::new(),
+            poison: false,
+        }
+    }
 }

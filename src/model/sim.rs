@@ -1,26 +1,35 @@
-//! One replication of a scenario: the world state, the closed set of
-//! events, and the loop that handles them in (time, sequence) order.
+//! One replication of a scenario: the closed set of events and the loop
+//! that handles them in (time, sequence) order. The world's state is in
+//! `state`; what each event does is in the files named after its side.
 
 mod buffer;
 mod consume;
 mod log;
 mod outcome;
+mod producer_faults;
 mod publish;
 mod sample;
+mod settle;
+mod state;
+mod worker_faults;
 
 pub use buffer::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
-pub use outcome::{GroupOutcome, RunOutcome, SeriesRow, TopicOutcome};
+pub use outcome::{
+    DeadLetterSample, DeadLetterSummary, Diagnostics, GroupOutcome, RunOutcome, SeriesRow,
+    TopicOutcome,
+};
+pub use state::FailKind;
 
-use super::arrival::{ArrivalProcess, Tick};
-use super::distribution::Distribution;
-use super::message::Message;
-use super::topic::Policy;
-use crate::engine::{EventQueue, RngStream, SimDuration, SimTime, StreamId};
+use crate::engine::{EventQueue, RngStream, SimDuration, SimTime, Slab, StreamId};
+use crate::model::topic::Policy;
 use crate::scenario::Scenario;
-use crate::stats::{LatencyHistogram, TimeAverage};
-use buffer::Buffer;
-use std::collections::VecDeque;
+use rand::Rng;
+use state::{Group, GroupCounters, GroupWindow, Producer, TopicState, Worker};
+use std::collections::BTreeMap;
+
+/// Events at one instant beyond which a run is declared stuck.
+const MAX_EVENTS_AT_ONE_INSTANT: u64 = 10_000_000;
 
 /// Why a run stopped without a result.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -41,6 +50,17 @@ pub enum RunError {
         /// Which group fell behind and by how much.
         why: String,
     },
+    /// Simulated time stopped advancing (e.g. zero service time and zero
+    /// redelivery backoff for a message that always fails).
+    #[error(
+        "simulated time stopped advancing at t = {at_s:.3}s: more than {MAX_EVENTS_AT_ONE_INSTANT} events \
+         at one instant. A message that always fails with zero service time and no redelivery \
+         backoff loops forever: give the service time or topic.redelivery_backoff a duration"
+    )]
+    Stuck {
+        /// When time stopped, in seconds.
+        at_s: f64,
+    },
     /// The conservation law failed: a bug, never a user error.
     #[error("conservation law violated in group `{group}`: {detail}")]
     Conservation {
@@ -51,105 +71,43 @@ pub enum RunError {
     },
 }
 
-/// The closed set of events.
+/// The closed set of events. Payloads are small keys into the state, so
+/// the event queue's entries stay small.
 #[derive(Clone, Copy, Debug)]
 enum Event {
     /// A producer's next tick is due.
     Arrival { producer: u32 },
-    /// A publish's latency has elapsed: the topic decides on it now.
-    Accept { message: Message, sent: SimTime },
-    /// A worker finished its delivery.
-    Done { group: u32, worker: u32 },
+    /// A publish in transit reaches the topic.
+    Accept { slot: u32 },
+    /// A producer retries a publish.
+    Retry { slot: u32 },
     /// A blocked publish reaches its `max_block`.
     BlockDeadline,
+    /// A worker finished its delivery (stale if the epoch moved on).
+    Done { group: u32, worker: u32, epoch: u32 },
+    /// A delivery's ack timeout passed.
+    AckTimeout {
+        group: u32,
+        worker: u32,
+        epoch: u32,
+        delivery: u32,
+    },
+    /// A delayed message becomes ready again.
+    Redeliver { group: u32, slot: u32 },
+    /// A worker crashes.
+    Crash { group: u32, worker: u32 },
+    /// A crashed worker is back.
+    Restart { group: u32, worker: u32 },
+    /// A group outage starts or ends.
+    Outage { group: u32, start: bool },
+    /// A producer crashes.
+    ProducerCrash { producer: u32, down_ns: u64 },
     /// Time to record a time-series row.
     Sample,
     /// End of warm-up: statistics restart.
     WarmupEnd,
     /// End of the horizon.
     Horizon,
-}
-
-/// A producer's running state.
-struct Producer {
-    arrival: ArrivalProcess,
-    /// The tick whose Arrival event is scheduled.
-    pending: Option<Tick>,
-    offset: SimDuration,
-    stop: SimTime,
-    arrival_rng: RngStream,
-    key_rng: RngStream,
-    size_rng: RngStream,
-}
-
-/// A publish waiting for room under the block policy.
-#[derive(Clone, Copy, Debug)]
-struct Blocked {
-    message: Message,
-    sent: SimTime,
-    since: SimTime,
-}
-
-/// A delivery in progress on a worker.
-#[derive(Clone, Copy, Debug)]
-struct InService {
-    message: Message,
-    enqueued: SimTime,
-}
-
-/// Statistics restarted at the end of warm-up.
-#[derive(Clone, Debug, Default)]
-struct GroupWindow {
-    queue_wait: LatencyHistogram,
-    end_to_end: LatencyHistogram,
-    depth: TimeAverage,
-    in_system: TimeAverage,
-    busy: TimeAverage,
-    entered: u64,
-    processed: u64,
-    left: u64,
-    sojourn_ns: u128,
-}
-
-/// Lifetime counters (never reset: the conservation law uses them).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct GroupCounters {
-    accepted: u64,
-    processed: u64,
-    evicted: u64,
-    expired: u64,
-    deliveries: u64,
-}
-
-/// A consumer group's running state.
-struct Group {
-    buffer: Buffer,
-    workers: Vec<Option<InService>>,
-    idle: Vec<u32>,
-    busy: u32,
-    service_rng: RngStream,
-    /// Extra delivery time of spilled messages.
-    read_latency: Option<Distribution>,
-    read_rng: RngStream,
-    counters: GroupCounters,
-    window: GroupWindow,
-    max_depth: u64,
-    /// Counters at the previous time-series row.
-    last_row: GroupCounters,
-}
-
-/// Topic-level counters and statistics.
-#[derive(Clone, Debug, Default)]
-struct TopicState {
-    published: u64,
-    accepted: u64,
-    rejected: u64,
-    publish_timeouts: u64,
-    publishing: u64,
-    blocked: VecDeque<Blocked>,
-    max_blocked: u64,
-    producer_latency: LatencyHistogram,
-    blocked_level: TimeAverage,
 }
 
 /// One replication in progress.
@@ -172,8 +130,10 @@ pub struct Simulation<'s> {
     window_start: SimTime,
     ended: bool,
     draining: bool,
+    drain_deadline: SimTime,
     replication: u64,
     event_count: u64,
+    same_instant: u64,
     log: Option<Vec<LogEntry>>,
 }
 
@@ -190,37 +150,48 @@ impl<'s> Simulation<'s> {
                 pending: None,
                 offset: p.start.since(SimTime::ZERO),
                 stop: p.stop.min(SimTime::ZERO + scenario.horizon),
+                down_until: SimTime::ZERO,
                 arrival_rng: rng(format!("producer/{}/arrival", p.name)),
                 key_rng: rng(format!("producer/{}/key", p.name)),
                 size_rng: rng(format!("producer/{}/size", p.name)),
+                fault_rng: rng(format!("producer/{}/faults", p.name)),
             })
             .collect();
-        let groups = scenario
-            .groups
-            .iter()
-            .map(|g| Group {
-                buffer: Buffer::new(&scenario.topic),
-                workers: vec![None; g.workers as usize],
-                idle: (0..g.workers).rev().collect(),
-                busy: 0,
-                service_rng: rng(format!("group/{}/service", g.name)),
-                read_latency: match &scenario.topic.policy {
-                    Policy::Spill(spill) => spill.read_latency.clone(),
-                    _ => None,
-                },
-                read_rng: rng(format!("group/{}/read", g.name)),
-                counters: GroupCounters::default(),
-                window: GroupWindow::default(),
-                max_depth: 0,
-                last_row: GroupCounters::default(),
-            })
-            .collect();
+        let groups = scenario.groups.iter().map(|g| Group {
+            buffer: buffer::Buffer::new(&scenario.topic),
+            workers: vec![
+                Worker {
+                    up: true,
+                    ..Worker::default()
+                };
+                g.workers as usize
+            ],
+            idle: (0..g.workers).rev().collect(),
+            busy: 0,
+            zombies: 0,
+            down: 0,
+            delayed: Slab::default(),
+            tracks: BTreeMap::new(),
+            service_rng: rng(format!("group/{}/service", g.name)),
+            read_rng: rng(format!("group/{}/read", g.name)),
+            fault_rng: rng(format!("group/{}/faults", g.name)),
+            read_latency: match &scenario.topic.policy {
+                Policy::Spill(spill) => spill.read_latency.clone(),
+                _ => None,
+            },
+            poison_salt: rng(format!("group/{}/poison", g.name)).next_u64(),
+            counters: GroupCounters::default(),
+            window: GroupWindow::default(),
+            dead_letters: state::DeadLetters::default(),
+            max_depth: 0,
+            last_row: GroupCounters::default(),
+        });
         Simulation {
             scenario,
             now: SimTime::ZERO,
             events: EventQueue::new(),
             producers,
-            groups,
+            groups: groups.collect(),
             topic: TopicState::default(),
             publish_rng: rng(format!("topic/{}/publish", scenario.topic.name)),
             next_id: 0,
@@ -233,8 +204,10 @@ impl<'s> Simulation<'s> {
             window_start: SimTime::ZERO,
             ended: false,
             draining: false,
+            drain_deadline: SimTime::MAX,
             replication,
             event_count: 0,
+            same_instant: 0,
             log: None,
         }
     }
@@ -261,11 +234,25 @@ impl<'s> Simulation<'s> {
     /// Runs to the end of the horizon (or until drained, with `drain`).
     ///
     /// # Errors
-    /// [`RunError::Runaway`] when queues pass `limits.max_queued`;
+    /// [`RunError::Runaway`] when queues pass `limits.max_queued`,
+    /// [`RunError::Stuck`] when time stops advancing, and
     /// [`RunError::Conservation`] if the counts do not add up (a bug).
     pub fn run(mut self) -> Result<RunOutcome, RunError> {
         self.start();
         while let Some((time, event)) = self.events.pop() {
+            if time == self.now {
+                self.same_instant += 1;
+                if self.same_instant > MAX_EVENTS_AT_ONE_INSTANT {
+                    return Err(RunError::Stuck {
+                        at_s: time.as_secs_f64(),
+                    });
+                }
+            } else {
+                self.same_instant = 0;
+            }
+            if self.draining && time > self.drain_deadline {
+                break;
+            }
             self.now = time;
             self.event_count += 1;
             self.handle(event);
@@ -280,32 +267,61 @@ impl<'s> Simulation<'s> {
     }
 
     fn start(&mut self) {
-        let horizon = SimTime::ZERO + self.scenario.horizon;
+        let scenario = self.scenario;
+        let horizon = SimTime::ZERO + scenario.horizon;
         self.events.schedule(horizon, Event::Horizon);
-        if self.scenario.warmup > SimDuration::ZERO {
+        if scenario.warmup > SimDuration::ZERO {
             self.events
-                .schedule(SimTime::ZERO + self.scenario.warmup, Event::WarmupEnd);
+                .schedule(SimTime::ZERO + scenario.warmup, Event::WarmupEnd);
         }
         self.events.schedule(SimTime::ZERO, Event::Sample);
         for p in 0..self.producers.len() {
             self.schedule_next_tick(p, SimTime::ZERO);
+            for &(at, down) in &scenario.producers[p].faults.crashes {
+                let event = Event::ProducerCrash {
+                    producer: p as u32,
+                    down_ns: down.as_nanos(),
+                };
+                self.events.schedule(at, event);
+            }
+        }
+        for g in 0..self.groups.len() {
+            self.schedule_faults(g);
         }
     }
 
     fn handle(&mut self, event: Event) {
         match event {
             Event::Arrival { producer } => self.on_arrival(producer as usize),
-            Event::Accept { message, sent } => {
-                self.topic.publishing -= 1;
-                self.admit(message, sent);
-            }
-            Event::Done { group, worker } => self.on_done(group as usize, worker as usize),
+            Event::Accept { slot } => self.on_accept(slot),
+            Event::Retry { slot } => self.on_retry(slot),
             Event::BlockDeadline => {} // `unblock` below fails what timed out.
+            Event::Done {
+                group,
+                worker,
+                epoch,
+            } => self.on_done(group as usize, worker as usize, epoch),
+            Event::AckTimeout {
+                group,
+                worker,
+                epoch,
+                delivery,
+            } => {
+                self.on_ack_timeout(group as usize, worker as usize, epoch, delivery);
+            }
+            Event::Redeliver { group, slot } => self.on_redeliver(group as usize, slot),
+            Event::Crash { group, worker } => self.on_crash(group as usize, worker as usize),
+            Event::Restart { group, worker } => self.on_restart(group as usize, worker as usize),
+            Event::Outage { group, start } => self.on_outage(group as usize, start),
+            Event::ProducerCrash { producer, down_ns } => {
+                self.on_producer_crash(producer as usize, SimDuration(down_ns));
+            }
             Event::Sample => self.on_sample(),
             Event::WarmupEnd => self.restart_window(),
             Event::Horizon => {
                 if self.scenario.drain {
                     self.draining = true;
+                    self.drain_deadline = self.now + self.scenario.max_drain;
                 } else {
                     self.ended = true;
                 }
@@ -316,12 +332,16 @@ impl<'s> Simulation<'s> {
         }
     }
 
-    /// Nothing queued, in service, blocked or being published.
+    /// Nothing queued, delayed, in service, blocked, in transit or retrying.
     fn is_empty(&self) -> bool {
         self.total_ready == 0
             && self.topic.blocked.is_empty()
-            && self.topic.publishing == 0
-            && self.groups.iter().all(|g| g.busy == 0)
+            && self.topic.in_transit.is_empty()
+            && self.topic.retrying.is_empty()
+            && self
+                .groups
+                .iter()
+                .all(|g| g.busy == 0 && g.delayed.is_empty())
     }
 
     fn restart_window(&mut self) {
@@ -337,7 +357,6 @@ impl<'s> Simulation<'s> {
             w.depth.restart(now);
             w.in_system.restart(now);
             w.busy.restart(now);
-            w.entered = 0;
             w.processed = 0;
             w.left = 0;
             w.sojourn_ns = 0;

@@ -1,5 +1,6 @@
 //! The topic's validated settings.
 
+use super::backoff::Backoff;
 use super::distribution::Distribution;
 use crate::engine::SimDuration;
 
@@ -32,6 +33,59 @@ pub struct Spill {
     pub read_latency: Option<Distribution>,
 }
 
+/// When a delivery is acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryMode {
+    /// Ack after processing: a failure or crash means redelivery.
+    AtLeastOnce,
+    /// Ack on receipt: a failure or crash loses the message (`lost`).
+    AtMostOnce,
+}
+
+/// Where a returned (nacked or timed-out) message goes in the buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requeue {
+    /// Back at the head, next to be delivered (RabbitMQ's requeue).
+    Head,
+    /// Behind everything already waiting.
+    Tail,
+}
+
+/// Acks, redelivery and dead-lettering.
+#[derive(Clone, Debug)]
+pub struct DeliverySpec {
+    /// When deliveries are acknowledged.
+    pub mode: DeliveryMode,
+    /// A delivery not acked within this time is delivered again (the
+    /// visibility timeout); `None`: only a crash or nack returns it.
+    pub ack_timeout: Option<SimDuration>,
+    /// Wait before a nacked message is delivered again.
+    pub redelivery_backoff: Backoff,
+    /// Where returned messages go.
+    pub requeue: Requeue,
+    /// Dead-letter after this many deliveries (only with `dlq`).
+    pub max_deliveries: Option<u32>,
+    /// Whether there is a dead-letter queue; without one, messages are
+    /// retried forever.
+    pub dlq: bool,
+    /// Expired messages go to the DLQ instead of being dropped.
+    pub ttl_dead_letter: bool,
+}
+
+impl Default for DeliverySpec {
+    fn default() -> Self {
+        DeliverySpec {
+            mode: DeliveryMode::AtLeastOnce,
+            ack_timeout: None,
+            redelivery_backoff: Backoff::NONE,
+            requeue: Requeue::Head,
+            max_deliveries: None,
+            dlq: true,
+            ttl_dead_letter: false,
+        }
+    }
+}
+
 /// A topic: every group gets its own copy of each accepted message, in a
 /// buffer bounded by `capacity` ready messages and `capacity_bytes` bytes.
 #[derive(Clone, Debug)]
@@ -48,4 +102,6 @@ pub struct TopicSpec {
     pub publish_latency: Option<Distribution>,
     /// Age (since creation) after which a ready message expires.
     pub ttl: Option<SimDuration>,
+    /// Acks, redelivery and dead-lettering.
+    pub delivery: DeliverySpec,
 }

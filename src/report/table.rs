@@ -41,6 +41,22 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
     ] {
         row(&mut out, label, cell(experiment, name, 1.0, 0));
     }
+    // Producer faults, shown only when they happened.
+    for (label, name) in [
+        ("producer retries", "topic.retries"),
+        ("retries exhausted", "topic.retries_exhausted"),
+        ("lost in producer crashes", "topic.lost"),
+        ("acks lost", "topic.acks_lost"),
+        ("duplicate publishes", "topic.duplicate_publishes"),
+        (
+            "duplicates suppressed (idempotent)",
+            "topic.duplicates_suppressed",
+        ),
+    ] {
+        if experiment.metric(name).is_some_and(|m| m.ci.mean > 0.0) {
+            row(&mut out, label, cell(experiment, name, 1.0, 0));
+        }
+    }
     row(
         &mut out,
         "producer latency p99 (ms)",
@@ -54,7 +70,10 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
             ("dropped (all reasons)", "dropped", 1.0, 0),
             ("  evicted", "dropped.evicted", 1.0, 0),
             ("  expired", "dropped.expired", 1.0, 0),
+            ("  lost", "dropped.lost", 1.0, 0),
+            ("dead-lettered", "dead_lettered", 1.0, 0),
             ("still queued", "queued", 1.0, 0),
+            ("waiting to be redelivered", "delayed", 1.0, 0),
             ("in flight", "in_flight", 1.0, 0),
             ("max depth", "max_depth", 1.0, 0),
             ("mean depth", "mean_depth", 1.0, 2),
@@ -73,6 +92,21 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
                 label,
                 cell(experiment, &format!("{p}.{field}"), scale, digits),
             );
+        }
+        for (label, field) in [
+            ("redeliveries", "redeliveries"),
+            ("duplicate deliveries", "duplicate_deliveries"),
+            ("duplicate side effects", "duplicate_side_effects"),
+            ("duplicates suppressed", "suppressed_duplicates"),
+            ("failed deliveries", "failures.failed"),
+            ("timed-out deliveries", "failures.timed_out"),
+            ("crashed deliveries", "failures.crashed"),
+            ("ack timeouts", "failures.ack_timeouts"),
+        ] {
+            let name = format!("{p}.{field}");
+            if experiment.metric(&name).is_some_and(|m| m.ci.mean > 0.0) {
+                row(&mut out, label, cell(experiment, &name, 1.0, 0));
+            }
         }
         let l = cell(experiment, &format!("{p}.littles_law.l"), 1.0, 3);
         let lw = cell(experiment, &format!("{p}.littles_law.lambda_w"), 1.0, 3);

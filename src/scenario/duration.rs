@@ -32,6 +32,9 @@ impl Dur {
     /// non-negative number followed by one of ns, us, ms, s, m, min, h, d.
     pub fn parse(text: &str) -> Result<Dur, String> {
         let text = text.trim();
+        if text == "forever" {
+            return Ok(Dur(SimDuration::MAX));
+        }
         let split = text
             .find(|c: char| {
                 !(c.is_ascii_digit() || c == '.' || c == '_' || c == 'e' || c == '-' || c == '+')
@@ -49,7 +52,7 @@ impl Dur {
                 Ok(Dur(SimDuration::from_secs_f64(v * scale)))
             }
             _ => Err(format!(
-                "expected a duration such as \"250ms\", \"1.5s\", \"5m\" or \"2h\" (got \"{text}\")"
+                "expected a duration such as \"250ms\", \"1.5s\", \"5m\", \"2h\" or \"forever\" (got \"{text}\")"
             )),
         }
     }
@@ -62,13 +65,17 @@ impl Dur {
 
 impl fmt::Display for Dur {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        if self.0 == SimDuration::MAX {
+            f.write_str("forever")
+        } else {
+            self.0.fmt(f)
+        }
     }
 }
 
 impl Serialize for Dur {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
+        serializer.collect_str(self)
     }
 }
 
@@ -137,7 +144,7 @@ mod tests {
 
     #[test]
     fn round_trips_through_its_display() {
-        for text in ["250ms", "5m", "90s", "1500ns", "2h"] {
+        for text in ["250ms", "5m", "90s", "1500ns", "2h", "forever"] {
             assert_eq!(Dur::parse(text).unwrap().to_string(), text);
         }
     }

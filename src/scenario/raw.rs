@@ -60,6 +60,14 @@ pub struct RawLimits {
     /// Stop the run when queued plus blocked messages exceed this.
     #[serde(default = "default_max_queued")]
     pub max_queued: u64,
+    /// With `drain`, stop at most this long after the horizon (a message
+    /// that fails forever would otherwise never drain).
+    #[serde(default = "default_max_drain")]
+    pub max_drain: Dur,
+}
+
+fn default_max_drain() -> Dur {
+    Dur(crate::engine::SimDuration::from_secs(86_400))
 }
 
 fn default_max_queued() -> u64 {
@@ -70,6 +78,7 @@ impl Default for RawLimits {
     fn default() -> Self {
         RawLimits {
             max_queued: default_max_queued(),
+            max_drain: default_max_drain(),
         }
     }
 }
@@ -102,6 +111,90 @@ pub struct RawTopic {
     /// Messages older than this (since creation) are dropped as expired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<Dur>,
+    /// What happens to expired messages.
+    #[serde(default)]
+    pub ttl_action: RawTtlAction,
+    /// When deliveries are acknowledged.
+    #[serde(default)]
+    pub delivery: RawDeliveryMode,
+    /// Visibility timeout: a delivery not acked within it is delivered
+    /// again; absent: only a nack or a crash returns a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack_timeout: Option<Dur>,
+    /// Wait before a nacked message is delivered again (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redelivery_backoff: Option<RawBackoff>,
+    /// Where a returned message goes: the head (default) or the tail.
+    #[serde(default)]
+    pub requeue: RawRequeue,
+    /// Dead-letter a message after this many deliveries (with `dlq`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_deliveries: Option<u32>,
+    /// Whether there is a dead-letter queue (default true); without one a
+    /// failing message is retried forever.
+    #[serde(default = "yes")]
+    pub dlq: bool,
+}
+
+/// What happens to a message whose TTL has passed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawTtlAction {
+    /// Dropped with reason `expired`.
+    #[default]
+    Drop,
+    /// Moved to the dead-letter queue.
+    DeadLetter,
+}
+
+/// When deliveries are acknowledged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawDeliveryMode {
+    /// Ack after processing.
+    #[default]
+    AtLeastOnce,
+    /// Ack on receipt.
+    AtMostOnce,
+}
+
+/// Where a returned message goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRequeue {
+    /// Next to be delivered.
+    #[default]
+    Head,
+    /// Behind everything waiting.
+    Tail,
+}
+
+/// Delay between attempts.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawBackoff {
+    /// The same delay every time.
+    Fixed {
+        /// The delay.
+        delay: Dur,
+    },
+    /// `initial · multiplierⁿ⁻¹` capped at `max`, minus up to `jitter` of it.
+    Exponential {
+        /// First delay.
+        initial: Dur,
+        /// Growth per attempt.
+        #[serde(default = "two")]
+        multiplier: f64,
+        /// Largest delay.
+        max: Dur,
+        /// Share of each delay removed at random (0 to 1).
+        #[serde(default)]
+        jitter: f64,
+    },
+}
+
+fn two() -> f64 {
+    2.0
 }
 
 fn default_topic_name() -> String {
@@ -119,6 +212,13 @@ impl Default for RawTopic {
             spill: RawSpill::default(),
             publish_latency: None,
             ttl: None,
+            ttl_action: RawTtlAction::default(),
+            delivery: RawDeliveryMode::default(),
+            ack_timeout: None,
+            redelivery_backoff: None,
+            requeue: RawRequeue::default(),
+            max_deliveries: None,
+            dlq: true,
         }
     }
 }
@@ -171,6 +271,47 @@ pub struct RawProducer {
     /// The producer stops publishing at this time (default: the horizon).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<Dur>,
+    /// Probability that an accepted publish's ack is lost.
+    #[serde(default)]
+    pub ack_loss: f64,
+    /// How long the producer waits for an ack before retrying (default 5s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack_timeout: Option<Dur>,
+    /// The broker discards retried publishes it already has.
+    #[serde(default)]
+    pub idempotent: bool,
+    /// Retries after a rejected or unacknowledged publish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RawRetry>,
+    /// Crashes, which lose what the producer has not yet handed over.
+    #[serde(default)]
+    pub crashes: Vec<RawProducerCrash>,
+    /// Every message this producer sends is malformed: it fails on every
+    /// delivery in every group (a poison message).
+    #[serde(default)]
+    pub poison: bool,
+}
+
+/// A producer's retry policy.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    /// Retries after the first attempt.
+    pub attempts: u32,
+    /// Wait before each retry (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<RawBackoff>,
+}
+
+/// A scheduled producer crash.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProducerCrash {
+    /// When the producer crashes.
+    pub at: Dur,
+    /// How long it stays down (its arrivals are lost meanwhile).
+    #[serde(default)]
+    pub down: Dur,
 }
 
 /// A consumer group: workers and their service time.
@@ -181,6 +322,48 @@ pub struct RawGroup {
     pub workers: u32,
     /// Time to process one message.
     pub service: RawDist<Dur>,
+    /// Probability that a delivery fails (transient, independent).
+    #[serde(default)]
+    pub failure_probability: f64,
+    /// Share of messages that fail on every delivery (poison).
+    #[serde(default)]
+    pub poison_share: f64,
+    /// A delivery still running after this long fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing_timeout: Option<Dur>,
+    /// Windows during which the whole group is down.
+    #[serde(default)]
+    pub outages: Vec<RawOutage>,
+    /// Random crash and restart of each worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash: Option<RawCrash>,
+    /// Share of crashes between the side effect and the ack.
+    #[serde(default)]
+    pub crash_after_side_effect: f64,
+    /// Idempotent consumer: duplicates within this window are suppressed
+    /// ("forever" for no expiry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedup_window: Option<Dur>,
+}
+
+/// A window during which a whole group is down.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutage {
+    /// When the outage starts.
+    pub start: Dur,
+    /// When it ends.
+    pub end: Dur,
+}
+
+/// Random crashes of each worker.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCrash {
+    /// Time between failures.
+    pub mtbf: RawDist<Dur>,
+    /// Time to repair.
+    pub mttr: RawDist<Dur>,
 }
 
 /// Arrival processes (rates in messages per second).

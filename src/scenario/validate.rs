@@ -1,6 +1,8 @@
 //! Raw structs → validated model types. Every check records an issue and
 //! carries on, so one run reports all problems.
 
+mod faults;
+
 use super::Scenario;
 use super::document::Document;
 use super::duration::Dur;
@@ -88,8 +90,14 @@ pub(super) fn validate(
     let before = c.issues.len();
 
     let horizon = raw.horizon.0;
-    if horizon == SimDuration::ZERO {
-        c.fail(&root.key("horizon"), "must be longer than 0s (got 0s)");
+    if horizon == SimDuration::ZERO || horizon == SimDuration::MAX {
+        c.fail(
+            &root.key("horizon"),
+            format!(
+                "must be a finite duration longer than 0s (got {})",
+                raw.horizon
+            ),
+        );
     }
     if raw.warmup.0 >= horizon && horizon > SimDuration::ZERO {
         c.fail(
@@ -172,6 +180,7 @@ pub(super) fn validate(
         sample_interval,
         drain: raw.drain,
         max_queued: raw.limits.max_queued,
+        max_drain: raw.limits.max_drain.0,
         topic: topic?,
         producers,
         groups,
@@ -236,6 +245,7 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
         &path.key("publish_latency"),
         raw.publish_latency.as_ref(),
     );
+    let delivery = faults::delivery(c, &path, raw);
     Some(TopicSpec {
         name: raw.name.clone(),
         capacity,
@@ -243,6 +253,7 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
         policy,
         publish_latency,
         ttl: raw.ttl.map(|d| d.0),
+        delivery,
     })
 }
 
@@ -295,6 +306,7 @@ fn producer(
             ),
         );
     }
+    let faults = faults::producer_faults(c, &path, raw);
     Some(ProducerSpec {
         name: name.to_owned(),
         arrival: arrival?,
@@ -302,6 +314,7 @@ fn producer(
         size: size?,
         start: SimTime::ZERO + raw.start.0,
         stop: SimTime::ZERO + stop,
+        faults: faults?,
     })
 }
 
@@ -315,10 +328,12 @@ fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
         );
     }
     let service = dist(c, &path.key("service"), &raw.service);
+    let faults = faults::group_faults(c, &path, raw);
     Some(GroupSpec {
         name: name.to_owned(),
         workers: raw.workers,
         service: service?,
+        faults: faults?,
     })
 }
 

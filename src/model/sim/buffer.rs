@@ -1,6 +1,7 @@
 //! A consumer group's buffer of ready messages: FIFO, bounded in messages
 //! and bytes, with an optional disk tier for the spill policy.
 
+use super::state::FailKind;
 use crate::engine::SimTime;
 use crate::model::message::Message;
 use crate::model::topic::{Policy, TopicSpec};
@@ -15,17 +16,58 @@ pub enum Tier {
     Disk,
 }
 
-/// A message waiting for a worker.
+/// A group's copy of a message, with its delivery history.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Ready {
+pub(super) struct Item {
     pub message: Message,
+    /// When it first entered this group's buffer.
     pub enqueued: SimTime,
+    /// When its latest side effect happened (for dedup windows).
+    pub last_side_effect: SimTime,
+    pub deliveries: u16,
+    pub side_effects: u16,
+    /// Failed deliveries by kind: failed, timed out, crashed, ack timeout.
+    pub failures: [u8; 4],
+    /// The last failure, for dead-letter summaries.
+    pub last_failure: Option<FailKind>,
     pub tier: Tier,
+    /// Side effects are counted in the group's track map, shared with
+    /// other live copies of the same message.
+    pub tracked: bool,
 }
 
-/// Ready messages of one group, in arrival order.
+impl Item {
+    /// A fresh copy entering a buffer.
+    pub fn new(message: Message, enqueued: SimTime, tier: Tier, tracked: bool) -> Item {
+        Item {
+            message,
+            enqueued,
+            last_side_effect: SimTime::ZERO,
+            deliveries: 0,
+            side_effects: 0,
+            failures: [0; 4],
+            last_failure: None,
+            tier,
+            tracked,
+        }
+    }
+
+    /// Counts a failed delivery.
+    pub fn fail(&mut self, kind: FailKind) {
+        let slot = match kind {
+            FailKind::Failed => 0,
+            FailKind::TimedOut => 1,
+            FailKind::Crashed => 2,
+            FailKind::AckTimeout | FailKind::Expired => 3,
+        };
+        self.failures[slot] = self.failures[slot].saturating_add(1);
+        self.last_failure = Some(kind);
+    }
+}
+
+/// Ready messages of one group, in delivery order.
 pub(super) struct Buffer {
-    queue: VecDeque<Ready>,
+    queue: VecDeque<Item>,
     bytes: u64,
     disk_len: u64,
     disk_bytes: u64,
@@ -52,7 +94,7 @@ impl Buffer {
         }
     }
 
-    /// The tier a message of `size` bytes would go to, if any has room.
+    /// The tier a new message of `size` bytes would go to, if any has room.
     /// Once anything is on disk, newer messages go to disk too (FIFO).
     #[inline]
     pub fn room(&self, size: u32) -> Option<Tier> {
@@ -69,34 +111,41 @@ impl Buffer {
         (self.disk_len < cap && self.disk_bytes + size <= cap_bytes).then_some(Tier::Disk)
     }
 
-    #[inline]
-    pub fn push(&mut self, message: Message, enqueued: SimTime, tier: Tier) {
-        let size = u64::from(message.size);
+    fn count_in(&mut self, item: &Item) {
+        let size = u64::from(item.message.size);
         self.bytes += size;
-        if tier == Tier::Disk {
+        if item.tier == Tier::Disk {
             self.disk_len += 1;
             self.disk_bytes += size;
         }
-        self.queue.push_back(Ready {
-            message,
-            enqueued,
-            tier,
-        });
+    }
+
+    /// Appends a message (new messages, and returns with requeue = tail).
+    #[inline]
+    pub fn push_back(&mut self, item: Item) {
+        self.count_in(&item);
+        self.queue.push_back(item);
+    }
+
+    /// Puts a returned message first in line (requeue = head).
+    pub fn push_front(&mut self, item: Item) {
+        self.count_in(&item);
+        self.queue.push_front(item);
     }
 
     #[inline]
-    pub fn pop(&mut self) -> Option<Ready> {
-        let ready = self.queue.pop_front()?;
-        let size = u64::from(ready.message.size);
+    pub fn pop(&mut self) -> Option<Item> {
+        let item = self.queue.pop_front()?;
+        let size = u64::from(item.message.size);
         self.bytes -= size;
-        if ready.tier == Tier::Disk {
+        if item.tier == Tier::Disk {
             self.disk_len -= 1;
             self.disk_bytes -= size;
         }
-        Some(ready)
+        Some(item)
     }
 
-    pub fn head(&self) -> Option<&Ready> {
+    pub fn head(&self) -> Option<&Item> {
         self.queue.front()
     }
 

@@ -1,32 +1,35 @@
-//! Consumer groups' side: enqueue, delivery to idle workers, completion,
-//! eviction and expiry.
+//! Consumer groups' side: enqueue, delivery to idle workers, and what a
+//! worker decides when it finishes.
 
-use super::buffer::{Ready, Tier};
-use super::{Event, InService, LogKind, Simulation};
-use crate::engine::{SimDuration, SimTime};
+use super::buffer::{Item, Tier};
+use super::state::{FailKind, InService};
+use super::{Event, LogKind, Simulation};
+use crate::engine::{SimDuration, SimTime, hash_uniform};
 use crate::model::message::Message;
+use crate::model::topic::DeliveryMode;
+use rand::RngExt;
 
 impl Simulation<'_> {
     /// Adds an accepted message to group `g`'s buffer and delivers it at
     /// once if a worker is idle.
     pub(super) fn enqueue(&mut self, g: usize, message: Message, tier: Tier) {
         let now = self.now;
-        let group = &mut self.groups[g];
-        group.buffer.push(message, now, tier);
-        if self.log.is_some() {
-            self.note(LogKind::Enqueued, message.id.0, g as u32);
+        if message.tracked && !message.holds_refs {
+            self.groups[g]
+                .tracks
+                .entry(message.origin.0)
+                .or_default()
+                .refs += 1;
         }
+        self.note(LogKind::Enqueued, message.id.0, g as u32);
         let group = &mut self.groups[g];
-        group.counters.accepted += 1;
-        group.window.entered += 1;
-        self.total_ready += 1;
-        let depth = group.buffer.len();
-        group.max_depth = group.max_depth.max(depth);
-        group.window.depth.set(now.0, depth);
         group
-            .window
-            .in_system
-            .set(now.0, depth + u64::from(group.busy));
+            .buffer
+            .push_back(Item::new(message, now, tier, message.tracked));
+        group.counters.accepted += 1;
+        self.total_ready += 1;
+        group.max_depth = group.max_depth.max(group.buffer.len());
+        group.note_levels(now);
         if !group.idle.is_empty() {
             self.dispatch(g);
         }
@@ -35,104 +38,145 @@ impl Simulation<'_> {
         }
     }
 
-    /// Hands ready messages to idle workers of group `g`, dropping the
-    /// expired ones it meets at the head.
+    /// Hands ready messages to idle workers of group `g` (unless the group
+    /// is down), dropping the expired ones it meets at the head.
     pub(super) fn dispatch(&mut self, g: usize) {
+        if self.groups[g].down > 0 {
+            return;
+        }
         while !self.groups[g].idle.is_empty() {
-            let Some(ready) = self.groups[g].buffer.pop() else {
+            let Some(item) = self.groups[g].buffer.pop() else {
                 break;
             };
             self.total_ready -= 1;
-            if self.is_expired(&ready.message) {
-                self.note(LogKind::Expired, ready.message.id.0, g as u32);
-                self.leave(g, ready.enqueued);
-                self.groups[g].counters.expired += 1;
+            if self.is_expired(&item.message) {
+                self.expire(g, item);
                 continue;
             }
-            self.deliver(g, ready);
+            self.deliver(g, item);
         }
-        let group = &mut self.groups[g];
-        let depth = group.buffer.len();
-        group.window.depth.set(self.now.0, depth);
-        group
-            .window
-            .in_system
-            .set(self.now.0, depth + u64::from(group.busy));
+        self.groups[g].note_levels(self.now);
     }
 
-    fn deliver(&mut self, g: usize, ready: Ready) {
-        self.note(LogKind::Delivered, ready.message.id.0, g as u32);
+    fn deliver(&mut self, g: usize, mut item: Item) {
+        self.note(LogKind::Delivered, item.message.id.0, g as u32);
         let now = self.now;
-        let spec = &self.scenario.groups[g];
+        let first = item.deliveries == 0;
+        let duplicate = self.is_duplicate_delivery(g, &item);
+        item.deliveries = item.deliveries.saturating_add(1);
+        let (busy_for, failure) = self.decide(g, &item);
         let group = &mut self.groups[g];
-        let worker = group
-            .idle
-            .pop()
-            .expect("dispatch checked for an idle worker");
-        let mut busy_for = spec.service.sample(&mut group.service_rng);
-        if ready.tier == Tier::Disk
-            && let Some(read) = &group.read_latency
-        {
-            busy_for += read.sample(&mut group.read_rng);
-        }
-        group.workers[worker as usize] = Some(InService {
-            message: ready.message,
-            enqueued: ready.enqueued,
-        });
-        group.busy += 1;
-        group.counters.deliveries += 1;
-        group.window.busy.set(now.0, u64::from(group.busy));
-        if self.in_window {
+        let c = &mut group.counters;
+        c.deliveries += 1;
+        c.redeliveries += u64::from(!first);
+        c.duplicate_deliveries += u64::from(duplicate);
+        if first && self.in_window {
             group
                 .window
                 .queue_wait
-                .record(now.since(ready.enqueued).as_nanos());
+                .record(now.since(item.enqueued).as_nanos());
         }
-        let done = now + SimDuration::from_secs_f64(busy_for);
-        self.events.schedule(
-            done,
-            Event::Done {
-                group: g as u32,
-                worker,
-            },
-        );
+        let w = group
+            .idle
+            .pop()
+            .expect("dispatch checked for an idle worker");
+        let worker = &mut group.workers[w as usize];
+        worker.current = Some(InService {
+            item,
+            failure,
+            started: now,
+            zombie: false,
+        });
+        worker.started = worker.started.wrapping_add(1);
+        let (epoch, delivery) = (worker.epoch, worker.started);
+        group.busy += 1;
+        group.window.busy.set(now.0, u64::from(group.busy));
+        let (group_ix, worker_ix) = (g as u32, w);
+        let delivery_spec = &self.scenario.topic.delivery;
+        if delivery_spec.mode == DeliveryMode::AtLeastOnce
+            && let Some(timeout) = delivery_spec.ack_timeout
+            && busy_for > timeout
+        {
+            let event = Event::AckTimeout {
+                group: group_ix,
+                worker: worker_ix,
+                epoch,
+                delivery,
+            };
+            self.events.schedule(now + timeout, event);
+        }
+        let done = Event::Done {
+            group: group_ix,
+            worker: worker_ix,
+            epoch,
+        };
+        self.events.schedule(now + busy_for, done);
     }
 
-    /// Worker `w` of group `g` has processed its message.
-    pub(super) fn on_done(&mut self, g: usize, w: usize) {
-        let now = self.now;
+    /// How long a delivery takes and whether it fails, decided as it starts.
+    /// Poison is a fixed draw per message (by origin), so a poison message
+    /// fails on every delivery.
+    fn decide(&mut self, g: usize, item: &Item) -> (SimDuration, Option<FailKind>) {
+        let spec = &self.scenario.groups[g];
         let group = &mut self.groups[g];
-        let Some(done) = group.workers[w].take() else {
+        let mut service = spec.service.sample(&mut group.service_rng);
+        let read = match (&group.read_latency, item.tier) {
+            (Some(read), Tier::Disk) => read.sample(&mut group.read_rng),
+            _ => 0.0,
+        };
+        let faults = &spec.faults;
+        if faults.is_none() && !item.message.poison {
+            return (SimDuration::from_secs_f64(read + service), None);
+        }
+        let mut failure = None;
+        let poison = item.message.poison
+            || hash_uniform(group.poison_salt, item.message.origin.0) < faults.poison_share;
+        if poison {
+            failure = Some(FailKind::Failed);
+        } else if faults.failure_probability > 0.0
+            && group.fault_rng.random::<f64>() < faults.failure_probability
+        {
+            failure = Some(FailKind::Failed);
+        }
+        if let Some(limit) = faults.processing_timeout
+            && service > limit.as_secs_f64()
+        {
+            service = limit.as_secs_f64();
+            failure = Some(FailKind::TimedOut);
+        }
+        (SimDuration::from_secs_f64(read + service), failure)
+    }
+
+    /// Worker `w` of group `g` finished a delivery (unless it crashed since).
+    pub(super) fn on_done(&mut self, g: usize, w: usize, epoch: u32) {
+        let group = &mut self.groups[g];
+        let worker = &mut group.workers[w];
+        if worker.epoch != epoch {
+            return;
+        }
+        let Some(mut done) = worker.current.take() else {
             return;
         };
         group.busy -= 1;
         group.idle.push(w as u32);
-        group.counters.processed += 1;
-        let id = done.message.id.0;
-        group.window.busy.set(now.0, u64::from(group.busy));
-        if self.in_window {
-            group.window.processed += 1;
-            group
-                .window
-                .end_to_end
-                .record(now.since(done.message.created).as_nanos());
+        group.window.busy.set(self.now.0, u64::from(group.busy));
+        if done.zombie {
+            // Its ack is stale; its side effect still happens.
+            group.zombies -= 1;
+            if done.failure.is_none() {
+                self.side_effect(g, &mut done.item);
+            }
+            self.end_zombie(g, &done.item);
+        } else if let Some(kind) = done.failure {
+            self.fail(g, done.item, kind, None);
+        } else {
+            self.side_effect(g, &mut done.item);
+            self.processed(g, done.item);
         }
-        self.note(LogKind::Processed, id, g as u32);
-        self.leave(g, done.enqueued);
         self.dispatch(g);
     }
 
-    /// A message that entered group `g` at `enqueued` leaves it now
-    /// (processed or dropped): Little's-law bookkeeping.
-    fn leave(&mut self, g: usize, enqueued: SimTime) {
-        let window = &mut self.groups[g].window;
-        if self.in_window && enqueued >= self.window_start {
-            window.left += 1;
-            window.sojourn_ns += u128::from(self.now.since(enqueued).as_nanos());
-        }
-    }
-
-    fn is_expired(&self, message: &Message) -> bool {
+    pub(super) fn is_expired(&self, message: &Message) -> bool {
         self.scenario
             .topic
             .ttl
@@ -141,18 +185,10 @@ impl Simulation<'_> {
 
     /// Drops the oldest ready message of group `g` (drop_oldest policy).
     pub(super) fn evict_head(&mut self, g: usize) {
-        if let Some(ready) = self.groups[g].buffer.pop() {
+        if let Some(item) = self.groups[g].buffer.pop() {
             self.total_ready -= 1;
-            self.groups[g].counters.evicted += 1;
-            self.note(LogKind::Evicted, ready.message.id.0, g as u32);
-            self.leave(g, ready.enqueued);
-            let group = &mut self.groups[g];
-            let depth = group.buffer.len();
-            group.window.depth.set(self.now.0, depth);
-            group
-                .window
-                .in_system
-                .set(self.now.0, depth + u64::from(group.busy));
+            self.evicted(g, item);
+            self.groups[g].note_levels(self.now);
         }
     }
 
@@ -167,19 +203,20 @@ impl Simulation<'_> {
                 if !self.is_expired(&head.message) {
                     break;
                 }
-                let ready = self.groups[g].buffer.pop().expect("head exists");
+                let item = self.groups[g].buffer.pop().expect("head exists");
                 self.total_ready -= 1;
-                self.groups[g].counters.expired += 1;
-                self.note(LogKind::Expired, ready.message.id.0, g as u32);
-                self.leave(g, ready.enqueued);
+                self.expire(g, item);
             }
-            let group = &mut self.groups[g];
-            let depth = group.buffer.len();
-            group.window.depth.set(self.now.0, depth);
-            group
-                .window
-                .in_system
-                .set(self.now.0, depth + u64::from(group.busy));
+            self.groups[g].note_levels(self.now);
+        }
+    }
+
+    /// When a message last entered a buffer, for Little's law.
+    pub(super) fn leave(&mut self, g: usize, enqueued: SimTime) {
+        let window = &mut self.groups[g].window;
+        if self.in_window && enqueued >= self.window_start {
+            window.left += 1;
+            window.sojourn_ns += u128::from(self.now.since(enqueued).as_nanos());
         }
     }
 }

@@ -22,8 +22,20 @@ pub enum LogKind {
     Expired,
     /// Handed to a worker.
     Delivered,
-    /// Processed by a worker.
+    /// Processed by a worker (and acked).
     Processed,
+    /// Lost: producer down or crashed, or a failed delivery at most once.
+    Lost,
+    /// Moved to the dead-letter queue.
+    DeadLettered,
+    /// Failed; waits for its redelivery backoff.
+    Delayed,
+    /// Back in the buffer for another delivery.
+    Requeued,
+    /// A side effect happened (`message` is the origin id).
+    SideEffect,
+    /// An idempotent consumer suppressed a duplicate (`message` is the origin id).
+    DuplicateSuppressed,
 }
 
 /// One entry of the log.

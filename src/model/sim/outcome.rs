@@ -1,6 +1,7 @@
 //! What one replication measured, and the end-of-run checks.
 
-use super::{Group, GroupCounters, Simulation};
+use super::Simulation;
+use super::state::{Group, GroupCounters, RetryCause};
 use crate::stats::LatencySummary;
 use serde::{Deserialize, Serialize};
 
@@ -31,13 +32,39 @@ pub struct SeriesRow {
     pub dropped: u64,
     /// Publishes waiting under the block policy.
     pub blocked: u64,
+    /// Messages waiting for a redelivery backoff.
+    pub delayed: u64,
+    /// Dead letters so far (the DLQ's depth).
+    pub dead_lettered: u64,
+    /// Redeliveries per second over the last interval.
+    pub redelivered_per_s: f64,
+    /// Duplicate side effects so far.
+    pub duplicate_side_effects: u64,
+    /// Workers that are up and the group not in an outage.
+    pub workers_up: u64,
 }
 
 /// Topic-level counts and producer-visible latency.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TopicOutcome {
-    /// Messages producers sent.
+    /// Messages producers created.
+    pub created: u64,
+    /// Messages sent: created plus duplicate publishes.
     pub published: u64,
+    /// Retries made by producers (after refusals and lost acks).
+    pub retries: u64,
+    /// Accepted publishes whose ack was lost.
+    pub acks_lost: u64,
+    /// Retries after a lost ack that became a second copy of a message.
+    pub duplicate_publishes: u64,
+    /// Retries after a lost ack that an idempotent producer's broker discarded.
+    pub duplicates_suppressed: u64,
+    /// Publishes whose retries all failed (drop reason `retries_exhausted`).
+    pub retries_exhausted: u64,
+    /// Publishes lost in a producer crash (drop reason `lost`).
+    pub lost: u64,
+    /// Refused publishes waiting to be retried at the end.
+    pub retrying: u64,
     /// Publishes the topic accepted.
     pub accepted: u64,
     /// Publishes refused because the topic was full (drop reason `rejected`).
@@ -67,10 +94,28 @@ pub struct GroupOutcome {
     pub processed: u64,
     /// Deliveries made.
     pub deliveries: u64,
-    /// Dropped by reason: rejected (topic), publish_timeout (topic), evicted, expired.
+    /// Dropped by reason.
     pub dropped: Dropped,
+    /// Moved to the dead-letter queue.
+    pub dead_lettered: u64,
     /// Ready messages at the end.
     pub queued: u64,
+    /// Messages waiting for a redelivery backoff at the end.
+    pub delayed: u64,
+    /// Deliveries after the first of a message.
+    pub redeliveries: u64,
+    /// Deliveries of a message already processed or still being processed.
+    pub duplicate_deliveries: u64,
+    /// Side effects: successful processings, duplicates included.
+    pub side_effects: u64,
+    /// Side effects of a message that already had one ("two emails").
+    pub duplicate_side_effects: u64,
+    /// Duplicates an idempotent consumer suppressed within its window.
+    pub suppressed_duplicates: u64,
+    /// Failed deliveries by kind.
+    pub failures: Failures,
+    /// What the dead letters looked like.
+    pub dead_letters: DeadLetterSummary,
     /// Deliveries in progress at the end.
     pub in_flight: u64,
     /// Most ready messages at once.
@@ -96,6 +141,10 @@ pub struct Dropped {
     pub rejected: u64,
     /// Blocked longer than `max_block`.
     pub publish_timeout: u64,
+    /// Every producer retry failed.
+    pub retries_exhausted: u64,
+    /// Lost: in a producer crash, or a failed or crashed delivery at most once.
+    pub lost: u64,
     /// Evicted by drop_oldest.
     pub evicted: u64,
     /// Expired (TTL).
@@ -105,8 +154,63 @@ pub struct Dropped {
 impl Dropped {
     /// All reasons together.
     pub fn total(&self) -> u64 {
-        self.rejected + self.publish_timeout + self.evicted + self.expired
+        self.rejected
+            + self.publish_timeout
+            + self.retries_exhausted
+            + self.lost
+            + self.evicted
+            + self.expired
     }
+}
+
+/// Failed deliveries by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failures {
+    /// Nacked: transient failure or poison.
+    pub failed: u64,
+    /// Ran past the processing timeout.
+    pub timed_out: u64,
+    /// Interrupted by a worker crash or a group outage.
+    pub crashed: u64,
+    /// Not acked within the ack (visibility) timeout.
+    pub ack_timeouts: u64,
+}
+
+/// The dead letters of a group, summarised.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeadLetterSummary {
+    /// Dead letters by the failure that sent them there: failed,
+    /// timed_out, crashed, ack_timeout, expired.
+    pub by_reason: std::collections::BTreeMap<String, u64>,
+    /// Mean deliveries a dead letter had.
+    pub mean_deliveries: f64,
+    /// Creation → dead-lettered.
+    pub age: LatencySummary,
+    /// The first few dead letters with their failure history.
+    pub samples: Vec<DeadLetterSample>,
+}
+
+/// One dead letter's history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeadLetterSample {
+    /// Message id.
+    pub message: u64,
+    /// When it was created.
+    pub created_s: f64,
+    /// When it was dead-lettered.
+    pub dead_lettered_s: f64,
+    /// Deliveries it had.
+    pub deliveries: u16,
+    /// Deliveries that failed.
+    pub failed: u8,
+    /// Deliveries that timed out.
+    pub timed_out: u8,
+    /// Deliveries interrupted by a crash.
+    pub crashed: u8,
+    /// Deliveries whose ack timed out.
+    pub ack_timeouts: u8,
+    /// The failure that sent it to the DLQ.
+    pub reason: String,
 }
 
 /// L = λW, measured: mean messages in the group (ready + in service), the
@@ -144,6 +248,18 @@ pub struct RunOutcome {
     /// Per-message log, when [`Simulation::with_log`] asked for it.
     #[serde(skip)]
     pub log: Vec<super::LogEntry>,
+    /// Internal state at the end, for tests.
+    #[serde(skip)]
+    pub diagnostics: Diagnostics,
+}
+
+/// Internal state at the end of a run, for tests of bounded memory.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Diagnostics {
+    /// Side-effect track entries still held, per group.
+    pub tracked: Vec<usize>,
+    /// Whether nothing was left anywhere at the end.
+    pub empty: bool,
 }
 
 impl Simulation<'_> {
@@ -159,36 +275,80 @@ impl Simulation<'_> {
         }
         let now = self.now.0;
         let window_s = self.now.since(self.window_start).as_secs_f64();
-        let topic = &self.topic;
+        let topic = self.topic_outcome(now);
         let groups: Vec<GroupOutcome> = self
             .groups
             .iter()
             .zip(&self.scenario.groups)
-            .map(|(g, spec)| group_outcome(g, &spec.name, spec.workers, topic, now, window_s))
+            .map(|(g, spec)| group_outcome(g, &spec.name, spec.workers, &topic, now, window_s))
             .collect();
         for g in &groups {
-            check_conservation(topic, g)?;
+            check_conservation(&topic, g)?;
         }
+        let diagnostics = Diagnostics {
+            tracked: self.groups.iter().map(|g| g.tracks.len()).collect(),
+            empty: self.is_empty(),
+        };
         Ok(RunOutcome {
             replication: self.replication,
             end_s: self.now.as_secs_f64(),
             window_s,
             events: self.event_count,
-            topic: TopicOutcome {
-                published: topic.published,
-                accepted: topic.accepted,
-                rejected: topic.rejected,
-                publish_timeouts: topic.publish_timeouts,
-                blocked: topic.blocked.len() as u64,
-                publishing: topic.publishing,
-                max_blocked: topic.max_blocked,
-                mean_blocked: topic.blocked_level.mean(now),
-                producer_latency: topic.producer_latency.summary(),
-            },
+            topic,
             groups,
             series: self.series.unwrap_or_default(),
+            diagnostics,
             log: self.log.unwrap_or_default(),
         })
+    }
+
+    fn topic_outcome(&self, now: u64) -> TopicOutcome {
+        let t = &self.topic;
+        TopicOutcome {
+            created: t.created,
+            published: t.published,
+            retries: t.retries,
+            acks_lost: t.acks_lost,
+            duplicate_publishes: t.duplicate_publishes,
+            duplicates_suppressed: t.duplicates_suppressed,
+            retries_exhausted: t.retries_exhausted,
+            lost: t.lost,
+            // Retries after a lost ack are not counted: their message is
+            // in the topic already, and a duplicate counts once published.
+            retrying: t
+                .retrying
+                .iter()
+                .filter(|(_, (_, cause))| *cause == RetryCause::Refused)
+                .count() as u64,
+            accepted: t.accepted,
+            rejected: t.rejected,
+            publish_timeouts: t.publish_timeouts,
+            blocked: t.blocked.len() as u64,
+            publishing: t.in_transit.len() as u64,
+            max_blocked: t.max_blocked,
+            mean_blocked: t.blocked_level.mean(now),
+            producer_latency: t.producer_latency.summary(),
+        }
+    }
+}
+
+fn dead_letter_summary(g: &Group) -> DeadLetterSummary {
+    let d = &g.dead_letters;
+    let names = ["failed", "timed_out", "crashed", "ack_timeout", "expired"];
+    let count = g.counters.dead_lettered;
+    DeadLetterSummary {
+        by_reason: names
+            .iter()
+            .zip(d.by_reason)
+            .map(|(n, c)| ((*n).to_owned(), c))
+            .collect(),
+        mean_deliveries: if count > 0 {
+            d.deliveries as f64 / count as f64
+        } else {
+            0.0
+        },
+        age: d.age.summary(),
+        samples: d.samples.clone(),
     }
 }
 
@@ -196,7 +356,7 @@ fn group_outcome(
     g: &Group,
     name: &str,
     workers: u32,
-    topic: &super::TopicState,
+    topic: &TopicOutcome,
     now: u64,
     window_s: f64,
 ) -> GroupOutcome {
@@ -226,11 +386,27 @@ fn group_outcome(
         dropped: Dropped {
             rejected: topic.rejected,
             publish_timeout: topic.publish_timeouts,
+            retries_exhausted: topic.retries_exhausted,
+            lost: topic.lost + c.lost,
             evicted: c.evicted,
             expired: c.expired,
         },
+        dead_lettered: c.dead_lettered,
         queued: g.buffer.len(),
-        in_flight: u64::from(g.busy),
+        delayed: g.delayed.len() as u64,
+        in_flight: g.in_flight(),
+        redeliveries: c.redeliveries,
+        duplicate_deliveries: c.duplicate_deliveries,
+        side_effects: c.side_effects,
+        duplicate_side_effects: c.duplicate_side_effects,
+        suppressed_duplicates: c.suppressed_duplicates,
+        failures: Failures {
+            failed: c.failed,
+            timed_out: c.timed_out,
+            crashed: c.crashed,
+            ack_timeouts: c.ack_timeouts,
+        },
+        dead_letters: dead_letter_summary(g),
         max_depth: g.max_depth,
         mean_depth: w.depth.mean(now),
         utilisation: w.busy.mean(now) / f64::from(workers),
@@ -250,26 +426,45 @@ fn group_outcome(
     }
 }
 
-/// published = processed + dropped + queued + in_flight + blocked + publishing,
-/// for every group.
-fn check_conservation(topic: &super::TopicState, g: &GroupOutcome) -> Result<(), super::RunError> {
-    let blocked = topic.blocked.len() as u64;
-    let rhs = g.processed + g.dropped.total() + g.queued + g.in_flight + blocked + topic.publishing;
-    let accepted_rhs = g.processed + g.dropped.evicted + g.dropped.expired + g.queued + g.in_flight;
-    if topic.published == rhs && g.accepted == accepted_rhs && topic.accepted == g.accepted {
+/// For every group: published = processed + dropped + dead_lettered +
+/// queued + delayed + in_flight + blocked + publishing + retrying.
+fn check_conservation(t: &TopicOutcome, g: &GroupOutcome) -> Result<(), super::RunError> {
+    let held = g.queued + g.delayed + g.in_flight;
+    let producer_side = t.blocked + t.publishing + t.retrying;
+    let rhs = g.processed + g.dropped.total() + g.dead_lettered + held + producer_side;
+    let topic_rhs =
+        t.accepted + t.rejected + t.publish_timeouts + t.retries_exhausted + t.lost + producer_side;
+    let consumer_lost = g.dropped.lost - t.lost;
+    let accepted_rhs = g.processed
+        + g.dropped.evicted
+        + g.dropped.expired
+        + consumer_lost
+        + g.dead_lettered
+        + held;
+    if t.published == rhs
+        && t.published == topic_rhs
+        && g.accepted == accepted_rhs
+        && t.accepted == g.accepted
+    {
         return Ok(());
     }
     Err(super::RunError::Conservation {
         group: g.name.clone(),
         detail: format!(
-            "published {} != processed {} + dropped {:?} + queued {} + in_flight {} + blocked {} + publishing {}",
-            topic.published,
+            "published {} != processed {} + dropped {:?} + dead_lettered {} + queued {} + delayed {} \
+             + in_flight {} + blocked {} + publishing {} + retrying {} (accepted {} / {})",
+            t.published,
             g.processed,
             g.dropped,
+            g.dead_lettered,
             g.queued,
+            g.delayed,
             g.in_flight,
-            blocked,
-            topic.publishing
+            t.blocked,
+            t.publishing,
+            t.retrying,
+            t.accepted,
+            g.accepted
         ),
     })
 }

@@ -2,10 +2,20 @@
 //! topic's admission decision under its backpressure policy.
 
 use super::buffer::Tier;
-use super::{Blocked, Event, LogKind, Simulation, TOPIC};
+use super::state::Publish;
+use super::{Event, LogKind, RunError, Simulation, TOPIC};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::message::{Message, MessageId};
+use crate::model::message::Message;
 use crate::model::topic::Policy;
+
+/// Why the topic refused a publish.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Refusal {
+    /// The buffer was full (drop reason `rejected`).
+    Rejected,
+    /// It waited longer than `max_block` (`publish_timeout`).
+    TimedOut,
+}
 
 impl Simulation<'_> {
     /// Draws producer `p`'s next tick after `after` and schedules it, unless
@@ -40,64 +50,70 @@ impl Simulation<'_> {
                     .round()
                     .min(f64::from(u32::MAX)) as u32
             });
-            let message = Message {
-                id: MessageId(self.next_id),
-                key,
-                size,
-                producer: p as u32,
-                created: self.now,
-            };
+            let down = self.now < producer.down_until;
+            let mut message = Message::new(self.next_id, key, size, p as u32, self.now);
+            message.poison = spec.faults.poison;
             self.next_id += 1;
+            self.topic.created += 1;
+            self.topic.published += 1;
             self.note(LogKind::Published, message.id.0, TOPIC);
-            self.publish(message);
+            if down {
+                // The producer is down: the request never reaches a buffer.
+                self.lose_publish(message);
+            } else {
+                self.send(Publish {
+                    message,
+                    attempt: 0,
+                    since: self.now,
+                });
+            }
         }
         self.schedule_next_tick(p, tick.time);
     }
 
-    /// The producer sends `message`; it reaches the topic after the publish
-    /// latency.
-    fn publish(&mut self, message: Message) {
-        self.topic.published += 1;
+    /// Sends one attempt; it reaches the topic after the publish latency.
+    pub(super) fn send(&mut self, publish: Publish) {
         match &self.scenario.topic.publish_latency {
             Some(latency) => {
                 let delay = SimDuration::from_secs_f64(latency.sample(&mut self.publish_rng));
-                self.topic.publishing += 1;
-                let sent = self.now;
+                let slot = self.topic.in_transit.insert(publish);
                 self.events
-                    .schedule(self.now + delay, Event::Accept { message, sent });
+                    .schedule(self.now + delay, Event::Accept { slot });
             }
-            None => self.admit(message, self.now),
+            None => self.admit(publish),
         }
     }
 
-    /// The topic decides on a publish sent at `sent`.
-    pub(super) fn admit(&mut self, message: Message, sent: SimTime) {
+    pub(super) fn on_accept(&mut self, slot: u32) {
+        if let Some(publish) = self.topic.in_transit.remove(slot) {
+            self.admit(publish);
+        }
+    }
+
+    /// The topic decides on a publish attempt arriving now.
+    fn admit(&mut self, mut publish: Publish) {
+        publish.since = self.now;
         let blocking = matches!(self.scenario.topic.policy, Policy::Block { .. });
         if blocking && !self.topic.blocked.is_empty() {
             // Publishes are admitted in order: wait behind earlier ones.
-            self.block(message, sent);
+            self.block(publish);
             return;
         }
-        if self.has_room(message.size) {
-            self.accept(message, sent);
+        if self.has_room(publish.message.size) {
+            self.accept(publish);
             return;
         }
         match self.scenario.topic.policy {
-            Policy::Reject | Policy::Spill(_) => self.reject(message),
+            Policy::Reject | Policy::Spill(_) => self.refuse(publish, Refusal::Rejected),
             Policy::DropOldest => {
-                if self.evict_for(message.size) {
-                    self.accept(message, sent);
+                if self.evict_for(publish.message.size) {
+                    self.accept(publish);
                 } else {
-                    self.reject(message);
+                    self.refuse(publish, Refusal::Rejected);
                 }
             }
-            Policy::Block { .. } => self.block(message, sent),
+            Policy::Block { .. } => self.block(publish),
         }
-    }
-
-    fn reject(&mut self, message: Message) {
-        self.topic.rejected += 1;
-        self.note(LogKind::Rejected, message.id.0, TOPIC);
     }
 
     /// True when every group's buffer can take `size` bytes.
@@ -119,45 +135,54 @@ impl Simulation<'_> {
         true
     }
 
-    /// Puts an accepted message in every group's buffer.
-    fn accept(&mut self, message: Message, sent: SimTime) {
+    /// Puts an accepted message in every group's buffer and acks it.
+    fn accept(&mut self, mut publish: Publish) {
         self.topic.accepted += 1;
-        if self.in_window {
-            self.topic
-                .producer_latency
-                .record(self.now.since(sent).as_nanos());
-        }
+        let ack_lost = self.decide_ack(&mut publish);
         for g in 0..self.groups.len() {
             let tier = self.groups[g]
                 .buffer
-                .room(message.size)
+                .room(publish.message.size)
                 .unwrap_or(Tier::Memory);
-            self.enqueue(g, message, tier);
+            self.enqueue(g, publish.message, tier);
+        }
+        if !ack_lost {
+            self.record_producer_latency(&publish.message);
         }
     }
 
-    fn block(&mut self, message: Message, sent: SimTime) {
-        let since = self.now;
-        self.note(LogKind::Blocked, message.id.0, TOPIC);
-        self.topic.blocked.push_back(Blocked {
-            message,
-            sent,
-            since,
-        });
-        let level = self.topic.blocked.len() as u64;
-        self.topic.blocked_level.set(self.now.0, level);
-        self.topic.max_blocked = self.topic.max_blocked.max(level);
+    /// Producer-visible latency: creation to the ack that ends the publish,
+    /// retries and blocking included.
+    pub(super) fn record_producer_latency(&mut self, message: &Message) {
+        if self.in_window {
+            self.topic
+                .producer_latency
+                .record(self.now.since(message.created).as_nanos());
+        }
+    }
+
+    fn block(&mut self, publish: Publish) {
+        self.note(LogKind::Blocked, publish.message.id.0, TOPIC);
+        self.topic.blocked.push_back(publish);
+        self.note_blocked();
         if let Policy::Block {
             max_block: Some(max),
         } = self.scenario.topic.policy
         {
-            self.events.schedule(since + max, Event::BlockDeadline);
+            self.events.schedule(self.now + max, Event::BlockDeadline);
         }
         self.check_growth();
     }
 
+    /// Records the number of blocked publishes.
+    pub(super) fn note_blocked(&mut self) {
+        let level = self.topic.blocked.len() as u64;
+        self.topic.blocked_level.set(self.now.0, level);
+        self.topic.max_blocked = self.topic.max_blocked.max(level);
+    }
+
     /// Admits blocked publishes, oldest first, while they fit; those that
-    /// waited longer than `max_block` fail with `publish_timeout`.
+    /// waited `max_block` fail with `publish_timeout`.
     pub(super) fn unblock(&mut self) {
         let max_block = match self.scenario.topic.policy {
             Policy::Block { max_block } => max_block,
@@ -169,14 +194,11 @@ impl Simulation<'_> {
                 break;
             }
             self.topic.blocked.pop_front();
-            self.topic
-                .blocked_level
-                .set(self.now.0, self.topic.blocked.len() as u64);
+            self.note_blocked();
             if timed_out {
-                self.topic.publish_timeouts += 1;
-                self.note(LogKind::PublishTimedOut, head.message.id.0, TOPIC);
+                self.refuse(head, Refusal::TimedOut);
             } else {
-                self.accept(head.message, head.sent);
+                self.accept(head);
             }
         }
     }
@@ -206,7 +228,7 @@ impl Simulation<'_> {
             capacity,
             self.topic.blocked.len()
         );
-        self.failure = Some(super::RunError::Runaway {
+        self.failure = Some(RunError::Runaway {
             topic: self.scenario.topic.name.clone(),
             limit: self.scenario.max_queued,
             at_s: self.now.as_secs_f64(),

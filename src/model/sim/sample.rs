@@ -18,7 +18,8 @@ impl Simulation<'_> {
         self.expire_heads();
         let interval = self.scenario.sample_interval;
         let now = self.now;
-        let topic_drops = self.topic.rejected + self.topic.publish_timeouts;
+        let t = &self.topic;
+        let topic_drops = t.rejected + t.publish_timeouts + t.retries_exhausted + t.lost;
         let secs = interval.as_secs_f64();
         let first = self.series.as_ref().is_some_and(Vec::is_empty);
         // Rates cover the interval that just ended (zero in the first row).
@@ -29,7 +30,13 @@ impl Simulation<'_> {
             for (g, group) in self.groups.iter_mut().enumerate() {
                 let c = group.counters;
                 let last = std::mem::replace(&mut group.last_row, c);
-                let dropped = (c.evicted + c.expired) - (last.evicted + last.expired);
+                let dropped =
+                    (c.evicted + c.expired + c.lost) - (last.evicted + last.expired + last.lost);
+                let up = if group.down > 0 {
+                    0
+                } else {
+                    group.workers.iter().filter(|w| w.up).count() as u64
+                };
                 series.push(SeriesRow {
                     time_s: now.as_secs_f64(),
                     group: g as u32,
@@ -40,12 +47,17 @@ impl Simulation<'_> {
                         .buffer
                         .head()
                         .map_or(0.0, |h| now.since(h.enqueued).as_secs_f64()),
-                    in_flight: u64::from(group.busy),
+                    in_flight: group.in_flight(),
                     published_per_s: per_s(published),
                     accepted_per_s: per_s(c.accepted - last.accepted),
                     completed_per_s: per_s(c.processed - last.processed),
                     dropped: dropped + topic_dropped,
                     blocked: self.topic.blocked.len() as u64,
+                    delayed: group.delayed.len() as u64,
+                    dead_lettered: c.dead_lettered,
+                    redelivered_per_s: per_s(c.redeliveries - last.redeliveries),
+                    duplicate_side_effects: c.duplicate_side_effects,
+                    workers_up: up,
                 });
             }
         }

@@ -1,0 +1,174 @@
+//! Producer faults: refused publishes retried with backoff, acks lost
+//! after acceptance (a duplicate publish unless the producer is
+//! idempotent), and crashes that lose what the producer still holds.
+
+use super::publish::Refusal;
+use super::state::{Publish, RetryCause};
+use super::{Event, LogKind, Simulation, TOPIC};
+use crate::engine::SimDuration;
+use crate::model::message::{Message, MessageId};
+use rand::RngExt;
+use std::collections::VecDeque;
+
+impl Simulation<'_> {
+    /// The topic refused `publish`: retry it, or give up with a drop.
+    pub(super) fn refuse(&mut self, publish: Publish, why: Refusal) {
+        let p = publish.message.producer as usize;
+        if self.now < self.producers[p].down_until {
+            // Nobody is left to retry or to report the failure.
+            self.lose_publish(publish.message);
+            return;
+        }
+        let faults = &self.scenario.producers[p].faults;
+        if publish.attempt < faults.retry_attempts {
+            self.schedule_retry(publish, RetryCause::Refused, SimDuration::ZERO);
+            return;
+        }
+        let kind = match why {
+            Refusal::Rejected => LogKind::Rejected,
+            Refusal::TimedOut => LogKind::PublishTimedOut,
+        };
+        match (faults.retry_attempts, why) {
+            (0, Refusal::Rejected) => self.topic.rejected += 1,
+            (0, Refusal::TimedOut) => self.topic.publish_timeouts += 1,
+            _ => self.topic.retries_exhausted += 1,
+        }
+        self.note(kind, publish.message.id.0, TOPIC);
+        self.release_expected(&publish.message);
+    }
+
+    /// Waits `extra` plus the retry backoff, then tries again.
+    fn schedule_retry(&mut self, publish: Publish, cause: RetryCause, extra: SimDuration) {
+        let p = publish.message.producer as usize;
+        let backoff = &self.scenario.producers[p].faults.retry_backoff;
+        let delay = extra + backoff.delay(publish.attempt + 1, &mut self.producers[p].fault_rng);
+        let slot = self.topic.retrying.insert((publish, cause));
+        self.events
+            .schedule(self.now + delay, Event::Retry { slot });
+    }
+
+    /// Decides whether the ack of an accepted publish is lost. If the
+    /// producer will publish again, the message's copies share side-effect
+    /// history with the duplicate to come.
+    pub(super) fn decide_ack(&mut self, publish: &mut Publish) -> bool {
+        let p = publish.message.producer as usize;
+        if self.now < self.producers[p].down_until {
+            return true; // The ack reaches a crashed producer: nobody retries.
+        }
+        let faults = &self.scenario.producers[p].faults;
+        if faults.ack_loss == 0.0 || self.producers[p].fault_rng.random::<f64>() >= faults.ack_loss
+        {
+            return false;
+        }
+        self.topic.acks_lost += 1;
+        if publish.attempt >= faults.retry_attempts {
+            return true; // The producer gives up; the topic has the message anyway.
+        }
+        if !faults.idempotent {
+            publish.message.tracked = true;
+            for g in 0..self.groups.len() {
+                // A reference for the duplicate still to come.
+                self.groups[g]
+                    .tracks
+                    .entry(publish.message.origin.0)
+                    .or_default()
+                    .refs += 1;
+            }
+        }
+        let wait = faults.ack_timeout;
+        self.schedule_retry(*publish, RetryCause::AckLost, wait);
+        true
+    }
+
+    pub(super) fn on_retry(&mut self, slot: u32) {
+        let Some((mut publish, cause)) = self.topic.retrying.remove(slot) else {
+            return; // Lost in a producer crash.
+        };
+        self.topic.retries += 1;
+        publish.attempt += 1;
+        let p = publish.message.producer as usize;
+        match cause {
+            RetryCause::Refused => self.send(publish),
+            RetryCause::AckLost if self.scenario.producers[p].faults.idempotent => {
+                // The broker recognises the retry and only acks it.
+                self.topic.duplicates_suppressed += 1;
+                self.record_producer_latency(&publish.message);
+            }
+            RetryCause::AckLost => {
+                let original = publish.message;
+                let duplicate = Message {
+                    id: MessageId(self.next_id),
+                    tracked: true,
+                    holds_refs: true,
+                    ..original
+                };
+                self.next_id += 1;
+                self.topic.published += 1;
+                self.topic.duplicate_publishes += 1;
+                self.note(LogKind::Published, duplicate.id.0, TOPIC);
+                self.send(Publish {
+                    message: duplicate,
+                    ..publish
+                });
+            }
+        }
+    }
+
+    /// A retry after a lost ack will not happen: the message is in the
+    /// topic already; only the duplicate its groups expect is gone.
+    fn cancel_duplicate(&mut self, message: &Message) {
+        let p = message.producer as usize;
+        if message.tracked && !self.scenario.producers[p].faults.idempotent {
+            for g in 0..self.groups.len() {
+                self.release(g, message.origin.0);
+            }
+        }
+    }
+
+    /// A publish that never reaches a buffer: drop reason `lost`.
+    pub(super) fn lose_publish(&mut self, message: Message) {
+        self.topic.lost += 1;
+        self.note(LogKind::Lost, message.id.0, TOPIC);
+        self.release_expected(&message);
+    }
+
+    /// A duplicate that will not reach the groups gives back the
+    /// references they hold for it.
+    fn release_expected(&mut self, message: &Message) {
+        if message.holds_refs {
+            for g in 0..self.groups.len() {
+                self.release(g, message.origin.0);
+            }
+        }
+    }
+
+    /// Producer `p` crashes: what it still holds (retries, blocked
+    /// publishes) is lost; publishes already on the wire still arrive.
+    pub(super) fn on_producer_crash(&mut self, p: usize, down: SimDuration) {
+        let until = self.now + down;
+        self.producers[p].down_until = self.producers[p].down_until.max(until);
+        let mine: Vec<u32> = self
+            .topic
+            .retrying
+            .iter()
+            .filter(|(_, (publish, _))| publish.message.producer as usize == p)
+            .map(|(slot, _)| slot)
+            .collect();
+        for slot in mine {
+            match self.topic.retrying.remove(slot) {
+                Some((publish, RetryCause::Refused)) => self.lose_publish(publish.message),
+                Some((publish, RetryCause::AckLost)) => self.cancel_duplicate(&publish.message),
+                None => {}
+            }
+        }
+        let (lost, kept): (VecDeque<Publish>, VecDeque<Publish>) =
+            std::mem::take(&mut self.topic.blocked)
+                .into_iter()
+                .partition(|b| b.message.producer as usize == p);
+        self.topic.blocked = kept;
+        for publish in lost {
+            self.lose_publish(publish.message);
+        }
+        self.note_blocked();
+    }
+}

@@ -1,0 +1,202 @@
+//! The running state of producers, groups and workers, and the counters
+//! they keep.
+
+use super::buffer::{Buffer, Item};
+use crate::engine::{RngStream, SimDuration, SimTime, Slab};
+use crate::model::arrival::{ArrivalProcess, Tick};
+use crate::model::distribution::Distribution;
+use crate::model::message::Message;
+use crate::stats::{LatencyHistogram, TimeAverage};
+use std::collections::{BTreeMap, VecDeque};
+
+/// A producer's running state.
+pub(super) struct Producer {
+    pub arrival: ArrivalProcess,
+    /// The tick whose Arrival event is scheduled.
+    pub pending: Option<Tick>,
+    pub offset: SimDuration,
+    pub stop: SimTime,
+    /// Down after a crash, until this instant.
+    pub down_until: SimTime,
+    pub arrival_rng: RngStream,
+    pub key_rng: RngStream,
+    pub size_rng: RngStream,
+    pub fault_rng: RngStream,
+}
+
+/// A publish on its way: in transit, waiting to retry, or blocked.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Publish {
+    pub message: Message,
+    /// Attempts made before this one.
+    pub attempt: u32,
+    /// When this attempt was sent (for max_block).
+    pub since: SimTime,
+}
+
+/// Why a publish is being retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RetryCause {
+    /// The topic refused it (full, or blocked too long).
+    Refused,
+    /// It was accepted but its ack never came.
+    AckLost,
+}
+
+/// Topic-level and producer-side counts.
+#[derive(Clone, Debug, Default)]
+pub(super) struct TopicState {
+    pub created: u64,
+    pub published: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub publish_timeouts: u64,
+    pub retries_exhausted: u64,
+    pub lost: u64,
+    pub retries: u64,
+    pub acks_lost: u64,
+    pub duplicate_publishes: u64,
+    pub duplicates_suppressed: u64,
+    pub in_transit: Slab<Publish>,
+    pub retrying: Slab<(Publish, RetryCause)>,
+    pub blocked: VecDeque<Publish>,
+    pub max_blocked: u64,
+    pub producer_latency: LatencyHistogram,
+    pub blocked_level: TimeAverage,
+}
+
+/// Why a delivery failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailKind {
+    /// The consumer nacked it (transient failure or poison).
+    Failed,
+    /// It ran past the processing timeout.
+    TimedOut,
+    /// Its worker crashed or the group went down.
+    Crashed,
+    /// Its ack did not come within the ack (visibility) timeout.
+    AckTimeout,
+    /// Its TTL passed (dead-lettered by `ttl_action`).
+    Expired,
+}
+
+/// A delivery in progress on a worker.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct InService {
+    pub item: Item,
+    /// Decided when the delivery starts; `None` is success.
+    pub failure: Option<FailKind>,
+    pub started: SimTime,
+    /// The ack timeout passed: the message was handed out again and this
+    /// delivery no longer owns it.
+    pub zombie: bool,
+}
+
+/// One unit of consumer concurrency.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Worker {
+    pub current: Option<InService>,
+    pub up: bool,
+    /// Bumped by every crash, so events of interrupted deliveries are stale.
+    pub epoch: u32,
+    /// Deliveries started, to match ack-timeout events to their delivery.
+    pub started: u32,
+}
+
+/// Lifetime counters of a group (the conservation law uses them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct GroupCounters {
+    pub accepted: u64,
+    pub processed: u64,
+    pub evicted: u64,
+    pub expired: u64,
+    pub lost: u64,
+    pub dead_lettered: u64,
+    pub deliveries: u64,
+    pub redeliveries: u64,
+    pub duplicate_deliveries: u64,
+    pub side_effects: u64,
+    pub duplicate_side_effects: u64,
+    pub suppressed_duplicates: u64,
+    pub failed: u64,
+    pub timed_out: u64,
+    pub crashed: u64,
+    pub ack_timeouts: u64,
+}
+
+/// Statistics restarted at the end of warm-up.
+#[derive(Clone, Debug, Default)]
+pub(super) struct GroupWindow {
+    pub queue_wait: LatencyHistogram,
+    pub end_to_end: LatencyHistogram,
+    pub depth: TimeAverage,
+    pub in_system: TimeAverage,
+    pub busy: TimeAverage,
+    pub processed: u64,
+    pub left: u64,
+    pub sojourn_ns: u128,
+}
+
+/// Side-effect history shared by several live copies of one message (a
+/// redelivery while the first delivery still runs, or a duplicate publish).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Track {
+    pub side_effects: u16,
+    pub last_side_effect: SimTime,
+    /// Live copies, running deliveries and expected duplicates that refer
+    /// to this entry; it is dropped at zero.
+    pub refs: u32,
+    /// Deliveries still running after their ack timed out.
+    pub running: u32,
+}
+
+/// What dead letters looked like.
+#[derive(Clone, Debug, Default)]
+pub(super) struct DeadLetters {
+    pub by_reason: [u64; 5],
+    pub deliveries: u64,
+    pub age: LatencyHistogram,
+    pub samples: Vec<super::outcome::DeadLetterSample>,
+}
+
+/// A consumer group's running state.
+pub(super) struct Group {
+    pub buffer: Buffer,
+    pub workers: Vec<Worker>,
+    pub idle: Vec<u32>,
+    /// Workers running a delivery, zombies included.
+    pub busy: u32,
+    pub zombies: u32,
+    /// Outages in progress.
+    pub down: u32,
+    pub delayed: Slab<Item>,
+    pub tracks: BTreeMap<u64, Track>,
+    pub service_rng: RngStream,
+    pub read_rng: RngStream,
+    pub fault_rng: RngStream,
+    pub read_latency: Option<Distribution>,
+    /// Fixes which messages are poison for this group.
+    pub poison_salt: u64,
+    pub counters: GroupCounters,
+    pub window: GroupWindow,
+    pub dead_letters: DeadLetters,
+    pub max_depth: u64,
+    /// Counters at the previous time-series row.
+    pub last_row: GroupCounters,
+}
+
+impl Group {
+    /// Deliveries that own their message (zombies excluded).
+    pub fn in_flight(&self) -> u64 {
+        u64::from(self.busy - self.zombies)
+    }
+
+    /// Records the current depth and occupancy at `now`.
+    #[inline]
+    pub fn note_levels(&mut self, now: SimTime) {
+        let depth = self.buffer.len();
+        self.window.depth.set(now.0, depth);
+        let held = depth + self.delayed.len() as u64 + self.in_flight();
+        self.window.in_system.set(now.0, held);
+    }
+}
