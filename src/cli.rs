@@ -1,7 +1,13 @@
 //! The command line: clap definitions, commands, and the mapping from
 //! errors to exit codes (0 ok, 1 run failed, 2 bad input).
 
+mod compare;
+mod merge;
+mod plan;
+mod plot;
+mod progress;
 mod run;
+mod sweep;
 mod validate;
 
 use crate::scenario::{Override, ScenarioError};
@@ -20,10 +26,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a scenario: print a summary, write summary.json and timeseries.csv.
+    /// Run a scenario: print a summary, write summary.json, timeseries.csv, charts and report.html.
     Run(run::RunArgs),
     /// Check a scenario and print it with every default written out.
     Validate(validate::ValidateArgs),
+    /// Run several scenarios and show them side by side.
+    Compare(compare::CompareArgs),
+    /// Run every combination of --vary values, in parallel, resumable and shardable.
+    Sweep(sweep::SweepArgs),
+    /// Find the cheapest --vary values that meet every --slo.
+    Plan(plan::PlanArgs),
+    /// Join the results of sweep shards.
+    Merge(merge::MergeArgs),
+    /// Redraw the charts and report.html of saved results.
+    Plot(plot::PlotArgs),
 }
 
 /// Input the user must fix (exit status 2).
@@ -44,6 +60,11 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),
+        Command::Compare(args) => compare::compare(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Plan(args) => plan::plan(args),
+        Command::Merge(args) => merge::merge(args),
+        Command::Plot(args) => plot::plot(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

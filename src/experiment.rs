@@ -6,6 +6,7 @@ mod analytic;
 mod compare;
 mod metric;
 mod plan;
+mod results;
 mod shard;
 mod slo;
 mod sweep;
@@ -15,6 +16,7 @@ pub use analytic::{AnalyticRow, analytic_rows};
 pub use compare::{Entry, compare, unique_labels};
 pub use metric::{Metric, metrics_of};
 pub use plan::{PlanOutcome, bisect, checks, meets_all, plan};
+pub use results::{check_resume, differences, merge};
 pub use shard::Shard;
 pub use slo::{Op, Slo, SloCheck, metric_names};
 pub use sweep::{

@@ -4,19 +4,26 @@
 
 mod atomic;
 pub mod chart;
+mod compare_report;
 mod html;
 mod run_report;
 mod series;
 mod summary;
+pub mod sweep_file;
+mod sweep_report;
 mod table;
+mod text;
 mod timeseries;
 
 pub use atomic::write_atomic;
 pub use html::{Page, escape};
+pub use compare_report::{CompareColumn, CompareView};
 pub use run_report::RunView;
+pub use sweep_report::SweepView;
 pub use series::SeriesTable;
 pub use summary::{Summary, summary_json};
 pub use table::table;
+pub use text::{amount, columns};
 pub use timeseries::timeseries_csv;
 
 use crate::experiment::Experiment;

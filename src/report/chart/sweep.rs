@@ -53,12 +53,14 @@ impl Draw for SweepChart {
         };
         let (y0, y1) = span(points().flat_map(|p| [p.1 - p.2, p.1 + p.2]), true);
         let mut chart = builder(root, &self.title, false).build_cartesian_2d(x0..x1, y0..y1)?;
+        let integers = points().all(|p| p.0.fract() == 0.0);
         let format_x = |x: &f64| match &self.x {
             XAxis::Categories(names) if (x - x.round()).abs() < 1e-6 && *x >= -0.1 => {
                 names.get(x.round() as usize).cloned().unwrap_or_default()
             }
             XAxis::Categories(_) => String::new(),
-            XAxis::Linear => format!("{}", (x * 1e6).round() / 1e6),
+            XAxis::Linear if integers && x.fract() != 0.0 => String::new(),
+            XAxis::Linear => tick(*x),
         };
         let n_labels = match &self.x {
             XAxis::Categories(names) => names.len(),

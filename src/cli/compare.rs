@@ -1,0 +1,69 @@
+//! `mqsim compare`.
+
+use super::{BadInput, print};
+use crate::experiment::compare as run_all;
+use crate::report::{CompareView, write_atomic, write_page};
+use crate::scenario::{FieldPath, Override, Scenario};
+use std::path::PathBuf;
+
+/// Arguments of `mqsim compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario files (.toml or .json), compared in this order.
+    #[arg(required = true)]
+    scenarios: Vec<PathBuf>,
+    /// Override a field in every scenario: --set horizon=\"60s\" (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Seed of every scenario (same as --set seed=N).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Replications of every scenario (same as --set replications=N).
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Output folder (default: output/compare-<name>-<name>…).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+impl CompareArgs {
+    fn overrides(&self) -> Result<Vec<Override>, BadInput> {
+        let mut all: Vec<Override> = self
+            .set
+            .iter()
+            .map(|s| Override::parse(s).map_err(|e| BadInput(format!("--set {s}: {e}"))))
+            .collect::<Result<_, _>>()?;
+        let field = |name: &str, value: serde_json::Value| Override {
+            path: FieldPath::root().key(name),
+            value,
+        };
+        all.extend(self.seed.map(|s| field("seed", s.into())));
+        all.extend(self.replications.map(|n| field("replications", n.into())));
+        Ok(all)
+    }
+}
+
+pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
+    let overrides = args.overrides()?;
+    let scenarios = args
+        .scenarios
+        .iter()
+        .map(|file| Scenario::load(file, &overrides))
+        .collect::<Result<Vec<_>, _>>()?;
+    let entries = run_all(scenarios).map_err(|(label, e)| anyhow::anyhow!("{label}: {e}"))?;
+    let view = CompareView::of(&entries);
+    let dir = args.out.unwrap_or_else(|| {
+        let names: Vec<&str> = entries.iter().map(|e| e.scenario.name.as_str()).collect();
+        PathBuf::from("output").join(format!("compare-{}", names.join("-")))
+    });
+    let json = dir.join("compare.json");
+    write_atomic(&json, view.json()?.as_bytes())?;
+    let charts = view.charts()?;
+    let mut written = vec![json];
+    written.extend(write_page(&dir, &charts, &view.html(&charts))?);
+    let mut text = view.table();
+    for path in written {
+        text.push_str(&format!("wrote {}\n", path.display()));
+    }
+    print(&text)
+}

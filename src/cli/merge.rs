@@ -1,0 +1,60 @@
+//! `mqsim merge`.
+
+use super::sweep::input_error;
+use super::{BadInput, print};
+use crate::experiment::merge as merge_results;
+use crate::report::{SweepView, sweep_file, write_page};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `mqsim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Result folders of the shards (each holding sweep.json and sweep.jsonl).
+    #[arg(required = true)]
+    results: Vec<PathBuf>,
+    /// Output folder (default: output/<scenario>-sweep).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// The folder of a results path: the folder itself, or a file's folder.
+pub(super) fn folder(path: &Path) -> PathBuf {
+    if path.is_file() {
+        path.parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_owned)
+    } else {
+        path.to_owned()
+    }
+}
+
+pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
+    let mut parts = Vec::new();
+    for path in &args.results {
+        let dir = folder(path);
+        let manifest = sweep_file::read_manifest(&dir).map_err(input_error)?;
+        let results = sweep_file::read_results(&dir).map_err(input_error)?;
+        parts.push((manifest, results));
+    }
+    let (manifest, results) = merge_results(parts).map_err(BadInput)?;
+    let dir = args.out.unwrap_or_else(|| {
+        PathBuf::from("output").join(format!("{}-sweep", manifest.scenario_name))
+    });
+    let mut written = sweep_file::write_results(&dir, &manifest, &results)?;
+    let view = SweepView {
+        manifest: &manifest,
+        results: &results,
+    };
+    let metrics = view.default_metrics();
+    let charts = view.charts(&metrics)?;
+    written.extend(write_page(&dir, &charts, &view.html(&charts, &metrics))?);
+    let mut text = format!(
+        "merged {} results folders: {} points of sweep {}\n",
+        args.results.len(),
+        results.len(),
+        manifest.scenario_name
+    );
+    for path in written {
+        text.push_str(&format!("wrote {}\n", path.display()));
+    }
+    print(&text)
+}

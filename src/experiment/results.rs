@@ -1,0 +1,156 @@
+//! Saved sweep results checked against a sweep's definition: what
+//! `--resume` keeps and what `merge` joins. Points are matched by index
+//! and parameters; anything that does not belong is refused, never mixed.
+
+use super::sweep::{Point, PointResult, SweepManifest};
+use std::collections::BTreeMap;
+
+/// Which parts of two manifests differ, for messages.
+pub fn differences(a: &SweepManifest, b: &SweepManifest) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if a.mqsim_version != b.mqsim_version {
+        out.push("mqsim version");
+    }
+    if a.scenario != b.scenario || a.scenario_name != b.scenario_name {
+        out.push("scenario (file or --set)");
+    }
+    if a.vary != b.vary || a.points != b.points {
+        out.push("--vary");
+    }
+    if a.shard != b.shard {
+        out.push("--shard");
+    }
+    out
+}
+
+/// Checks saved `results` of the manifest `saved` against the sweep now
+/// asked for (`now`), for `--resume`.
+///
+/// # Errors
+/// A message naming what changed, or the first result that does not
+/// belong (unknown index, other parameters, outside the shard, repeated).
+pub fn check_resume(
+    now: &SweepManifest,
+    saved: &SweepManifest,
+    results: &[PointResult],
+) -> Result<(), String> {
+    let changed = differences(now, saved);
+    if !changed.is_empty() {
+        return Err(format!(
+            "cannot resume: the sweep definition changed ({}); rerun without --resume into another --out, \
+             or restore the original definition",
+            changed.join(", ")
+        ));
+    }
+    let points = now.all_points();
+    let mut seen = vec![false; points.len()];
+    for r in results {
+        check_point(&points, r)?;
+        if now.shard.is_some_and(|s| !s.contains(r.index)) {
+            return Err(format!(
+                "point {} is not in shard {}",
+                r.index,
+                now.shard.map_or(String::new(), |s| s.to_string())
+            ));
+        }
+        if std::mem::replace(&mut seen[r.index], true) {
+            return Err(format!("point {} appears twice in the results", r.index));
+        }
+    }
+    Ok(())
+}
+
+/// The point `r` claims to be must exist and have `r`'s parameters.
+fn check_point(points: &[Point], r: &PointResult) -> Result<(), String> {
+    let point = points.get(r.index).ok_or_else(|| {
+        format!(
+            "point {} is past the sweep's {} points",
+            r.index,
+            points.len()
+        )
+    })?;
+    if point.param_map() != r.params {
+        return Err(format!(
+            "point {} has parameters {} in the results but {} in the sweep: the sweep definition changed",
+            r.index,
+            serde_json::to_string(&r.params).unwrap_or_default(),
+            point.label()
+        ));
+    }
+    Ok(())
+}
+
+/// Joins the results of several shards (or partial runs) of one sweep into
+/// the whole sweep, sorted by index.
+///
+/// # Errors
+/// A message when the parts belong to different sweeps, a point appears
+/// twice, or points are missing (listing the first few).
+pub fn merge(
+    parts: Vec<(SweepManifest, Vec<PointResult>)>,
+) -> Result<(SweepManifest, Vec<PointResult>), String> {
+    let Some(first) = parts.first().map(|(m, _)| m.clone()) else {
+        return Err("nothing to merge: name at least one results folder".into());
+    };
+    let points = first.all_points();
+    let mut by_index: BTreeMap<usize, PointResult> = BTreeMap::new();
+    for (i, (manifest, results)) in parts.into_iter().enumerate() {
+        if !manifest.same_sweep(&first) {
+            let what = differences(
+                &SweepManifest {
+                    shard: None,
+                    ..manifest
+                },
+                &SweepManifest {
+                    shard: None,
+                    ..first.clone()
+                },
+            );
+            return Err(format!(
+                "results {} belong to a different sweep than results 1 ({} differ)",
+                i + 1,
+                what.join(", ")
+            ));
+        }
+        for r in results {
+            check_point(&points, &r)?;
+            if by_index.contains_key(&r.index) {
+                return Err(format!(
+                    "point {} ({}) appears in more than one of the results",
+                    r.index,
+                    points[r.index].label()
+                ));
+            }
+            by_index.insert(r.index, r);
+        }
+    }
+    let missing: Vec<String> = (0..points.len())
+        .filter(|i| !by_index.contains_key(i))
+        .map(|i| i.to_string())
+        .collect();
+    if !missing.is_empty() {
+        let shown = missing
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if missing.len() > 10 {
+            format!(" and {} more", missing.len() - 10)
+        } else {
+            String::new()
+        };
+        return Err(format!(
+            "{} of {} points are missing (points {shown}{more}): run or resume the shards that hold them",
+            missing.len(),
+            points.len()
+        ));
+    }
+    Ok((
+        SweepManifest {
+            shard: None,
+            ..first
+        },
+        by_index.into_values().collect(),
+    ))
+}

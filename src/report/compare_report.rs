@@ -1,0 +1,264 @@
+//! `compare`: a side-by-side table, `compare.json`, a bar chart of
+//! latencies, and `report.html`.
+
+use super::chart::{BarGroup, CompareChart, Rendered, render};
+use super::html::{Page, with_ci};
+use super::{ReportError, read_input};
+use crate::experiment::{Entry, MetricValue};
+use crate::scenario::RawScenario;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One scenario of a comparison, as saved in `compare.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CompareColumn {
+    /// Column label.
+    pub label: String,
+    /// Seed.
+    pub seed: u64,
+    /// Replications.
+    pub replications: u32,
+    /// Every metric by name.
+    pub metrics: BTreeMap<String, MetricValue>,
+    /// The normalised scenario.
+    pub scenario: RawScenario,
+}
+
+/// The structure of `compare.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CompareView {
+    /// mqsim's version.
+    pub mqsim_version: String,
+    /// The scenarios, in the order given.
+    pub scenarios: Vec<CompareColumn>,
+}
+
+impl CompareView {
+    /// The view of freshly run entries.
+    pub fn of(entries: &[Entry]) -> CompareView {
+        let scenarios = entries
+            .iter()
+            .map(|e| CompareColumn {
+                label: e.label.clone(),
+                seed: e.scenario.seed,
+                replications: e.scenario.replications,
+                metrics: e
+                    .experiment
+                    .metrics
+                    .iter()
+                    .map(|m| {
+                        (
+                            m.name.clone(),
+                            MetricValue {
+                                mean: m.ci.mean,
+                                ci95_half_width: m.ci.half_width,
+                            },
+                        )
+                    })
+                    .collect(),
+                scenario: e.scenario.normalised.clone(),
+            })
+            .collect();
+        CompareView {
+            mqsim_version: env!("CARGO_PKG_VERSION").to_owned(),
+            scenarios,
+        }
+    }
+
+    /// Reads `compare.json` from `dir`.
+    ///
+    /// # Errors
+    /// [`ReportError::Input`] if it is missing or malformed.
+    pub fn load(dir: &Path) -> Result<CompareView, ReportError> {
+        let path = dir.join("compare.json");
+        serde_json::from_str(&read_input(&path)?).map_err(|e| ReportError::Input {
+            path,
+            reason: e.to_string(),
+        })
+    }
+
+    /// `compare.json` text.
+    ///
+    /// # Errors
+    /// Only if encoding fails, which the types rule out.
+    pub fn json(&self) -> Result<String, ReportError> {
+        Ok(serde_json::to_string_pretty(self)? + "\n")
+    }
+
+    /// Group names across all scenarios, sorted.
+    fn groups(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .scenarios
+            .iter()
+            .flat_map(|s| s.scenario.groups.keys().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Rows of the side-by-side table: label, then one cell per scenario.
+    pub fn rows(&self) -> Vec<Vec<String>> {
+        let mut specs: Vec<(String, String, f64, usize)> = vec![
+            ("published".into(), "topic.published".into(), 1.0, 0),
+            (
+                "producer latency p50 (ms)".into(),
+                "topic.producer_latency.p50_s".into(),
+                1e3,
+                3,
+            ),
+            (
+                "producer latency p99 (ms)".into(),
+                "topic.producer_latency.p99_s".into(),
+                1e3,
+                3,
+            ),
+        ];
+        for g in self.groups() {
+            let p = format!("groups.{g}");
+            for (label, field, scale, digits) in [
+                ("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3),
+                ("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3),
+                ("processed", "processed", 1.0, 0),
+                ("dropped (all reasons)", "dropped", 1.0, 0),
+            ] {
+                specs.push((
+                    format!("{g}: {label}"),
+                    format!("{p}.{field}"),
+                    scale,
+                    digits,
+                ));
+            }
+            for reason in self.drop_reasons(&p) {
+                specs.push((
+                    format!("{g}:   dropped, {}", reason.replace('_', " ")),
+                    format!("{p}.dropped.{reason}"),
+                    1.0,
+                    0,
+                ));
+            }
+            specs.push((
+                format!("{g}: peak backlog (messages)"),
+                format!("{p}.max_depth"),
+                1.0,
+                0,
+            ));
+            specs.push((
+                format!("{g}: throughput (msg/s)"),
+                format!("{p}.throughput_per_s"),
+                1.0,
+                2,
+            ));
+        }
+        specs
+            .into_iter()
+            .map(|(label, name, scale, digits)| {
+                let mut row = vec![label];
+                row.extend(self.scenarios.iter().map(|s| {
+                    with_ci(
+                        s.metrics.get(&name).map(|m| (m.mean, m.ci95_half_width)),
+                        scale,
+                        digits,
+                    )
+                }));
+                row
+            })
+            .collect()
+    }
+
+    /// Drop reasons (`groups.<g>.dropped.<reason>`) any scenario reports.
+    fn drop_reasons(&self, prefix: &str) -> Vec<String> {
+        let start = format!("{prefix}.dropped.");
+        let mut reasons: Vec<String> = self
+            .scenarios
+            .iter()
+            .flat_map(|s| {
+                s.metrics
+                    .keys()
+                    .filter_map(|k| k.strip_prefix(&start).map(str::to_owned))
+            })
+            .collect();
+        reasons.sort();
+        reasons.dedup();
+        reasons
+    }
+
+    /// The table as terminal text.
+    pub fn table(&self) -> String {
+        let mut header = vec![String::new()];
+        header.extend(self.scenarios.iter().map(|s| s.label.clone()));
+        let rows: Vec<Vec<String>> = std::iter::once(header).chain(self.rows()).collect();
+        super::columns(&rows)
+    }
+
+    /// The bar chart: producer and end-to-end p50/p99 per scenario (and
+    /// per group when a scenario has several).
+    ///
+    /// # Errors
+    /// [`ReportError::Chart`] if it cannot be drawn.
+    pub fn charts(&self) -> Result<Vec<Rendered>, ReportError> {
+        let several = self.scenarios.iter().any(|s| s.scenario.groups.len() > 1);
+        let get = |s: &CompareColumn, name: &str| {
+            s.metrics
+                .get(name)
+                .map_or((f64::NAN, 0.0), |m| (m.mean, m.ci95_half_width))
+        };
+        let mut groups = Vec::new();
+        for s in &self.scenarios {
+            for g in s.scenario.groups.keys() {
+                let p = format!("groups.{g}.e2e");
+                groups.push(BarGroup {
+                    label: if several {
+                        format!("{} / {g}", s.label)
+                    } else {
+                        s.label.clone()
+                    },
+                    values: vec![
+                        get(s, "topic.producer_latency.p50_s"),
+                        get(s, "topic.producer_latency.p99_s"),
+                        get(s, &format!("{p}.p50_s")),
+                        get(s, &format!("{p}.p99_s")),
+                    ],
+                });
+            }
+        }
+        let chart = CompareChart {
+            title: "Latency side by side".into(),
+            series: [
+                "producer p50",
+                "producer p99",
+                "end-to-end p50",
+                "end-to-end p99",
+            ]
+            .map(String::from)
+            .to_vec(),
+            groups,
+        };
+        Ok(vec![render(
+            "compare-latency",
+            "Producer-visible and end-to-end latency, p50 and p99",
+            &chart,
+        )?])
+    }
+
+    /// The self-contained `report.html`.
+    pub fn html(&self, charts: &[Rendered]) -> String {
+        let labels: Vec<&str> = self.scenarios.iter().map(|s| s.label.as_str()).collect();
+        let title = format!("mqsim compare: {}", labels.join(" vs "));
+        let mut page = Page::new(&title);
+        page.paragraph("Each scenario runs with its own seed and replications; values are means across replications with their 95% confidence interval.");
+        let mut header = vec![""];
+        header.extend(&labels);
+        page.heading("Side by side").table(&header, &self.rows());
+        page.heading("Charts");
+        for chart in charts {
+            page.figure(chart);
+        }
+        for s in &self.scenarios {
+            page.heading(&format!("Scenario {} (normalised)", s.label))
+                .pre(&toml::to_string(&s.scenario).unwrap_or_default());
+        }
+        page.finish(&title)
+    }
+}

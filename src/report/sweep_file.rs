@@ -1,0 +1,270 @@
+//! Sweep result files: `sweep.json` (the definition), `sweep.jsonl` (one
+//! point per line) and `sweep.csv` (one row per point: index, parameters in
+//! `--vary` order, `error`, then `<metric>.mean` and
+//! `<metric>.ci95_half_width` for every metric, sorted by name).
+//!
+//! While a sweep runs, each finished point is appended to both files at
+//! once, in completion order, so a killed sweep loses nothing. At the end
+//! both are rewritten atomically sorted by index: the final bytes depend
+//! neither on `--jobs` nor on interruptions.
+
+use super::{ReportError, read_input, write_atomic};
+use crate::experiment::{PointResult, SweepManifest, value_text};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::fs::{File, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The sweep's definition.
+pub const MANIFEST: &str = "sweep.json";
+/// One JSON object per point.
+pub const JSONL: &str = "sweep.jsonl";
+/// One CSV row per point.
+pub const CSV: &str = "sweep.csv";
+
+/// Reads `sweep.json` from `dir`.
+///
+/// # Errors
+/// [`ReportError::Input`] if it is missing or malformed.
+pub fn read_manifest(dir: &Path) -> Result<SweepManifest, ReportError> {
+    let path = dir.join(MANIFEST);
+    serde_json::from_str(&read_input(&path)?).map_err(|e| ReportError::Input {
+        path,
+        reason: e.to_string(),
+    })
+}
+
+/// Reads `sweep.jsonl` from `dir` (none yet: no results). A last line
+/// without its newline is a write cut short by a kill, and is ignored.
+///
+/// # Errors
+/// [`ReportError::Input`] naming a malformed line.
+pub fn read_results(dir: &Path) -> Result<Vec<PointResult>, ReportError> {
+    let path = dir.join(JSONL);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = read_input(&path)?;
+    let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+    complete
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| ReportError::Input {
+                path: path.clone(),
+                reason: format!("line {}: {e}", i + 1),
+            })
+        })
+        .collect()
+}
+
+/// `sweep.json` text.
+pub fn manifest_json(manifest: &SweepManifest) -> Result<String, ReportError> {
+    Ok(serde_json::to_string_pretty(manifest)? + "\n")
+}
+
+/// One `sweep.jsonl` line, newline included.
+pub fn result_line(result: &PointResult) -> Result<String, ReportError> {
+    Ok(serde_json::to_string(result)? + "\n")
+}
+
+/// Every metric name in `results`, sorted.
+pub fn metric_columns<'a>(results: impl IntoIterator<Item = &'a PointResult>) -> Vec<String> {
+    let names: BTreeSet<&String> = results.into_iter().flat_map(|r| r.metrics.keys()).collect();
+    names.into_iter().cloned().collect()
+}
+
+/// The CSV header for `manifest` and metric `names`, newline included.
+pub fn csv_header(manifest: &SweepManifest, names: &[String]) -> String {
+    let mut cells = vec!["index".to_owned()];
+    cells.extend(manifest.vary.iter().map(|v| v.path.clone()));
+    cells.push("error".into());
+    for n in names {
+        cells.push(format!("{n}.mean"));
+        cells.push(format!("{n}.ci95_half_width"));
+    }
+    csv_line(&cells)
+}
+
+/// One CSV row, newline included.
+pub fn csv_row(manifest: &SweepManifest, names: &[String], r: &PointResult) -> String {
+    let mut cells = vec![r.index.to_string()];
+    cells.extend(
+        manifest
+            .vary
+            .iter()
+            .map(|v| r.params.get(&v.path).map_or(String::new(), value_text)),
+    );
+    cells.push(r.error.clone().unwrap_or_default());
+    for n in names {
+        let m = r.metrics.get(n);
+        cells.push(m.map_or(String::new(), |m| number(m.mean)));
+        cells.push(m.map_or(String::new(), |m| number(m.ci95_half_width)));
+    }
+    csv_line(&cells)
+}
+
+/// Shortest text that reads back as the same float; empty for NaN.
+fn number(v: f64) -> String {
+    if v.is_finite() {
+        serde_json::to_string(&v).unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+fn csv_line(cells: &[String]) -> String {
+    let mut line = String::new();
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        if c.contains([',', '"', '\n', '\r']) {
+            let _ = write!(line, "\"{}\"", c.replace('"', "\"\""));
+        } else {
+            line.push_str(c);
+        }
+    }
+    line.push('\n');
+    line
+}
+
+/// The final, canonical `sweep.jsonl` and `sweep.csv` texts: `results`
+/// sorted by index, the CSV with a column pair per metric in `results`.
+pub fn canonical(
+    manifest: &SweepManifest,
+    results: &[PointResult],
+) -> Result<(String, String), ReportError> {
+    texts(manifest, results, &metric_columns(results))
+}
+
+fn texts(
+    manifest: &SweepManifest,
+    results: &[PointResult],
+    names: &[String],
+) -> Result<(String, String), ReportError> {
+    let mut sorted: Vec<&PointResult> = results.iter().collect();
+    sorted.sort_by_key(|r| r.index);
+    let mut jsonl = String::new();
+    let mut csv = csv_header(manifest, names);
+    for r in sorted {
+        jsonl.push_str(&result_line(r)?);
+        csv.push_str(&csv_row(manifest, names, r));
+    }
+    Ok((jsonl, csv))
+}
+
+/// Writes `sweep.json`, and `sweep.jsonl` and `sweep.csv` in canonical
+/// order, atomically; returns the paths.
+///
+/// # Errors
+/// [`ReportError::Write`] naming the file.
+pub fn write_results(
+    dir: &Path,
+    manifest: &SweepManifest,
+    results: &[PointResult],
+) -> Result<Vec<PathBuf>, ReportError> {
+    let (jsonl, csv) = canonical(manifest, results)?;
+    write_all(dir, manifest, jsonl, csv)
+}
+
+fn write_all(
+    dir: &Path,
+    manifest: &SweepManifest,
+    jsonl: String,
+    csv: String,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let files = [
+        (MANIFEST, manifest_json(manifest)?),
+        (JSONL, jsonl),
+        (CSV, csv),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let path = dir.join(name);
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Appends finished points to `sweep.jsonl` and `sweep.csv` as they come.
+#[derive(Debug)]
+pub struct Appender {
+    manifest: SweepManifest,
+    names: Vec<String>,
+    files: Mutex<(File, File, Option<ReportError>)>,
+    dir: PathBuf,
+}
+
+impl Appender {
+    /// Writes the manifest and the `existing` results canonically, then
+    /// opens both result files for appending. CSV columns are the metrics
+    /// of `existing` and `names` (the metrics a run of the scenario reports).
+    ///
+    /// # Errors
+    /// [`ReportError::Write`] naming the file.
+    pub fn start(
+        dir: &Path,
+        manifest: &SweepManifest,
+        existing: &[PointResult],
+        names: &[String],
+    ) -> Result<Appender, ReportError> {
+        let mut columns: BTreeSet<String> = names.iter().cloned().collect();
+        columns.extend(metric_columns(existing));
+        let names: Vec<String> = columns.into_iter().collect();
+        let (jsonl, csv) = texts(manifest, existing, &names)?;
+        write_all(dir, manifest, jsonl, csv)?;
+        let open = |name: &str| {
+            let path = dir.join(name);
+            OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .map_err(|source| ReportError::Write { path, source })
+        };
+        Ok(Appender {
+            manifest: manifest.clone(),
+            names,
+            files: Mutex::new((open(JSONL)?, open(CSV)?, None)),
+            dir: dir.to_owned(),
+        })
+    }
+
+    /// Appends one point (safe from any thread). The first failure is
+    /// kept and reported by [`Appender::finish`].
+    pub fn append(&self, r: &PointResult) {
+        let line = result_line(r);
+        let row = csv_row(&self.manifest, &self.names, r);
+        let mut guard = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let (jsonl, csv, failed) = &mut *guard;
+        if failed.is_some() {
+            return;
+        }
+        let result = line.and_then(|line| {
+            let io = jsonl
+                .write_all(line.as_bytes())
+                .and_then(|()| csv.write_all(row.as_bytes()));
+            io.map_err(|source| ReportError::Write {
+                path: self.dir.join(JSONL),
+                source,
+            })
+        });
+        if let Err(e) = result {
+            *failed = Some(e);
+        }
+    }
+
+    /// The first append failure, if any.
+    ///
+    /// # Errors
+    /// That failure.
+    pub fn finish(self) -> Result<(), ReportError> {
+        match self.files.into_inner().unwrap_or_else(|e| e.into_inner()).2 {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The charts and `report.html` of a sweep, drawn from `sweep.json` and
+//! the sweep's results only, so a merge of shards draws the same bytes as
+//! the sweep run in one go.
+
+use super::chart::{Band, Rendered, SweepChart, XAxis, render, time_unit};
+use super::html::{Page, with_ci};
+use crate::experiment::{PointResult, SweepManifest, value_text};
+use crate::scenario::RawScenario;
+use std::collections::BTreeMap;
+
+/// A finished sweep: its definition and every point's result.
+#[derive(Clone, Debug)]
+pub struct SweepView<'a> {
+    /// The definition.
+    pub manifest: &'a SweepManifest,
+    /// The results, sorted by index.
+    pub results: &'a [PointResult],
+}
+
+/// Per group: end-to-end p99, drops and peak depth.
+const DEFAULT_FIELDS: [&str; 3] = ["e2e.p99_s", "dropped", "max_depth"];
+
+impl SweepView<'_> {
+    /// The metrics charted by default: per group, `e2e.p99_s`, `dropped`
+    /// and `max_depth`, those the results have.
+    pub fn default_metrics(&self) -> Vec<String> {
+        let groups: Vec<String> =
+            serde_json::from_value::<RawScenario>(self.manifest.scenario.clone())
+                .map(|s| s.groups.keys().cloned().collect())
+                .unwrap_or_default();
+        groups
+            .iter()
+            .flat_map(|g| {
+                DEFAULT_FIELDS
+                    .iter()
+                    .map(move |f| format!("groups.{g}.{f}"))
+            })
+            .filter(|name| self.results.iter().any(|r| r.metrics.contains_key(name)))
+            .collect()
+    }
+
+    /// One chart per metric: the metric against the first varied field,
+    /// one line per combination of the others, with 95% bands.
+    ///
+    /// # Errors
+    /// [`super::ReportError::Chart`] if a chart cannot be drawn.
+    pub fn charts(&self, metrics: &[String]) -> Result<Vec<Rendered>, super::ReportError> {
+        metrics
+            .iter()
+            .map(|m| {
+                render(
+                    &format!("sweep-{m}"),
+                    &format!("{m} across the sweep"),
+                    &self.chart(m),
+                )
+            })
+            .collect()
+    }
+
+    fn chart(&self, metric: &str) -> SweepChart {
+        let first = &self.manifest.vary[0];
+        let numeric = first.values.iter().all(|v| v.is_number()) && !first.spec.starts_with("log:");
+        let x = if numeric {
+            XAxis::Linear
+        } else {
+            XAxis::Categories(first.values.iter().map(value_text).collect())
+        };
+        let max = self
+            .results
+            .iter()
+            .filter_map(|r| r.metrics.get(metric))
+            .map(|m| m.mean)
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        let (scale, unit) = if metric.ends_with("_s") {
+            time_unit(max)
+        } else {
+            (1.0, "")
+        };
+        let mut bands: BTreeMap<String, Vec<(f64, f64, f64)>> = BTreeMap::new();
+        let mut order: Vec<String> = Vec::new();
+        for r in self.results {
+            let Some(v) = r.params.get(&first.path) else {
+                continue;
+            };
+            let position = first.values.iter().position(|w| w == v).unwrap_or(0) as f64;
+            let xv = if numeric {
+                v.as_f64().unwrap_or(position)
+            } else {
+                position
+            };
+            let label = self.others_label(r);
+            if !bands.contains_key(&label) {
+                order.push(label.clone());
+            }
+            let (mean, half) = r.metrics.get(metric).map_or((f64::NAN, 0.0), |m| {
+                (m.mean * scale, m.ci95_half_width * scale)
+            });
+            bands.entry(label).or_default().push((
+                xv,
+                mean,
+                if half.is_finite() { half } else { 0.0 },
+            ));
+        }
+        let bands = order
+            .into_iter()
+            .map(|label| {
+                let mut points = bands.remove(&label).unwrap_or_default();
+                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                Band {
+                    label: if label.is_empty() {
+                        metric.to_owned()
+                    } else {
+                        label
+                    },
+                    points,
+                }
+            })
+            .collect();
+        SweepChart {
+            title: format!("{}: {metric}", self.manifest.scenario_name),
+            x_desc: first.path.clone(),
+            y_desc: if unit.is_empty() {
+                metric.to_owned()
+            } else {
+                format!("{metric} ({unit})")
+            },
+            x,
+            bands,
+        }
+    }
+
+    /// `path=value, …` of every varied field but the first.
+    fn others_label(&self, r: &PointResult) -> String {
+        self.manifest.vary[1..]
+            .iter()
+            .map(|v| {
+                format!(
+                    "{}={}",
+                    v.path,
+                    r.params.get(&v.path).map_or(String::new(), value_text)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The self-contained `report.html`: the definition, a table of every
+    /// point, the charts and the scenario.
+    pub fn html(&self, charts: &[Rendered], metrics: &[String]) -> String {
+        let m = self.manifest;
+        let title = format!("mqsim sweep: {}", m.scenario_name);
+        let mut page = Page::new(&title);
+        let vary: Vec<String> = m
+            .vary
+            .iter()
+            .map(|v| format!("{}={}", v.path, v.spec))
+            .collect();
+        page.paragraph(&format!(
+            "{} points varying {}. Every point uses the scenario's seed (common random numbers); values are means across replications with their 95% confidence interval.",
+            m.points,
+            vary.join(" × ")
+        ));
+        let mut header: Vec<&str> = vec!["point"];
+        header.extend(m.vary.iter().map(|v| v.path.as_str()));
+        header.extend(metrics.iter().map(String::as_str));
+        let rows: Vec<Vec<String>> = self.results.iter().map(|r| self.row(r, metrics)).collect();
+        page.heading("Points").table(&header, &rows);
+        page.heading("Charts");
+        for chart in charts {
+            page.figure(chart);
+        }
+        let toml = serde_json::from_value::<RawScenario>(m.scenario.clone())
+            .ok()
+            .and_then(|s| toml::to_string(&s).ok());
+        page.heading("Base scenario (normalised)")
+            .pre(&toml.unwrap_or_default());
+        page.finish(&title)
+    }
+
+    fn row(&self, r: &PointResult, metrics: &[String]) -> Vec<String> {
+        let mut row = vec![r.index.to_string()];
+        row.extend(
+            self.manifest
+                .vary
+                .iter()
+                .map(|v| r.params.get(&v.path).map_or(String::new(), value_text)),
+        );
+        for name in metrics {
+            row.push(match &r.error {
+                Some(e) => format!("failed: {e}"),
+                None => with_ci(
+                    r.metrics.get(name).map(|m| (m.mean, m.ci95_half_width)),
+                    1.0,
+                    4,
+                ),
+            });
+        }
+        row
+    }
+}
