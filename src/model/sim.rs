@@ -180,6 +180,7 @@ impl<'s> Simulation<'s> {
                 _ => None,
             },
             poison_salt: rng(format!("group/{}/poison", g.name)).next_u64(),
+            faulty: !g.faults.is_none(),
             counters: GroupCounters::default(),
             window: GroupWindow::default(),
             dead_letters: state::DeadLetters::default(),
@@ -355,7 +356,8 @@ impl<'s> Simulation<'s> {
             w.queue_wait.clear();
             w.end_to_end.clear();
             w.depth.restart(now);
-            w.in_system.restart(now);
+            w.zombies.restart(now);
+            w.delayed.restart(now);
             w.busy.restart(now);
             w.processed = 0;
             w.left = 0;

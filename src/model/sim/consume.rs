@@ -29,9 +29,10 @@ impl Simulation<'_> {
         group.counters.accepted += 1;
         self.total_ready += 1;
         group.max_depth = group.max_depth.max(group.buffer.len());
-        group.note_levels(now);
-        if !group.idle.is_empty() {
-            self.dispatch(g);
+        if group.idle.is_empty() || group.down > 0 {
+            group.note_levels(now);
+        } else {
+            self.dispatch(g); // records the levels itself
         }
         if self.total_ready > self.scenario.max_queued {
             self.check_growth();
@@ -62,7 +63,11 @@ impl Simulation<'_> {
         self.note(LogKind::Delivered, item.message.id.0, g as u32);
         let now = self.now;
         let first = item.deliveries == 0;
-        let duplicate = self.is_duplicate_delivery(g, &item);
+        let duplicate = if item.tracked {
+            self.is_duplicate_delivery(g, &item)
+        } else {
+            item.side_effects > 0
+        };
         item.deliveries = item.deliveries.saturating_add(1);
         let (busy_for, failure) = self.decide(g, &item);
         let group = &mut self.groups[g];
@@ -125,7 +130,7 @@ impl Simulation<'_> {
             _ => 0.0,
         };
         let faults = &spec.faults;
-        if faults.is_none() && !item.message.poison {
+        if !group.faulty && !item.message.poison {
             return (SimDuration::from_secs_f64(read + service), None);
         }
         let mut failure = None;
@@ -163,6 +168,7 @@ impl Simulation<'_> {
         if done.zombie {
             // Its ack is stale; its side effect still happens.
             group.zombies -= 1;
+            group.note_faults(self.now);
             if done.failure.is_none() {
                 self.side_effect(g, &mut done.item);
             }

@@ -362,7 +362,8 @@ fn group_outcome(
 ) -> GroupOutcome {
     let c: GroupCounters = g.counters;
     let w = &g.window;
-    let l = w.in_system.mean(now);
+    // Messages in the group: ready + in flight (busy − zombies) + delayed.
+    let l = w.depth.mean(now) + w.busy.mean(now) - w.zombies.mean(now) + w.delayed.mean(now);
     let lambda = if window_s > 0.0 {
         w.left as f64 / window_s
     } else {

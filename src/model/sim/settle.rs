@@ -133,7 +133,7 @@ impl Simulation<'_> {
         } else {
             self.note(LogKind::Delayed, item.message.id.0, g as u32);
             let slot = self.groups[g].delayed.insert(item);
-            self.groups[g].note_levels(self.now);
+            self.groups[g].note_faults(self.now);
             self.events.schedule(
                 self.now + delay,
                 Event::Redeliver {
@@ -146,6 +146,7 @@ impl Simulation<'_> {
 
     pub(super) fn on_redeliver(&mut self, g: usize, slot: u32) {
         if let Some(item) = self.groups[g].delayed.remove(slot) {
+            self.groups[g].note_faults(self.now);
             self.requeue(g, item);
         }
     }
@@ -171,14 +172,33 @@ impl Simulation<'_> {
     /// The side effect of a successful processing happens now: the first
     /// one counts once; a later one is a duplicate, unless an idempotent
     /// consumer still remembers the first (dedup window).
+    #[inline]
     pub(super) fn side_effect(&mut self, g: usize, item: &mut Item) {
+        if !item.tracked && item.side_effects == 0 {
+            // The common case: a first side effect nobody else shares.
+            self.groups[g].counters.side_effects += 1;
+            item.side_effects = 1;
+            item.last_side_effect = self.now;
+            self.note(LogKind::SideEffect, item.message.origin.0, g as u32);
+            return;
+        }
+        self.repeated_side_effect(g, item);
+    }
+
+    /// A side effect of a message that may have had one already.
+    fn repeated_side_effect(&mut self, g: usize, item: &mut Item) {
         let now = self.now;
         let origin = item.message.origin.0;
         let window = self.scenario.groups[g].faults.dedup_window;
         let group = &mut self.groups[g];
-        let (count, last) = match group.tracks.get_mut(&origin) {
-            Some(track) if item.tracked => (&mut track.side_effects, &mut track.last_side_effect),
-            _ => (&mut item.side_effects, &mut item.last_side_effect),
+        let shared = if item.tracked {
+            group.tracks.get_mut(&origin)
+        } else {
+            None
+        };
+        let (count, last) = match shared {
+            Some(track) => (&mut track.side_effects, &mut track.last_side_effect),
+            None => (&mut item.side_effects, &mut item.last_side_effect),
         };
         let c = &mut group.counters;
         if *count > 0 && window.is_some_and(|w| now.since(*last) <= w) {
@@ -196,9 +216,12 @@ impl Simulation<'_> {
     /// A delivery of a message that was already processed, or is being
     /// processed by another worker right now.
     pub(super) fn is_duplicate_delivery(&self, g: usize, item: &Item) -> bool {
+        if !item.tracked {
+            return item.side_effects > 0;
+        }
         match self.groups[g].tracks.get(&item.message.origin.0) {
-            Some(track) if item.tracked => track.side_effects > 0 || track.running > 0,
-            _ => item.side_effects > 0,
+            Some(track) => track.side_effects > 0 || track.running > 0,
+            None => item.side_effects > 0,
         }
     }
 

@@ -130,7 +130,10 @@ pub(super) struct GroupWindow {
     pub queue_wait: LatencyHistogram,
     pub end_to_end: LatencyHistogram,
     pub depth: TimeAverage,
-    pub in_system: TimeAverage,
+    /// Deliveries whose ack timed out but still run (busy − zombies is in flight).
+    pub zombies: TimeAverage,
+    /// Messages waiting for a redelivery backoff.
+    pub delayed: TimeAverage,
     pub busy: TimeAverage,
     pub processed: u64,
     pub left: u64,
@@ -177,6 +180,8 @@ pub(super) struct Group {
     pub read_latency: Option<Distribution>,
     /// Fixes which messages are poison for this group.
     pub poison_salt: u64,
+    /// Deliveries can fail (consumer faults are configured).
+    pub faulty: bool,
     pub counters: GroupCounters,
     pub window: GroupWindow,
     pub dead_letters: DeadLetters,
@@ -191,12 +196,16 @@ impl Group {
         u64::from(self.busy - self.zombies)
     }
 
-    /// Records the current depth and occupancy at `now`.
+    /// Records the current depth at `now` (busy workers are recorded
+    /// where they change; zombies and delayed messages by `note_faults`).
     #[inline]
     pub fn note_levels(&mut self, now: SimTime) {
-        let depth = self.buffer.len();
-        self.window.depth.set(now.0, depth);
-        let held = depth + self.delayed.len() as u64 + self.in_flight();
-        self.window.in_system.set(now.0, held);
+        self.window.depth.set(now.0, self.buffer.len());
+    }
+
+    /// Records zombie deliveries and delayed messages at `now`.
+    pub fn note_faults(&mut self, now: SimTime) {
+        self.window.zombies.set(now.0, u64::from(self.zombies));
+        self.window.delayed.set(now.0, self.delayed.len() as u64);
     }
 }

@@ -111,6 +111,7 @@ impl Simulation<'_> {
         }
         if s.zombie {
             self.groups[g].zombies -= 1;
+            self.groups[g].note_faults(self.now);
             self.end_zombie(g, &s.item);
             return;
         }
@@ -148,6 +149,7 @@ impl Simulation<'_> {
         }
         let returned = s.item;
         group.zombies += 1;
+        group.note_faults(self.now);
         let track = group.tracks.entry(origin).or_default();
         track.refs += 1; // the returned copy's
         track.running += 1;

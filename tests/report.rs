@@ -1,0 +1,305 @@
+//! Charts and report.html: written by `run`, `compare` and `sweep`,
+//! self-contained, redrawn byte for byte by `plot`, tolerant of optional
+//! time-series columns, with analytic values where a formula applies.
+
+mod support;
+use mqsim::report::{RunView, write_run_report};
+use support::{SMALL, mqsim, ok, text, tmp, write};
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+/// Checks a report page is self-contained and holds every named chart.
+fn check_page(html: &str, charts: &[&str]) {
+    assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
+    for banned in ["<script", "<link", "src=", "@import", "url("] {
+        assert!(
+            !html.contains(banned),
+            "report.html must not fetch anything ({banned})"
+        );
+    }
+    for chart in charts {
+        let at = html
+            .find(&format!("<figure id=\"chart-{chart}\">"))
+            .unwrap_or_else(|| panic!("no {chart} chart"));
+        assert!(
+            html[at..]
+                .trim_start_matches(|c| c != '\n')
+                .trim_start()
+                .starts_with("<svg"),
+            "{chart}: no inline SVG"
+        );
+    }
+    assert_eq!(html.matches("<svg").count(), charts.len());
+}
+
+#[test]
+fn run_writes_charts_and_a_self_contained_report_that_plot_redraws_identically() {
+    let dir = tmp("report-run");
+    let file = write(&dir, "small.toml", SMALL);
+    let out = dir.join("run");
+    ok(&["run", &file, "--out", out.to_str().unwrap()]);
+    for chart in ["depth", "latency", "drops"] {
+        assert!(
+            std::fs::read(out.join(format!("{chart}.png")))
+                .unwrap()
+                .starts_with(PNG)
+        );
+        let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();
+        assert!(
+            svg.contains("<svg") && svg.contains("simulated time (s)") || chart == "latency",
+            "{chart}"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    check_page(&html, &["depth", "latency", "drops"]);
+    assert!(
+        html.contains("workers: end-to-end p99 (ms)") && html.contains("[groups.workers]"),
+        "headline table and scenario"
+    );
+    assert!(
+        !html.contains("queueing theory"),
+        "a bounded burst has no closed form"
+    );
+
+    // plot redraws the same bytes from the saved files, into another folder or in place.
+    let again = dir.join("again");
+    ok(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    for name in [
+        "report.html",
+        "depth.png",
+        "depth.svg",
+        "latency.svg",
+        "drops.png",
+    ] {
+        assert!(
+            std::fs::read(out.join(name)).unwrap() == std::fs::read(again.join(name)).unwrap(),
+            "{name} differs after plot"
+        );
+    }
+    let before = support::files(&out);
+    ok(&["plot", out.join("summary.json").to_str().unwrap()]);
+    assert!(
+        before == support::files(&out),
+        "plot in place changed a file"
+    );
+}
+
+#[test]
+fn the_analytic_value_stands_beside_the_simulated_one() {
+    let dir = tmp("report-analytic");
+    let out = dir.join("mm4");
+    ok(&[
+        "run",
+        "scenarios/mm4.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "horizon=\"2000s\"",
+        "--set",
+        "warmup=\"100s\"",
+    ]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("Simulated against queueing theory"),
+        "M/M/4 has Erlang C"
+    );
+    assert!(
+        html.contains("<td>M/M/4 (Erlang C)</td><td>mean wait in queue Wq (s)</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<td>0.7455</td>"), "Wq = 0.7455 s");
+}
+
+#[test]
+fn drops_chart_reads_optional_columns_by_name() {
+    let dir = tmp("report-columns");
+    let file = write(&dir, "small.toml", SMALL);
+    let out = dir.join("run");
+    ok(&["run", &file, "--out", out.to_str().unwrap()]);
+    // Without the failure columns: one panel.
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    let keep: Vec<usize> = header
+        .split(',')
+        .enumerate()
+        .filter(|(_, c)| !c.starts_with("dead_letter") && !c.contains("duplicate"))
+        .map(|(i, _)| i)
+        .collect();
+    let trimmed: String = csv
+        .lines()
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            keep.iter().map(|&i| cells[i]).collect::<Vec<_>>().join(",") + "\n"
+        })
+        .collect();
+    std::fs::write(out.join("timeseries.csv"), &trimmed).unwrap();
+    let view = RunView::load(&out).unwrap();
+    let drops = view
+        .charts()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "drops")
+        .unwrap();
+    assert!(drops.svg.contains("workers: dropped") && !drops.svg.contains("so far"));
+    // With extra running totals: a second panel naming them.
+    let extra: String = trimmed
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l},dead_lettered,duplicate_side_effects,unknown_future_column\n")
+            } else {
+                format!("{l},{i},0,7\n")
+            }
+        })
+        .collect();
+    std::fs::write(out.join("timeseries.csv"), extra).unwrap();
+    let view = RunView::load(&out).unwrap();
+    write_run_report(&out, &view).unwrap();
+    let svg = std::fs::read_to_string(out.join("drops.svg")).unwrap();
+    assert!(
+        svg.contains("so far (messages)")
+            && svg.contains("workers: dead lettered")
+            && svg.contains("workers: duplicate side effects")
+    );
+    // A broken series is bad input naming the file.
+    std::fs::write(out.join("timeseries.csv"), "time_s,group\n1\n").unwrap();
+    let r = mqsim(&["plot", out.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("timeseries.csv: line 2: 1 fields, the header has 2"),
+        "{}",
+        text(&r.stderr)
+    );
+}
+
+#[test]
+fn compare_runs_scenarios_side_by_side() {
+    let dir = tmp("report-compare");
+    let file = write(&dir, "small.toml", SMALL);
+    let bigger = write(
+        &dir,
+        "bigger.toml",
+        &SMALL
+            .replace("name = \"small\"", "name = \"bigger\"")
+            .replace("capacity = 400", "capacity = 4000"),
+    );
+    let out = dir.join("cmp");
+    let stdout = ok(&["compare", &file, &bigger, "--out", out.to_str().unwrap()]);
+    let header = stdout.lines().next().unwrap();
+    assert!(
+        header.contains("small") && header.contains("bigger"),
+        "{stdout}"
+    );
+    for row in [
+        "producer latency p99 (ms)",
+        "workers: end-to-end p99 (ms)",
+        "workers:   dropped, rejected",
+        "workers: peak backlog (messages)",
+        "workers: throughput (msg/s)",
+    ] {
+        assert!(stdout.contains(row), "{row}: {stdout}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    assert_eq!(json["scenarios"][1]["label"], "bigger");
+    let peak = |i: usize| {
+        json["scenarios"][i]["metrics"]["groups.workers.max_depth"]["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(
+        peak(0) <= 400.0 && peak(1) > 400.0,
+        "the bigger buffer holds more"
+    );
+    check_page(
+        &std::fs::read_to_string(out.join("report.html")).unwrap(),
+        &["compare-latency"],
+    );
+    let again = dir.join("again");
+    ok(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(
+        std::fs::read(out.join("report.html")).unwrap()
+            == std::fs::read(again.join("report.html")).unwrap()
+    );
+    // The same file twice gets numbered labels.
+    let twice = ok(&[
+        "compare",
+        &file,
+        &file,
+        "--out",
+        dir.join("twice").to_str().unwrap(),
+    ]);
+    assert!(twice.lines().next().unwrap().contains("small#2"), "{twice}");
+}
+
+#[test]
+fn sweep_report_and_plot_of_a_sweep() {
+    let dir = tmp("report-sweep");
+    let file = write(&dir, "small.toml", SMALL);
+    let out = dir.join("sweep");
+    ok(&[
+        "sweep",
+        &file,
+        "--out",
+        out.to_str().unwrap(),
+        "--vary",
+        "groups.workers.workers=1..3",
+        "--vary",
+        "topic.policy=reject,drop_oldest",
+    ]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let charts = [
+        "sweep-groups.workers.e2e.p99_s",
+        "sweep-groups.workers.dropped",
+        "sweep-groups.workers.max_depth",
+    ];
+    check_page(&html, &charts);
+    let svg = std::fs::read_to_string(out.join("sweep-groups.workers.e2e.p99_s.svg")).unwrap();
+    assert!(
+        svg.contains("topic.policy=drop_oldest") && svg.contains("groups.workers.workers"),
+        "legend and axis"
+    );
+    let copy = dir.join("copy");
+    ok(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--out",
+        copy.to_str().unwrap(),
+    ]);
+    for c in charts {
+        assert!(
+            std::fs::read(out.join(format!("{c}.png"))).unwrap()
+                == std::fs::read(copy.join(format!("{c}.png"))).unwrap()
+        );
+    }
+    ok(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--out",
+        copy.to_str().unwrap(),
+        "--metric",
+        "groups.workers.utilisation",
+    ]);
+    assert!(copy.join("sweep-groups.workers.utilisation.svg").exists());
+    let r = mqsim(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--metric",
+        "groups.workers.nothing",
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let r = mqsim(&["plot", dir.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(text(&r.stderr).contains("no summary.json, sweep.json or compare.json"));
+}
