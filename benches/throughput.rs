@@ -36,6 +36,27 @@ const BURSTY: &str = r#"
     service = { exponential = { mean = "1ms" } }
 "#;
 
+/// M/M/4 with every failure mechanism on: 5% transient failures with
+/// exponential redelivery backoff and a DLQ after 5 deliveries, a 10 s ack
+/// timeout, worker crashes (MTBF 10 min, MTTR 30 s) half of them after the
+/// side effect, and a 1-hour idempotency window.
+const MM4_FAULTS: &str = r#"
+    horizon = "312500s"
+    [topic]
+    ack_timeout = "10s"
+    max_deliveries = 5
+    redelivery_backoff = { exponential = { initial = "100ms", max = "10s", jitter = 0.2 } }
+    [producers.clients]
+    arrival = { poisson = { rate_per_s = 3.2 } }
+    [groups.workers]
+    workers = 4
+    service = { exponential = { mean = "1s" } }
+    failure_probability = 0.05
+    crash = { mtbf = { exponential = { mean = "10m" } }, mttr = { constant = { value = "30s" } } }
+    crash_after_side_effect = 0.5
+    dedup_window = "1h"
+"#;
+
 fn bench(c: &mut Criterion, name: &str, text: &str) {
     let scenario =
         Scenario::from_text(text, Format::Toml, Path::new(name), &[]).expect("valid scenario");
@@ -64,5 +85,9 @@ fn bursty(c: &mut Criterion) {
     bench(c, "bursty_50k_bounded", BURSTY);
 }
 
-criterion_group!(benches, mm4, bursty);
+fn mm4_faults(c: &mut Criterion) {
+    bench(c, "mm4_faults", MM4_FAULTS);
+}
+
+criterion_group!(benches, mm4, bursty, mm4_faults);
 criterion_main!(benches);
