@@ -247,6 +247,13 @@ proptest! {
                 }
             }
         }
+        // No copy is both processed and dead-lettered: a message (origin)
+        // can be both only through a second copy, a duplicate publish.
+        let mut ends: HashMap<(u32, u64), Vec<LogKind>> = HashMap::new();
+        for e in o.log.iter().filter(|e| matches!(e.kind, LogKind::Processed | LogKind::DeadLettered)) {
+            ends.entry((e.group, e.message)).or_default().push(e.kind);
+        }
+        prop_assert!(ends.values().all(|v| v.len() == 1), "a copy ended twice");
         for (g, out) in o.groups.iter().enumerate() {
             let count = |ks: &[LogKind]| {
                 state.iter().filter(|((gg, _), v)| *gg == g as u32 && ks.contains(v)).count() as u64
