@@ -2,8 +2,9 @@
 //! to print beside the simulated ones.
 //!
 //! A formula applies only when the scenario is exactly its model: one
-//! Poisson producer publishing over the whole horizon, no publish latency
-//! and no TTL, and then per group:
+//! Poisson producer publishing over the whole horizon without faults or
+//! retries, no publish latency, no TTL, no ack timeout, and then per group
+//! (without failures, outages or crashes):
 //! - M/M/c (Erlang C): exponential service, unbounded topic, λ < cμ;
 //! - M/G/1 (Pollaczek–Khinchine): one worker, any service distribution
 //!   (its variance is known), unbounded topic, ρ < 1;
@@ -57,7 +58,12 @@ pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
         return Vec::new();
     };
     let topic = &scenario.topic;
-    if topic.publish_latency.is_some() || topic.ttl.is_some() {
+    let faults = scenario.groups.iter().any(|g| !g.faults.is_none());
+    if topic.publish_latency.is_some()
+        || topic.ttl.is_some()
+        || topic.delivery.ack_timeout.is_some()
+        || faults
+    {
         return Vec::new();
     }
     let unbounded = topic.capacity == u64::MAX && topic.capacity_bytes == u64::MAX;
@@ -79,7 +85,12 @@ pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
 /// λ when the only producer is Poisson over the whole horizon.
 fn poisson_rate(scenario: &Scenario) -> Option<f64> {
     match scenario.producers.as_slice() {
-        [p] if p.start == SimTime::ZERO && p.stop >= SimTime::ZERO + scenario.horizon => {
+        [p] if p.start == SimTime::ZERO
+            && p.stop >= SimTime::ZERO + scenario.horizon
+            && p.faults.ack_loss == 0.0
+            && p.faults.retry_attempts == 0
+            && p.faults.crashes.is_empty() =>
+        {
             match p.arrival {
                 ArrivalProcess::Poisson(rate) if rate > 0.0 => Some(rate),
                 _ => None,
@@ -116,6 +127,7 @@ fn unbounded_rows(lambda: f64, g: &GroupSpec) -> Vec<AnalyticRow> {
         _ => return Vec::new(),
     };
     let model = match g.service {
+        Distribution::Exponential(_) if c == 1 => "M/M/1".to_owned(),
         Distribution::Exponential(_) => format!("M/M/{c} (Erlang C)"),
         _ => "M/G/1 (Pollaczek–Khinchine)".to_owned(),
     };
@@ -267,5 +279,11 @@ mod tests {
         );
         assert!(rows("[topic]\ncapacity = 4\npolicy = \"drop_oldest\"", EXP, 4).is_empty());
         assert!(rows("[topic]\nttl = \"1s\"", EXP, 4).is_empty());
+        let flaky = rows(
+            "",
+            "{ exponential = { mean = \"1s\" } }\nfailure_probability = 0.1",
+            4,
+        );
+        assert!(flaky.is_empty(), "failures change the service process");
     }
 }

@@ -190,10 +190,8 @@ fn threshold(value: &str, metric: &str) -> Result<f64, String> {
     if let Ok(v) = value.parse::<f64>() {
         return Ok(v);
     }
-    if let Some(pct) = value.strip_suffix('%') {
-        if let Ok(v) = pct.trim().parse::<f64>() {
-            return Ok(v / 100.0);
-        }
+    if let Some(Ok(v)) = value.strip_suffix('%').map(|p| p.trim().parse::<f64>()) {
+        return Ok(v / 100.0);
     }
     match Dur::parse(value) {
         Ok(d) if metric.ends_with("_s") => Ok(d.secs()),

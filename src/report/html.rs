@@ -37,7 +37,7 @@ impl Page {
     /// A page whose first heading is `title`.
     pub fn new(title: &str) -> Page {
         let mut page = Page::default();
-        let _ = write!(page.body, "<h1>{}</h1>\n", escape(title));
+        let _ = writeln!(page.body, "<h1>{}</h1>", escape(title));
         page
     }
 

@@ -199,33 +199,35 @@ impl RunView {
         }
     }
 
+    /// Drops per interval (`dropped`), and the running totals the series
+    /// may have (`dead_lettered`, `duplicate_side_effects`: "so far").
     fn drops_chart(&self) -> DropsChart {
-        let kinds: Vec<&String> = self
-            .series
-            .columns()
-            .iter()
-            .filter(|c| {
-                c.starts_with("dropped") || c.starts_with("dead_letter") || c.contains("duplicate")
-            })
-            .collect();
-        let lines = self
-            .series
-            .groups()
-            .iter()
-            .flat_map(|g| kinds.iter().map(move |k| (g, k)))
-            .map(|(g, k)| Line {
-                label: format!("{g}: {}", k.replace('_', " ")),
-                points: self.series.column(g, k).unwrap_or_default(),
-            })
-            .collect();
+        let lines = |pick: &dyn Fn(&str) -> bool| -> Vec<Line> {
+            let kinds: Vec<&String> = self.series.columns().iter().filter(|c| pick(c)).collect();
+            let groups = self.series.groups();
+            groups
+                .iter()
+                .flat_map(|g| kinds.iter().map(move |k| (g, k)))
+                .map(|(g, k)| Line {
+                    label: format!("{g}: {}", k.replace('_', " ")),
+                    points: self.series.column(g, k).unwrap_or_default(),
+                })
+                .collect()
+        };
         let interval = self
             .series
             .interval_s()
             .map_or(String::new(), |s| format!(" of {}", seconds_text(s)));
         DropsChart {
             title: format!("{}: drops over time", self.name),
-            y_desc: format!("messages per interval{interval}"),
-            lines,
+            y_desc: format!("dropped per interval{interval}"),
+            per_interval: lines(&|c| c == "dropped"),
+            // Running totals that stay at zero say nothing: no panel.
+            so_far: Some(lines(&|c| {
+                c.starts_with("dead_letter") || c.contains("duplicate")
+            }))
+            .filter(|l| l.iter().flat_map(|l| &l.points).any(|p| p.1 != 0.0))
+            .unwrap_or_default(),
         }
     }
 

@@ -59,7 +59,7 @@ mod tests {
             vec!["".into(), "a".into()],
             vec!["long label".into(), "1.5".into()],
         ];
-        assert_eq!(super::columns(&rows), "             a\nlong label  1.5\n");
+        assert_eq!(super::columns(&rows), "              a\nlong label  1.5\n");
         assert_eq!(super::amount("x.p99_s", 0.25), "250.0 ms");
         assert_eq!(super::amount("x.p99_s", 2.0), "2.000 s");
         assert_eq!(super::amount("x.dropped", 86876.0), "86876");

@@ -1,7 +1,8 @@
-//! Drops over time, one line per group and reason column present in the
-//! data (drops, and dead letters or duplicates when the series has them).
+//! Drops over time: messages dropped per interval, one line per group, and,
+//! when the series has them, a second panel with the running totals of
+//! dead letters and duplicate side effects.
 
-use super::{Draw, DrawResult, Line, builder, color, font, legend, span, swatch, tick};
+use super::{Draw, DrawResult, Line, color, font, legend, span, swatch, tick};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -10,44 +11,81 @@ use plotters::prelude::*;
 pub struct DropsChart {
     /// Caption.
     pub title: String,
-    /// Unit of the y axis, e.g. `messages per 250 ms interval`.
+    /// Unit of the per-interval panel, e.g. `dropped per 250 ms interval`.
     pub y_desc: String,
-    /// One line per group and kind.
-    pub lines: Vec<Line>,
+    /// Drops per interval, one line per group.
+    pub per_interval: Vec<Line>,
+    /// Running totals (dead letters, duplicates); no panel when empty.
+    pub so_far: Vec<Line>,
 }
 
 impl Draw for DropsChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
-        let (x0, x1) = span(
-            self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)),
-            true,
-        );
-        let (_, y1) = span(
-            self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)),
-            true,
-        );
-        let mut chart = builder(root, &self.title, false).build_cartesian_2d(x0..x1, 0.0..y1)?;
-        chart
-            .configure_mesh()
-            .x_desc("simulated time (s)")
-            .y_desc(self.y_desc.as_str())
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .label_style(font(15))
-            .axis_desc_style(font(18))
-            .light_line_style(BLACK.mix(0.05))
-            .draw()?;
-        for (i, line) in self.lines.iter().enumerate() {
-            let c = color(i);
-            chart
-                .draw_series(LineSeries::new(
-                    line.points.iter().copied(),
-                    c.stroke_width(2),
-                ))?
-                .label(line.label.clone())
-                .legend(swatch(c));
+        let all = self.per_interval.iter().chain(&self.so_far);
+        let x = span(all.flat_map(|l| l.points.iter().map(|p| p.0)), true);
+        let titled = root.titled(&self.title, font(26))?;
+        if self.so_far.is_empty() {
+            return panel(&titled, x, &self.y_desc, &self.per_interval, 0);
         }
-        legend(&mut chart)
+        let (top, bottom) = titled.split_vertically(titled.dim_in_pixel().1 / 2);
+        panel(&top, x, &self.y_desc, &self.per_interval, 0)?;
+        panel(
+            &bottom,
+            x,
+            "so far (messages)",
+            &self.so_far,
+            self.per_interval.len(),
+        )
     }
+}
+
+/// One panel of lines against simulated time; colours start at `first`.
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x0, x1): (f64, f64),
+    y_desc: &str,
+    lines: &[Line],
+    first: usize,
+) -> DrawResult<DB> {
+    let (_, y1) = span(
+        lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)),
+        true,
+    );
+    let counts = lines
+        .iter()
+        .flat_map(|l| &l.points)
+        .all(|p| p.1.fract() == 0.0);
+    let mut chart = ChartBuilder::on(area)
+        .margin(14)
+        .x_label_area_size(50)
+        .y_label_area_size(88)
+        .build_cartesian_2d(x0..x1, 0.0..y1)?;
+    chart
+        .configure_mesh()
+        .x_desc("simulated time (s)")
+        .y_desc(y_desc)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| {
+            if counts && v.fract() != 0.0 {
+                String::new()
+            } else {
+                tick(*v)
+            }
+        })
+        .label_style(font(15))
+        .axis_desc_style(font(17))
+        .light_line_style(BLACK.mix(0.05))
+        .draw()?;
+    for (i, line) in lines.iter().enumerate() {
+        let c = color(first + i);
+        chart
+            .draw_series(LineSeries::new(
+                line.points.iter().copied(),
+                c.stroke_width(2),
+            ))?
+            .label(line.label.clone())
+            .legend(swatch(c));
+    }
+    legend(&mut chart)
 }

@@ -3,6 +3,7 @@
 
 use super::{Draw, DrawResult, builder, color, font, legend_at, swatch, tick, time_unit};
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 /// One line: a latency at each percentile.
@@ -46,19 +47,53 @@ impl Draw for LatencyChart {
             .fold(f64::INFINITY, f64::min)
             .min(hi)
             .max(hi * 1e-6);
-        let (lo, hi) = if hi > 0.0 {
-            (lo * scale / 2.0, hi * scale * 2.0)
+        if hi <= 0.0 {
+            return self.body(root, 0.0..1.0, 0.0, scale, format!("latency ({unit})"));
+        }
+        if hi / lo > 50.0 {
+            let range = (lo * scale / 2.0..hi * scale * 2.0).log_scale();
+            self.body(
+                root,
+                range,
+                lo * scale / 2.0,
+                scale,
+                format!("latency ({unit}, log scale)"),
+            )
         } else {
-            (0.1, 10.0)
-        };
+            self.body(
+                root,
+                0.0..hi * scale * 1.1,
+                0.0,
+                scale,
+                format!("latency ({unit})"),
+            )
+        }
+    }
+}
+
+impl LatencyChart {
+    /// Draws on a y axis `y` (linear or log); values are clamped to `floor`.
+    fn body<DB, Y>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        y: Y,
+        floor: f64,
+        scale: f64,
+        y_desc: String,
+    ) -> DrawResult<DB>
+    where
+        DB: DrawingBackend,
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
         let last = self.percentiles.len().max(1) as i32 - 1;
-        let mut chart = builder(root, &self.title, false)
-            .build_cartesian_2d((0..last).into_segmented(), (lo..hi).log_scale())?;
+        let mut chart =
+            builder(root, &self.title, false).build_cartesian_2d((0..last).into_segmented(), y)?;
         let labels = &self.percentiles;
         chart
             .configure_mesh()
             .x_desc("percentile")
-            .y_desc(format!("latency ({unit}, log scale)"))
+            .y_desc(y_desc)
             .x_labels(labels.len())
             .y_labels(12)
             .x_label_formatter(&|x| match x {
@@ -80,8 +115,8 @@ impl Draw for LatencyChart {
                 .values
                 .iter()
                 .enumerate()
-                .filter(|(_, (m, _))| *m > 0.0 && m.is_finite())
-                .map(|(k, (m, _))| (SegmentValue::CenterOf(k as i32), (m * scale).max(lo)))
+                .filter(|(_, (m, _))| m.is_finite() && (*m > 0.0 || floor == 0.0))
+                .map(|(k, (m, _))| (SegmentValue::CenterOf(k as i32), (m * scale).max(floor)))
                 .collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), c.stroke_width(3)))?
@@ -92,7 +127,7 @@ impl Draw for LatencyChart {
                 .values
                 .iter()
                 .enumerate()
-                .filter(|(_, (m, h))| *h > 0.0 && m - h > 0.0);
+                .filter(|(_, (m, h))| *h > 0.0 && (m - h) * scale > floor);
             chart.draw_series(bars.map(|(k, (m, h))| {
                 let x = SegmentValue::CenterOf(k as i32);
                 PathElement::new(
