@@ -9,7 +9,6 @@
 
 use super::sweep::PointResult;
 use crate::engine::SimDuration;
-use crate::model::sim::Simulation;
 use crate::scenario::{Dur, Scenario};
 use std::fmt;
 
@@ -204,8 +203,9 @@ fn threshold(value: &str, metric: &str) -> Result<f64, String> {
     }
 }
 
-/// Every metric name a run of `scenario` reports, found by running it for
-/// one nanosecond (names depend on the scenario's groups, not on time).
+/// Every metric name a run of `scenario` reports, found by running one
+/// replication for one nanosecond (names depend on the scenario's groups
+/// and mode, not on time).
 ///
 /// # Errors
 /// The run's error, should even that fail.
@@ -214,11 +214,9 @@ pub fn metric_names(scenario: &Scenario) -> Result<Vec<String>, crate::model::si
     probe.horizon = SimDuration(1);
     probe.warmup = SimDuration::ZERO;
     probe.drain = false;
-    let outcome = Simulation::new(&probe, 0, false).run()?;
-    Ok(super::metrics_of(&outcome)
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect())
+    probe.replications = 1;
+    let experiment = super::Experiment::run(&probe)?;
+    Ok(experiment.metrics.into_iter().map(|m| m.name).collect())
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub fn amount(metric: &str, v: f64) -> String {
     if !v.is_finite() {
         return "-".into();
     }
+    let v = if v == 0.0 { 0.0 } else { v }; // no "-0"
     if metric.ends_with("_s") {
         return if v.abs() < 1.0 {
             format!("{:.1} ms", v * 1e3)
@@ -63,6 +64,7 @@ mod tests {
         assert_eq!(super::amount("x.p99_s", 0.25), "250.0 ms");
         assert_eq!(super::amount("x.p99_s", 2.0), "2.000 s");
         assert_eq!(super::amount("x.dropped", 86876.0), "86876");
+        assert_eq!(super::amount("x.dropped", -0.0), "0");
         assert_eq!(super::amount("x.utilisation", 0.93612), "0.9361");
     }
 }
