@@ -25,7 +25,7 @@ pub use sweep::{
 };
 pub use vary::{MAX_VALUES, Vary, parse_values};
 
-use crate::model::sim::{RunError, RunOutcome, Simulation};
+use crate::model::sim::{RunError, RunOutcome};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
 
@@ -65,7 +65,7 @@ impl Experiment {
     pub fn run(scenario: &Scenario) -> Result<Experiment, RunError> {
         let results: Vec<Result<RunOutcome, RunError>> = (0..u64::from(scenario.replications))
             .into_par_iter()
-            .map(|r| Simulation::new(scenario, r, r == 0).run())
+            .map(|r| crate::model::run_replication(scenario, r, r == 0))
             .collect();
         let outcomes = results.into_iter().collect::<Result<Vec<_>, _>>()?;
         let metrics = Metric::across(&outcomes, CONFIDENCE);

@@ -47,4 +47,22 @@ pub mod group;
 pub mod message;
 pub mod producer;
 pub mod sim;
+mod source;
+pub mod sync;
 pub mod topic;
+
+/// Runs replication `replication` of `scenario`, queued or sync as its
+/// `mode` says; `record_series` keeps the time series.
+///
+/// # Errors
+/// The run's [`sim::RunError`].
+pub fn run_replication(
+    scenario: &crate::scenario::Scenario,
+    replication: u64,
+    record_series: bool,
+) -> Result<sim::RunOutcome, sim::RunError> {
+    match sync::SyncSimulation::new(scenario, replication, record_series) {
+        Some(simulation) => simulation.run(),
+        None => sim::Simulation::new(scenario, replication, record_series).run(),
+    }
+}

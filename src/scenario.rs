@@ -40,6 +40,8 @@ pub struct Scenario {
     pub sample_interval: SimDuration,
     /// Run past the horizon until nothing is left.
     pub drain: bool,
+    /// Sync callers instead of the topic, when set.
+    pub sync: Option<SyncSpec>,
     /// Queued plus blocked messages above which a run stops.
     pub max_queued: u64,
     /// Longest drain after the horizon.
@@ -52,6 +54,18 @@ pub struct Scenario {
     pub groups: Vec<GroupSpec>,
     /// The scenario with every default written out.
     pub normalised: RawScenario,
+}
+
+/// Callers of a sync-mode scenario: each request holds its caller until
+/// the downstream (the scenario's one consumer group) answers.
+#[derive(Clone, Debug)]
+pub struct SyncSpec {
+    /// A caller gives up on an attempt after this long.
+    pub timeout: SimDuration,
+    /// Retries after an error or a timeout.
+    pub retry_attempts: u32,
+    /// Wait before each retry.
+    pub retry_backoff: crate::model::backoff::Backoff,
 }
 
 /// A `--set path=value` override.

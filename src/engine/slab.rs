@@ -49,6 +49,11 @@ impl<T> Slab<T> {
         self.slots.get(key as usize)?.as_ref()
     }
 
+    /// The value at `key`, mutably, if present.
+    pub fn get_mut(&mut self, key: u32) -> Option<&mut T> {
+        self.slots.get_mut(key as usize)?.as_mut()
+    }
+
     /// Number of live values.
     pub fn len(&self) -> usize {
         self.live

@@ -59,6 +59,15 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
         "topic.duplicates_suppressed".into(),
         t.duplicates_suppressed as f64,
     );
+    put("topic.caller_errors".into(), t.caller_errors as f64);
+    let error_share = if t.created > 0 {
+        t.caller_errors as f64 / t.created as f64
+    } else {
+        0.0
+    };
+    put("topic.caller_error_share".into(), error_share);
+    put("topic.caller_timeouts".into(), t.caller_timeouts as f64);
+    put("topic.wasted".into(), t.wasted as f64);
     put("topic.max_blocked".into(), t.max_blocked as f64);
     put("topic.mean_blocked".into(), t.mean_blocked);
     for (field, v) in t.producer_latency.fields() {
@@ -81,6 +90,8 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
         put(format!("{p}.dropped.evicted"), g.dropped.evicted as f64);
         put(format!("{p}.dropped.expired"), g.dropped.expired as f64);
         put(format!("{p}.dead_lettered"), g.dead_lettered as f64);
+        put(format!("{p}.work_lost"), g.work_lost as f64);
+        put(format!("{p}.work_lost"), g.work_lost as f64);
         put(format!("{p}.delayed"), g.delayed as f64);
         put(format!("{p}.deliveries"), g.deliveries as f64);
         put(format!("{p}.redeliveries"), g.redeliveries as f64);

@@ -15,9 +15,10 @@ mod worker_faults;
 
 pub use buffer::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
+pub(crate) use outcome::check_conservation;
 pub use outcome::{
-    DeadLetterSample, DeadLetterSummary, Diagnostics, GroupOutcome, RunOutcome, SeriesRow,
-    TopicOutcome,
+    DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome, LittlesLaw,
+    RunOutcome, SeriesRow, TopicOutcome,
 };
 pub use state::FailKind;
 
@@ -146,14 +147,13 @@ impl<'s> Simulation<'s> {
             .producers
             .iter()
             .map(|p| Producer {
-                arrival: p.arrival.clone(),
-                pending: None,
-                offset: p.start.since(SimTime::ZERO),
-                stop: p.stop.min(SimTime::ZERO + scenario.horizon),
+                source: crate::model::source::Source::new(
+                    p,
+                    scenario.horizon,
+                    scenario.seed,
+                    replication,
+                ),
                 down_until: SimTime::ZERO,
-                arrival_rng: rng(format!("producer/{}/arrival", p.name)),
-                key_rng: rng(format!("producer/{}/key", p.name)),
-                size_rng: rng(format!("producer/{}/size", p.name)),
                 fault_rng: rng(format!("producer/{}/faults", p.name)),
             })
             .collect();

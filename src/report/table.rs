@@ -32,14 +32,19 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
     let row = |out: &mut String, label: &str, value: String| {
         let _ = writeln!(out, "  {label:<28} {value}");
     };
-    let _ = writeln!(out, "topic {}", scenario.topic.name);
-    for (label, name) in [
-        ("published", "topic.published"),
-        ("rejected", "topic.rejected"),
-        ("publish timeouts", "topic.publish_timeouts"),
-        ("max blocked publishes", "topic.max_blocked"),
-    ] {
-        row(&mut out, label, cell(experiment, name, 1.0, 0));
+    if scenario.sync.is_some() {
+        sync_rows(&mut out, experiment);
+    } else {
+        let _ = writeln!(out, "topic {}", scenario.topic.name);
+        for (label, name) in [
+            ("published", "topic.published"),
+            ("rejected", "topic.rejected"),
+            ("publish timeouts", "topic.publish_timeouts"),
+            ("max blocked publishes", "topic.max_blocked"),
+            ("caller-visible errors", "topic.caller_errors"),
+        ] {
+            row(&mut out, label, cell(experiment, name, 1.0, 0));
+        }
     }
     // Producer faults, shown only when they happened.
     for (label, name) in [
@@ -57,11 +62,9 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
             row(&mut out, label, cell(experiment, name, 1.0, 0));
         }
     }
-    row(
-        &mut out,
-        "producer latency p99 (ms)",
-        cell(experiment, "topic.producer_latency.p99_s", 1e3, 3),
-    );
+    let caller = |q: &str| cell(experiment, &format!("topic.producer_latency.{q}_s"), 1e3, 3);
+    row(&mut out, "caller latency p50 (ms)", caller("p50"));
+    row(&mut out, "caller latency p99 (ms)", caller("p99"));
     for g in &scenario.groups {
         let _ = writeln!(out, "group {} ({} workers)", g.name, g.workers);
         let p = format!("groups.{}", g.name);
@@ -72,6 +75,7 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
             ("  expired", "dropped.expired", 1.0, 0),
             ("  lost", "dropped.lost", 1.0, 0),
             ("dead-lettered", "dead_lettered", 1.0, 0),
+            ("work lost", "work_lost", 1.0, 0),
             ("still queued", "queued", 1.0, 0),
             ("waiting to be redelivered", "delayed", 1.0, 0),
             ("in flight", "in_flight", 1.0, 0),
@@ -113,4 +117,21 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
         row(&mut out, "Little's law L vs λW", format!("{l} vs {lw}"));
     }
     out
+}
+
+/// The caller's side of a sync-mode run.
+fn sync_rows(out: &mut String, experiment: &Experiment) {
+    let _ = writeln!(out, "sync callers (no broker)");
+    for (label, name) in [
+        ("requests", "topic.created"),
+        ("attempts", "topic.published"),
+        ("refused (downstream down)", "topic.rejected"),
+        ("caller timeouts", "topic.caller_timeouts"),
+        ("caller-visible errors", "topic.caller_errors"),
+        ("wasted work (answered too late)", "topic.wasted"),
+    ] {
+        let _ = writeln!(out, "  {label:<28} {}", cell(experiment, name, 1.0, 0));
+    }
+    let share = cell(experiment, "topic.caller_error_share", 100.0, 2);
+    let _ = writeln!(out, "  {:<28} {share}", "caller-visible errors (%)");
 }

@@ -33,6 +33,13 @@ pub struct RawScenario {
     /// Keep running after the horizon, without new arrivals, until empty.
     #[serde(default)]
     pub drain: bool,
+    /// `queued` (producers → topic → groups) or `sync` (producers call the
+    /// group's service directly, no broker).
+    #[serde(default)]
+    pub mode: RawMode,
+    /// Callers in sync mode.
+    #[serde(default)]
+    pub sync: RawSync,
     /// Safety limits.
     #[serde(default)]
     pub limits: RawLimits,
@@ -51,6 +58,42 @@ fn default_seed() -> u64 {
 
 fn default_replications() -> u32 {
     1
+}
+
+/// How producers reach the consumer group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawMode {
+    /// Through the topic.
+    #[default]
+    Queued,
+    /// A direct call that holds the caller until the answer.
+    Sync,
+}
+
+/// Callers in sync mode.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSync {
+    /// A caller gives up on an attempt after this long.
+    #[serde(default = "default_sync_timeout")]
+    pub timeout: Dur,
+    /// Retries after an error or a timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RawRetry>,
+}
+
+fn default_sync_timeout() -> Dur {
+    Dur(crate::engine::SimDuration::from_secs(30))
+}
+
+impl Default for RawSync {
+    fn default() -> Self {
+        RawSync {
+            timeout: default_sync_timeout(),
+            retry: None,
+        }
+    }
 }
 
 /// Guards against runaway growth.

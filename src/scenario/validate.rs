@@ -164,6 +164,7 @@ pub(super) fn validate(
         .filter_map(|(name, g)| group(&mut c, name, g))
         .collect();
 
+    let sync = faults::sync(&mut c, &raw, groups.len());
     if c.issues.len() > before {
         return None;
     }
@@ -179,6 +180,7 @@ pub(super) fn validate(
         replications: raw.replications,
         sample_interval,
         drain: raw.drain,
+        sync,
         max_queued: raw.limits.max_queued,
         max_drain: raw.limits.max_drain.0,
         topic: topic?,

@@ -45,7 +45,7 @@ pub struct SeriesRow {
 }
 
 /// Topic-level counts and producer-visible latency.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TopicOutcome {
     /// Messages producers created.
     pub created: u64,
@@ -65,6 +65,13 @@ pub struct TopicOutcome {
     pub lost: u64,
     /// Refused publishes waiting to be retried at the end.
     pub retrying: u64,
+    /// Requests whose caller finally saw an error: refused, timed-out and
+    /// lost publishes (queued); errors and timeouts after retries (sync).
+    pub caller_errors: u64,
+    /// Attempts a caller gave up on (sync mode; 0 when queued).
+    pub caller_timeouts: u64,
+    /// Work the downstream finished after its caller had given up (sync).
+    pub wasted: u64,
     /// Publishes the topic accepted.
     pub accepted: u64,
     /// Publishes refused because the topic was full (drop reason `rejected`).
@@ -116,6 +123,9 @@ pub struct GroupOutcome {
     pub failures: Failures,
     /// What the dead letters looked like.
     pub dead_letters: DeadLetterSummary,
+    /// Messages (queued: dropped or dead-lettered) or requests (sync: never
+    /// processed) whose work was never done.
+    pub work_lost: u64,
     /// Deliveries in progress at the end.
     pub in_flight: u64,
     /// Most ready messages at once.
@@ -320,6 +330,9 @@ impl Simulation<'_> {
                 .iter()
                 .filter(|(_, (_, cause))| *cause == RetryCause::Refused)
                 .count() as u64,
+            caller_errors: t.rejected + t.publish_timeouts + t.retries_exhausted + t.lost,
+            caller_timeouts: 0,
+            wasted: 0,
             accepted: t.accepted,
             rejected: t.rejected,
             publish_timeouts: t.publish_timeouts,
@@ -408,6 +421,14 @@ fn group_outcome(
             ack_timeouts: c.ack_timeouts,
         },
         dead_letters: dead_letter_summary(g),
+        work_lost: topic.rejected
+            + topic.publish_timeouts
+            + topic.retries_exhausted
+            + topic.lost
+            + c.lost
+            + c.evicted
+            + c.expired
+            + c.dead_lettered,
         max_depth: g.max_depth,
         mean_depth: w.depth.mean(now),
         utilisation: w.busy.mean(now) / f64::from(workers),
@@ -429,7 +450,10 @@ fn group_outcome(
 
 /// For every group: published = processed + dropped + dead_lettered +
 /// queued + delayed + in_flight + blocked + publishing + retrying.
-fn check_conservation(t: &TopicOutcome, g: &GroupOutcome) -> Result<(), super::RunError> {
+pub(crate) fn check_conservation(
+    t: &TopicOutcome,
+    g: &GroupOutcome,
+) -> Result<(), super::RunError> {
     let held = g.queued + g.delayed + g.in_flight;
     let producer_side = t.blocked + t.publishing + t.retrying;
     let rhs = g.processed + g.dropped.total() + g.dead_lettered + held + producer_side;

@@ -34,6 +34,8 @@ impl Simulation<'_> {
             _ => self.topic.retries_exhausted += 1,
         }
         self.note(kind, publish.message.id.0, TOPIC);
+        // The producer hears the refusal: its latency counts too.
+        self.record_producer_latency(&publish.message);
         self.release_expected(&publish.message);
     }
 

@@ -18,39 +18,22 @@ pub(super) enum Refusal {
 }
 
 impl Simulation<'_> {
-    /// Draws producer `p`'s next tick after `after` and schedules it, unless
-    /// the process is exhausted or the tick falls at or after the stop.
+    /// Draws producer `p`'s next tick after `after` and schedules it.
     pub(super) fn schedule_next_tick(&mut self, p: usize, after: SimTime) {
-        let producer = &mut self.producers[p];
-        let local = SimTime(after.0.saturating_sub(producer.offset.0));
-        let tick = producer.arrival.next(local, &mut producer.arrival_rng);
-        if let Some(mut tick) = tick {
-            tick.time += producer.offset;
-            if tick.time < producer.stop {
-                producer.pending = Some(tick);
-                self.events
-                    .schedule(tick.time, Event::Arrival { producer: p as u32 });
-            }
+        if let Some(time) = self.producers[p].source.advance(after) {
+            self.events
+                .schedule(time, Event::Arrival { producer: p as u32 });
         }
     }
 
     pub(super) fn on_arrival(&mut self, p: usize) {
-        let Some(tick) = self.producers[p].pending.take() else {
+        let Some(tick) = self.producers[p].source.take() else {
             return;
         };
+        let spec = &self.scenario.producers[p];
         for _ in 0..tick.count {
-            let producer = &mut self.producers[p];
-            let spec = &self.scenario.producers[p];
-            let key = tick
-                .key
-                .unwrap_or_else(|| spec.keys.sample(&mut producer.key_rng));
-            let size = tick.size.unwrap_or_else(|| {
-                spec.size
-                    .sample(&mut producer.size_rng)
-                    .round()
-                    .min(f64::from(u32::MAX)) as u32
-            });
-            let down = self.now < producer.down_until;
+            let (key, size) = self.producers[p].source.draw(spec, &tick);
+            let down = self.now < self.producers[p].down_until;
             let mut message = Message::new(self.next_id, key, size, p as u32, self.now);
             message.poison = spec.faults.poison;
             self.next_id += 1;

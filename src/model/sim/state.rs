@@ -2,8 +2,7 @@
 //! they keep.
 
 use super::buffer::{Buffer, Item};
-use crate::engine::{RngStream, SimDuration, SimTime, Slab};
-use crate::model::arrival::{ArrivalProcess, Tick};
+use crate::engine::{RngStream, SimTime, Slab};
 use crate::model::distribution::Distribution;
 use crate::model::message::Message;
 use crate::stats::{LatencyHistogram, TimeAverage};
@@ -11,16 +10,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// A producer's running state.
 pub(super) struct Producer {
-    pub arrival: ArrivalProcess,
-    /// The tick whose Arrival event is scheduled.
-    pub pending: Option<Tick>,
-    pub offset: SimDuration,
-    pub stop: SimTime,
+    pub source: crate::model::source::Source,
     /// Down after a crash, until this instant.
     pub down_until: SimTime,
-    pub arrival_rng: RngStream,
-    pub key_rng: RngStream,
-    pub size_rng: RngStream,
     pub fault_rng: RngStream,
 }
 

@@ -166,3 +166,39 @@ pub(super) fn producer_faults(
         poison: raw.poison,
     })
 }
+
+/// Sync-mode callers; `None` in queued mode.
+pub(super) fn sync(
+    c: &mut Checker<'_>,
+    raw: &RawScenario,
+    groups: usize,
+) -> Option<crate::scenario::SyncSpec> {
+    if raw.mode != RawMode::Sync {
+        return None;
+    }
+    let path = FieldPath::root().key("sync");
+    if groups > 1 {
+        c.fail(
+            &FieldPath::root().key("mode"),
+            format!("sync mode calls one downstream service, so it needs exactly one group (got {groups})"),
+        );
+    }
+    if raw.sync.timeout.0 == SimDuration::ZERO {
+        c.fail(&path.key("timeout"), "must be longer than 0s (got 0s)");
+    }
+    let (retry_attempts, retry_backoff) = match &raw.sync.retry {
+        Some(r) => {
+            let b = r
+                .backoff
+                .as_ref()
+                .and_then(|b| backoff(c, &path.key("retry").key("backoff"), b));
+            (r.attempts, b.unwrap_or(Backoff::NONE))
+        }
+        None => (0, Backoff::NONE),
+    };
+    Some(crate::scenario::SyncSpec {
+        timeout: raw.sync.timeout.0,
+        retry_attempts,
+        retry_backoff,
+    })
+}

@@ -1,0 +1,70 @@
+//! A producer's stream of arrivals: ticks of its arrival process, shifted
+//! by its start and cut at its stop, with each message's key and size.
+//! Queued and sync runs draw from the same named streams, so both see the
+//! same arrivals for the same seed.
+
+use super::arrival::{ArrivalProcess, Tick};
+use super::producer::ProducerSpec;
+use crate::engine::{RngStream, SimDuration, SimTime, StreamId};
+
+/// The running state of one producer's arrivals.
+pub(crate) struct Source {
+    arrival: ArrivalProcess,
+    /// The tick whose arrival event is scheduled.
+    pending: Option<Tick>,
+    offset: SimDuration,
+    stop: SimTime,
+    arrival_rng: RngStream,
+    key_rng: RngStream,
+    size_rng: RngStream,
+}
+
+impl Source {
+    /// The arrivals of `spec` in replication `replication` of a run seeded
+    /// with `seed`, ending at the horizon.
+    pub fn new(spec: &ProducerSpec, horizon: SimDuration, seed: u64, replication: u64) -> Source {
+        let rng = |what: &str| {
+            StreamId::named(&format!("producer/{}/{what}", spec.name)).rng(seed, replication)
+        };
+        Source {
+            arrival: spec.arrival.clone(),
+            pending: None,
+            offset: spec.start.since(SimTime::ZERO),
+            stop: spec.stop.min(SimTime::ZERO + horizon),
+            arrival_rng: rng("arrival"),
+            key_rng: rng("key"),
+            size_rng: rng("size"),
+        }
+    }
+
+    /// Draws the next tick after `after`; returns its time, unless the
+    /// process is exhausted or the tick falls at or after the stop.
+    pub fn advance(&mut self, after: SimTime) -> Option<SimTime> {
+        let local = SimTime(after.0.saturating_sub(self.offset.0));
+        let mut tick = self.arrival.next(local, &mut self.arrival_rng)?;
+        tick.time += self.offset;
+        (tick.time < self.stop).then(|| {
+            self.pending = Some(tick);
+            tick.time
+        })
+    }
+
+    /// The tick whose time has come.
+    pub fn take(&mut self) -> Option<Tick> {
+        self.pending.take()
+    }
+
+    /// The key and size (bytes) of one message of `tick`.
+    pub fn draw(&mut self, spec: &ProducerSpec, tick: &Tick) -> (u64, u32) {
+        let key = tick
+            .key
+            .unwrap_or_else(|| spec.keys.sample(&mut self.key_rng));
+        let size = tick.size.unwrap_or_else(|| {
+            spec.size
+                .sample(&mut self.size_rng)
+                .round()
+                .min(f64::from(u32::MAX)) as u32
+        });
+        (key, size)
+    }
+}

@@ -1,0 +1,279 @@
+//! Sync mode: the same producers call the consumer group's service
+//! directly, with no broker. Each request holds its caller until the
+//! downstream (the group's workers and service time) answers. A caller
+//! timeout, caller-side retries, and downstream failures, crashes and
+//! outages become caller-visible errors. The outcome has the queued run's
+//! shape, so every report and comparison reads both alike.
+
+mod caller;
+mod finish;
+mod server;
+
+use super::sim::{RunError, RunOutcome, SeriesRow};
+use super::source::Source;
+use crate::engine::{EventQueue, RngStream, SimDuration, SimTime, Slab, StreamId};
+use crate::scenario::{Scenario, SyncSpec};
+use crate::stats::{LatencyHistogram, TimeAverage};
+use std::collections::VecDeque;
+
+/// The closed set of sync-mode events.
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// A producer's next tick is due.
+    Arrival { producer: u32 },
+    /// A worker finished an attempt (stale if the epoch moved on).
+    Done { worker: u32, epoch: u32 },
+    /// A caller's patience for one attempt ran out (`id` tells a reused
+    /// slot's new request from the old one).
+    Timeout { request: u32, id: u64, attempt: u32 },
+    /// A caller tries again.
+    Retry { request: u32, id: u64 },
+    /// A worker crashes, or comes back.
+    Crash { worker: u32, up: bool },
+    /// The downstream goes down, or comes back.
+    Outage { start: bool },
+    /// Time to record a time-series row.
+    Sample,
+    /// End of warm-up.
+    WarmupEnd,
+    /// End of the horizon.
+    Horizon,
+}
+
+/// One request, from its caller's point of view.
+#[derive(Clone, Copy, Debug)]
+struct Request {
+    /// Creation-order id.
+    id: u64,
+    created: SimTime,
+    /// The attempt the caller is waiting for (1 for the first).
+    attempt: u32,
+    /// Attempts still queued or running downstream.
+    outstanding: u32,
+    /// The caller has its answer (success or final error).
+    answered: bool,
+    /// Some attempt was processed successfully.
+    done: bool,
+}
+
+/// One attempt waiting for, or on, a worker.
+#[derive(Clone, Copy, Debug)]
+struct Attempt {
+    request: u32,
+    /// The request's creation-order id (slots are reused; ids are not).
+    id: u64,
+    number: u32,
+    enqueued: SimTime,
+    /// Decided when a worker takes it: `true` if it will fail.
+    fails: bool,
+}
+
+/// A downstream worker.
+#[derive(Clone, Copy, Debug, Default)]
+struct Worker {
+    current: Option<Attempt>,
+    up: bool,
+    epoch: u32,
+}
+
+/// Counts kept by a sync run.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counters {
+    requests: u64,
+    attempts: u64,
+    refused: u64,
+    accepted: u64,
+    processed: u64,
+    failed: u64,
+    timed_out: u64,
+    crashed: u64,
+    caller_errors: u64,
+    caller_timeouts: u64,
+    wasted: u64,
+    work_lost: u64,
+    deliveries: u64,
+}
+
+/// One replication of a sync-mode scenario.
+pub struct SyncSimulation<'s> {
+    scenario: &'s Scenario,
+    spec: &'s SyncSpec,
+    now: SimTime,
+    events: EventQueue<Event>,
+    sources: Vec<Source>,
+    requests: Slab<Request>,
+    queue: VecDeque<Attempt>,
+    workers: Vec<Worker>,
+    idle: Vec<u32>,
+    busy: u32,
+    down: u32,
+    service_rng: RngStream,
+    fault_rng: RngStream,
+    retry_rng: RngStream,
+    poison_salt: u64,
+    counters: Counters,
+    last_row: Counters,
+    caller_latency: LatencyHistogram,
+    end_to_end: LatencyHistogram,
+    queue_wait: LatencyHistogram,
+    depth: TimeAverage,
+    busy_level: TimeAverage,
+    max_depth: u64,
+    processed_in_window: u64,
+    /// Attempts that left the downstream in the window, and their total time there.
+    left: u64,
+    sojourn_ns: u128,
+    series: Option<Vec<SeriesRow>>,
+    in_window: bool,
+    window_start: SimTime,
+    ended: bool,
+    draining: bool,
+    replication: u64,
+    event_count: u64,
+}
+
+impl<'s> SyncSimulation<'s> {
+    /// Prepares replication `replication` of a sync-mode `scenario`
+    /// (`None` if the scenario is in queued mode).
+    pub fn new(
+        scenario: &'s Scenario,
+        replication: u64,
+        record_series: bool,
+    ) -> Option<SyncSimulation<'s>> {
+        let spec = scenario.sync.as_ref()?;
+        let group = &scenario.groups[0];
+        let rng = |name: String| StreamId::named(&name).rng(scenario.seed, replication);
+        let sources = scenario
+            .producers
+            .iter()
+            .map(|p| Source::new(p, scenario.horizon, scenario.seed, replication))
+            .collect();
+        Some(SyncSimulation {
+            scenario,
+            spec,
+            now: SimTime::ZERO,
+            events: EventQueue::new(),
+            sources,
+            requests: Slab::default(),
+            queue: VecDeque::new(),
+            workers: vec![
+                Worker {
+                    up: true,
+                    ..Worker::default()
+                };
+                group.workers as usize
+            ],
+            idle: (0..group.workers).rev().collect(),
+            busy: 0,
+            down: 0,
+            // The same stream names as the queued run's group: same service times.
+            service_rng: rng(format!("group/{}/service", group.name)),
+            fault_rng: rng(format!("group/{}/faults", group.name)),
+            retry_rng: rng("sync/retry".to_owned()),
+            poison_salt: rand::Rng::next_u64(&mut rng(format!("group/{}/poison", group.name))),
+            counters: Counters::default(),
+            last_row: Counters::default(),
+            caller_latency: LatencyHistogram::new(),
+            end_to_end: LatencyHistogram::new(),
+            queue_wait: LatencyHistogram::new(),
+            depth: TimeAverage::default(),
+            busy_level: TimeAverage::default(),
+            max_depth: 0,
+            processed_in_window: 0,
+            left: 0,
+            sojourn_ns: 0,
+            series: record_series.then(Vec::new),
+            in_window: scenario.warmup == SimDuration::ZERO,
+            window_start: SimTime::ZERO,
+            ended: false,
+            draining: false,
+            replication,
+            event_count: 0,
+        })
+    }
+
+    /// Runs to the end of the horizon (or until drained, with `drain`).
+    ///
+    /// # Errors
+    /// [`RunError::Runaway`] when the downstream's queue passes
+    /// `limits.max_queued`, and [`RunError::Conservation`] if the counts do
+    /// not add up (a bug).
+    pub fn run(mut self) -> Result<RunOutcome, RunError> {
+        self.start();
+        let deadline = SimTime::ZERO + self.scenario.horizon + self.scenario.max_drain;
+        while let Some((time, event)) = self.events.pop() {
+            if time > deadline {
+                break;
+            }
+            self.now = time;
+            self.event_count += 1;
+            self.handle(event)?;
+            if self.ended || (self.draining && self.requests.is_empty()) {
+                break;
+            }
+        }
+        self.finish()
+    }
+
+    fn start(&mut self) {
+        let scenario = self.scenario;
+        self.events
+            .schedule(SimTime::ZERO + scenario.horizon, Event::Horizon);
+        if scenario.warmup > SimDuration::ZERO {
+            self.events
+                .schedule(SimTime::ZERO + scenario.warmup, Event::WarmupEnd);
+        }
+        self.events.schedule(SimTime::ZERO, Event::Sample);
+        for p in 0..self.sources.len() {
+            self.schedule_tick(p, SimTime::ZERO);
+        }
+        self.schedule_faults();
+    }
+
+    fn handle(&mut self, event: Event) -> Result<(), RunError> {
+        match event {
+            Event::Arrival { producer } => self.on_arrival(producer as usize)?,
+            Event::Done { worker, epoch } => self.on_done(worker as usize, epoch),
+            Event::Timeout {
+                request,
+                id,
+                attempt,
+            } => {
+                if self.requests.get(request).is_some_and(|r| r.id == id) {
+                    self.answer(request, attempt, caller::Answer::Timeout);
+                }
+            }
+            Event::Retry { request, id } => {
+                if self.requests.get(request).is_some_and(|r| r.id == id) {
+                    self.send(request)?;
+                }
+            }
+            Event::Crash { worker, up } => self.on_crash(worker as usize, up),
+            Event::Outage { start } => self.on_outage(start),
+            Event::Sample => self.on_sample(),
+            Event::WarmupEnd => self.restart_window(),
+            Event::Horizon => {
+                if self.scenario.drain {
+                    self.draining = true;
+                } else {
+                    self.ended = true;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn restart_window(&mut self) {
+        let now = self.now.0;
+        self.in_window = true;
+        self.window_start = self.now;
+        self.caller_latency.clear();
+        self.end_to_end.clear();
+        self.queue_wait.clear();
+        self.depth.restart(now);
+        self.busy_level.restart(now);
+        self.processed_in_window = 0;
+        self.left = 0;
+        self.sojourn_ns = 0;
+    }
+}

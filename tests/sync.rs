@@ -1,0 +1,124 @@
+//! Sync mode: producers call the downstream directly. Exact
+//! micro-scenarios, and the same arrivals as the queued twin.
+
+mod common;
+use common::{close, scenario};
+use mqsim::model::run_replication;
+use mqsim::model::sim::RunOutcome;
+
+fn run(text: &str) -> RunOutcome {
+    run_replication(&scenario(text), 0, true).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// One request a second into one worker taking 0.5 s; the downstream is
+/// down from 10 s to 20 s.
+const OUTAGE: &str = r#"
+    horizon = "100s"
+    mode = "sync"
+    [sync]
+    timeout = "5s"
+    [producers.p]
+    arrival = { constant = { rate_per_s = 1 } }
+    [groups.g]
+    workers = 1
+    service = { constant = { value = "500ms" } }
+    outages = [ { start = "10s", end = "20s" } ]
+"#;
+
+#[test]
+fn an_outage_fails_exactly_the_requests_that_arrive_during_it() {
+    let o = run(OUTAGE);
+    let t = &o.topic;
+    // Requests at 1 … 99 s; those at 10 … 19 s are refused at once.
+    assert_eq!(
+        (t.created, t.caller_errors, t.rejected, t.caller_timeouts),
+        (99, 10, 10, 0)
+    );
+    assert_eq!(o.groups[0].processed, 89);
+    assert_eq!(o.groups[0].work_lost, 10);
+    // Callers that got an answer waited 0.5 s; refused ones 0 s.
+    close(t.producer_latency.max_s, 0.5);
+    close(t.producer_latency.p50_s, 0.5);
+}
+
+#[test]
+fn caller_retries_bridge_an_outage_shorter_than_their_backoff() {
+    // Retry once after 15 s: every refused request gets through later.
+    let o = run(&OUTAGE.replace(
+        "timeout = \"5s\"",
+        "timeout = \"5s\"\nretry = { attempts = 1, backoff = { fixed = { delay = \"15s\" } } }",
+    ));
+    let t = &o.topic;
+    assert_eq!(
+        (t.created, t.published, t.retries, t.caller_errors),
+        (99, 109, 10, 0)
+    );
+    // The request at 10 s is answered at 25.5 s: 15.5 s of caller latency.
+    close(t.producer_latency.max_s, 15.5);
+}
+
+#[test]
+fn overload_turns_into_timeouts_and_wasted_work() {
+    // 4 requests/s into 2/s of capacity for 10 s; callers wait at most 2 s.
+    // The downstream keeps serving requests whose callers already left.
+    let o = run(r#"
+        horizon = "10s"
+        drain = true
+        mode = "sync"
+        [sync]
+        timeout = "2s"
+        [producers.p]
+        arrival = { constant = { rate_per_s = 4 } }
+        [groups.g]
+        workers = 1
+        service = { constant = { value = "500ms" } }
+    "#);
+    let (t, g) = (&o.topic, &o.groups[0]);
+    assert_eq!(t.created, 39);
+    // Request i arrives at 0.25·i s and, the worker never idling, is
+    // answered at 0.25 + 0.5·i s: a wait of 0.25 + 0.25·i s. From i = 7 the
+    // wait reaches the 2 s timeout (at exactly 2 s the timeout, scheduled
+    // first, wins): 33 of 39 callers give up.
+    assert_eq!((t.caller_timeouts, t.caller_errors), (33, 33));
+    assert_eq!(t.wasted, 33, "every timed-out request was still processed");
+    assert_eq!((g.processed, g.work_lost), (39, 0));
+    close(t.producer_latency.max_s, 2.0);
+    // The median caller waited the full timeout.
+    close(t.producer_latency.p50_s, 2.0);
+}
+
+#[test]
+fn sync_and_queued_twins_see_the_same_arrivals() {
+    let queued = OUTAGE.replace("mode = \"sync\"", "");
+    let q = run(&queued);
+    let s = run(OUTAGE);
+    assert_eq!(q.topic.created, s.topic.created);
+    // Queued: the outage only delays; nothing fails.
+    assert_eq!(
+        (
+            q.topic.caller_errors,
+            q.groups[0].work_lost,
+            q.groups[0].processed
+        ),
+        (0, 0, 99)
+    );
+}
+
+#[test]
+fn sync_mode_needs_exactly_one_group() {
+    let text = format!(
+        "{OUTAGE}\n[groups.h]\nworkers = 1\nservice = {{ constant = {{ value = \"1s\" }} }}\n"
+    );
+    let err = mqsim::scenario::Scenario::from_text(
+        &text,
+        mqsim::scenario::Format::Toml,
+        "s.toml".as_ref(),
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("mode: sync mode calls one downstream service"),
+        "{err}"
+    );
+}
