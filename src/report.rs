@@ -19,11 +19,11 @@ pub use atomic::write_atomic;
 pub use html::{Page, escape};
 pub use compare_report::{CompareColumn, CompareView};
 pub use run_report::RunView;
-pub use sweep_report::SweepView;
+pub use sweep_report::{SweepView, write_sweep};
 pub use series::SeriesTable;
 pub use summary::{Summary, summary_json};
 pub use table::table;
-pub use text::{amount, columns};
+pub use text::{amount, columns, wrote};
 pub use timeseries::timeseries_csv;
 
 use crate::experiment::Experiment;

@@ -2,7 +2,7 @@
 
 use super::{BadInput, print};
 use crate::experiment::compare as run_all;
-use crate::report::{CompareView, write_atomic, write_page};
+use crate::report::{CompareView, write_atomic, write_page, wrote};
 use crate::scenario::{FieldPath, Override, Scenario};
 use std::path::PathBuf;
 
@@ -61,9 +61,5 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let charts = view.charts()?;
     let mut written = vec![json];
     written.extend(write_page(&dir, &charts, &view.html(&charts))?);
-    let mut text = view.table();
-    for path in written {
-        text.push_str(&format!("wrote {}\n", path.display()));
-    }
-    print(&text)
+    print(&(view.table() + &wrote(&written)))
 }

@@ -3,7 +3,7 @@
 use super::sweep::input_error;
 use super::{BadInput, print};
 use crate::experiment::merge as merge_results;
-use crate::report::{SweepView, sweep_file, write_page};
+use crate::report::{sweep_file, write_sweep, wrote};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `mqsim merge`.
@@ -39,22 +39,13 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let dir = args.out.unwrap_or_else(|| {
         PathBuf::from("output").join(format!("{}-sweep", manifest.scenario_name))
     });
-    let mut written = sweep_file::write_results(&dir, &manifest, &results)?;
-    let view = SweepView {
-        manifest: &manifest,
-        results: &results,
-    };
-    let metrics = view.default_metrics();
-    let charts = view.charts(&metrics)?;
-    written.extend(write_page(&dir, &charts, &view.html(&charts, &metrics))?);
-    let mut text = format!(
-        "merged {} results folders: {} points of sweep {}\n",
+    let (written, _) = write_sweep(&dir, &manifest, &results, true)?;
+    let text = format!(
+        "merged {} results folders: {} points of sweep {}\n{}",
         args.results.len(),
         results.len(),
-        manifest.scenario_name
+        manifest.scenario_name,
+        wrote(&written)
     );
-    for path in written {
-        text.push_str(&format!("wrote {}\n", path.display()));
-    }
     print(&text)
 }

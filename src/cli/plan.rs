@@ -56,55 +56,58 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<()> {
     }
 }
 
+/// What was searched, the objectives, every point run, and the verdict.
 fn report(sweep: &Sweep, slos: &[Slo], outcome: &PlanOutcome) -> String {
-    let last = sweep.varies.last().map_or(0, |v| v.values.len());
-    let mut out = format!(
-        "plan {}: bisection over {} ({} values) for each of {} combination(s) of the other fields: {} of {} points run\n",
-        sweep.base.name,
-        sweep
-            .varies
-            .last()
-            .map_or(String::new(), |v| v.path.to_string()),
-        last,
-        sweep.points.len() / last.max(1),
-        outcome.evaluated.len(),
-        sweep.points.len()
-    );
-    out.push_str("objectives, on each metric's mean across replications:\n");
-    for s in slos {
-        out.push_str(&format!(
-            "  {:<24} {} {} {}\n",
-            s.text,
-            s.metric,
-            s.op,
-            amount(&s.metric, s.threshold)
-        ));
-    }
-    let mut header = vec!["point".to_owned()];
-    header.extend(sweep.varies.iter().map(|v| v.path.to_string()));
-    header.extend(slos.iter().map(|s| s.text.clone()));
-    header.push("meets all".into());
-    let mut rows = vec![header];
-    rows.extend(outcome.evaluated.iter().map(|r| row(sweep, slos, r)));
-    out.push_str(&columns(&rows));
+    let mut out = header(sweep, slos, outcome);
+    let mut titles = vec!["point".to_owned()];
+    titles.extend(sweep.varies.iter().map(|v| v.path.to_string()));
+    titles.extend(slos.iter().map(|s| s.text.clone()));
+    titles.push("meets all".into());
+    let rows = outcome.evaluated.iter().map(|r| row(sweep, slos, r));
+    out.push_str(&columns(
+        &std::iter::once(titles).chain(rows).collect::<Vec<_>>(),
+    ));
     match outcome.chosen.and_then(|i| outcome.result(i)) {
         Some(r) => {
+            let label = sweep.points[r.index].label();
             out.push_str(&format!(
-                "cheapest configuration meeting every objective: {}\n",
-                sweep.points[r.index].label()
+                "cheapest configuration meeting every objective: {label}\n"
             ));
             out.push_str(&margins(slos, r));
         }
         None => {
             out.push_str("nothing in the range meets every objective.\n");
             if let Some(r) = outcome.evaluated.last() {
-                out.push_str(&format!(
-                    "the most expensive point run, {}:\n",
-                    sweep.points[r.index].label()
-                ));
+                let label = sweep.points[r.index].label();
+                out.push_str(&format!("the most expensive point run, {label}:\n"));
                 out.push_str(&margins(slos, r));
             }
         }
+    }
+    out
+}
+
+/// The search and the objectives, resolved to full metric names.
+fn header(sweep: &Sweep, slos: &[Slo], outcome: &PlanOutcome) -> String {
+    let (path, n) = sweep
+        .varies
+        .last()
+        .map_or((String::new(), 0), |v| (v.path.to_string(), v.values.len()));
+    let mut out = format!(
+        "plan {}: bisection over {path} ({n} values) for each of {} combination(s) of the other fields: \
+         {} of {} points run\n",
+        sweep.base.name,
+        sweep.points.len() / n.max(1),
+        outcome.evaluated.len(),
+        sweep.points.len()
+    );
+    out.push_str("objectives, on each metric's mean across replications:\n");
+    for s in slos {
+        let threshold = amount(&s.metric, s.threshold);
+        out.push_str(&format!(
+            "  {:<24} {} {} {threshold}\n",
+            s.text, s.metric, s.op
+        ));
     }
     out
 }

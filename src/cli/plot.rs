@@ -3,7 +3,9 @@
 use super::merge::folder;
 use super::sweep::input_error;
 use super::{BadInput, print};
-use crate::report::{CompareView, RunView, SweepView, sweep_file, write_page, write_run_report};
+use crate::report::{
+    CompareView, RunView, SweepView, sweep_file, write_page, write_run_report, wrote,
+};
 use std::path::PathBuf;
 
 /// Arguments of `mqsim plot`.
@@ -56,9 +58,5 @@ pub fn plot(args: PlotArgs) -> anyhow::Result<()> {
         ))
         .into());
     };
-    let mut text = String::new();
-    for path in written {
-        text.push_str(&format!("wrote {}\n", path.display()));
-    }
-    print(&text)
+    print(&wrote(&written))
 }

@@ -2,9 +2,10 @@
 
 use super::{BadInput, ScenarioArgs, print, progress};
 use crate::experiment::{
-    PointResult, Shard, Sweep, SweepError, Vary, check_resume, metric_names, with_jobs,
+    PointResult, Shard, Sweep, SweepError, SweepManifest, Vary, check_resume, metric_names,
+    value_text, with_jobs,
 };
-use crate::report::{self, SweepView, amount, columns, sweep_file, write_page};
+use crate::report::{self, amount, columns, sweep_file, write_sweep, wrote};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `mqsim sweep`.
@@ -61,57 +62,55 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         .map(Shard::parse)
         .transpose()
         .map_err(BadInput)?;
-    let sweep = Sweep::new(
-        &args.scenario.scenario,
-        &args.scenario.overrides()?,
-        varies(&args.vary)?,
-    )
-    .map_err(sweep_error)?;
+    let overrides = args.scenario.overrides()?;
+    let sweep = Sweep::new(&args.scenario.scenario, &overrides, varies(&args.vary)?)
+        .map_err(sweep_error)?;
     let manifest = sweep.manifest(shard);
     let dir = args.out.unwrap_or_else(|| {
         let suffix = shard.map_or(String::new(), |s| format!("-shard-{}-of-{}", s.k, s.n));
         PathBuf::from("output").join(format!("{}-sweep{suffix}", sweep.base.name))
     });
     let existing = previous(&dir, &manifest, args.resume)?;
-    let done: Vec<bool> = (0..sweep.points.len())
-        .map(|i| existing.iter().any(|r| r.index == i))
-        .collect();
-    let todo: Vec<usize> = (0..sweep.points.len())
-        .filter(|&i| shard.is_none_or(|s| s.contains(i)) && !done[i])
-        .collect();
-    let names = metric_names(&sweep.base)?;
-    let appender = sweep_file::Appender::start(&dir, &manifest, &existing, &names)?;
-    let bar = progress::bar(todo.len(), &format!("sweep {}", sweep.base.name));
-    let fresh = with_jobs(args.jobs, || {
-        sweep.run(&todo, &|r| {
-            appender.append(r);
-            bar.inc(1);
-        })
-    })
-    .map_err(sweep_error)?;
-    bar.finish_and_clear();
-    appender.finish()?;
     let resumed = existing.len();
+    let fresh = run_rest(&sweep, &manifest, &dir, &existing, args.jobs)?;
     let mut all = existing;
     all.extend(fresh);
     all.sort_by_key(|r| r.index);
-    let mut written = sweep_file::write_results(&dir, &manifest, &all)?;
-    let view = SweepView {
-        manifest: &manifest,
-        results: &all,
+    // A shard's page would show partial curves: only whole sweeps get one.
+    let (written, metrics) = write_sweep(&dir, &manifest, &all, shard.is_none())?;
+    print(&(summary(&sweep, &all, resumed, &metrics) + &wrote(&written)))
+}
+
+/// Runs the points of the manifest's shard that `existing` lacks,
+/// appending each to the results files as it finishes.
+fn run_rest(
+    sweep: &Sweep,
+    manifest: &SweepManifest,
+    dir: &Path,
+    existing: &[PointResult],
+    jobs: usize,
+) -> anyhow::Result<Vec<PointResult>> {
+    let in_shard = |i: usize| manifest.shard.is_none_or(|s| s.contains(i));
+    let todo: Vec<usize> = (0..sweep.points.len())
+        .filter(|&i| in_shard(i) && !existing.iter().any(|r| r.index == i))
+        .collect();
+    let names = metric_names(&sweep.base)?;
+    let appender = sweep_file::Appender::start(dir, manifest, existing, &names)?;
+    let bar = progress::bar(todo.len(), &format!("sweep {}", sweep.base.name));
+    let done = |r: &PointResult| {
+        appender.append(r);
+        bar.inc(1);
     };
-    let metrics = view.default_metrics();
-    if shard.is_none() {
-        let charts = view.charts(&metrics)?;
-        written.extend(write_page(&dir, &charts, &view.html(&charts, &metrics))?);
-    }
-    print(&summary(&sweep, &all, resumed, &metrics, &written))
+    let fresh = with_jobs(jobs, || sweep.run(&todo, &done)).map_err(sweep_error)?;
+    bar.finish_and_clear();
+    appender.finish()?;
+    Ok(fresh)
 }
 
 /// The results already in `dir` that a resumed sweep keeps.
 fn previous(
     dir: &Path,
-    manifest: &crate::experiment::SweepManifest,
+    manifest: &SweepManifest,
     resume: bool,
 ) -> anyhow::Result<Vec<PointResult>> {
     if !dir.join(sweep_file::MANIFEST).exists() {
@@ -131,64 +130,47 @@ fn previous(
     Ok(results)
 }
 
-/// The terminal summary: counts, a table of the points, the files.
-fn summary(
-    sweep: &Sweep,
-    all: &[PointResult],
-    resumed: usize,
-    metrics: &[String],
-    written: &[PathBuf],
-) -> String {
-    let failed = all.iter().filter(|r| r.error.is_some()).count();
+/// The terminal summary: counts, a table of the points, failures.
+fn summary(sweep: &Sweep, all: &[PointResult], resumed: usize, metrics: &[String]) -> String {
+    let failed: Vec<&PointResult> = all.iter().filter(|r| r.error.is_some()).collect();
     let mut out = format!(
-        "sweep {}: {} of {} points ({} run now, {resumed} kept from before), {failed} failed\n",
+        "sweep {}: {} of {} points ({} run now, {resumed} kept from before), {} failed\n",
         sweep.base.name,
         all.len(),
         sweep.points.len(),
-        all.len() - resumed
+        all.len() - resumed,
+        failed.len()
     );
     let mut header = vec!["point".to_owned()];
     header.extend(sweep.varies.iter().map(|v| v.path.to_string()));
     header.extend(metrics.iter().cloned());
-    let mut rows = vec![header];
-    for r in all.iter().take(100) {
-        let mut row = vec![r.index.to_string()];
-        row.extend(
-            sweep.points[r.index]
-                .params
-                .iter()
-                .map(|(_, v)| crate::experiment::value_text(v)),
-        );
-        row.extend(metrics.iter().map(|m| match (&r.error, r.metrics.get(m)) {
+    let rows = all.iter().take(100).map(|r| {
+        let params = sweep.points[r.index]
+            .params
+            .iter()
+            .map(|(_, v)| value_text(v));
+        let values = metrics.iter().map(|m| match (&r.error, r.metrics.get(m)) {
             (Some(_), _) => "failed".to_owned(),
             (None, Some(v)) => amount(m, v.mean),
             (None, None) => "-".to_owned(),
-        }));
-        rows.push(row);
-    }
-    out.push_str(&columns(&rows));
+        });
+        std::iter::once(r.index.to_string())
+            .chain(params)
+            .chain(values)
+            .collect()
+    });
+    out.push_str(&columns(
+        &std::iter::once(header).chain(rows).collect::<Vec<_>>(),
+    ));
     if all.len() > 100 {
         out.push_str(&format!("… {} more points in sweep.csv\n", all.len() - 100));
     }
-    for r in all.iter().filter(|r| r.error.is_some()).take(3) {
+    for r in failed.iter().take(3) {
         out.push_str(&format!(
             "point {} failed: {}\n",
             r.index,
             r.error.as_deref().unwrap_or("")
         ));
-    }
-    for path in written
-        .iter()
-        .filter(|p| !p.extension().is_some_and(|e| e == "png" || e == "svg"))
-    {
-        out.push_str(&format!("wrote {}\n", path.display()));
-    }
-    let charts = written
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "png"))
-        .count();
-    if charts > 0 {
-        out.push_str(&format!("wrote {charts} charts (PNG and SVG)\n"));
     }
     out
 }

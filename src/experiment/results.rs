@@ -89,7 +89,10 @@ fn check_point(points: &[Point], r: &PointResult) -> Result<(), String> {
 pub fn merge(
     parts: Vec<(SweepManifest, Vec<PointResult>)>,
 ) -> Result<(SweepManifest, Vec<PointResult>), String> {
-    let Some(first) = parts.first().map(|(m, _)| m.clone()) else {
+    let Some(first) = parts.first().map(|(m, _)| SweepManifest {
+        shard: None,
+        ..m.clone()
+    }) else {
         return Err("nothing to merge: name at least one results folder".into());
     };
     let points = first.all_points();
@@ -101,10 +104,7 @@ pub fn merge(
                     shard: None,
                     ..manifest
                 },
-                &SweepManifest {
-                    shard: None,
-                    ..first.clone()
-                },
+                &first,
             );
             return Err(format!(
                 "results {} belong to a different sweep than results 1 ({} differ)",
@@ -115,42 +115,34 @@ pub fn merge(
         for r in results {
             check_point(&points, &r)?;
             if by_index.contains_key(&r.index) {
+                let label = points[r.index].label();
                 return Err(format!(
-                    "point {} ({}) appears in more than one of the results",
-                    r.index,
-                    points[r.index].label()
+                    "point {} ({label}) appears in more than one of the results",
+                    r.index
                 ));
             }
             by_index.insert(r.index, r);
         }
     }
-    let missing: Vec<String> = (0..points.len())
+    let missing: Vec<usize> = (0..points.len())
         .filter(|i| !by_index.contains_key(i))
-        .map(|i| i.to_string())
         .collect();
     if !missing.is_empty() {
-        let shown = missing
-            .iter()
-            .take(10)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ");
-        let more = if missing.len() > 10 {
-            format!(" and {} more", missing.len() - 10)
-        } else {
-            String::new()
-        };
-        return Err(format!(
-            "{} of {} points are missing (points {shown}{more}): run or resume the shards that hold them",
-            missing.len(),
-            points.len()
-        ));
+        return Err(missing_message(&missing, points.len()));
     }
-    Ok((
-        SweepManifest {
-            shard: None,
-            ..first
-        },
-        by_index.into_values().collect(),
-    ))
+    Ok((first, by_index.into_values().collect()))
+}
+
+/// `3 of 8 points are missing (points 1, 4, 7): …`, listing at most ten.
+fn missing_message(missing: &[usize], total: usize) -> String {
+    let shown: Vec<String> = missing.iter().take(10).map(usize::to_string).collect();
+    let more = match missing.len() {
+        n if n > 10 => format!(" and {} more", n - 10),
+        _ => String::new(),
+    };
+    format!(
+        "{} of {total} points are missing (points {}{more}): run or resume the shards that hold them",
+        missing.len(),
+        shown.join(", ")
+    )
 }

@@ -18,6 +18,7 @@ pub use latency::{LatencyChart, LatencySeries};
 pub use sweep::{Band, SweepChart, XAxis};
 
 use super::ReportError;
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::sync::OnceLock;
@@ -177,6 +178,34 @@ where
         .label_font(font(16))
         .position(position)
         .draw()
+}
+
+/// Axis titles and the label, title and grid styles every chart shares.
+pub(crate) fn styled<'m, 'a, 'b, X, Y, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    x_desc: &str,
+    y_desc: &str,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+    DB: DrawingBackend,
+{
+    mesh.x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(font(15))
+        .axis_desc_style(font(18))
+        .light_line_style(BLACK.mix(0.05))
+}
+
+/// The label of category `x` (positions 0, 1, 2 …), empty between them.
+pub(crate) fn category(labels: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
 }
 
 /// A range covering `values` with a little headroom; [0, 1] when empty.

@@ -100,69 +100,59 @@ impl CompareView {
 
     /// Rows of the side-by-side table: label, then one cell per scenario.
     pub fn rows(&self) -> Vec<Vec<String>> {
-        let mut specs: Vec<(String, String, f64, usize)> = vec![
-            ("published".into(), "topic.published".into(), 1.0, 0),
-            (
-                "producer latency p50 (ms)".into(),
-                "topic.producer_latency.p50_s".into(),
+        let mut specs: Vec<RowSpec> = vec![
+            row("published", "topic.published", 1.0, 0),
+            row(
+                "producer latency p50 (ms)",
+                "topic.producer_latency.p50_s",
                 1e3,
                 3,
             ),
-            (
-                "producer latency p99 (ms)".into(),
-                "topic.producer_latency.p99_s".into(),
+            row(
+                "producer latency p99 (ms)",
+                "topic.producer_latency.p99_s",
                 1e3,
                 3,
             ),
         ];
         for g in self.groups() {
             let p = format!("groups.{g}");
-            for (label, field, scale, digits) in [
-                ("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3),
-                ("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3),
-                ("processed", "processed", 1.0, 0),
-                ("dropped (all reasons)", "dropped", 1.0, 0),
-            ] {
-                specs.push((
-                    format!("{g}: {label}"),
-                    format!("{p}.{field}"),
+            let mut add = |label: &str, field: &str, scale: f64, digits: usize| {
+                specs.push(row(
+                    &format!("{g}: {label}"),
+                    &format!("{p}.{field}"),
                     scale,
                     digits,
                 ));
-            }
+            };
+            add("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3);
+            add("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3);
+            add("processed", "processed", 1.0, 0);
+            add("dropped (all reasons)", "dropped", 1.0, 0);
             for reason in self.drop_reasons(&p) {
-                specs.push((
-                    format!("{g}:   dropped, {}", reason.replace('_', " ")),
-                    format!("{p}.dropped.{reason}"),
+                add(
+                    &format!("  dropped, {}", reason.replace('_', " ")),
+                    &format!("dropped.{reason}"),
                     1.0,
                     0,
-                ));
+                );
             }
-            specs.push((
-                format!("{g}: peak backlog (messages)"),
-                format!("{p}.max_depth"),
-                1.0,
-                0,
-            ));
-            specs.push((
-                format!("{g}: throughput (msg/s)"),
-                format!("{p}.throughput_per_s"),
-                1.0,
-                2,
-            ));
+            add("peak backlog (messages)", "max_depth", 1.0, 0);
+            add("throughput (msg/s)", "throughput_per_s", 1.0, 2);
         }
         specs
             .into_iter()
-            .map(|(label, name, scale, digits)| {
-                let mut row = vec![label];
-                row.extend(self.scenarios.iter().map(|s| {
-                    with_ci(
-                        s.metrics.get(&name).map(|m| (m.mean, m.ci95_half_width)),
-                        scale,
-                        digits,
-                    )
-                }));
-                row
+            .map(|spec| {
+                let cell = |s: &CompareColumn| {
+                    let value = s
+                        .metrics
+                        .get(&spec.metric)
+                        .map(|m| (m.mean, m.ci95_half_width));
+                    with_ci(value, spec.scale, spec.digits)
+                };
+                std::iter::once(spec.label.clone())
+                    .chain(self.scenarios.iter().map(cell))
+                    .collect()
             })
             .collect()
     }
@@ -260,5 +250,23 @@ impl CompareView {
                 .pre(&toml::to_string(&s.scenario).unwrap_or_default());
         }
         page.finish(&title)
+    }
+}
+
+/// One row of the comparison table: its label, the metric, the scale to
+/// its unit and the decimals shown.
+struct RowSpec {
+    label: String,
+    metric: String,
+    scale: f64,
+    digits: usize,
+}
+
+fn row(label: &str, metric: &str, scale: f64, digits: usize) -> RowSpec {
+    RowSpec {
+        label: label.to_owned(),
+        metric: metric.to_owned(),
+        scale,
+        digits,
     }
 }

@@ -6,7 +6,6 @@ use super::chart::{Band, Rendered, SweepChart, XAxis, render, time_unit};
 use super::html::{Page, with_ci};
 use crate::experiment::{PointResult, SweepManifest, value_text};
 use crate::scenario::RawScenario;
-use std::collections::BTreeMap;
 
 /// A finished sweep: its definition and every point's result.
 #[derive(Clone, Debug)]
@@ -65,58 +64,15 @@ impl SweepView<'_> {
         } else {
             XAxis::Categories(first.values.iter().map(value_text).collect())
         };
-        let max = self
+        let means = self
             .results
             .iter()
             .filter_map(|r| r.metrics.get(metric))
-            .map(|m| m.mean)
-            .filter(|v| v.is_finite())
-            .fold(0.0, f64::max);
-        let (scale, unit) = if metric.ends_with("_s") {
-            time_unit(max)
-        } else {
-            (1.0, "")
+            .map(|m| m.mean);
+        let (scale, unit) = match metric.ends_with("_s") {
+            true => time_unit(means.filter(|v| v.is_finite()).fold(0.0, f64::max)),
+            false => (1.0, ""),
         };
-        let mut bands: BTreeMap<String, Vec<(f64, f64, f64)>> = BTreeMap::new();
-        let mut order: Vec<String> = Vec::new();
-        for r in self.results {
-            let Some(v) = r.params.get(&first.path) else {
-                continue;
-            };
-            let position = first.values.iter().position(|w| w == v).unwrap_or(0) as f64;
-            let xv = if numeric {
-                v.as_f64().unwrap_or(position)
-            } else {
-                position
-            };
-            let label = self.others_label(r);
-            if !bands.contains_key(&label) {
-                order.push(label.clone());
-            }
-            let (mean, half) = r.metrics.get(metric).map_or((f64::NAN, 0.0), |m| {
-                (m.mean * scale, m.ci95_half_width * scale)
-            });
-            bands.entry(label).or_default().push((
-                xv,
-                mean,
-                if half.is_finite() { half } else { 0.0 },
-            ));
-        }
-        let bands = order
-            .into_iter()
-            .map(|label| {
-                let mut points = bands.remove(&label).unwrap_or_default();
-                points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                Band {
-                    label: if label.is_empty() {
-                        metric.to_owned()
-                    } else {
-                        label
-                    },
-                    points,
-                }
-            })
-            .collect();
         SweepChart {
             title: format!("{}: {metric}", self.manifest.scenario_name),
             x_desc: first.path.clone(),
@@ -126,8 +82,45 @@ impl SweepView<'_> {
                 format!("{metric} ({unit})")
             },
             x,
-            bands,
+            bands: self.bands(metric, scale, numeric),
         }
+    }
+
+    /// One band per combination of the other fields, in order of first
+    /// appearance: x is the first field's value (or its position in the
+    /// VALUES list when not `numeric`), y the metric's mean × `scale`.
+    fn bands(&self, metric: &str, scale: f64, numeric: bool) -> Vec<Band> {
+        let first = &self.manifest.vary[0];
+        let mut bands: Vec<Band> = Vec::new();
+        for r in self.results {
+            let Some(v) = r.params.get(&first.path) else {
+                continue;
+            };
+            let position = first.values.iter().position(|w| w == v).unwrap_or(0) as f64;
+            let x = if numeric {
+                v.as_f64().unwrap_or(position)
+            } else {
+                position
+            };
+            let (mean, half) = r.metrics.get(metric).map_or((f64::NAN, 0.0), |m| {
+                (m.mean * scale, m.ci95_half_width * scale)
+            });
+            let point = (x, mean, if half.is_finite() { half } else { 0.0 });
+            let label = Some(self.others_label(r))
+                .filter(|l| !l.is_empty())
+                .unwrap_or_else(|| metric.to_owned());
+            match bands.iter_mut().find(|b| b.label == label) {
+                Some(band) => band.points.push(point),
+                None => bands.push(Band {
+                    label,
+                    points: vec![point],
+                }),
+            }
+        }
+        for band in &mut bands {
+            band.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        bands
     }
 
     /// `path=value, …` of every varied field but the first.
@@ -198,4 +191,30 @@ impl SweepView<'_> {
         }
         row
     }
+}
+
+/// Writes a sweep's `sweep.json`, `sweep.jsonl` and `sweep.csv` in
+/// canonical order and, with `page`, its default charts and `report.html`;
+/// returns the paths and the charted metrics.
+///
+/// # Errors
+/// [`super::ReportError::Write`] or [`super::ReportError::Chart`].
+pub fn write_sweep(
+    dir: &std::path::Path,
+    manifest: &SweepManifest,
+    results: &[PointResult],
+    page: bool,
+) -> Result<(Vec<std::path::PathBuf>, Vec<String>), super::ReportError> {
+    let mut written = super::sweep_file::write_results(dir, manifest, results)?;
+    let view = SweepView { manifest, results };
+    let metrics = view.default_metrics();
+    if page {
+        let charts = view.charts(&metrics)?;
+        written.extend(super::write_page(
+            dir,
+            &charts,
+            &view.html(&charts, &metrics),
+        )?);
+    }
+    Ok((written, metrics))
 }

@@ -52,6 +52,20 @@ pub fn amount(metric: &str, v: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// `wrote <path>` per file, charts (PNG and SVG pairs) counted in one line.
+pub fn wrote(paths: &[std::path::PathBuf]) -> String {
+    let is = |p: &std::path::Path, ext: &str| p.extension().is_some_and(|e| e == ext);
+    let mut out = String::new();
+    for p in paths.iter().filter(|p| !is(p, "png") && !is(p, "svg")) {
+        let _ = writeln!(out, "wrote {}", p.display());
+    }
+    let charts = paths.iter().filter(|p| is(p, "png")).count();
+    if charts > 0 {
+        let _ = writeln!(out, "wrote {charts} charts (PNG and SVG)");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

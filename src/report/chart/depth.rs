@@ -2,7 +2,7 @@
 //! burst shows as the rate jumping and the depth climbing, the drain as the
 //! depth falling back after the rate drops.
 
-use super::{Draw, DrawResult, Line, builder, color, font, legend, span, swatch, tick};
+use super::{Draw, DrawResult, Line, builder, color, font, legend, span, styled, swatch, tick};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -20,30 +20,21 @@ pub struct DepthChart {
 impl Draw for DepthChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
-        let xs = self
-            .depth
-            .iter()
-            .chain([&self.arrival_per_s])
-            .flat_map(|l| l.points.iter().map(|p| p.0));
-        let (x0, x1) = span(xs, true);
-        let (_, y1) = span(
-            self.depth.iter().flat_map(|l| l.points.iter().map(|p| p.1)),
-            true,
-        );
+        let all = || self.depth.iter().flat_map(|l| &l.points);
+        let (x0, x1) = span(all().chain(&self.arrival_per_s.points).map(|p| p.0), true);
+        let (_, y1) = span(all().map(|p| p.1), true);
         let (_, r1) = span(self.arrival_per_s.points.iter().map(|p| p.1), true);
         let mut chart = builder(root, &self.title, true)
             .build_cartesian_2d(x0..x1, 0.0..y1)?
             .set_secondary_coord(x0..x1, 0.0..r1);
-        chart
-            .configure_mesh()
-            .x_desc("simulated time (s)")
-            .y_desc("depth (ready messages)")
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .label_style(font(15))
-            .axis_desc_style(font(18))
-            .light_line_style(BLACK.mix(0.05))
-            .draw()?;
+        styled(
+            &mut chart.configure_mesh(),
+            "simulated time (s)",
+            "depth (ready messages)",
+        )
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .draw()?;
         chart
             .configure_secondary_axes()
             .y_desc("arrival rate (msg/s)")

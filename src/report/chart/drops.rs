@@ -2,7 +2,7 @@
 //! when the series has them, a second panel with the running totals of
 //! dead letters and duplicate side effects.
 
-use super::{Draw, DrawResult, Line, color, font, legend, span, swatch, tick};
+use super::{Draw, DrawResult, Line, color, font, legend, span, styled, swatch, tick};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -61,21 +61,16 @@ fn panel<DB: DrawingBackend>(
         .x_label_area_size(50)
         .y_label_area_size(88)
         .build_cartesian_2d(x0..x1, 0.0..y1)?;
-    chart
-        .configure_mesh()
-        .x_desc("simulated time (s)")
-        .y_desc(y_desc)
+    let y_tick = |v: &f64| {
+        if counts && v.fract() != 0.0 {
+            String::new()
+        } else {
+            tick(*v)
+        }
+    };
+    styled(&mut chart.configure_mesh(), "simulated time (s)", y_desc)
         .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| {
-            if counts && v.fract() != 0.0 {
-                String::new()
-            } else {
-                tick(*v)
-            }
-        })
-        .label_style(font(15))
-        .axis_desc_style(font(17))
-        .light_line_style(BLACK.mix(0.05))
+        .y_label_formatter(&y_tick)
         .draw()?;
     for (i, line) in lines.iter().enumerate() {
         let c = color(first + i);

@@ -1,7 +1,7 @@
 //! Latency percentiles per group (p50 … max) on a log scale, with the 95%
 //! interval across replications as error bars.
 
-use super::{Draw, DrawResult, builder, color, font, legend_at, swatch, tick, time_unit};
+use super::{Draw, DrawResult, builder, color, legend_at, styled, swatch, tick, time_unit};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -90,10 +90,7 @@ impl LatencyChart {
         let mut chart =
             builder(root, &self.title, false).build_cartesian_2d((0..last).into_segmented(), y)?;
         let labels = &self.percentiles;
-        chart
-            .configure_mesh()
-            .x_desc("percentile")
-            .y_desc(y_desc)
+        styled(&mut chart.configure_mesh(), "percentile", &y_desc)
             .x_labels(labels.len())
             .y_labels(12)
             .x_label_formatter(&|x| match x {
@@ -101,9 +98,6 @@ impl LatencyChart {
                 _ => String::new(),
             })
             .y_label_formatter(&|v| tick(*v))
-            .label_style(font(15))
-            .axis_desc_style(font(18))
-            .light_line_style(BLACK.mix(0.05))
             .draw()?;
         let drawn = self
             .series
@@ -111,31 +105,44 @@ impl LatencyChart {
             .filter(|s| s.values.iter().any(|(m, _)| *m > 0.0));
         for (i, s) in drawn.enumerate() {
             let c = color(i);
-            let points: Vec<(SegmentValue<i32>, f64)> = s
-                .values
-                .iter()
-                .enumerate()
-                .filter(|(_, (m, _))| m.is_finite() && (*m > 0.0 || floor == 0.0))
-                .map(|(k, (m, _))| (SegmentValue::CenterOf(k as i32), (m * scale).max(floor)))
-                .collect();
+            let points = line_points(s, floor, scale);
             chart
                 .draw_series(LineSeries::new(points.clone(), c.stroke_width(3)))?
                 .label(s.label.clone())
                 .legend(swatch(c));
             chart.draw_series(points.iter().map(|p| Circle::new(p.clone(), 5, c.filled())))?;
-            let bars = s
-                .values
-                .iter()
-                .enumerate()
-                .filter(|(_, (m, h))| *h > 0.0 && (m - h) * scale > floor);
-            chart.draw_series(bars.map(|(k, (m, h))| {
-                let x = SegmentValue::CenterOf(k as i32);
-                PathElement::new(
-                    vec![(x.clone(), (m - h) * scale), (x, (m + h) * scale)],
-                    c.stroke_width(2),
-                )
-            }))?;
+            let bars = error_bars(s, floor, scale);
+            chart.draw_series(
+                bars.into_iter()
+                    .map(|bar| PathElement::new(bar, c.stroke_width(2))),
+            )?;
         }
         legend_at(&mut chart, SeriesLabelPosition::LowerRight)
     }
+}
+
+type Point = (SegmentValue<i32>, f64);
+
+/// The series' points, scaled and clamped to `floor` (values that a log
+/// axis cannot show are left out).
+fn line_points(s: &LatencySeries, floor: f64, scale: f64) -> Vec<Point> {
+    s.values
+        .iter()
+        .enumerate()
+        .filter(|(_, (m, _))| m.is_finite() && (*m > 0.0 || floor == 0.0))
+        .map(|(k, (m, _))| (SegmentValue::CenterOf(k as i32), (m * scale).max(floor)))
+        .collect()
+}
+
+/// Vertical bars from mean − half-width to mean + half-width.
+fn error_bars(s: &LatencySeries, floor: f64, scale: f64) -> Vec<Vec<Point>> {
+    s.values
+        .iter()
+        .enumerate()
+        .filter(|(_, (m, h))| *h > 0.0 && (m - h) * scale > floor)
+        .map(|(k, (m, h))| {
+            let x = SegmentValue::CenterOf(k as i32);
+            vec![(x.clone(), (m - h) * scale), (x, (m + h) * scale)]
+        })
+        .collect()
 }

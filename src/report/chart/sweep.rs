@@ -1,8 +1,9 @@
 //! A sweep curve: one metric against the first varied field, one line per
 //! value of the other fields, each with its 95% confidence band.
 
-use super::{Draw, DrawResult, builder, color, font, legend, span, swatch, tick};
+use super::{Draw, DrawResult, builder, category, color, legend, span, styled, swatch, tick};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// How the x axis is laid out.
@@ -39,6 +40,8 @@ pub struct SweepChart {
     pub bands: Vec<Band>,
 }
 
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 impl Draw for SweepChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
@@ -47,60 +50,59 @@ impl Draw for SweepChart {
             XAxis::Categories(names) => (-0.5, names.len() as f64 - 0.5),
             XAxis::Linear => {
                 let (lo, hi) = span(points().map(|p| p.0), false);
-                let pad = (hi - lo) * 0.02;
-                (lo - pad, hi)
+                (lo - (hi - lo) * 0.02, hi)
             }
         };
         let (y0, y1) = span(points().flat_map(|p| [p.1 - p.2, p.1 + p.2]), true);
         let mut chart = builder(root, &self.title, false).build_cartesian_2d(x0..x1, y0..y1)?;
         let integers = points().all(|p| p.0.fract() == 0.0);
-        let format_x = |x: &f64| match &self.x {
-            XAxis::Categories(names) if (x - x.round()).abs() < 1e-6 && *x >= -0.1 => {
-                names.get(x.round() as usize).cloned().unwrap_or_default()
-            }
-            XAxis::Categories(_) => String::new(),
-            XAxis::Linear if integers && x.fract() != 0.0 => String::new(),
-            XAxis::Linear => tick(*x),
-        };
         let n_labels = match &self.x {
             XAxis::Categories(names) => names.len(),
             XAxis::Linear => 10,
         };
-        chart
-            .configure_mesh()
-            .x_desc(self.x_desc.as_str())
-            .y_desc(self.y_desc.as_str())
+        let format_x = |x: &f64| match &self.x {
+            XAxis::Categories(names) => category(names, *x),
+            XAxis::Linear if integers && x.fract() != 0.0 => String::new(),
+            XAxis::Linear => tick(*x),
+        };
+        styled(&mut chart.configure_mesh(), &self.x_desc, &self.y_desc)
             .x_labels(n_labels)
             .x_label_formatter(&format_x)
             .y_label_formatter(&|v| tick(*v))
-            .label_style(font(15))
-            .axis_desc_style(font(18))
-            .light_line_style(BLACK.mix(0.05))
             .draw()?;
         for (i, band) in self.bands.iter().enumerate() {
-            let c = color(i);
-            let finite: Vec<(f64, f64, f64)> = band
-                .points
-                .iter()
-                .copied()
-                .filter(|p| p.1.is_finite())
-                .collect();
-            let mut outline: Vec<(f64, f64)> = finite.iter().map(|p| (p.0, p.1 + p.2)).collect();
-            outline.extend(finite.iter().rev().map(|p| (p.0, p.1 - p.2)));
-            chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.18))))?;
-            chart
-                .draw_series(LineSeries::new(
-                    finite.iter().map(|p| (p.0, p.1)),
-                    c.stroke_width(3),
-                ))?
-                .label(band.label.clone())
-                .legend(swatch(c));
-            chart.draw_series(
-                finite
-                    .iter()
-                    .map(|p| Circle::new((p.0, p.1), 5, c.filled())),
-            )?;
+            draw_band(&mut chart, band, color(i))?;
         }
         legend(&mut chart)
     }
+}
+
+/// The shaded band, the line and its points.
+fn draw_band<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    band: &Band,
+    c: RGBColor,
+) -> DrawResult<DB> {
+    let finite: Vec<(f64, f64, f64)> = band
+        .points
+        .iter()
+        .copied()
+        .filter(|p| p.1.is_finite())
+        .collect();
+    let mut outline: Vec<(f64, f64)> = finite.iter().map(|p| (p.0, p.1 + p.2)).collect();
+    outline.extend(finite.iter().rev().map(|p| (p.0, p.1 - p.2)));
+    chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.18))))?;
+    chart
+        .draw_series(LineSeries::new(
+            finite.iter().map(|p| (p.0, p.1)),
+            c.stroke_width(3),
+        ))?
+        .label(band.label.clone())
+        .legend(swatch(c));
+    chart.draw_series(
+        finite
+            .iter()
+            .map(|p| Circle::new((p.0, p.1), 5, c.filled())),
+    )?;
+    Ok(())
 }
