@@ -21,7 +21,7 @@ pub use shard::Shard;
 pub use slo::{Op, Slo, SloCheck, metric_names};
 pub use sweep::{
     MAX_POINTS, MetricValue, Point, PointResult, Sweep, SweepError, SweepManifest, VaryManifest,
-    points_of, value_text, with_jobs,
+    metric_values, points_of, value_text, with_jobs,
 };
 pub use vary::{MAX_VALUES, Vary, parse_values};
 

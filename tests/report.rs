@@ -4,9 +4,20 @@
 
 mod support;
 use mqsim::report::{RunView, write_run_report};
+use std::path::Path;
 use support::{SMALL, mqsim, ok, text, tmp, write};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+/// `mqsim plot FROM --out TO`.
+fn plot(from: &Path, to: &Path) {
+    ok(&[
+        "plot",
+        from.to_str().unwrap(),
+        "--out",
+        to.to_str().unwrap(),
+    ]);
+}
 
 /// Checks a report page is self-contained and holds every named chart.
 fn check_page(html: &str, charts: &[&str]) {
@@ -63,12 +74,7 @@ fn run_writes_charts_and_a_self_contained_report_that_plot_redraws_identically()
 
     // plot redraws the same bytes from the saved files, into another folder or in place.
     let again = dir.join("again");
-    ok(&[
-        "plot",
-        out.to_str().unwrap(),
-        "--out",
-        again.to_str().unwrap(),
-    ]);
+    plot(&out, &again);
     for name in [
         "report.html",
         "depth.png",
@@ -222,12 +228,7 @@ fn compare_runs_scenarios_side_by_side() {
         &["compare-latency"],
     );
     let again = dir.join("again");
-    ok(&[
-        "plot",
-        out.to_str().unwrap(),
-        "--out",
-        again.to_str().unwrap(),
-    ]);
+    plot(&out, &again);
     assert!(
         std::fs::read(out.join("report.html")).unwrap()
             == std::fs::read(again.join("report.html")).unwrap()
@@ -271,12 +272,7 @@ fn sweep_report_and_plot_of_a_sweep() {
         "legend and axis"
     );
     let copy = dir.join("copy");
-    ok(&[
-        "plot",
-        out.to_str().unwrap(),
-        "--out",
-        copy.to_str().unwrap(),
-    ]);
+    plot(&out, &copy);
     for c in charts {
         assert!(
             std::fs::read(out.join(format!("{c}.png"))).unwrap()

@@ -127,11 +127,16 @@ pub struct PointResult {
     pub metrics: BTreeMap<String, MetricValue>,
 }
 
+/// Each metric's mean and 95% half-width, by name.
+pub fn metric_values(metrics: &[Metric]) -> BTreeMap<String, MetricValue> {
+    metrics.iter().map(metric_value).collect()
+}
+
 impl PointResult {
     /// The result of an experiment at `point`.
     pub fn of(point: &Point, result: Result<&[Metric], String>) -> PointResult {
         let (error, metrics) = match result {
-            Ok(metrics) => (None, metrics.iter().map(metric_value).collect()),
+            Ok(metrics) => (None, metric_values(metrics)),
             Err(e) => (Some(e), BTreeMap::new()),
         };
         PointResult {

@@ -20,6 +20,7 @@ pub use sweep::{Band, SweepChart, XAxis};
 use super::ReportError;
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::sync::OnceLock;
 
@@ -147,6 +148,27 @@ pub(crate) fn builder<'a, 'b, DB: DrawingBackend>(
         b.right_y_label_area_size(88);
     }
     b
+}
+
+/// Draws `lines` (colours from `first` on, `width` pixels wide), then the
+/// legend.
+pub(crate) fn lines_and_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    lines: &[Line],
+    first: usize,
+    width: u32,
+) -> DrawResult<DB> {
+    for (i, line) in lines.iter().enumerate() {
+        let c = color(first + i);
+        chart
+            .draw_series(LineSeries::new(
+                line.points.iter().copied(),
+                c.stroke_width(width),
+            ))?
+            .label(line.label.clone())
+            .legend(swatch(c));
+    }
+    legend(chart)
 }
 
 /// The legend, in the upper right on a translucent box.

@@ -4,7 +4,7 @@
 use super::chart::{BarGroup, CompareChart, Rendered, render};
 use super::html::{Page, with_ci};
 use super::{ReportError, read_input};
-use crate::experiment::{Entry, MetricValue};
+use crate::experiment::{Entry, MetricValue, metric_values};
 use crate::scenario::RawScenario;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,20 +43,7 @@ impl CompareView {
                 label: e.label.clone(),
                 seed: e.scenario.seed,
                 replications: e.scenario.replications,
-                metrics: e
-                    .experiment
-                    .metrics
-                    .iter()
-                    .map(|m| {
-                        (
-                            m.name.clone(),
-                            MetricValue {
-                                mean: m.ci.mean,
-                                ci95_half_width: m.ci.half_width,
-                            },
-                        )
-                    })
-                    .collect(),
+                metrics: metric_values(&e.experiment.metrics),
                 scenario: e.scenario.normalised.clone(),
             })
             .collect();

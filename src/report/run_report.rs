@@ -5,7 +5,7 @@ use super::chart::{DepthChart, DropsChart, LatencyChart, LatencySeries, Line, Re
 use super::html::{Page, with_ci};
 use super::series::SeriesTable;
 use super::{ReportError, read_input};
-use crate::experiment::{AnalyticRow, Experiment, MetricValue, analytic_rows};
+use crate::experiment::{AnalyticRow, Experiment, MetricValue, analytic_rows, metric_values};
 use crate::scenario::{Format, RawScenario, Scenario};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -52,19 +52,7 @@ impl RunView {
         experiment: &Experiment,
         csv: &str,
     ) -> Result<RunView, ReportError> {
-        let metrics = experiment
-            .metrics
-            .iter()
-            .map(|m| {
-                (
-                    m.name.clone(),
-                    MetricValue {
-                        mean: m.ci.mean,
-                        ci95_half_width: m.ci.half_width,
-                    },
-                )
-            })
-            .collect();
+        let metrics = metric_values(&experiment.metrics);
         Ok(RunView {
             name: scenario.name.clone(),
             seed: scenario.seed,

@@ -2,7 +2,7 @@
 //! burst shows as the rate jumping and the depth climbing, the drain as the
 //! depth falling back after the rate drops.
 
-use super::{Draw, DrawResult, Line, builder, color, font, legend, span, styled, swatch, tick};
+use super::{Draw, DrawResult, Line, builder, font, lines_and_legend, span, styled, swatch, tick};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -50,16 +50,6 @@ impl Draw for DepthChart {
             ))?
             .label(format!("{} (right axis)", self.arrival_per_s.label))
             .legend(swatch(rate));
-        for (i, line) in self.depth.iter().enumerate() {
-            let c = color(i);
-            chart
-                .draw_series(LineSeries::new(
-                    line.points.iter().copied(),
-                    c.stroke_width(3),
-                ))?
-                .label(line.label.clone())
-                .legend(swatch(c));
-        }
-        legend(&mut chart)
+        lines_and_legend(&mut chart, &self.depth, 0, 3)
     }
 }

@@ -2,7 +2,7 @@
 //! when the series has them, a second panel with the running totals of
 //! dead letters and duplicate side effects.
 
-use super::{Draw, DrawResult, Line, color, font, legend, span, styled, swatch, tick};
+use super::{Draw, DrawResult, Line, font, lines_and_legend, span, styled, tick};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -72,15 +72,5 @@ fn panel<DB: DrawingBackend>(
         .x_label_formatter(&|v| tick(*v))
         .y_label_formatter(&y_tick)
         .draw()?;
-    for (i, line) in lines.iter().enumerate() {
-        let c = color(first + i);
-        chart
-            .draw_series(LineSeries::new(
-                line.points.iter().copied(),
-                c.stroke_width(2),
-            ))?
-            .label(line.label.clone())
-            .legend(swatch(c));
-    }
-    legend(&mut chart)
+    lines_and_legend(&mut chart, lines, first, 2)
 }
