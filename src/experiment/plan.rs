@@ -45,8 +45,9 @@ pub fn checks(slos: &[Slo], result: &PointResult) -> Vec<SloCheck> {
 /// ```
 /// use mqsim::experiment::bisect;
 /// let (found, calls) = bisect(32, |i| i >= 20);
-/// assert_eq!((found, calls), (Some(20), 6));
-/// assert_eq!(bisect(32, |_| false), (None, 6));
+/// assert_eq!((found, calls), (Some(20), 5));
+/// assert_eq!(bisect(32, |_| false), (None, 5));
+/// assert_eq!(bisect(32, |_| true), (Some(0), 6)); // ⌈log₂ 33⌉ = 6 at most
 /// ```
 pub fn bisect(n: usize, mut ok: impl FnMut(usize) -> bool) -> (Option<usize>, usize) {
     let (mut lo, mut hi, mut calls) = (0, n, 0);
