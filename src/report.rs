@@ -16,12 +16,12 @@ mod text;
 mod timeseries;
 
 pub use atomic::write_atomic;
-pub use html::{Page, escape};
 pub use compare_report::{CompareColumn, CompareView};
+pub use html::{Page, escape};
 pub use run_report::RunView;
-pub use sweep_report::{SweepView, write_sweep};
 pub use series::SeriesTable;
 pub use summary::{Summary, summary_json};
+pub use sweep_report::{SweepView, write_sweep};
 pub use table::table;
 pub use text::{amount, columns, wrote};
 pub use timeseries::timeseries_csv;
@@ -98,7 +98,11 @@ pub fn write_run_report(dir: &Path, view: &RunView) -> Result<Vec<PathBuf>, Repo
 ///
 /// # Errors
 /// [`ReportError::Write`] naming the file.
-pub fn write_page(dir: &Path, charts: &[chart::Rendered], html: &str) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write_page(
+    dir: &Path,
+    charts: &[chart::Rendered],
+    html: &str,
+) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
     for c in charts {
         for (ext, bytes) in [("png", c.png.as_slice()), ("svg", c.svg.as_bytes())] {
