@@ -3,7 +3,8 @@
 //! the sweep run in one go.
 
 use super::chart::{Band, Rendered, SweepChart, XAxis, render, time_unit};
-use super::html::{Page, with_ci};
+use super::html::Page;
+use super::text::amount;
 use crate::experiment::{PointResult, SweepManifest, value_text};
 use crate::scenario::RawScenario;
 
@@ -180,13 +181,17 @@ impl SweepView<'_> {
                 .map(|v| r.params.get(&v.path).map_or(String::new(), value_text)),
         );
         for name in metrics {
-            row.push(match &r.error {
-                Some(e) => format!("failed: {e}"),
-                None => with_ci(
-                    r.metrics.get(name).map(|m| (m.mean, m.ci95_half_width)),
-                    1.0,
-                    4,
-                ),
+            row.push(match (&r.error, r.metrics.get(name)) {
+                (Some(e), _) => format!("failed: {e}"),
+                (None, Some(m)) if m.ci95_half_width > 0.0 => {
+                    format!(
+                        "{} ± {}",
+                        amount(name, m.mean),
+                        amount(name, m.ci95_half_width)
+                    )
+                }
+                (None, Some(m)) => amount(name, m.mean),
+                (None, None) => "-".into(),
             });
         }
         row

@@ -1,7 +1,7 @@
 //! A sweep curve: one metric against the first varied field, one line per
 //! value of the other fields, each with its 95% confidence band.
 
-use super::{Draw, DrawResult, builder, category, color, legend, span, styled, swatch, tick};
+use super::{Draw, DrawResult, builder, category, color, legend_at, span, styled, swatch, tick};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -73,8 +73,27 @@ impl Draw for SweepChart {
         for (i, band) in self.bands.iter().enumerate() {
             draw_band(&mut chart, band, color(i))?;
         }
-        legend(&mut chart)
+        // One line needs no legend (the title names it). Rising curves
+        // leave the lower right free, falling ones the upper right.
+        match self.bands.as_slice() {
+            [_] => Ok(()),
+            bands if rising(bands) => legend_at(&mut chart, SeriesLabelPosition::LowerRight),
+            _ => legend_at(&mut chart, SeriesLabelPosition::UpperRight),
+        }
     }
+}
+
+/// True when the lines end higher than they start, on average.
+fn rising(bands: &[Band]) -> bool {
+    let ends = |pick: fn(&[(f64, f64, f64)]) -> Option<&(f64, f64, f64)>| -> f64 {
+        bands
+            .iter()
+            .filter_map(|b| pick(&b.points))
+            .map(|p| p.1)
+            .filter(|v| v.is_finite())
+            .sum()
+    };
+    ends(<[_]>::last) > ends(<[_]>::first)
 }
 
 /// The shaded band, the line and its points.
