@@ -1,8 +1,8 @@
 //! Which queueing formula applies to a scenario, and the values it gives,
 //! to print beside the simulated ones.
 //!
-//! A formula applies only when the scenario is exactly its model: one
-//! Poisson producer publishing over the whole horizon without faults or
+//! A formula applies only when the scenario is exactly its model: queued
+//! (not sync) mode, one Poisson producer publishing over the whole horizon without faults or
 //! retries, no publish latency, no TTL, no ack timeout, and then per group
 //! (without failures, outages or crashes):
 //! - M/M/c (Erlang C): exponential service, unbounded topic, λ < cμ;
@@ -54,7 +54,8 @@ pub struct AnalyticRow {
 /// assert!((wq.theory - 4.0).abs() < 1e-12);
 /// ```
 pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
-    let Some(lambda) = poisson_rate(scenario) else {
+    // Sync mode has caller timeouts and retries: not these models.
+    let Some(lambda) = poisson_rate(scenario).filter(|_| scenario.sync.is_none()) else {
         return Vec::new();
     };
     let topic = &scenario.topic;
@@ -285,5 +286,9 @@ mod tests {
             4,
         );
         assert!(flaky.is_empty(), "failures change the service process");
+        assert!(
+            rows("mode = \"sync\"", EXP, 4).is_empty(),
+            "callers time out and retry"
+        );
     }
 }
