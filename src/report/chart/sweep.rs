@@ -85,15 +85,11 @@ impl Draw for SweepChart {
 
 /// True when the lines end higher than they start, on average.
 fn rising(bands: &[Band]) -> bool {
-    let ends = |pick: fn(&[(f64, f64, f64)]) -> Option<&(f64, f64, f64)>| -> f64 {
-        bands
-            .iter()
-            .filter_map(|b| pick(&b.points))
-            .map(|p| p.1)
-            .filter(|v| v.is_finite())
-            .sum()
-    };
-    ends(<[_]>::last) > ends(<[_]>::first)
+    let mean_y =
+        |p: Option<&(f64, f64, f64)>| p.map(|p| p.1).filter(|v| v.is_finite()).unwrap_or(0.0);
+    let first: f64 = bands.iter().map(|b| mean_y(b.points.first())).sum();
+    let last: f64 = bands.iter().map(|b| mean_y(b.points.last())).sum();
+    last > first
 }
 
 /// The shaded band, the line and its points.
