@@ -12,7 +12,10 @@ fn run(file: &str, sets: &[&str]) -> Experiment {
 }
 
 fn mean(e: &Experiment, name: &str) -> f64 {
-    e.metric(name).unwrap_or_else(|| panic!("no metric {name}")).ci.mean
+    e.metric(name)
+        .unwrap_or_else(|| panic!("no metric {name}"))
+        .ci
+        .mean
 }
 
 #[test]
@@ -25,7 +28,11 @@ fn signup_email_outage_holds_the_work_and_drains_in_about_twelve_minutes() {
     assert!((peak - 7200.0).abs() < 4.5 * 7200f64.sqrt(), "{peak}");
     // Empty again between 10 and 15 minutes after the outage ends.
     let series = &e.outcomes[0].series;
-    let empty = series.iter().find(|r| r.time_s > 7200.0 && r.depth == 0).unwrap().time_s;
+    let empty = series
+        .iter()
+        .find(|r| r.time_s > 7200.0 && r.depth == 0)
+        .unwrap()
+        .time_s;
     assert!((7800.0..8100.0).contains(&empty), "{empty}");
 }
 
@@ -43,10 +50,17 @@ fn poison_message_is_harmless_with_a_dlq_and_jams_without_one() {
     // by about 50 − 33 = 17 messages a second after 60 s.
     let queued = mean(&without, "groups.fulfilment.queued");
     assert!((7000.0..11000.0).contains(&queued), "{queued}");
-    let late: Vec<_> = without.outcomes[0].series.iter().filter(|r| r.time_s >= 300.0).collect();
+    let late: Vec<_> = without.outcomes[0]
+        .series
+        .iter()
+        .filter(|r| r.time_s >= 300.0)
+        .collect();
     let completed = late.iter().map(|r| r.completed_per_s).sum::<f64>() / late.len() as f64;
     let redelivered = late.iter().map(|r| r.redelivered_per_s).sum::<f64>() / late.len() as f64;
-    assert!((30.0..37.0).contains(&completed) && (28.0..37.0).contains(&redelivered), "{completed} {redelivered}");
+    assert!(
+        (30.0..37.0).contains(&completed) && (28.0..37.0).contains(&redelivered),
+        "{completed} {redelivered}"
+    );
 }
 
 #[test]
@@ -55,8 +69,58 @@ fn crashes_duplicate_charges_and_idempotency_removes_them() {
     let duplicates = mean(&plain, "groups.charge.duplicate_side_effects");
     assert!(duplicates > 10.0, "{duplicates}");
     assert_eq!(mean(&plain, "groups.charge.dropped"), 0.0);
-    let idempotent = run("scenarios/at-least-once-duplicates.toml", &["groups.charge.dedup_window=\"1h\""]);
-    assert_eq!(mean(&idempotent, "groups.charge.duplicate_side_effects"), 0.0);
+    let idempotent = run(
+        "scenarios/at-least-once-duplicates.toml",
+        &["groups.charge.dedup_window=\"1h\""],
+    );
+    assert_eq!(
+        mean(&idempotent, "groups.charge.duplicate_side_effects"),
+        0.0
+    );
     // Same seeds, same crashes: what the dedup store caught is what got through before.
-    assert_eq!(mean(&idempotent, "groups.charge.suppressed_duplicates"), duplicates);
+    assert_eq!(
+        mean(&idempotent, "groups.charge.suppressed_duplicates"),
+        duplicates
+    );
+}
+
+#[test]
+fn a_flaky_downstream_fails_a_tenth_of_sync_signups_and_no_queued_one() {
+    let queued = run("scenarios/signup-sync-vs-queued.toml", &[]);
+    let sync = run("scenarios/signup-sync-vs-queued.toml", &["mode=\"sync\""]);
+    assert_eq!(mean(&queued, "topic.caller_errors"), 0.0);
+    assert_eq!(mean(&queued, "groups.email.work_lost"), 0.0);
+    // Down 6 minutes an hour: about 10% of sync requests fail.
+    let share = mean(&sync, "topic.caller_error_share");
+    assert!((0.08..0.12).contains(&share), "{share}");
+    // Same seed, same arrivals.
+    assert_eq!(mean(&queued, "topic.created"), mean(&sync, "topic.created"));
+}
+
+#[test]
+fn a_spike_makes_sync_callers_fail_while_the_queue_only_delays() {
+    let queued = run("scenarios/spike-10x.toml", &[]);
+    let sync = run("scenarios/spike-10x.toml", &["mode=\"sync\""]);
+    assert_eq!(mean(&queued, "topic.caller_errors"), 0.0);
+    assert_eq!(mean(&queued, "groups.fulfilment.queued"), 0.0, "drained");
+    // The backlog: (1000 − 300)/s for 15 minutes, about 630,000.
+    let peak = mean(&queued, "groups.fulfilment.max_depth");
+    assert!((600_000.0..660_000.0).contains(&peak), "{peak}");
+    assert!(mean(&queued, "groups.fulfilment.e2e.p99_s") > 600.0);
+    assert!(mean(&sync, "topic.caller_error_share") > 0.5);
+    assert!(
+        mean(&sync, "topic.wasted") > mean(&sync, "topic.created"),
+        "a retry storm of late answers"
+    );
+}
+
+#[test]
+fn a_caller_that_needs_the_answer_only_gets_slower_through_a_queue() {
+    let queued = run("scenarios/caller-needs-answer.toml", &[]);
+    let sync = run("scenarios/caller-needs-answer.toml", &["mode=\"sync\""]);
+    let direct = sync.metric("topic.producer_latency.p50_s").unwrap().ci;
+    let via_queue = queued.metric("groups.pricing.e2e.p50_s").unwrap().ci;
+    // Faster directly, beyond both intervals.
+    assert!(via_queue.mean - via_queue.half_width > direct.mean + direct.half_width + 0.002);
+    assert_eq!(mean(&sync, "topic.caller_errors"), 0.0);
 }
