@@ -22,7 +22,7 @@ struct Case {
     dedup_forever: bool,
 }
 
-fn topic_text(policy: &str, capacity: Option<u64>, disk: u64, flags: (bool, bool, bool)) -> String {
+fn topic_text(policy: &str, capacity: Option<u64>, flags: (bool, bool, bool)) -> String {
     let (ttl, max_block, latency) = flags;
     let mut text = format!("[topic]\npolicy = \"{policy}\"\n");
     if let Some(c) = capacity {
@@ -103,7 +103,7 @@ fn cases() -> impl Strategy<Value = Case> {
             let (fault_topic, fault_group, fault_producer, dedup) =
                 if faulty { fault_text(knobs) } else { Default::default() };
             let mut text = format!("horizon = \"20s\"\nseed = {seed}\ndrain = {drain}\n[limits]\nmax_drain = \"60s\"\n");
-            text += &topic_text(policy, capacity, disk, (ttl, max_block, latency));
+            text += &topic_text(policy, capacity, (ttl, max_block, latency));
             text += &fault_topic;
             text += &format!(
                 "[topic.spill]\ndisk_capacity = {disk}\nread_latency = {{ constant = {{ value = \"10ms\" }} }}\n"

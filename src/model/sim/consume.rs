@@ -133,16 +133,13 @@ impl Simulation<'_> {
         if !group.faulty && !item.message.poison {
             return (SimDuration::from_secs_f64(read + service), None);
         }
-        let mut failure = None;
         let poison = item.message.poison
             || hash_uniform(group.poison_salt, item.message.origin.0) < faults.poison_share;
-        if poison {
-            failure = Some(FailKind::Failed);
-        } else if faults.failure_probability > 0.0
-            && group.fault_rng.random::<f64>() < faults.failure_probability
-        {
-            failure = Some(FailKind::Failed);
-        }
+        // The transient draw is made only for messages that are not poison.
+        let fails = poison
+            || (faults.failure_probability > 0.0
+                && group.fault_rng.random::<f64>() < faults.failure_probability);
+        let mut failure = fails.then_some(FailKind::Failed);
         if let Some(limit) = faults.processing_timeout
             && service > limit.as_secs_f64()
         {
