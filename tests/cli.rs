@@ -290,3 +290,37 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn compare_sync_runs_the_direct_call_twin_on_the_same_arrivals() {
+    let out = tmp("compare-sync");
+    let r = mqsim(&[
+        "compare",
+        "scenarios/signup-sync-vs-queued.toml",
+        "--sync",
+        "--replications",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let table = text(&r.stdout);
+    assert!(
+        table.contains("signup-sync-vs-queued-sync") && table.contains("caller-visible errors (%)"),
+        "{table}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    let columns = json["scenarios"].as_array().unwrap();
+    assert_eq!(columns.len(), 2);
+    let metric = |i: usize, name: &str| columns[i]["metrics"][name]["mean"].as_f64().unwrap();
+    assert_eq!(
+        metric(0, "topic.created"),
+        metric(1, "topic.created"),
+        "same arrivals"
+    );
+    assert_eq!(metric(0, "topic.caller_errors"), 0.0);
+    assert!(metric(1, "topic.caller_error_share") > 0.05);
+    assert_eq!(columns[1]["scenario"]["mode"], "sync");
+    std::fs::remove_dir_all(out).unwrap();
+}

@@ -21,6 +21,10 @@ pub struct CompareArgs {
     /// Replications of every scenario (same as --set replications=N).
     #[arg(long)]
     replications: Option<u32>,
+    /// Also run each scenario in sync mode (the same producers calling the
+    /// group's service directly), on the same arrivals, side by side.
+    #[arg(long)]
+    sync: bool,
     /// Output folder (default: output/compare-<name>-<name>…).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -45,11 +49,13 @@ impl CompareArgs {
 
 pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let overrides = args.overrides()?;
-    let scenarios = args
-        .scenarios
-        .iter()
-        .map(|file| Scenario::load(file, &overrides))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut scenarios = Vec::new();
+    for file in &args.scenarios {
+        scenarios.push(Scenario::load(file, &overrides)?);
+        if args.sync {
+            scenarios.push(sync_twin(file, &overrides)?);
+        }
+    }
     let entries = run_all(scenarios).map_err(|(label, e)| anyhow::anyhow!("{label}: {e}"))?;
     let view = CompareView::of(&entries);
     let dir = args.out.unwrap_or_else(|| {
@@ -62,4 +68,18 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let mut written = vec![json];
     written.extend(write_page(&dir, &charts, &view.html(&charts))?);
     print(&(view.table() + &wrote(&written)))
+}
+
+/// The scenario in `file` in sync mode, named `<name>-sync`. Arrivals and
+/// service times come from the same named random streams as the queued
+/// run, so both see the same requests.
+fn sync_twin(file: &std::path::Path, overrides: &[Override]) -> anyhow::Result<Scenario> {
+    let mut with_mode = overrides.to_vec();
+    with_mode.push(Override {
+        path: FieldPath::root().key("mode"),
+        value: "sync".into(),
+    });
+    let mut twin = Scenario::load(file, &with_mode)?;
+    twin.name = format!("{}-sync", twin.name);
+    Ok(twin)
 }

@@ -88,18 +88,25 @@ impl CompareView {
     /// Rows of the side-by-side table: label, then one cell per scenario.
     pub fn rows(&self) -> Vec<Vec<String>> {
         let mut specs: Vec<RowSpec> = vec![
-            row("published", "topic.published", 1.0, 0),
+            row("requests / messages", "topic.created", 1.0, 0),
             row(
-                "producer latency p50 (ms)",
+                "caller latency p50 (ms)",
                 "topic.producer_latency.p50_s",
                 1e3,
                 3,
             ),
             row(
-                "producer latency p99 (ms)",
+                "caller latency p99 (ms)",
                 "topic.producer_latency.p99_s",
                 1e3,
                 3,
+            ),
+            row("caller-visible errors", "topic.caller_errors", 1.0, 0),
+            row(
+                "caller-visible errors (%)",
+                "topic.caller_error_share",
+                100.0,
+                2,
             ),
         ];
         for g in self.groups() {
@@ -124,6 +131,7 @@ impl CompareView {
                     0,
                 );
             }
+            add("work lost", "work_lost", 1.0, 0);
             add("peak backlog (messages)", "max_depth", 1.0, 0);
             add("throughput (msg/s)", "throughput_per_s", 1.0, 2);
         }
