@@ -203,7 +203,7 @@ fn compare_runs_scenarios_side_by_side() {
         "{stdout}"
     );
     for row in [
-        "producer latency p99 (ms)",
+        "caller latency p99 (ms)",
         "workers: end-to-end p99 (ms)",
         "workers:   dropped, rejected",
         "workers: peak backlog (messages)",
