@@ -80,6 +80,15 @@ pub fn write_run(
     let csv = timeseries_csv(scenario, &experiment.outcomes[0].series);
     write_atomic(&series, csv.as_bytes())?;
     let mut written = vec![summary, series];
+    let partitions = &experiment.outcomes[0].partition_series;
+    if !partitions.is_empty() {
+        let path = dir.join("partitions.csv");
+        write_atomic(
+            &path,
+            timeseries::partitions_csv(scenario, partitions).as_bytes(),
+        )?;
+        written.push(path);
+    }
     let view = RunView::of_run(scenario, experiment, &csv)?;
     written.extend(write_run_report(dir, &view)?);
     Ok(written)

@@ -60,7 +60,10 @@ pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
     };
     let topic = &scenario.topic;
     let faults = scenario.groups.iter().any(|g| !g.faults.is_none());
-    if topic.publish_latency.is_some()
+    // Partitioned (in-order) groups are not one shared queue.
+    let partitioned = topic.partitions > 1 && scenario.groups.iter().any(|g| g.partitioned);
+    if partitioned
+        || topic.publish_latency.is_some()
         || topic.ttl.is_some()
         || topic.delivery.ack_timeout.is_some()
         || faults

@@ -14,6 +14,10 @@ pub struct GroupSpec {
     pub service: Distribution,
     /// How deliveries fail.
     pub faults: GroupFaults,
+    /// In-order consumption of owned partitions (else competing consumers).
+    pub partitioned: bool,
+    /// Pause of a partitioned group when its membership changes.
+    pub rebalance_pause: SimDuration,
 }
 
 /// Everything that can go wrong in a consumer group.

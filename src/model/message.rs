@@ -18,6 +18,8 @@ pub struct Message {
     pub key: u64,
     /// Size in bytes.
     pub size: u32,
+    /// The partition it was routed to.
+    pub partition: u32,
     /// Index of the producer that created it.
     pub producer: u32,
     /// When the producer created it.
@@ -40,6 +42,7 @@ impl Message {
             origin: MessageId(id),
             key,
             size,
+            partition: 0,
             producer,
             created,
             tracked: false,

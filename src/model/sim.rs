@@ -6,6 +6,7 @@ mod buffer;
 mod consume;
 mod log;
 mod outcome;
+mod partition;
 mod producer_faults;
 mod publish;
 mod sample;
@@ -18,7 +19,7 @@ pub use log::{LogEntry, LogKind, TOPIC};
 pub(crate) use outcome::check_conservation;
 pub use outcome::{
     DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome, LittlesLaw,
-    RunOutcome, SeriesRow, TopicOutcome,
+    PartitionOutcome, PartitionRow, RunOutcome, SeriesRow, TopicOutcome,
 };
 pub use state::FailKind;
 
@@ -101,6 +102,8 @@ enum Event {
     Restart { group: u32, worker: u32 },
     /// A group outage starts or ends.
     Outage { group: u32, start: bool },
+    /// A partitioned group's rebalance pause is over.
+    Resume { group: u32 },
     /// A producer crashes.
     ProducerCrash { producer: u32, down_ns: u64 },
     /// Time to record a time-series row.
@@ -121,10 +124,15 @@ pub struct Simulation<'s> {
     topic: TopicState,
     publish_rng: RngStream,
     next_id: u64,
+    /// The last partition a round-robin partitioner used.
+    round_robin: u32,
+    /// Count out-of-order completions per key (some producer has keys).
+    track_order: bool,
     /// Ready messages across groups, for the runaway guard.
     total_ready: u64,
     failure: Option<RunError>,
     series: Option<Vec<SeriesRow>>,
+    partition_series: Option<Vec<outcome::PartitionRow>>,
     topic_last_published: u64,
     topic_last_dropped: u64,
     in_window: bool,
@@ -181,24 +189,42 @@ impl<'s> Simulation<'s> {
             },
             poison_salt: rng(format!("group/{}/poison", g.name)).next_u64(),
             faulty: !g.faults.is_none(),
+            assignment: None,
+            rebalances: 0,
+            partitions: vec![state::PartitionStats::default(); scenario.topic.partitions as usize],
+            last_by_key: std::collections::HashMap::new(),
+            out_of_order: 0,
             counters: GroupCounters::default(),
             window: GroupWindow::default(),
             dead_letters: state::DeadLetters::default(),
             max_depth: 0,
             last_row: GroupCounters::default(),
         });
+        let mut groups: Vec<Group> = groups.collect();
+        for (group, spec) in groups.iter_mut().zip(&scenario.groups) {
+            if spec.partitioned {
+                let partitions = scenario.topic.partitions as usize;
+                group.assignment = Some(partition::Assignment::new(partitions, &group.workers));
+            }
+        }
         Simulation {
             scenario,
             now: SimTime::ZERO,
             events: EventQueue::new(),
             producers,
-            groups: groups.collect(),
+            groups,
             topic: TopicState::default(),
             publish_rng: rng(format!("topic/{}/publish", scenario.topic.name)),
             next_id: 0,
+            round_robin: u32::MAX,
+            track_order: scenario
+                .producers
+                .iter()
+                .any(|p| !matches!(p.keys, crate::model::key::KeyChooser::Single)),
             total_ready: 0,
             failure: None,
             series: record_series.then(Vec::new),
+            partition_series: (record_series && scenario.topic.partitions > 1).then(Vec::new),
             topic_last_published: 0,
             topic_last_dropped: 0,
             in_window: scenario.warmup == SimDuration::ZERO,
@@ -314,6 +340,7 @@ impl<'s> Simulation<'s> {
             Event::Crash { group, worker } => self.on_crash(group as usize, worker as usize),
             Event::Restart { group, worker } => self.on_restart(group as usize, worker as usize),
             Event::Outage { group, start } => self.on_outage(group as usize, start),
+            Event::Resume { group } => self.dispatch(group as usize),
             Event::ProducerCrash { producer, down_ns } => {
                 self.on_producer_crash(producer as usize, SimDuration(down_ns));
             }

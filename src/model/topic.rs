@@ -86,12 +86,25 @@ impl Default for DeliverySpec {
     }
 }
 
+/// How messages are spread over partitions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Partitioner {
+    /// By a hash of the key.
+    KeyHash,
+    /// In turn.
+    RoundRobin,
+}
+
 /// A topic: every group gets its own copy of each accepted message, in a
 /// buffer bounded by `capacity` ready messages and `capacity_bytes` bytes.
 #[derive(Clone, Debug)]
 pub struct TopicSpec {
     /// Name shown in reports.
     pub name: String,
+    /// Number of partitions (at least 1).
+    pub partitions: u32,
+    /// How messages are spread over partitions.
+    pub partitioner: Partitioner,
     /// Ready messages per group buffer (`u64::MAX`: unbounded).
     pub capacity: u64,
     /// Ready bytes per group buffer (`u64::MAX`: unbounded).

@@ -106,12 +106,16 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
             ("timed-out deliveries", "failures.timed_out"),
             ("crashed deliveries", "failures.crashed"),
             ("ack timeouts", "failures.ack_timeouts"),
+            ("out-of-order completions", "out_of_order"),
+            ("rebalances", "rebalances"),
+            ("workers owning no partition", "workers_without_partitions"),
         ] {
             let name = format!("{p}.{field}");
             if experiment.metric(&name).is_some_and(|m| m.ci.mean > 0.0) {
                 row(&mut out, label, cell(experiment, &name, 1.0, 0));
             }
         }
+        partition_rows(&mut out, experiment, &p, scenario.topic.partitions);
         let l = cell(experiment, &format!("{p}.littles_law.l"), 1.0, 3);
         let lw = cell(experiment, &format!("{p}.littles_law.lambda_w"), 1.0, 3);
         row(&mut out, "Little's law L vs λW", format!("{l} vs {lw}"));
@@ -134,4 +138,32 @@ fn sync_rows(out: &mut String, experiment: &Experiment) {
     }
     let share = cell(experiment, "topic.caller_error_share", 100.0, 2);
     let _ = writeln!(out, "  {:<28} {share}", "caller-visible errors (%)");
+}
+
+/// Per-partition peak depth and final lag, so a hot partition stands out.
+fn partition_rows(out: &mut String, experiment: &Experiment, group: &str, partitions: u32) {
+    if partitions < 2 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  {:<28} {:>12} {:>12} {:>14} {:>12}",
+        "partition", "peak depth", "lag (msgs)", "lag (oldest s)", "processed"
+    );
+    for p in 0..partitions {
+        let m = |f: &str| {
+            experiment
+                .metric(&format!("{group}.partitions.{p}.{f}"))
+                .map_or(0.0, |m| m.ci.mean)
+        };
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>12.0} {:>12.0} {:>14.3} {:>12.0}",
+            p,
+            m("max_depth"),
+            m("queued"),
+            m("oldest_age_s"),
+            m("processed")
+        );
+    }
 }

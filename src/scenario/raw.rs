@@ -133,6 +133,12 @@ pub struct RawTopic {
     /// Name shown in reports.
     #[serde(default = "default_topic_name")]
     pub name: String,
+    /// Ordered lanes; a key always maps to the same partition.
+    #[serde(default = "one")]
+    pub partitions: u32,
+    /// How messages are spread over partitions.
+    #[serde(default)]
+    pub partitioner: RawPartitioner,
     /// Ready messages each group's buffer holds; unbounded when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<u64>,
@@ -240,6 +246,33 @@ fn two() -> f64 {
     2.0
 }
 
+fn one() -> u32 {
+    1
+}
+
+/// How messages are spread over partitions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPartitioner {
+    /// By a hash of the key: a key always lands on the same partition.
+    #[default]
+    KeyHash,
+    /// In turn, whatever the key.
+    RoundRobin,
+}
+
+/// How a group's workers share the partitions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawConsumption {
+    /// Any worker takes the oldest ready message of any partition.
+    #[default]
+    Competing,
+    /// Each partition is owned by one worker and processed strictly in
+    /// order: one message in flight per partition.
+    Partitioned,
+}
+
 fn default_topic_name() -> String {
     "topic".to_owned()
 }
@@ -248,6 +281,8 @@ impl Default for RawTopic {
     fn default() -> Self {
         RawTopic {
             name: default_topic_name(),
+            partitions: 1,
+            partitioner: RawPartitioner::default(),
             capacity: None,
             capacity_bytes: None,
             policy: RawPolicy::default(),
@@ -365,6 +400,13 @@ pub struct RawGroup {
     pub workers: u32,
     /// Time to process one message.
     pub service: RawDist<Dur>,
+    /// Competing consumers, or partitions owned by workers (in order).
+    #[serde(default)]
+    pub consumption: RawConsumption,
+    /// With partitioned consumption: when workers come or go, partitions
+    /// are reassigned after this pause, during which none is consumed.
+    #[serde(default)]
+    pub rebalance_pause: Dur,
     /// Probability that a delivery fails (transient, independent).
     #[serde(default)]
     pub failure_probability: f64,

@@ -16,7 +16,7 @@ use crate::model::distribution::Distribution;
 use crate::model::group::GroupSpec;
 use crate::model::key::KeyChooser;
 use crate::model::producer::ProducerSpec;
-use crate::model::topic::{Policy, Spill, TopicSpec};
+use crate::model::topic::{Partitioner, Policy, Spill, TopicSpec};
 use std::path::{Path, PathBuf};
 
 /// Rows of time series a run may produce (horizon / sample interval).
@@ -248,6 +248,12 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
         raw.publish_latency.as_ref(),
     );
     let delivery = faults::delivery(c, &path, raw);
+    if raw.partitions == 0 || raw.partitions > 100_000 {
+        c.fail(
+            &path.key("partitions"),
+            format!("must be between 1 and 100000 (got {})", raw.partitions),
+        );
+    }
     Some(TopicSpec {
         name: raw.name.clone(),
         capacity,
@@ -256,6 +262,11 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
         publish_latency,
         ttl: raw.ttl.map(|d| d.0),
         delivery,
+        partitions: raw.partitions.max(1),
+        partitioner: match raw.partitioner {
+            RawPartitioner::KeyHash => Partitioner::KeyHash,
+            RawPartitioner::RoundRobin => Partitioner::RoundRobin,
+        },
     })
 }
 
@@ -336,6 +347,8 @@ fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
         workers: raw.workers,
         service: service?,
         faults: faults?,
+        partitioned: raw.consumption == RawConsumption::Partitioned,
+        rebalance_pause: raw.rebalance_pause.0,
     })
 }
 

@@ -22,6 +22,8 @@ pub(super) struct Item {
     pub message: Message,
     /// When it first entered this group's buffer.
     pub enqueued: SimTime,
+    /// Order of entry into the buffer (breaks ties between partitions).
+    pub seq: u64,
     /// When its latest side effect happened (for dedup windows).
     pub last_side_effect: SimTime,
     pub deliveries: u16,
@@ -42,6 +44,7 @@ impl Item {
         Item {
             message,
             enqueued,
+            seq: 0,
             last_side_effect: SimTime::ZERO,
             deliveries: 0,
             side_effects: 0,
@@ -65,9 +68,12 @@ impl Item {
     }
 }
 
-/// Ready messages of one group, in delivery order.
+/// Ready messages of one group: one FIFO per partition, with capacity
+/// counted over all of them.
 pub(super) struct Buffer {
-    queue: VecDeque<Item>,
+    queues: Vec<VecDeque<Item>>,
+    len: u64,
+    next_seq: u64,
     bytes: u64,
     disk_len: u64,
     disk_bytes: u64,
@@ -84,7 +90,11 @@ impl Buffer {
             _ => None,
         };
         Buffer {
-            queue: VecDeque::new(),
+            queues: (0..topic.partitions.max(1))
+                .map(|_| VecDeque::new())
+                .collect(),
+            len: 0,
+            next_seq: 0,
             bytes: 0,
             disk_len: 0,
             disk_bytes: 0,
@@ -99,7 +109,7 @@ impl Buffer {
     #[inline]
     pub fn room(&self, size: u32) -> Option<Tier> {
         let size = u64::from(size);
-        let memory_len = self.queue.len() as u64 - self.disk_len;
+        let memory_len = self.len - self.disk_len;
         let memory_bytes = self.bytes - self.disk_bytes;
         if self.disk_len == 0
             && memory_len < self.capacity
@@ -112,6 +122,7 @@ impl Buffer {
     }
 
     fn count_in(&mut self, item: &Item) {
+        self.len += 1;
         let size = u64::from(item.message.size);
         self.bytes += size;
         if item.tier == Tier::Disk {
@@ -122,20 +133,36 @@ impl Buffer {
 
     /// Appends a message (new messages, and returns with requeue = tail).
     #[inline]
-    pub fn push_back(&mut self, item: Item) {
+    pub fn push_back(&mut self, mut item: Item) {
+        item.seq = self.next_seq;
+        self.next_seq += 1;
         self.count_in(&item);
-        self.queue.push_back(item);
+        self.queues[item.message.partition as usize].push_back(item);
     }
 
     /// Puts a returned message first in line (requeue = head).
     pub fn push_front(&mut self, item: Item) {
         self.count_in(&item);
-        self.queue.push_front(item);
+        self.queues[item.message.partition as usize].push_front(item);
     }
 
+    /// Removes the oldest head across partitions (the head itself with one
+    /// partition): what competing consumers and drop_oldest take next.
     #[inline]
     pub fn pop(&mut self) -> Option<Item> {
-        let item = self.queue.pop_front()?;
+        let p = if self.queues.len() == 1 {
+            0
+        } else {
+            self.oldest_partition()?
+        };
+        self.pop_from(p)
+    }
+
+    /// Removes the head of partition `p`.
+    #[inline]
+    pub fn pop_from(&mut self, p: usize) -> Option<Item> {
+        let item = self.queues[p].pop_front()?;
+        self.len -= 1;
         let size = u64::from(item.message.size);
         self.bytes -= size;
         if item.tier == Tier::Disk {
@@ -145,14 +172,43 @@ impl Buffer {
         Some(item)
     }
 
-    pub fn head(&self) -> Option<&Item> {
-        self.queue.front()
+    /// The partition whose head entered the buffer first (ties: entry order).
+    fn oldest_partition(&self) -> Option<usize> {
+        self.queues
+            .iter()
+            .enumerate()
+            .filter_map(|(p, q)| q.front().map(|h| ((h.enqueued, h.seq), p)))
+            .min()
+            .map(|(_, p)| p)
+    }
+
+    /// The head of partition `p`.
+    pub fn head_of(&self, p: usize) -> Option<&Item> {
+        self.queues[p].front()
+    }
+
+    /// The longest-waiting ready message's entry time, over partitions.
+    pub fn oldest_enqueued(&self) -> Option<SimTime> {
+        self.queues
+            .iter()
+            .filter_map(|q| q.front().map(|h| h.enqueued))
+            .min()
+    }
+
+    /// Number of partitions.
+    pub fn partitions(&self) -> usize {
+        self.queues.len()
+    }
+
+    /// Ready messages in partition `p`.
+    pub fn partition_len(&self, p: usize) -> u64 {
+        self.queues[p].len() as u64
     }
 
     /// Ready messages, both tiers.
     #[inline]
     pub fn len(&self) -> u64 {
-        self.queue.len() as u64
+        self.len
     }
 
     /// Ready bytes, both tiers.
@@ -167,6 +223,6 @@ impl Buffer {
 
     /// True if the buffer is empty.
     pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
+        self.len == 0
     }
 }

@@ -29,6 +29,7 @@ impl Simulation<'_> {
         group.counters.accepted += 1;
         self.total_ready += 1;
         group.max_depth = group.max_depth.max(group.buffer.len());
+        group.note_partition_depth(message.partition as usize);
         if group.idle.is_empty() || group.down > 0 {
             group.note_levels(now);
         } else {
@@ -45,6 +46,11 @@ impl Simulation<'_> {
         if self.groups[g].down > 0 {
             return;
         }
+        if self.groups[g].assignment.is_some() {
+            self.dispatch_partitioned(g);
+            self.groups[g].note_levels(self.now);
+            return;
+        }
         while !self.groups[g].idle.is_empty() {
             let Some(item) = self.groups[g].buffer.pop() else {
                 break;
@@ -54,12 +60,17 @@ impl Simulation<'_> {
                 self.expire(g, item);
                 continue;
             }
-            self.deliver(g, item);
+            let w = self.groups[g]
+                .idle
+                .pop()
+                .expect("the loop checked for an idle worker");
+            self.deliver_to(g, w, item);
         }
         self.groups[g].note_levels(self.now);
     }
 
-    fn deliver(&mut self, g: usize, mut item: Item) {
+    /// Hands `item` to worker `w` (no longer in the idle list).
+    pub(super) fn deliver_to(&mut self, g: usize, w: u32, mut item: Item) {
         self.note(LogKind::Delivered, item.message.id.0, g as u32);
         let now = self.now;
         let first = item.deliveries == 0;
@@ -81,10 +92,6 @@ impl Simulation<'_> {
                 .queue_wait
                 .record(now.since(item.enqueued).as_nanos());
         }
-        let w = group
-            .idle
-            .pop()
-            .expect("dispatch checked for an idle worker");
         let worker = &mut group.workers[w as usize];
         worker.current = Some(InService {
             item,
@@ -202,13 +209,15 @@ impl Simulation<'_> {
             return;
         }
         for g in 0..self.groups.len() {
-            while let Some(head) = self.groups[g].buffer.head() {
-                if !self.is_expired(&head.message) {
-                    break;
+            for p in 0..self.groups[g].buffer.partitions() {
+                while let Some(head) = self.groups[g].buffer.head_of(p) {
+                    if !self.is_expired(&head.message) {
+                        break;
+                    }
+                    let item = self.groups[g].buffer.pop_from(p).expect("head exists");
+                    self.total_ready -= 1;
+                    self.expire(g, item);
                 }
-                let item = self.groups[g].buffer.pop().expect("head exists");
-                self.total_ready -= 1;
-                self.expire(g, item);
             }
             self.groups[g].note_levels(self.now);
         }

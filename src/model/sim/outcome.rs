@@ -126,6 +126,19 @@ pub struct GroupOutcome {
     /// Messages (queued: dropped or dead-lettered) or requests (sync: never
     /// processed) whose work was never done.
     pub work_lost: u64,
+    /// Per-partition lag and throughput (empty with one partition).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<PartitionOutcome>,
+    /// Completions of a message older than one already processed with the
+    /// same key (order tracking needs keys).
+    #[serde(default)]
+    pub out_of_order: u64,
+    /// Rebalances of a partitioned group.
+    #[serde(default)]
+    pub rebalances: u64,
+    /// Up workers owning no partition at the end (partitioned groups).
+    #[serde(default)]
+    pub workers_without_partitions: u64,
     /// Deliveries in progress at the end.
     pub in_flight: u64,
     /// Most ready messages at once.
@@ -142,6 +155,34 @@ pub struct GroupOutcome {
     pub end_to_end: LatencySummary,
     /// Little's law self-check over the window.
     pub littles_law: LittlesLaw,
+}
+
+/// One partition of one group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PartitionOutcome {
+    /// Ready messages at the end (the lag, in messages).
+    pub queued: u64,
+    /// Most ready messages at once.
+    pub max_depth: u64,
+    /// Age of its oldest ready message at the end (the lag, in time).
+    pub oldest_age_s: f64,
+    /// Messages processed from it.
+    pub processed: u64,
+}
+
+/// One time-series row for one partition of one group.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartitionRow {
+    /// Simulated time of the row.
+    pub time_s: f64,
+    /// Index of the group in the scenario.
+    pub group: u32,
+    /// The partition.
+    pub partition: u32,
+    /// Ready messages.
+    pub depth: u64,
+    /// Time its oldest ready message has waited.
+    pub oldest_age_s: f64,
 }
 
 /// Drops by reason.
@@ -255,6 +296,9 @@ pub struct RunOutcome {
     /// Time series (recorded for replication 0 only).
     #[serde(skip)]
     pub series: Vec<SeriesRow>,
+    /// Per-partition time series, with several partitions (replication 0).
+    #[serde(skip)]
+    pub partition_series: Vec<PartitionRow>,
     /// Per-message log, when [`Simulation::with_log`] asked for it.
     #[serde(skip)]
     pub log: Vec<super::LogEntry>,
@@ -307,6 +351,7 @@ impl Simulation<'_> {
             topic,
             groups,
             series: self.series.unwrap_or_default(),
+            partition_series: self.partition_series.unwrap_or_default(),
             diagnostics,
             log: self.log.unwrap_or_default(),
         })
@@ -343,6 +388,22 @@ impl Simulation<'_> {
             producer_latency: t.producer_latency.summary(),
         }
     }
+}
+
+fn partition_outcomes(g: &Group, now: u64) -> Vec<PartitionOutcome> {
+    if g.partitions.len() < 2 {
+        return Vec::new();
+    }
+    (0..g.partitions.len())
+        .map(|p| PartitionOutcome {
+            queued: g.buffer.partition_len(p),
+            max_depth: g.partitions[p].max_depth,
+            oldest_age_s: g.buffer.head_of(p).map_or(0.0, |h| {
+                crate::engine::SimTime(now).since(h.enqueued).as_secs_f64()
+            }),
+            processed: g.partitions[p].processed,
+        })
+        .collect()
 }
 
 fn dead_letter_summary(g: &Group) -> DeadLetterSummary {
@@ -421,6 +482,13 @@ fn group_outcome(
             ack_timeouts: c.ack_timeouts,
         },
         dead_letters: dead_letter_summary(g),
+        partitions: partition_outcomes(g, now),
+        out_of_order: g.out_of_order,
+        rebalances: g.rebalances,
+        workers_without_partitions: g
+            .assignment
+            .as_ref()
+            .map_or(0, |a| a.workers_without_partitions(&g.workers)),
         work_lost: topic.rejected
             + topic.publish_timeouts
             + topic.retries_exhausted

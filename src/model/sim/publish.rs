@@ -36,6 +36,7 @@ impl Simulation<'_> {
             let down = self.now < self.producers[p].down_until;
             let mut message = Message::new(self.next_id, key, size, p as u32, self.now);
             message.poison = spec.faults.poison;
+            message.partition = self.route(key);
             self.next_id += 1;
             self.topic.created += 1;
             self.topic.published += 1;

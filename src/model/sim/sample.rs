@@ -45,8 +45,8 @@ impl Simulation<'_> {
                     disk_depth: group.buffer.disk_len(),
                     oldest_age_s: group
                         .buffer
-                        .head()
-                        .map_or(0.0, |h| now.since(h.enqueued).as_secs_f64()),
+                        .oldest_enqueued()
+                        .map_or(0.0, |t| now.since(t).as_secs_f64()),
                     in_flight: group.in_flight(),
                     published_per_s: per_s(published),
                     accepted_per_s: per_s(c.accepted - last.accepted),
@@ -63,5 +63,21 @@ impl Simulation<'_> {
         }
         self.topic_last_published = self.topic.published;
         self.topic_last_dropped = topic_drops;
+        if let Some(rows) = self.partition_series.as_mut() {
+            for (g, group) in self.groups.iter().enumerate() {
+                for p in 0..group.buffer.partitions() {
+                    rows.push(super::outcome::PartitionRow {
+                        time_s: now.as_secs_f64(),
+                        group: g as u32,
+                        partition: p as u32,
+                        depth: group.buffer.partition_len(p),
+                        oldest_age_s: group
+                            .buffer
+                            .head_of(p)
+                            .map_or(0.0, |h| now.since(h.enqueued).as_secs_f64()),
+                    });
+                }
+            }
+        }
     }
 }

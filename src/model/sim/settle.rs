@@ -16,8 +16,21 @@ impl Simulation<'_> {
     /// A delivery succeeded and was acked.
     pub(super) fn processed(&mut self, g: usize, item: Item) {
         self.note(LogKind::Processed, item.message.id.0, g as u32);
+        self.free_partition(g, &item);
+        let track_order = self.track_order;
         let group = &mut self.groups[g];
         group.counters.processed += 1;
+        if group.partitions.len() > 1 {
+            group.partitions[item.message.partition as usize].processed += 1;
+        }
+        if track_order {
+            let last = group.last_by_key.entry(item.message.key).or_insert(0);
+            if item.message.id.0 < *last {
+                group.out_of_order += 1;
+            } else {
+                *last = item.message.id.0;
+            }
+        }
         if self.in_window {
             group.window.processed += 1;
             group
@@ -48,12 +61,14 @@ impl Simulation<'_> {
 
     fn lost(&mut self, g: usize, item: Item) {
         self.note(LogKind::Lost, item.message.id.0, g as u32);
+        self.free_partition(g, &item);
         self.groups[g].counters.lost += 1;
         self.finish_item(g, &item);
     }
 
     fn dead_letter(&mut self, g: usize, item: Item) {
         self.note(LogKind::DeadLettered, item.message.id.0, g as u32);
+        self.free_partition(g, &item);
         let now = self.now;
         let group = &mut self.groups[g];
         group.counters.dead_lettered += 1;
@@ -155,6 +170,7 @@ impl Simulation<'_> {
     /// bypass the capacity check: the topic accepted them already.
     fn requeue(&mut self, g: usize, mut item: Item) {
         self.note(LogKind::Requeued, item.message.id.0, g as u32);
+        self.free_partition(g, &item);
         item.tier = Tier::Memory;
         let group = &mut self.groups[g];
         match self.scenario.topic.delivery.requeue {
@@ -163,6 +179,7 @@ impl Simulation<'_> {
         }
         self.total_ready += 1;
         group.max_depth = group.max_depth.max(group.buffer.len());
+        group.note_partition_depth(item.message.partition as usize);
         group.note_levels(self.now);
         if !group.idle.is_empty() {
             self.dispatch(g);

@@ -154,6 +154,13 @@ pub(super) struct DeadLetters {
     pub samples: Vec<super::outcome::DeadLetterSample>,
 }
 
+/// One partition's counts in one group.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct PartitionStats {
+    pub processed: u64,
+    pub max_depth: u64,
+}
+
 /// A consumer group's running state.
 pub(super) struct Group {
     pub buffer: Buffer,
@@ -174,6 +181,16 @@ pub(super) struct Group {
     pub poison_salt: u64,
     /// Deliveries can fail (consumer faults are configured).
     pub faulty: bool,
+    /// Partition ownership, for partitioned (in-order) consumption.
+    pub assignment: Option<super::partition::Assignment>,
+    /// Rebalances so far.
+    pub rebalances: u64,
+    /// Per-partition counts.
+    pub partitions: Vec<PartitionStats>,
+    /// Key → id of its latest processed message (order tracking).
+    pub last_by_key: std::collections::HashMap<u64, u64>,
+    /// Completions of a message older than one already processed with the same key.
+    pub out_of_order: u64,
     pub counters: GroupCounters,
     pub window: GroupWindow,
     pub dead_letters: DeadLetters,
@@ -193,6 +210,16 @@ impl Group {
     #[inline]
     pub fn note_levels(&mut self, now: SimTime) {
         self.window.depth.set(now.0, self.buffer.len());
+    }
+
+    /// Records a partition's peak depth (only with several partitions).
+    #[inline]
+    pub fn note_partition_depth(&mut self, p: usize) {
+        if self.partitions.len() > 1 {
+            let depth = self.buffer.partition_len(p);
+            let stats = &mut self.partitions[p];
+            stats.max_depth = stats.max_depth.max(depth);
+        }
     }
 
     /// Records zombie deliveries and delayed messages at `now`.

@@ -58,6 +58,7 @@ impl Simulation<'_> {
         if let Some(s) = interrupted {
             self.interrupt(g, s);
         }
+        self.rebalance(g);
         if let Some((_, mttr)) = &self.scenario.groups[g].faults.crash {
             let repair = SimDuration::from_secs_f64(mttr.sample(&mut self.groups[g].fault_rng));
             self.events.schedule(
@@ -74,6 +75,7 @@ impl Simulation<'_> {
         self.groups[g].workers[w].up = true;
         self.groups[g].idle.push(w as u32);
         self.schedule_crash(g, w);
+        self.rebalance(g);
         self.dispatch(g);
     }
 

@@ -43,6 +43,7 @@ impl SyncSimulation<'_> {
             topic,
             groups: vec![group],
             series: self.series.take().unwrap_or_default(),
+            partition_series: Vec::new(),
             log: Vec::new(),
             diagnostics: Diagnostics {
                 tracked: vec![self.requests.len()],
@@ -115,6 +116,10 @@ impl SyncSimulation<'_> {
             },
             dead_letters: DeadLetterSummary::default(),
             work_lost: c.work_lost,
+            partitions: Vec::new(),
+            out_of_order: 0,
+            rebalances: 0,
+            workers_without_partitions: 0,
             max_depth: self.max_depth,
             mean_depth,
             utilisation: mean_busy / f64::from(spec.workers),

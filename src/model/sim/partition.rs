@@ -1,0 +1,164 @@
+//! Partitions: routing at publish, and, in partitioned groups, which
+//! worker owns which partition. A partition delivers one message at a time,
+//! in order: a failing head (requeued, or waiting out its backoff) blocks
+//! the messages behind it. When workers come or go, partitions are
+//! reassigned round robin over the workers that are up, after a pause.
+
+use super::buffer::Item;
+use super::state::Worker;
+use super::{Event, Simulation};
+use crate::engine::{SimTime, hash_uniform};
+use crate::model::topic::Partitioner;
+
+/// No worker owns the partition.
+const NOBODY: u32 = u32::MAX;
+
+/// Who owns which partition in a partitioned group.
+#[derive(Clone, Debug)]
+pub(super) struct Assignment {
+    /// Partition → owning worker.
+    pub owner: Vec<u32>,
+    /// Worker → owned partitions.
+    pub owned: Vec<Vec<u32>>,
+    /// Partition → the message being processed or awaiting redelivery.
+    pub in_flight: Vec<Option<u64>>,
+    /// Worker → where its next scan of its partitions starts.
+    pub cursor: Vec<usize>,
+    /// No delivery before this instant (a rebalance is in progress).
+    pub paused_until: SimTime,
+}
+
+impl Assignment {
+    /// Every partition assigned round robin over the workers that are up.
+    pub fn new(partitions: usize, workers: &[Worker]) -> Assignment {
+        let mut a = Assignment {
+            owner: vec![NOBODY; partitions],
+            owned: vec![Vec::new(); workers.len()],
+            in_flight: vec![None; partitions],
+            cursor: vec![0; workers.len()],
+            paused_until: SimTime::ZERO,
+        };
+        a.reassign(workers);
+        a
+    }
+
+    /// Partition p goes to the (p mod n)-th worker that is up.
+    pub fn reassign(&mut self, workers: &[Worker]) {
+        let up: Vec<u32> = (0..workers.len() as u32)
+            .filter(|&w| workers[w as usize].up)
+            .collect();
+        self.owned.iter_mut().for_each(Vec::clear);
+        for (p, owner) in self.owner.iter_mut().enumerate() {
+            *owner = if up.is_empty() {
+                NOBODY
+            } else {
+                up[p % up.len()]
+            };
+            if *owner != NOBODY {
+                self.owned[*owner as usize].push(p as u32);
+            }
+        }
+    }
+
+    /// Up workers that own no partition (more workers than partitions).
+    pub fn workers_without_partitions(&self, workers: &[Worker]) -> u64 {
+        (0..workers.len())
+            .filter(|&w| workers[w].up && self.owned[w].is_empty())
+            .count() as u64
+    }
+}
+
+impl Simulation<'_> {
+    /// The partition of a new message with `key`.
+    pub(super) fn route(&mut self, key: u64) -> u32 {
+        let partitions = self.scenario.topic.partitions;
+        if partitions == 1 {
+            return 0;
+        }
+        match self.scenario.topic.partitioner {
+            Partitioner::KeyHash => {
+                (hash_uniform(0x6b65_795f_6861_7368, key) * f64::from(partitions)) as u32
+            }
+            Partitioner::RoundRobin => {
+                self.round_robin = self.round_robin.wrapping_add(1) % partitions;
+                self.round_robin
+            }
+        }
+    }
+
+    /// Delivers to idle workers of a partitioned group, each from the next
+    /// of its partitions that has a message and none in flight.
+    pub(super) fn dispatch_partitioned(&mut self, g: usize) {
+        let paused = self.groups[g]
+            .assignment
+            .as_ref()
+            .is_some_and(|a| self.now < a.paused_until);
+        let mut i = 0;
+        while !paused && i < self.groups[g].idle.len() {
+            let w = self.groups[g].idle[i];
+            match self.next_item(g, w as usize) {
+                Some(item) => {
+                    self.groups[g].idle.swap_remove(i);
+                    self.deliver_to(g, w, item);
+                }
+                None => i += 1,
+            }
+        }
+    }
+
+    /// The next message for worker `w` from its own partitions, dropping
+    /// expired heads on the way; marks its partition as in flight.
+    fn next_item(&mut self, g: usize, w: usize) -> Option<Item> {
+        loop {
+            let group = &mut self.groups[g];
+            let a = group.assignment.as_mut()?;
+            let owned = &a.owned[w];
+            let n = owned.len();
+            let start = a.cursor[w];
+            let found = (0..n).map(|k| (start + k) % n).find(|&k| {
+                let p = owned[k] as usize;
+                a.in_flight[p].is_none() && group.buffer.head_of(p).is_some()
+            })?;
+            let p = owned[found] as usize;
+            a.cursor[w] = (found + 1) % n;
+            let item = group.buffer.pop_from(p).expect("the head exists");
+            self.total_ready -= 1;
+            if self.is_expired(&item.message) {
+                self.expire(g, item);
+                continue;
+            }
+            if let Some(a) = self.groups[g].assignment.as_mut() {
+                a.in_flight[p] = Some(item.message.id.0);
+            }
+            return Some(item);
+        }
+    }
+
+    /// The message in flight on its partition has settled or returned to
+    /// the buffer: the partition may deliver again.
+    pub(super) fn free_partition(&mut self, g: usize, item: &Item) {
+        if let Some(a) = self.groups[g].assignment.as_mut() {
+            let slot = &mut a.in_flight[item.message.partition as usize];
+            if *slot == Some(item.message.id.0) {
+                *slot = None;
+            }
+        }
+    }
+
+    /// Workers came or went: reassign the partitions after the group's
+    /// rebalance pause, during which nothing is delivered.
+    pub(super) fn rebalance(&mut self, g: usize) {
+        let pause = self.scenario.groups[g].rebalance_pause;
+        let group = &mut self.groups[g];
+        let Some(a) = group.assignment.as_mut() else {
+            return;
+        };
+        a.reassign(&group.workers);
+        a.paused_until = self.now + pause;
+        group.rebalances += 1;
+        if pause > crate::engine::SimDuration::ZERO {
+            self.events
+                .schedule(self.now + pause, Event::Resume { group: g as u32 });
+        }
+    }
+}

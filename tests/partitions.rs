@@ -1,0 +1,173 @@
+//! Partitions: routing by key, in-order consumption with head-of-line
+//! blocking, idle workers, rebalancing, and hot partitions.
+
+mod common;
+use common::run;
+use mqsim::model::sim::LogKind;
+
+fn spread(extra_topic: &str, keys: &str, consumption: &str, workers: u32) -> String {
+    format!(
+        r#"
+        horizon = "60s"
+        seed = 3
+        [topic]
+        partitions = 4
+        {extra_topic}
+        [producers.p]
+        arrival = {{ poisson = {{ rate_per_s = 20 }} }}
+        keys = {keys}
+        [groups.g]
+        workers = {workers}
+        consumption = "{consumption}"
+        service = {{ exponential = {{ mean = "50ms" }} }}
+        "#
+    )
+}
+
+#[test]
+fn one_key_lands_on_one_partition_and_round_robin_spreads_evenly() {
+    let o = run(&spread("", "\"single\"", "competing", 2));
+    let busy: Vec<u64> = o.groups[0]
+        .partitions
+        .iter()
+        .map(|p| p.processed)
+        .filter(|&n| n > 0)
+        .collect();
+    assert_eq!(busy.len(), 1, "{:?}", o.groups[0].partitions);
+    let o = run(&spread(
+        "partitioner = \"round_robin\"",
+        "\"single\"",
+        "competing",
+        2,
+    ));
+    let published = o.topic.published;
+    for p in &o.groups[0].partitions {
+        let routed = p.processed + p.queued;
+        assert!(
+            routed.abs_diff(published / 4) <= 1,
+            "{routed} of {published}"
+        );
+    }
+}
+
+#[test]
+fn partitioned_consumption_keeps_each_key_in_order_and_competing_does_not() {
+    let keys = "{ uniform = { n = 50 } }";
+    let o = run(&spread("", keys, "partitioned", 4));
+    assert_eq!(o.groups[0].out_of_order, 0);
+    let o = run(&spread("", keys, "competing", 4));
+    assert!(
+        o.groups[0].out_of_order > 0,
+        "competing consumers reorder a key's messages"
+    );
+}
+
+/// A poison message at 0.5 s, then good messages with the same key.
+fn head_of_line(consumption: &str) -> String {
+    format!(
+        r#"
+        horizon = "10s"
+        [topic]
+        partitions = 2
+        dlq = false
+        [producers.good]
+        arrival = {{ constant = {{ rate_per_s = 1 }} }}
+        [producers.bad]
+        arrival = {{ burst = {{ count = 1, at = "500ms" }} }}
+        poison = true
+        [groups.g]
+        workers = 2
+        consumption = "{consumption}"
+        service = {{ constant = {{ value = "100ms" }} }}
+        "#
+    )
+}
+
+#[test]
+fn a_failing_head_blocks_its_partition_but_not_competing_consumers() {
+    // Same key (single): everything is on one partition behind the poison.
+    let o = run(&head_of_line("partitioned"));
+    let g = &o.groups[0];
+    assert_eq!(
+        g.processed, 0,
+        "head-of-line blocking: nothing behind the poison moves"
+    );
+    assert_eq!(g.queued, 9);
+    // The other worker owns the empty partition and idles.
+    assert!(g.utilisation < 0.5 + 1e-9);
+    let o = run(&head_of_line("competing"));
+    assert_eq!(
+        o.groups[0].processed, 9,
+        "the second worker takes the good messages"
+    );
+}
+
+#[test]
+fn workers_beyond_the_partition_count_idle() {
+    let o = run(&spread("", "{ uniform = { n = 100 } }", "partitioned", 6));
+    let g = &o.groups[0];
+    assert_eq!(g.workers_without_partitions, 2);
+    // 20/s at 50 ms on 4 busy workers at most: 1 of 6 worker-seconds per second.
+    assert!(g.utilisation < 4.0 / 6.0);
+}
+
+#[test]
+fn a_crash_reassigns_partitions_after_the_rebalance_pause() {
+    // Worker crashes every 10 s (constant) and is back 20 s later; each
+    // membership change pauses delivery for 5 s.
+    let text = r#"
+        horizon = "60s"
+        [topic]
+        partitions = 4
+        [producers.p]
+        arrival = { constant = { rate_per_s = 10 } }
+        keys = { uniform = { n = 40 } }
+        [groups.g]
+        workers = 2
+        consumption = "partitioned"
+        rebalance_pause = "5s"
+        service = { constant = { value = "10ms" } }
+        crash = { mtbf = { constant = { value = "10s" } }, mttr = { constant = { value = "20s" } } }
+    "#;
+    let o = run(text);
+    let g = &o.groups[0];
+    // Both workers crash at 10 s and 40 s and restart at 30 s: rebalances
+    // at 10 s (twice), 30 s (twice) and 40 s (twice).
+    assert_eq!(g.rebalances, 6);
+    let delivered_in = |from: f64, to: f64| {
+        o.log
+            .iter()
+            .filter(|e| e.kind == LogKind::Delivered)
+            .filter(|e| (from * 1e9) as u64 <= e.time_ns && e.time_ns < (to * 1e9) as u64)
+            .count()
+    };
+    assert_eq!(delivered_in(30.0, 35.0), 0, "paused while partitions move");
+    assert!(delivered_in(35.0, 36.0) > 0, "resumed after the pause");
+    assert!(delivered_in(5.0, 10.0) > 0);
+}
+
+#[test]
+fn a_hot_key_makes_its_partition_fall_behind_while_others_idle() {
+    let text = r#"
+        horizon = "120s"
+        seed = 5
+        [topic]
+        partitions = 8
+        [producers.p]
+        arrival = { poisson = { rate_per_s = 80 } }
+        keys = { hot = { n = 1000, share = 0.3 } }
+        [groups.g]
+        workers = 8
+        consumption = "partitioned"
+        service = { exponential = { mean = "40ms" } }
+    "#;
+    let o = run(text);
+    let parts = &o.groups[0].partitions;
+    let mut lag: Vec<u64> = parts.iter().map(|p| p.queued).collect();
+    lag.sort_unstable();
+    // The hot partition gets 30% + 1/8 of 70% ≈ 39% of 80/s = 31/s against
+    // 25/s of capacity: it falls behind; the others (≈ 7/s each) keep up.
+    assert!(lag[7] > 100, "{lag:?}");
+    assert!(lag[6] < 10, "{lag:?}");
+    assert!(!o.partition_series.is_empty());
+}
