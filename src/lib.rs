@@ -11,7 +11,10 @@
 //! each group's buffer of ready messages and applies a backpressure
 //! **policy** when it is full (`reject`, `drop_oldest`, `block`, `spill`).
 //! A message that leaves without being processed is a **drop**, always with a
-//! reason. The vocabulary is the one in the design document.
+//! reason. Failures (nacks, poison messages, ack timeouts, crashes,
+//! outages, lost acks) are simulated with their duplicates and dead
+//! letters. Topics have partitions; groups consume them competing or in
+//! order. The vocabulary is the one in the design document.
 //!
 //! ## Lifecycle
 //!
@@ -21,8 +24,12 @@
 //! 2. [`experiment::Experiment::run`] runs the replications in parallel,
 //!    each a [`model::sim::Simulation`] on the [`engine`] kernel, and
 //!    aggregates every metric with a Student-t confidence interval.
-//! 3. [`report`] writes `summary.json`, `timeseries.csv` and the terminal
-//!    table, atomically.
+//! 3. [`report`] writes `summary.json`, `timeseries.csv`, the charts and
+//!    `report.html`, and the terminal table, atomically.
+//!
+//! The command line adds `compare` (with `--sync`, the direct-call twin:
+//! [`model::sync`]), `sweep`, `merge`, `plan` and `plot` on top of these
+//! ([`experiment`] holds sweeps, shards, SLOs and plans).
 //!
 //! ## Determinism contract
 //!
