@@ -57,6 +57,28 @@ const MM4_FAULTS: &str = r#"
     dedup_window = "1h"
 "#;
 
+/// Kafka-style: 12 partitions, 10,000 keys, three groups, two of them
+/// consuming partitions in order; 300,000 messages, each processed three times.
+const PARTITIONED: &str = r#"
+    horizon = "60s"
+    [topic]
+    partitions = 12
+    [producers.events]
+    arrival = { poisson = { rate_per_s = 5000 } }
+    keys = { uniform = { n = 10000 } }
+    [groups.orders]
+    workers = 12
+    consumption = "partitioned"
+    service = { exponential = { mean = "2ms" } }
+    [groups.analytics]
+    workers = 4
+    service = { exponential = { mean = "500us" } }
+    [groups.search]
+    workers = 6
+    consumption = "partitioned"
+    service = { exponential = { mean = "1ms" } }
+"#;
+
 fn bench(c: &mut Criterion, name: &str, text: &str) {
     let scenario =
         Scenario::from_text(text, Format::Toml, Path::new(name), &[]).expect("valid scenario");
@@ -89,5 +111,9 @@ fn mm4_faults(c: &mut Criterion) {
     bench(c, "mm4_faults", MM4_FAULTS);
 }
 
-criterion_group!(benches, mm4, bursty, mm4_faults);
+fn partitioned(c: &mut Criterion) {
+    bench(c, "partitioned_12x3", PARTITIONED);
+}
+
+criterion_group!(benches, mm4, bursty, mm4_faults, partitioned);
 criterion_main!(benches);

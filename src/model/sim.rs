@@ -192,7 +192,7 @@ impl<'s> Simulation<'s> {
             assignment: None,
             rebalances: 0,
             partitions: vec![state::PartitionStats::default(); scenario.topic.partitions as usize],
-            last_by_key: std::collections::HashMap::new(),
+            last_by_key: state::KeyMap::default(),
             out_of_order: 0,
             counters: GroupCounters::default(),
             window: GroupWindow::default(),

@@ -32,6 +32,9 @@ impl Simulation<'_> {
         group.note_partition_depth(message.partition as usize);
         if group.idle.is_empty() || group.down > 0 {
             group.note_levels(now);
+        } else if group.assignment.is_some() {
+            self.dispatch_partition(g, message.partition as usize);
+            self.groups[g].note_levels(now);
         } else {
             self.dispatch(g); // records the levels itself
         }
@@ -183,7 +186,12 @@ impl Simulation<'_> {
             self.side_effect(g, &mut done.item);
             self.processed(g, done.item);
         }
-        self.dispatch(g);
+        if self.groups[g].assignment.is_some() {
+            // Only this worker's partitions can have become deliverable.
+            self.dispatch_worker(g, w);
+        } else {
+            self.dispatch(g);
+        }
     }
 
     pub(super) fn is_expired(&self, message: &Message) -> bool {

@@ -106,6 +106,45 @@ impl Simulation<'_> {
         }
     }
 
+    /// A message entered, or returned to, partition `p`: only its owner can
+    /// take it, if idle and the partition is free.
+    pub(super) fn dispatch_partition(&mut self, g: usize, p: usize) {
+        let group = &self.groups[g];
+        let Some(a) = group.assignment.as_ref() else {
+            return;
+        };
+        let owner = a.owner[p];
+        if group.down > 0
+            || self.now < a.paused_until
+            || owner == NOBODY
+            || a.in_flight[p].is_some()
+        {
+            return;
+        }
+        self.dispatch_worker(g, owner as usize);
+    }
+
+    /// Worker `w` may be idle now: it takes the next message of its own
+    /// partitions, if any.
+    pub(super) fn dispatch_worker(&mut self, g: usize, w: usize) {
+        let group = &self.groups[g];
+        let paused = group
+            .assignment
+            .as_ref()
+            .is_none_or(|a| self.now < a.paused_until);
+        if paused || group.down > 0 {
+            return;
+        }
+        let Some(i) = group.idle.iter().position(|&x| x as usize == w) else {
+            return;
+        };
+        if let Some(item) = self.next_item(g, w) {
+            self.groups[g].idle.swap_remove(i);
+            self.deliver_to(g, w as u32, item);
+        }
+        self.groups[g].note_levels(self.now);
+    }
+
     /// The next message for worker `w` from its own partitions, dropping
     /// expired heads on the way; marks its partition as in flight.
     fn next_item(&mut self, g: usize, w: usize) -> Option<Item> {

@@ -154,6 +154,33 @@ pub(super) struct DeadLetters {
     pub samples: Vec<super::outcome::DeadLetterSample>,
 }
 
+/// A map keyed by message keys, hashed by one multiplication (SipHash's
+/// resistance to chosen keys is not needed for simulated keys).
+pub(super) type KeyMap<V> =
+    std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// Fibonacci hashing of a `u64` key.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0 ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
 /// One partition's counts in one group.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct PartitionStats {
@@ -188,7 +215,7 @@ pub(super) struct Group {
     /// Per-partition counts.
     pub partitions: Vec<PartitionStats>,
     /// Key → id of its latest processed message (order tracking).
-    pub last_by_key: std::collections::HashMap<u64, u64>,
+    pub last_by_key: KeyMap<u64>,
     /// Completions of a message older than one already processed with the same key.
     pub out_of_order: u64,
     pub counters: GroupCounters,
