@@ -124,3 +124,23 @@ fn a_caller_that_needs_the_answer_only_gets_slower_through_a_queue() {
     assert!(via_queue.mean - via_queue.half_width > direct.mean + direct.half_width + 0.002);
     assert_eq!(mean(&sync, "topic.caller_errors"), 0.0);
 }
+
+#[test]
+fn a_hot_key_makes_one_partition_lag_while_the_others_idle() {
+    let e = run("scenarios/hot-partition.toml", &[]);
+    let lag: Vec<f64> = (0..8)
+        .map(|p| mean(&e, &format!("groups.projector.partitions.{p}.queued")))
+        .collect();
+    let hot = lag.iter().cloned().fold(0.0, f64::max);
+    // (46.5 − 40)/s for 600 s is about 3,900, less the warm start.
+    assert!((2500.0..5000.0).contains(&hot), "{lag:?}");
+    assert_eq!(lag.iter().filter(|&&l| l > 20.0).count(), 1, "{lag:?}");
+    assert!(mean(&e, "groups.projector.utilisation") < 0.5);
+    assert_eq!(mean(&e, "groups.projector.out_of_order"), 0.0);
+    let competing = run(
+        "scenarios/hot-partition.toml",
+        &["groups.projector.consumption=\"competing\""],
+    );
+    assert!(mean(&competing, "groups.projector.queued") < 50.0);
+    assert!(mean(&competing, "groups.projector.out_of_order") > 1000.0);
+}
