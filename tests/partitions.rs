@@ -171,3 +171,79 @@ fn a_hot_key_makes_its_partition_fall_behind_while_others_idle() {
     assert!(lag[6] < 10, "{lag:?}");
     assert!(!o.partition_series.is_empty());
 }
+
+#[test]
+fn idle_workers_poll_on_their_interval() {
+    // One worker polling every 300 ms (at 0, 0.3, 0.6, …); a message each
+    // second. Message at 1 s waits for the poll at 1.2 s, at 2 s for 2.1 s,
+    // at 3 s none: waits cycle 0.2, 0.1, 0 s.
+    let o = run(r#"
+        horizon = "100s"
+        [producers.p]
+        arrival = { constant = { rate_per_s = 1 } }
+        [groups.g]
+        workers = 1
+        poll_interval = "300ms"
+        service = { constant = { value = "100ms" } }
+    "#);
+    let g = &o.groups[0];
+    assert_eq!(g.processed, 99);
+    common::close(g.queue_wait.mean_s, 0.1);
+    common::close(g.queue_wait.max_s, 0.2);
+}
+
+#[test]
+fn a_topic_cap_spaces_deliveries_after_its_burst() {
+    // 100 messages at once, cap 10/s (a bucket of 10 tokens): ten go at
+    // once, then one every 100 ms; the 100th is delivered at 9 s.
+    let o = run(r#"
+        horizon = "1s"
+        drain = true
+        [producers.p]
+        arrival = { burst = { count = 100 } }
+        [groups.g]
+        workers = 10
+        max_rate_per_s = 10
+        service = { constant = { value = "1ms" } }
+    "#);
+    assert_eq!(o.groups[0].processed, 100);
+    common::close(o.end_s, 9.001);
+}
+
+#[test]
+fn a_partition_cap_applies_to_each_partition() {
+    // 40 messages round robin over 2 partitions, 5/s each: 5 at once, then
+    // one every 200 ms per partition; the last go at 3 s.
+    let o = run(r#"
+        horizon = "1s"
+        drain = true
+        [topic]
+        partitions = 2
+        partitioner = "round_robin"
+        [producers.p]
+        arrival = { burst = { count = 40 } }
+        [groups.g]
+        workers = 4
+        partition_max_rate_per_s = 5
+        service = { constant = { value = "1ms" } }
+    "#);
+    assert_eq!(o.groups[0].processed, 40);
+    common::close(o.end_s, 3.001);
+    // The same cap with in-order consumption.
+    let o = run(r#"
+        horizon = "1s"
+        drain = true
+        [topic]
+        partitions = 2
+        partitioner = "round_robin"
+        [producers.p]
+        arrival = { burst = { count = 40 } }
+        [groups.g]
+        workers = 4
+        consumption = "partitioned"
+        partition_max_rate_per_s = 5
+        service = { constant = { value = "1ms" } }
+    "#);
+    assert_eq!(o.groups[0].processed, 40);
+    common::close(o.end_s, 3.001);
+}

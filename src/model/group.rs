@@ -18,6 +18,12 @@ pub struct GroupSpec {
     pub partitioned: bool,
     /// Pause of a partitioned group when its membership changes.
     pub rebalance_pause: SimDuration,
+    /// Idle workers poll this often (zero: messages are pushed at once).
+    pub poll_interval: SimDuration,
+    /// Deliveries per second over the whole topic, if capped.
+    pub max_rate_per_s: Option<f64>,
+    /// Deliveries per second from one partition, if capped.
+    pub partition_max_rate_per_s: Option<f64>,
 }
 
 /// Everything that can go wrong in a consumer group.

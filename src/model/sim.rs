@@ -12,6 +12,7 @@ mod publish;
 mod sample;
 mod settle;
 mod state;
+mod throttle;
 mod worker_faults;
 
 pub use buffer::Tier;
@@ -102,7 +103,8 @@ enum Event {
     Restart { group: u32, worker: u32 },
     /// A group outage starts or ends.
     Outage { group: u32, start: bool },
-    /// A partitioned group's rebalance pause is over.
+    /// Deliveries may go ahead again: a rebalance pause is over, a cap
+    /// has a token, or idle workers poll.
     Resume { group: u32 },
     /// A producer crashes.
     ProducerCrash { producer: u32, down_ns: u64 },
@@ -190,6 +192,12 @@ impl<'s> Simulation<'s> {
             poison_salt: rng(format!("group/{}/poison", g.name)).next_u64(),
             faulty: !g.faults.is_none(),
             assignment: None,
+            rate_cap: g.max_rate_per_s.map(throttle::Bucket::new),
+            partition_caps: g
+                .partition_max_rate_per_s
+                .map(|r| vec![throttle::Bucket::new(r); scenario.topic.partitions as usize])
+                .unwrap_or_default(),
+            wake_at: None,
             rebalances: 0,
             partitions: vec![state::PartitionStats::default(); scenario.topic.partitions as usize],
             last_by_key: state::KeyMap::default(),
@@ -340,7 +348,13 @@ impl<'s> Simulation<'s> {
             Event::Crash { group, worker } => self.on_crash(group as usize, worker as usize),
             Event::Restart { group, worker } => self.on_restart(group as usize, worker as usize),
             Event::Outage { group, start } => self.on_outage(group as usize, start),
-            Event::Resume { group } => self.dispatch(group as usize),
+            Event::Resume { group } => {
+                let g = group as usize;
+                if self.groups[g].wake_at == Some(self.now) {
+                    self.groups[g].wake_at = None;
+                }
+                self.dispatch(g);
+            }
             Event::ProducerCrash { producer, down_ns } => {
                 self.on_producer_crash(producer as usize, SimDuration(down_ns));
             }

@@ -407,6 +407,16 @@ pub struct RawGroup {
     /// are reassigned after this pause, during which none is consumed.
     #[serde(default)]
     pub rebalance_pause: Dur,
+    /// Idle workers poll for messages this often (0s: they are pushed
+    /// messages at once). Workers' polls are staggered over the interval.
+    #[serde(default)]
+    pub poll_interval: Dur,
+    /// Most deliveries per second to this group, over the whole topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rate_per_s: Option<f64>,
+    /// Most deliveries per second to this group from one partition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_max_rate_per_s: Option<f64>,
     /// Probability that a delivery fails (transient, independent).
     #[serde(default)]
     pub failure_probability: f64,

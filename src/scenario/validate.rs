@@ -349,7 +349,26 @@ fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
         faults: faults?,
         partitioned: raw.consumption == RawConsumption::Partitioned,
         rebalance_pause: raw.rebalance_pause.0,
+        poll_interval: raw.poll_interval.0,
+        max_rate_per_s: rate_cap(c, &path.key("max_rate_per_s"), raw.max_rate_per_s),
+        partition_max_rate_per_s: rate_cap(
+            c,
+            &path.key("partition_max_rate_per_s"),
+            raw.partition_max_rate_per_s,
+        ),
     })
+}
+
+/// A throughput cap: a positive, finite rate.
+fn rate_cap(c: &mut Checker<'_>, path: &FieldPath, value: Option<f64>) -> Option<f64> {
+    let v = value?;
+    if !(v.is_finite() && v > 0.0) {
+        c.fail(
+            path,
+            format!("must be a rate above 0 per second (got {v}); leave it out for no cap"),
+        );
+    }
+    Some(v)
 }
 
 fn keys(c: &mut Checker<'_>, path: &FieldPath, raw: &RawKeys) -> Option<KeyChooser> {

@@ -174,9 +174,15 @@ impl Buffer {
 
     /// The partition whose head entered the buffer first (ties: entry order).
     fn oldest_partition(&self) -> Option<usize> {
+        self.oldest_partition_among(|_| true)
+    }
+
+    /// The partition, among those `allowed`, whose head entered first.
+    pub fn oldest_partition_among(&self, allowed: impl Fn(usize) -> bool) -> Option<usize> {
         self.queues
             .iter()
             .enumerate()
+            .filter(|(p, _)| allowed(*p))
             .filter_map(|(p, q)| q.front().map(|h| ((h.enqueued, h.seq), p)))
             .min()
             .map(|(_, p)| p)

@@ -30,14 +30,8 @@ impl Simulation<'_> {
         self.total_ready += 1;
         group.max_depth = group.max_depth.max(group.buffer.len());
         group.note_partition_depth(message.partition as usize);
-        if group.idle.is_empty() || group.down > 0 {
-            group.note_levels(now);
-        } else if group.assignment.is_some() {
-            self.dispatch_partition(g, message.partition as usize);
-            self.groups[g].note_levels(now);
-        } else {
-            self.dispatch(g); // records the levels itself
-        }
+        group.note_levels(now);
+        self.notify(g, message.partition as usize);
         if self.total_ready > self.scenario.max_queued {
             self.check_growth();
         }
@@ -54,8 +48,18 @@ impl Simulation<'_> {
             self.groups[g].note_levels(self.now);
             return;
         }
+        let capped = !self.groups[g].partition_caps.is_empty();
         while !self.groups[g].idle.is_empty() {
-            let Some(item) = self.groups[g].buffer.pop() else {
+            if let Some(at) = self.group_throttled(g) {
+                self.wake_at(g, at);
+                break;
+            }
+            let item = if capped {
+                self.pop_open(g)
+            } else {
+                self.groups[g].buffer.pop()
+            };
+            let Some(item) = item else {
                 break;
             };
             self.total_ready -= 1;
@@ -67,9 +71,27 @@ impl Simulation<'_> {
                 .idle
                 .pop()
                 .expect("the loop checked for an idle worker");
+            self.spend_tokens(g, item.message.partition as usize);
             self.deliver_to(g, w, item);
         }
         self.groups[g].note_levels(self.now);
+    }
+
+    /// The oldest head among partitions whose cap has a token; if all with
+    /// messages are capped, wakes up when the first opens.
+    fn pop_open(&mut self, g: usize) -> Option<Item> {
+        let open: Vec<bool> = (0..self.groups[g].buffer.partitions())
+            .map(|p| self.partition_open(g, p))
+            .collect();
+        match self.groups[g].buffer.oldest_partition_among(|p| open[p]) {
+            Some(p) => self.groups[g].buffer.pop_from(p),
+            None => {
+                if let Some(at) = self.next_partition_opening(g) {
+                    self.wake_at(g, at);
+                }
+                None
+            }
+        }
     }
 
     /// Hands `item` to worker `w` (no longer in the idle list).

@@ -138,6 +138,10 @@ impl Simulation<'_> {
         let Some(i) = group.idle.iter().position(|&x| x as usize == w) else {
             return;
         };
+        if let Some(at) = self.group_throttled(g) {
+            self.wake_at(g, at);
+            return;
+        }
         if let Some(item) = self.next_item(g, w) {
             self.groups[g].idle.swap_remove(i);
             self.deliver_to(g, w as u32, item);
@@ -149,15 +153,31 @@ impl Simulation<'_> {
     /// expired heads on the way; marks its partition as in flight.
     fn next_item(&mut self, g: usize, w: usize) -> Option<Item> {
         loop {
+            let now = self.now;
             let group = &mut self.groups[g];
             let a = group.assignment.as_mut()?;
             let owned = &a.owned[w];
             let n = owned.len();
             let start = a.cursor[w];
+            let caps = &mut group.partition_caps;
+            let mut opens_at: Option<SimTime> = None;
             let found = (0..n).map(|k| (start + k) % n).find(|&k| {
                 let p = owned[k] as usize;
-                a.in_flight[p].is_none() && group.buffer.head_of(p).is_some()
-            })?;
+                if a.in_flight[p].is_some() || group.buffer.head_of(p).is_none() {
+                    return false;
+                }
+                let ready = caps.get_mut(p).map_or(now, |b| b.ready_at(now));
+                if ready > now {
+                    opens_at = Some(opens_at.map_or(ready, |t| t.min(ready)));
+                }
+                ready <= now
+            });
+            let Some(found) = found else {
+                if let Some(at) = opens_at {
+                    self.wake_at(g, at);
+                }
+                return None;
+            };
             let p = owned[found] as usize;
             a.cursor[w] = (found + 1) % n;
             let item = group.buffer.pop_from(p).expect("the head exists");
@@ -169,6 +189,7 @@ impl Simulation<'_> {
             if let Some(a) = self.groups[g].assignment.as_mut() {
                 a.in_flight[p] = Some(item.message.id.0);
             }
+            self.spend_tokens(g, p);
             return Some(item);
         }
     }

@@ -181,14 +181,7 @@ impl Simulation<'_> {
         group.max_depth = group.max_depth.max(group.buffer.len());
         group.note_partition_depth(item.message.partition as usize);
         group.note_levels(self.now);
-        if group.idle.is_empty() {
-            return;
-        }
-        if group.assignment.is_some() {
-            self.dispatch_partition(g, item.message.partition as usize);
-        } else {
-            self.dispatch(g);
-        }
+        self.notify(g, item.message.partition as usize);
     }
 
     /// The side effect of a successful processing happens now: the first

@@ -208,6 +208,12 @@ pub(super) struct Group {
     pub poison_salt: u64,
     /// Deliveries can fail (consumer faults are configured).
     pub faulty: bool,
+    /// Cap on deliveries over the whole topic.
+    pub rate_cap: Option<super::throttle::Bucket>,
+    /// Caps on deliveries per partition (empty: none).
+    pub partition_caps: Vec<super::throttle::Bucket>,
+    /// When a Resume event is already scheduled.
+    pub wake_at: Option<SimTime>,
     /// Partition ownership, for partitioned (in-order) consumption.
     pub assignment: Option<super::partition::Assignment>,
     /// Rebalances so far.

@@ -1,0 +1,125 @@
+//! Throughput caps and polling: token buckets on deliveries (per group over
+//! the topic, and per partition), and idle workers that poll on a schedule
+//! instead of being pushed messages.
+
+use super::{Event, Simulation};
+use crate::engine::SimTime;
+
+/// A token bucket of `rate` tokens a second holding one second's worth (at
+/// least one token), kept exactly in integer nanoseconds as GCRA (virtual
+/// scheduling): a delivery conforms when `now >= tat - tolerance`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Bucket {
+    /// Nanoseconds per token.
+    interval: u64,
+    /// How far ahead of `tat` a delivery may go: (burst − 1) tokens.
+    tolerance: u64,
+    /// Theoretical arrival time of the next conforming delivery.
+    tat: u64,
+}
+
+impl Bucket {
+    /// A full bucket.
+    pub fn new(rate: f64) -> Bucket {
+        let interval = ((1e9 / rate).round() as u64).max(1);
+        let burst = rate.max(1.0).floor() as u64;
+        Bucket {
+            interval,
+            tolerance: (burst - 1).saturating_mul(interval),
+            tat: 0,
+        }
+    }
+
+    /// When a token is available: `now` if one is.
+    pub fn ready_at(&mut self, now: SimTime) -> SimTime {
+        SimTime(self.tat.saturating_sub(self.tolerance).max(now.0))
+    }
+
+    /// Takes a token (the caller checked `ready_at`).
+    pub fn take(&mut self, now: SimTime) {
+        self.tat = self.tat.max(now.0) + self.interval;
+    }
+}
+
+impl Simulation<'_> {
+    /// If group `g`'s topic-wide cap holds deliveries back, when it lets
+    /// the next one through.
+    pub(super) fn group_throttled(&mut self, g: usize) -> Option<SimTime> {
+        let now = self.now;
+        let at = self.groups[g].rate_cap.as_mut()?.ready_at(now);
+        (at > now).then_some(at)
+    }
+
+    /// Whether partition `p` may deliver to group `g` now.
+    pub(super) fn partition_open(&mut self, g: usize, p: usize) -> bool {
+        let now = self.now;
+        match self.groups[g].partition_caps.get_mut(p) {
+            Some(bucket) => bucket.ready_at(now) <= now,
+            None => true,
+        }
+    }
+
+    /// The earliest instant a capped partition of group `g` with messages
+    /// can deliver again.
+    pub(super) fn next_partition_opening(&mut self, g: usize) -> Option<SimTime> {
+        let now = self.now;
+        let group = &mut self.groups[g];
+        (0..group.partition_caps.len())
+            .filter(|&p| group.buffer.head_of(p).is_some())
+            .map(|p| group.partition_caps[p].ready_at(now))
+            .filter(|&t| t > now)
+            .min()
+    }
+
+    /// A delivery from partition `p` uses a token of every cap.
+    pub(super) fn spend_tokens(&mut self, g: usize, p: usize) {
+        let now = self.now;
+        let group = &mut self.groups[g];
+        if let Some(bucket) = group.rate_cap.as_mut() {
+            bucket.take(now);
+        }
+        if let Some(bucket) = group.partition_caps.get_mut(p) {
+            bucket.take(now);
+        }
+    }
+
+    /// Dispatch again at `at` (a cap or a poll lets deliveries through then).
+    pub(super) fn wake_at(&mut self, g: usize, at: SimTime) {
+        let group = &mut self.groups[g];
+        if group.wake_at.is_some_and(|t| t >= self.now && t <= at) {
+            return; // An earlier or equal wake-up is already scheduled.
+        }
+        group.wake_at = Some(at);
+        self.events.schedule(at, Event::Resume { group: g as u32 });
+    }
+
+    /// Messages are waiting and workers idle: with polling, the first idle
+    /// worker's next poll fetches them; without, they are delivered now.
+    pub(super) fn notify(&mut self, g: usize, partition: usize) {
+        let group = &self.groups[g];
+        if group.idle.is_empty() || group.down > 0 {
+            return;
+        }
+        let interval = self.scenario.groups[g].poll_interval.as_nanos();
+        if interval > 0 {
+            let workers = group.workers.len() as u64;
+            let now = self.now.0;
+            // Worker w polls at w·interval/workers + k·interval.
+            let next = group
+                .idle
+                .iter()
+                .map(|&w| {
+                    let phase = u64::from(w) * interval / workers;
+                    let k = now.saturating_sub(phase).div_ceil(interval);
+                    phase + k * interval
+                })
+                .min()
+                .unwrap_or(now);
+            self.wake_at(g, SimTime(next));
+        } else if group.assignment.is_some() {
+            self.dispatch_partition(g, partition);
+        } else {
+            self.dispatch(g);
+        }
+    }
+}
