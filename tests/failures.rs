@@ -355,3 +355,35 @@ fn exponential_redelivery_backoff_spaces_the_retries() {
     assert_eq!((dead.deliveries, o.groups[0].dead_lettered), (4, 1));
     close(dead.dead_lettered_s, 1.7);
 }
+
+#[test]
+fn a_buffer_inside_the_producer_dies_with_it() {
+    // durable = false: the topic is an in-process queue. At 0.5 s, message
+    // 0 is on the worker; 1–4 wait in the producer's memory and are lost.
+    let o = run(r#"
+        horizon = "1s"
+        drain = true
+        [topic]
+        durable = false
+        [producers.p]
+        arrival = { burst = { count = 5 } }
+        crashes = [ { at = "500ms", down = "1s" } ]
+        [groups.g]
+        workers = 1
+        service = { constant = { value = "1s" } }
+    "#);
+    let g = &o.groups[0];
+    assert_eq!((g.processed, g.dropped.lost, g.work_lost), (1, 4, 4));
+    // The same crash with a broker loses nothing it had accepted.
+    let o = run(r#"
+        horizon = "1s"
+        drain = true
+        [producers.p]
+        arrival = { burst = { count = 5 } }
+        crashes = [ { at = "500ms", down = "1s" } ]
+        [groups.g]
+        workers = 1
+        service = { constant = { value = "1s" } }
+    "#);
+    assert_eq!((o.groups[0].processed, o.groups[0].dropped.lost), (5, 0));
+}

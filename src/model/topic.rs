@@ -117,4 +117,7 @@ pub struct TopicSpec {
     pub ttl: Option<SimDuration>,
     /// Acks, redelivery and dead-lettering.
     pub delivery: DeliverySpec,
+    /// False: the buffer lives in the producer's process and a producer
+    /// crash loses what it holds.
+    pub durable: bool,
 }

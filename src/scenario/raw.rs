@@ -133,6 +133,14 @@ pub struct RawTopic {
     /// Name shown in reports.
     #[serde(default = "default_topic_name")]
     pub name: String,
+    /// A real broker's semantics and defaults (kafka, rabbitmq, sqs, …):
+    /// fields not set in the file take the preset's values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// Messages survive a producer crash (a broker). False for a buffer
+    /// inside the producer's process: a producer crash loses its content.
+    #[serde(default = "yes")]
+    pub durable: bool,
     /// Ordered lanes; a key always maps to the same partition.
     #[serde(default = "one")]
     pub partitions: u32,
@@ -281,6 +289,8 @@ impl Default for RawTopic {
     fn default() -> Self {
         RawTopic {
             name: default_topic_name(),
+            preset: None,
+            durable: true,
             partitions: 1,
             partitioner: RawPartitioner::default(),
             capacity: None,
@@ -417,6 +427,10 @@ pub struct RawGroup {
     /// Most deliveries per second to this group from one partition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_max_rate_per_s: Option<f64>,
+    /// Scale the number of workers with the backlog or the utilisation
+    /// (`workers` is the starting count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<RawAutoscale>,
     /// Probability that a delivery fails (transient, independent).
     #[serde(default)]
     pub failure_probability: f64,
@@ -439,6 +453,44 @@ pub struct RawGroup {
     /// ("forever" for no expiry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedup_window: Option<Dur>,
+}
+
+/// Autoscaling of a group's workers, evaluated periodically like
+/// Kubernetes' HPA or KEDA.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscale {
+    /// Fewest workers.
+    pub min: u32,
+    /// Most workers.
+    pub max: u32,
+    /// Target ready messages per worker (one of the two targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_backlog_per_worker: Option<f64>,
+    /// Target busy share of workers, 0 to 1 (one of the two targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_utilisation: Option<f64>,
+    /// How often the metric is evaluated.
+    #[serde(default = "fifteen_seconds")]
+    pub evaluation_period: Dur,
+    /// Delay between a decision and the request for workers (metrics
+    /// pipeline, controller lag).
+    #[serde(default)]
+    pub reaction_delay: Dur,
+    /// Time a new worker takes to start before it takes messages.
+    #[serde(default)]
+    pub startup_delay: Dur,
+    /// No scale-down within this long of the last scaling.
+    #[serde(default = "five_minutes")]
+    pub cooldown: Dur,
+}
+
+fn fifteen_seconds() -> Dur {
+    Dur(crate::engine::SimDuration::from_secs(15))
+}
+
+fn five_minutes() -> Dur {
+    Dur(crate::engine::SimDuration::from_secs(300))
 }
 
 /// A window during which a whole group is down.

@@ -248,6 +248,12 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
         raw.publish_latency.as_ref(),
     );
     let delivery = faults::delivery(c, &path, raw);
+    if raw.preset.is_some() {
+        c.fail(
+            &path.key("preset"),
+            "broker presets are not available in this version yet",
+        );
+    }
     if raw.partitions == 0 || raw.partitions > 100_000 {
         c.fail(
             &path.key("partitions"),
@@ -262,6 +268,7 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
         publish_latency,
         ttl: raw.ttl.map(|d| d.0),
         delivery,
+        durable: raw.durable,
         partitions: raw.partitions.max(1),
         partitioner: match raw.partitioner {
             RawPartitioner::KeyHash => Partitioner::KeyHash,
@@ -342,6 +349,12 @@ fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
     }
     let service = dist(c, &path.key("service"), &raw.service);
     let faults = faults::group_faults(c, &path, raw);
+    if raw.autoscale.is_some() {
+        c.fail(
+            &path.key("autoscale"),
+            "autoscaling is not available in this version yet",
+        );
+    }
     Some(GroupSpec {
         name: name.to_owned(),
         workers: raw.workers,

@@ -127,6 +127,19 @@ impl Simulation<'_> {
         }
     }
 
+    /// A buffer inside the producer's process dies with it: every ready
+    /// message of every group is lost (deliveries already handed to
+    /// workers carry on).
+    fn lose_buffers(&mut self) {
+        for g in 0..self.groups.len() {
+            while let Some(item) = self.groups[g].buffer.pop() {
+                self.total_ready -= 1;
+                self.lost_in_buffer(g, item);
+            }
+            self.groups[g].note_levels(self.now);
+        }
+    }
+
     /// A publish that never reaches a buffer: drop reason `lost`.
     pub(super) fn lose_publish(&mut self, message: Message) {
         self.topic.lost += 1;
@@ -172,5 +185,8 @@ impl Simulation<'_> {
             self.lose_publish(publish.message);
         }
         self.note_blocked();
+        if !self.scenario.topic.durable {
+            self.lose_buffers();
+        }
     }
 }
