@@ -387,3 +387,61 @@ fn a_buffer_inside_the_producer_dies_with_it() {
     "#);
     assert_eq!((o.groups[0].processed, o.groups[0].dropped.lost), (5, 0));
 }
+
+/// Regression (review): a delivery failing after 1 ns, redelivered at
+/// once, crawled forward a nanosecond at a time for minutes.
+#[test]
+fn a_loop_that_crawls_forward_in_nanoseconds_is_reported_as_stuck() {
+    let s = common::scenario(
+        r#"
+        horizon = "5s"
+        [producers.p]
+        arrival = { constant = { rate_per_s = 10 } }
+        [groups.g]
+        workers = 1
+        service = { constant = { value = "1ms" } }
+        processing_timeout = "1ns"
+    "#,
+    );
+    let err = mqsim::model::sim::Simulation::new(&s, 0, false)
+        .run()
+        .unwrap_err();
+    assert!(
+        matches!(err, mqsim::model::sim::RunError::Stuck { .. }),
+        "{err}"
+    );
+}
+
+/// Regression (review): delivery counts are 16-bit, so a larger
+/// `max_deliveries` never triggered; and TTL dead-lettering ignored `dlq = false`.
+#[test]
+fn max_deliveries_is_bounded_and_ttl_without_a_dlq_drops() {
+    let text = poison("max_deliveries = 70000");
+    let err = mqsim::scenario::Scenario::from_text(
+        &text,
+        mqsim::scenario::Format::Toml,
+        "m.toml".as_ref(),
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("max_deliveries: must be between 1 and 65535 (got 70000)"),
+        "{err}"
+    );
+    let o = run(r#"
+        horizon = "1s"
+        drain = true
+        [topic]
+        ttl = "2500ms"
+        ttl_action = "dead_letter"
+        dlq = false
+        [producers.p]
+        arrival = { burst = { count = 10 } }
+        [groups.g]
+        workers = 1
+        service = { constant = { value = "1s" } }
+    "#);
+    let g = &o.groups[0];
+    assert_eq!((g.processed, g.dead_lettered, g.dropped.expired), (3, 0, 7));
+}

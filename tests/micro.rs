@@ -255,3 +255,48 @@ fn runaway_growth_stops_with_an_explanation() {
         "{text}"
     );
 }
+
+/// A topic of 10,000 bytes; small messages (100 B) and one of 20,000 B.
+fn oversized(policy: &str) -> String {
+    format!(
+        r#"
+        horizon = "10s"
+        drain = true
+        [topic]
+        capacity_bytes = 10000
+        policy = "{policy}"
+        [producers.small]
+        arrival = {{ burst = {{ count = 50 }} }}
+        size = {{ constant = {{ value = 100 }} }}
+        [producers.huge]
+        arrival = {{ burst = {{ count = 1, at = "1s" }} }}
+        size = {{ constant = {{ value = 20000 }} }}
+        [groups.g]
+        workers = 1
+        service = {{ constant = {{ value = "10ms" }} }}
+        "#
+    )
+}
+
+/// Regression (review): an oversized message blocked every producer
+/// forever under `block`, and emptied the buffer under `drop_oldest`.
+#[test]
+fn a_message_larger_than_the_buffer_is_refused_at_once_under_every_policy() {
+    for policy in ["reject", "drop_oldest", "block"] {
+        let o = run(&oversized(policy));
+        let g = &o.groups[0];
+        assert_eq!(
+            (
+                g.processed,
+                g.dropped.evicted,
+                o.topic.rejected,
+                o.topic.blocked
+            ),
+            (50, 0, 1, 0),
+            "{policy}"
+        );
+    }
+    // Spill's disk tier (unbounded here) can hold it.
+    let o = run(&oversized("spill"));
+    assert_eq!((o.groups[0].processed, o.topic.rejected), (51, 0));
+}

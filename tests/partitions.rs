@@ -247,3 +247,38 @@ fn a_partition_cap_applies_to_each_partition() {
     assert_eq!(o.groups[0].processed, 40);
     common::close(o.end_s, 3.001);
 }
+
+/// Regression (review of the partitions work): after a crash moved a
+/// partition to an idle worker, or a partition freed while its owner
+/// changed, ready messages sat undelivered with a worker idle.
+#[test]
+fn no_worker_idles_while_its_partitions_have_messages() {
+    for (seed, pause) in (1..=8).flat_map(|s| [(s, "0s"), (s, "1ns")]) {
+        let o = run(&format!(
+            r#"
+            horizon = "300s"
+            seed = {seed}
+            sample_interval = "1s"
+            [topic]
+            partitions = 2
+            [producers.a]
+            arrival = {{ burst = {{ count = 1000 }} }}
+            [groups.g]
+            workers = 2
+            consumption = "partitioned"
+            rebalance_pause = "{pause}"
+            service = {{ constant = {{ value = "100ms" }} }}
+            crash = {{ mtbf = {{ exponential = {{ mean = "20s" }} }}, mttr = {{ constant = {{ value = "50s" }} }} }}
+            "#
+        ));
+        let stalled = o
+            .series
+            .iter()
+            .filter(|r| r.workers_up >= 1 && r.depth > 0 && r.in_flight == 0)
+            .count();
+        assert_eq!(
+            stalled, 0,
+            "seed {seed}, pause {pause}: {stalled} rows with work, a worker up and nothing in flight"
+        );
+    }
+}

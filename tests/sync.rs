@@ -122,3 +122,29 @@ fn sync_mode_needs_exactly_one_group() {
         "{err}"
     );
 }
+
+/// Regression (review): sync mode ignored producer `poison` and `crashes`,
+/// so a `compare --sync` twin saw different requests.
+#[test]
+fn sync_twins_honour_producer_poison_and_crashes() {
+    let text = r#"
+        horizon = "10s"
+        mode = "sync"
+        [producers.p]
+        arrival = { constant = { rate_per_s = 10 } }
+        poison = true
+        crashes = [ { at = "2s", down = "5s" } ]
+        [groups.g]
+        workers = 2
+        service = { constant = { value = "10ms" } }
+    "#;
+    let s = run(text);
+    let q = run(&text.replace("mode = \"sync\"", ""));
+    assert_eq!((s.topic.created, q.topic.created), (99, 99));
+    // Down from 2 s to 7 s: arrivals at 2.0 … 6.9 s are lost in both.
+    assert_eq!(q.topic.lost, 50);
+    assert_eq!(s.groups[0].processed, 0, "every poisoned request fails");
+    assert_eq!(s.topic.caller_errors, 99);
+    assert_eq!(s.groups[0].work_lost, 99);
+    assert_eq!(q.groups[0].processed, 0);
+}

@@ -21,6 +21,9 @@ use std::collections::VecDeque;
 enum Event {
     /// A producer's next tick is due.
     Arrival { producer: u32 },
+    /// A producer crashes: its callers are gone, and so are its arrivals
+    /// while it is down.
+    ProducerCrash { producer: u32, down_ns: u64 },
     /// A worker finished an attempt (stale if the epoch moved on).
     Done { worker: u32, epoch: u32 },
     /// A caller's patience for one attempt ran out (`id` tells a reused
@@ -43,8 +46,12 @@ enum Event {
 /// One request, from its caller's point of view.
 #[derive(Clone, Copy, Debug)]
 struct Request {
-    /// Creation-order id.
+    /// Creation-order id (from 0, as queued message ids).
     id: u64,
+    /// The producer whose caller waits.
+    producer: u32,
+    /// Malformed: every attempt fails.
+    poison: bool,
     created: SimTime,
     /// The attempt the caller is waiting for (1 for the first).
     attempt: u32,
@@ -101,6 +108,8 @@ pub struct SyncSimulation<'s> {
     now: SimTime,
     events: EventQueue<Event>,
     sources: Vec<Source>,
+    /// Each producer is down until this instant.
+    down_until: Vec<SimTime>,
     requests: Slab<Request>,
     queue: VecDeque<Attempt>,
     workers: Vec<Worker>,
@@ -143,7 +152,7 @@ impl<'s> SyncSimulation<'s> {
         let spec = scenario.sync.as_ref()?;
         let group = &scenario.groups[0];
         let rng = |name: String| StreamId::named(&name).rng(scenario.seed, replication);
-        let sources = scenario
+        let sources: Vec<Source> = scenario
             .producers
             .iter()
             .map(|p| Source::new(p, scenario.horizon, scenario.seed, replication))
@@ -153,6 +162,7 @@ impl<'s> SyncSimulation<'s> {
             spec,
             now: SimTime::ZERO,
             events: EventQueue::new(),
+            down_until: vec![SimTime::ZERO; sources.len()],
             sources,
             requests: Slab::default(),
             queue: VecDeque::new(),
@@ -226,6 +236,13 @@ impl<'s> SyncSimulation<'s> {
         self.events.schedule(SimTime::ZERO, Event::Sample);
         for p in 0..self.sources.len() {
             self.schedule_tick(p, SimTime::ZERO);
+            for &(at, down) in &scenario.producers[p].faults.crashes {
+                let event = Event::ProducerCrash {
+                    producer: p as u32,
+                    down_ns: down.as_nanos(),
+                };
+                self.events.schedule(at, event);
+            }
         }
         self.schedule_faults();
     }
@@ -233,6 +250,9 @@ impl<'s> SyncSimulation<'s> {
     fn handle(&mut self, event: Event) -> Result<(), RunError> {
         match event {
             Event::Arrival { producer } => self.on_arrival(producer as usize)?,
+            Event::ProducerCrash { producer, down_ns } => {
+                self.on_producer_crash(producer as usize, down_ns)
+            }
             Event::Done { worker, epoch } => self.on_done(worker as usize, epoch),
             Event::Timeout {
                 request,

@@ -29,7 +29,7 @@ pub(super) struct Item {
     pub deliveries: u16,
     pub side_effects: u16,
     /// Failed deliveries by kind: failed, timed out, crashed, ack timeout.
-    pub failures: [u8; 4],
+    pub failures: [u16; 4],
     /// The last failure, for dead-letter summaries.
     pub last_failure: Option<FailKind>,
     pub tier: Tier,
@@ -119,6 +119,38 @@ impl Buffer {
         }
         let (cap, cap_bytes) = self.disk?;
         (self.disk_len < cap && self.disk_bytes + size <= cap_bytes).then_some(Tier::Disk)
+    }
+
+    /// Removes and returns every ready message for which `pick` holds.
+    pub fn take_where(&mut self, pick: impl Fn(&Item) -> bool) -> Vec<Item> {
+        let mut taken = Vec::new();
+        for p in 0..self.queues.len() {
+            let (out, kept): (VecDeque<Item>, VecDeque<Item>) = std::mem::take(&mut self.queues[p])
+                .into_iter()
+                .partition(&pick);
+            self.queues[p] = kept;
+            taken.extend(out);
+        }
+        for item in &taken {
+            self.len -= 1;
+            let size = u64::from(item.message.size);
+            self.bytes -= size;
+            if item.tier == Tier::Disk {
+                self.disk_len -= 1;
+                self.disk_bytes -= size;
+            }
+        }
+        taken
+    }
+
+    /// Whether a message of `size` bytes would fit in this buffer empty.
+    pub fn could_ever_fit(&self, size: u32) -> bool {
+        let size = u64::from(size);
+        let memory = self.capacity > 0 && size <= self.capacity_bytes;
+        memory
+            || self
+                .disk
+                .is_some_and(|(cap, bytes)| cap > 0 && size <= bytes)
     }
 
     fn count_in(&mut self, item: &Item) {

@@ -209,8 +209,10 @@ impl Simulation<'_> {
             self.processed(g, done.item);
         }
         if self.groups[g].assignment.is_some() {
-            // Only this worker's partitions can have become deliverable.
+            // Deliverable now: this worker's partitions, and the partition
+            // just freed, whose owner may have changed while it was busy.
             self.dispatch_worker(g, w);
+            self.dispatch_partition(g, done.item.message.partition as usize);
         } else {
             self.dispatch(g);
         }

@@ -253,13 +253,13 @@ pub struct DeadLetterSample {
     /// Deliveries it had.
     pub deliveries: u16,
     /// Deliveries that failed.
-    pub failed: u8,
+    pub failed: u16,
     /// Deliveries that timed out.
-    pub timed_out: u8,
+    pub timed_out: u16,
     /// Deliveries interrupted by a crash.
-    pub crashed: u8,
+    pub crashed: u16,
     /// Deliveries whose ack timed out.
-    pub ack_timeouts: u8,
+    pub ack_timeouts: u16,
     /// The failure that sent it to the DLQ.
     pub reason: String,
 }

@@ -219,6 +219,9 @@ impl Simulation<'_> {
         if pause > crate::engine::SimDuration::ZERO {
             self.events
                 .schedule(self.now + pause, Event::Resume { group: g as u32 });
+        } else {
+            // Partitions may have moved to idle workers: offer them now.
+            self.dispatch(g);
         }
     }
 }

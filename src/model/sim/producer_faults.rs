@@ -127,16 +127,29 @@ impl Simulation<'_> {
         }
     }
 
-    /// A buffer inside the producer's process dies with it: every ready
-    /// message of every group is lost (deliveries already handed to
-    /// workers carry on).
-    fn lose_buffers(&mut self) {
+    /// A buffer inside producer `p`'s process dies with it: its messages
+    /// that wait, ready or for a redelivery, are lost in every group
+    /// (deliveries already handed to workers carry on).
+    fn lose_buffers(&mut self, p: usize) {
+        let mine = |item: &super::buffer::Item| item.message.producer as usize == p;
         for g in 0..self.groups.len() {
-            while let Some(item) = self.groups[g].buffer.pop() {
+            for item in self.groups[g].buffer.take_where(mine) {
                 self.total_ready -= 1;
                 self.lost_in_buffer(g, item);
             }
+            let delayed: Vec<u32> = self.groups[g]
+                .delayed
+                .iter()
+                .filter(|(_, i)| mine(i))
+                .map(|(k, _)| k)
+                .collect();
+            for slot in delayed {
+                if let Some(item) = self.groups[g].delayed.remove(slot) {
+                    self.lost_in_buffer(g, item);
+                }
+            }
             self.groups[g].note_levels(self.now);
+            self.groups[g].note_faults(self.now);
         }
     }
 
@@ -186,7 +199,7 @@ impl Simulation<'_> {
         }
         self.note_blocked();
         if !self.scenario.topic.durable {
-            self.lose_buffers();
+            self.lose_buffers(p);
         }
     }
 }

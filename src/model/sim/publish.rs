@@ -77,6 +77,13 @@ impl Simulation<'_> {
     /// The topic decides on a publish attempt arriving now.
     fn admit(&mut self, mut publish: Publish) {
         publish.since = self.now;
+        let size = publish.message.size;
+        if !self.groups.iter().all(|g| g.buffer.could_ever_fit(size)) {
+            // Larger than a buffer can ever hold: refused at once, so it
+            // neither blocks the publishes behind it nor evicts anything.
+            self.refuse(publish, Refusal::Rejected);
+            return;
+        }
         let blocking = matches!(self.scenario.topic.policy, Policy::Block { .. });
         if blocking && !self.topic.blocked.is_empty() {
             // Publishes are admitted in order: wait behind earlier ones.

@@ -49,7 +49,9 @@ impl Simulation<'_> {
 
     /// A message whose TTL passed: dropped, or dead-lettered.
     pub(super) fn expire(&mut self, g: usize, mut item: Item) {
-        if self.scenario.topic.delivery.ttl_dead_letter {
+        let delivery = &self.scenario.topic.delivery;
+        // Without a DLQ there is nowhere to dead-letter to: expiry drops.
+        if delivery.ttl_dead_letter && delivery.dlq {
             item.last_failure = Some(FailKind::Expired);
             self.dead_letter(g, item);
             return;

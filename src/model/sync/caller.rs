@@ -32,9 +32,18 @@ impl SyncSimulation<'_> {
             // Keys and sizes are drawn as in the queued run, to keep the
             // streams aligned, though a direct call does not use them.
             let _ = self.sources[p].draw(&self.scenario.producers[p], &tick);
+            let id = self.counters.requests;
             self.counters.requests += 1;
+            if self.now < self.down_until[p] {
+                // The caller is down: the request is lost with it.
+                self.counters.caller_errors += 1;
+                self.counters.work_lost += 1;
+                continue;
+            }
             let request = self.requests.insert(Request {
-                id: self.counters.requests,
+                id,
+                producer: p as u32,
+                poison: self.scenario.producers[p].faults.poison,
                 created: self.now,
                 attempt: 0,
                 outstanding: 0,
@@ -45,6 +54,27 @@ impl SyncSimulation<'_> {
         }
         self.schedule_tick(p, tick.time);
         Ok(())
+    }
+
+    /// Producer `p` crashes: its waiting callers are gone (their requests
+    /// end as errors; what is downstream finishes unheard), and it loses
+    /// its arrivals until it is back.
+    pub(super) fn on_producer_crash(&mut self, p: usize, down_ns: u64) {
+        let until = self.now + crate::engine::SimDuration(down_ns);
+        self.down_until[p] = self.down_until[p].max(until);
+        let waiting: Vec<u32> = self
+            .requests
+            .iter()
+            .filter(|(_, r)| r.producer as usize == p && !r.answered)
+            .map(|(slot, _)| slot)
+            .collect();
+        for slot in waiting {
+            if let Some(r) = self.requests_get_mut(slot) {
+                r.answered = true;
+            }
+            self.counters.caller_errors += 1;
+            self.release(slot);
+        }
     }
 
     /// The caller sends its next attempt of `request`.

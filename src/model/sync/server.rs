@@ -35,7 +35,9 @@ impl SyncSimulation<'_> {
             let spec = &self.scenario.groups[0];
             let faults = &spec.faults;
             let mut service = spec.service.sample(&mut self.service_rng);
-            let poison = hash_uniform(self.poison_salt, attempt.id) < faults.poison_share;
+            let malformed = self.requests.get(attempt.request).is_some_and(|r| r.poison);
+            let poison =
+                malformed || hash_uniform(self.poison_salt, attempt.id) < faults.poison_share;
             attempt.fails = poison
                 || (faults.failure_probability > 0.0
                     && self.fault_rng.random::<f64>() < faults.failure_probability);

@@ -18,8 +18,13 @@ pub(super) fn delivery(c: &mut Checker<'_>, path: &FieldPath, raw: &RawTopic) ->
             "must be longer than 0s (got 0s); leave it out for no timeout",
         );
     }
-    if raw.max_deliveries == Some(0) {
-        c.fail(&path.key("max_deliveries"), "must be at least 1 (got 0)");
+    if let Some(m) = raw.max_deliveries
+        && !(1..=u32::from(u16::MAX)).contains(&m)
+    {
+        c.fail(
+            &path.key("max_deliveries"),
+            format!("must be between 1 and 65535 (got {m})"),
+        );
     }
     let redelivery_backoff = raw
         .redelivery_backoff
