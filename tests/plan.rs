@@ -155,3 +155,26 @@ fn plan_prints_the_choice_and_margins_or_says_nothing_meets() {
         assert!(text(&r.stderr).contains(says), "{slo}: {}", text(&r.stderr));
     }
 }
+
+/// Regression (review): an objective met at the cheap end of the range
+/// ("utilisation above half") was reported as met nowhere, and `nan` was
+/// accepted as a threshold.
+#[test]
+fn an_objective_met_by_the_cheapest_value_picks_it() {
+    let file = std::path::Path::new("scenarios/mm4.toml");
+    let sweep = Sweep::new(
+        file,
+        &[mqsim::scenario::Override::parse("horizon=\"2000s\"").unwrap()],
+        vec![Vary::parse("groups.workers.workers=5..64").unwrap()],
+    )
+    .unwrap();
+    let names = metric_names(&sweep.base).unwrap();
+    let slos = vec![Slo::parse("utilisation > 0.5", &names).unwrap()];
+    let outcome = with_jobs(2, || plan(&sweep, &slos, &|_| {})).unwrap();
+    assert_eq!(
+        outcome.chosen,
+        Some(0),
+        "5 workers at λ = 3.2/s are 64% busy"
+    );
+    assert!(Slo::parse("e2e.p99 < nan", &names).is_err());
+}

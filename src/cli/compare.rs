@@ -51,8 +51,11 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let overrides = args.overrides()?;
     let mut scenarios = Vec::new();
     for file in &args.scenarios {
-        scenarios.push(Scenario::load(file, &overrides)?);
-        if args.sync {
+        let scenario = Scenario::load(file, &overrides)?;
+        // A file already in sync mode is its own direct-call column.
+        let twin = args.sync && scenario.sync.is_none();
+        scenarios.push(scenario);
+        if twin {
             scenarios.push(sync_twin(file, &overrides)?);
         }
     }

@@ -73,13 +73,21 @@ pub fn plan(sweep: &Sweep, slos: &[Slo], done: &(dyn Fn(&PointResult) + Sync)) -
         .with_max_len(1)
         .map(|c| {
             let mut runs = Vec::new();
-            let (found, _) = bisect(last, |j| {
+            let mut check = |j: usize| {
                 let result = sweep.evaluate(c * last + j);
                 done(&result);
                 let ok = meets_all(slos, &result);
                 runs.push(result);
                 ok
-            });
+            };
+            // The cheapest value first: if it meets the objectives it is
+            // the answer, whichever way the metric moves with the
+            // parameter. Otherwise, bisect the rest (monotone from there).
+            let found = if check(0) {
+                Some(0)
+            } else {
+                bisect(last - 1, |j| check(j + 1)).0.map(|j| j + 1)
+            };
             (found.map(|j| c * last + j), runs)
         })
         .collect();

@@ -187,6 +187,9 @@ fn candidates(name: &str, names: &[String]) -> String {
 /// The threshold in the metric's unit.
 fn threshold(value: &str, metric: &str) -> Result<f64, String> {
     if let Ok(v) = value.parse::<f64>() {
+        if !v.is_finite() {
+            return Err(format!("expected a finite threshold (got \"{value}\")"));
+        }
         return Ok(v);
     }
     if let Some(Ok(v)) = value.strip_suffix('%').map(|p| p.trim().parse::<f64>()) {
