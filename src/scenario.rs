@@ -156,6 +156,14 @@ impl Scenario {
         let mut doc = Document::parse(text, format).map_err(fail)?;
         let mut issues = Vec::new();
         for o in overrides {
+            // The field, and every table the override creates, come from --set.
+            let mut prefix = FieldPath::root();
+            for seg in o.path.segments() {
+                prefix.push(seg.clone());
+                if prefix.get(&doc.value).is_none() {
+                    doc.mark_override(&prefix);
+                }
+            }
             doc.mark_override(&o.path);
             if let Err(message) = o.path.set(&mut doc.value, o.value.clone()) {
                 issues.push(Issue {

@@ -30,7 +30,12 @@ pub(super) fn decode<T: DeserializeOwned>(doc: &Document) -> (Option<T>, Vec<Iss
             path = path.key(&field);
         }
         // A field missing because we removed it was reported already.
-        if !reported.iter().any(|p| is_prefix(p, &path)) {
+        // A value missing because we removed it (or its parent, or a child
+        // whose removal left it malformed) was reported already.
+        if !reported
+            .iter()
+            .any(|p| is_prefix(p, &path) || is_prefix(&path, p))
+        {
             issues.push(Issue {
                 origin: doc.locate(&path),
                 path: path.to_string(),
@@ -110,6 +115,7 @@ fn explain(raw: &str) -> (Option<String>, String) {
 /// Rust type names in serde's messages, as a user would say them.
 fn plain_type(expected: &str) -> &str {
     match expected {
+        "map with a single key" => "exactly one kind here, such as { poisson = { … } }",
         "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number >= 0",
         "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
         "f32" | "f64" => "a number",

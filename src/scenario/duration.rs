@@ -49,6 +49,11 @@ impl Dur {
         let value: Option<f64> = number.replace('_', "").parse().ok();
         match (value, scale) {
             (Some(v), Some(scale)) if v.is_finite() && v >= 0.0 => {
+                if v * scale * 1e9 >= u64::MAX as f64 {
+                    return Err(format!(
+                        "expected a duration under 584 years, the clock's range; use \"forever\" for no limit (got \"{text}\")"
+                    ));
+                }
                 Ok(Dur(SimDuration::from_secs_f64(v * scale)))
             }
             _ => Err(format!(

@@ -316,7 +316,8 @@ fn producer(
         );
     }
     let stop = raw.stop.map_or(horizon, |d| d.0);
-    if raw.start.0 >= stop {
+    // With a bad horizon, the default stop is reported there, not here.
+    if raw.start.0 >= stop && (raw.stop.is_some() || horizon > SimDuration::ZERO) {
         c.fail(
             &path.key("start"),
             format!(
