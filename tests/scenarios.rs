@@ -144,3 +144,14 @@ fn a_hot_key_makes_one_partition_lag_while_the_others_idle() {
     assert!(mean(&competing, "groups.projector.queued") < 50.0);
     assert!(mean(&competing, "groups.projector.out_of_order") > 1000.0);
 }
+
+/// Regression (duplicates review): metric names are unique.
+#[test]
+fn every_metric_name_is_unique() {
+    let e = run("scenarios/hot-partition.toml", &["horizon=\"10s\""]);
+    let mut names: Vec<&str> = e.metrics.iter().map(|m| m.name.as_str()).collect();
+    let all = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), all);
+}

@@ -112,28 +112,6 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
                 part.processed as f64,
             );
         }
-        put(format!("{p}.work_lost"), g.work_lost as f64);
-        put(format!("{p}.out_of_order"), g.out_of_order as f64);
-        put(format!("{p}.rebalances"), g.rebalances as f64);
-        put(
-            format!("{p}.workers_without_partitions"),
-            g.workers_without_partitions as f64,
-        );
-        for (i, part) in g.partitions.iter().enumerate() {
-            put(format!("{p}.partitions.{i}.queued"), part.queued as f64);
-            put(
-                format!("{p}.partitions.{i}.max_depth"),
-                part.max_depth as f64,
-            );
-            put(
-                format!("{p}.partitions.{i}.oldest_age_s"),
-                part.oldest_age_s,
-            );
-            put(
-                format!("{p}.partitions.{i}.processed"),
-                part.processed as f64,
-            );
-        }
         put(format!("{p}.delayed"), g.delayed as f64);
         put(format!("{p}.deliveries"), g.deliveries as f64);
         put(format!("{p}.redeliveries"), g.redeliveries as f64);

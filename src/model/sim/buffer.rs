@@ -131,15 +131,7 @@ impl Buffer {
             self.queues[p] = kept;
             taken.extend(out);
         }
-        for item in &taken {
-            self.len -= 1;
-            let size = u64::from(item.message.size);
-            self.bytes -= size;
-            if item.tier == Tier::Disk {
-                self.disk_len -= 1;
-                self.disk_bytes -= size;
-            }
-        }
+        taken.iter().for_each(|item| self.count_out(item));
         taken
     }
 
@@ -151,6 +143,17 @@ impl Buffer {
             || self
                 .disk
                 .is_some_and(|(cap, bytes)| cap > 0 && size <= bytes)
+    }
+
+    #[inline]
+    fn count_out(&mut self, item: &Item) {
+        self.len -= 1;
+        let size = u64::from(item.message.size);
+        self.bytes -= size;
+        if item.tier == Tier::Disk {
+            self.disk_len -= 1;
+            self.disk_bytes -= size;
+        }
     }
 
     fn count_in(&mut self, item: &Item) {
@@ -194,13 +197,7 @@ impl Buffer {
     #[inline]
     pub fn pop_from(&mut self, p: usize) -> Option<Item> {
         let item = self.queues[p].pop_front()?;
-        self.len -= 1;
-        let size = u64::from(item.message.size);
-        self.bytes -= size;
-        if item.tier == Tier::Disk {
-            self.disk_len -= 1;
-            self.disk_bytes -= size;
-        }
+        self.count_out(&item);
         Some(item)
     }
 

@@ -202,6 +202,34 @@ pub struct Dropped {
     pub expired: u64,
 }
 
+impl LittlesLaw {
+    /// From the time-average `l`, the `left` messages that left in the
+    /// window and their total time in the group.
+    pub fn measure(l: f64, left: u64, sojourn_ns: u128, window_s: f64) -> LittlesLaw {
+        let lambda_per_s = if window_s > 0.0 {
+            left as f64 / window_s
+        } else {
+            0.0
+        };
+        let w_s = if left > 0 {
+            sojourn_ns as f64 / left as f64 / 1e9
+        } else {
+            0.0
+        };
+        let relative_error = if l > 0.0 {
+            (l - lambda_per_s * w_s).abs() / l
+        } else {
+            0.0
+        };
+        LittlesLaw {
+            l,
+            lambda_per_s,
+            w_s,
+            relative_error,
+        }
+    }
+}
+
 impl Dropped {
     /// All reasons together.
     pub fn total(&self) -> u64 {
@@ -438,21 +466,6 @@ fn group_outcome(
     let w = &g.window;
     // Messages in the group: ready + in flight (busy − zombies) + delayed.
     let l = w.depth.mean(now) + w.busy.mean(now) - w.zombies.mean(now) + w.delayed.mean(now);
-    let lambda = if window_s > 0.0 {
-        w.left as f64 / window_s
-    } else {
-        0.0
-    };
-    let w_s = if w.left > 0 {
-        w.sojourn_ns as f64 / w.left as f64 / 1e9
-    } else {
-        0.0
-    };
-    let relative_error = if l > 0.0 {
-        (l - lambda * w_s).abs() / l
-    } else {
-        0.0
-    };
     GroupOutcome {
         name: name.to_owned(),
         accepted: c.accepted,
@@ -507,12 +520,7 @@ fn group_outcome(
         },
         queue_wait: w.queue_wait.summary(),
         end_to_end: w.end_to_end.summary(),
-        littles_law: LittlesLaw {
-            l,
-            lambda_per_s: lambda,
-            w_s,
-            relative_error,
-        },
+        littles_law: LittlesLaw::measure(l, w.left, w.sojourn_ns, window_s),
     }
 }
 

@@ -52,31 +52,6 @@ impl SyncSimulation<'_> {
         })
     }
 
-    /// Attempts in the downstream: L against λW.
-    fn littles_law(&self, l: f64, window_s: f64) -> LittlesLaw {
-        let lambda_per_s = if window_s > 0.0 {
-            self.left as f64 / window_s
-        } else {
-            0.0
-        };
-        let w_s = if self.left > 0 {
-            self.sojourn_ns as f64 / self.left as f64 / 1e9
-        } else {
-            0.0
-        };
-        let relative_error = if l > 0.0 {
-            (l - lambda_per_s * w_s).abs() / l
-        } else {
-            0.0
-        };
-        LittlesLaw {
-            l,
-            lambda_per_s,
-            w_s,
-            relative_error,
-        }
-    }
-
     fn group_outcome(&self, now: u64, window_s: f64) -> GroupOutcome {
         let c = self.counters;
         let spec = &self.scenario.groups[0];
@@ -126,7 +101,12 @@ impl SyncSimulation<'_> {
             throughput_per_s: throughput,
             queue_wait: self.queue_wait.summary(),
             end_to_end: self.end_to_end.summary(),
-            littles_law: self.littles_law(mean_depth + mean_busy, window_s),
+            littles_law: LittlesLaw::measure(
+                mean_depth + mean_busy,
+                self.left,
+                self.sojourn_ns,
+                window_s,
+            ),
         }
     }
 }
