@@ -89,7 +89,16 @@ fn every_chart_of_every_report_renders_in_headless_chromium() {
     let dir = tmp("browser");
     let file = write(&dir, "small.toml", SMALL);
     let (run, sweep, compare) = (dir.join("run"), dir.join("sweep"), dir.join("compare"));
+    let partitioned = dir.join("partitioned");
     ok(&["run", &file, "--out", run.to_str().unwrap()]);
+    ok(&[
+        "run",
+        "scenarios/hot-partition.toml",
+        "--set",
+        "horizon=\"60s\"",
+        "--out",
+        partitioned.to_str().unwrap(),
+    ]);
     ok(&[
         "sweep",
         &file,
@@ -112,6 +121,10 @@ fn every_chart_of_every_report_renders_in_headless_chromium() {
     let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let pages = [
         (run, names(&["depth", "latency", "drops"])),
+        (
+            partitioned,
+            names(&["depth", "latency", "drops", "partitions"]),
+        ),
         (
             sweep,
             names(&[

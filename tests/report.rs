@@ -299,3 +299,41 @@ fn sweep_report_and_plot_of_a_sweep() {
     assert_eq!(r.status.code(), Some(2));
     assert!(text(&r.stderr).contains("no summary.json, sweep.json or compare.json"));
 }
+
+#[test]
+fn partitioned_runs_chart_the_lag_of_each_partition() {
+    let dir = tmp("partition-lag");
+    let out = dir.to_str().unwrap();
+    ok(&[
+        "run",
+        "scenarios/hot-partition.toml",
+        "--set",
+        "horizon=\"60s\"",
+        "--out",
+        out,
+    ]);
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("Lag per partition over time"),
+        "no partition chart"
+    );
+    assert!(html.contains("projector: partition 7"));
+    let svg = std::fs::read(dir.join("partitions.svg")).unwrap();
+    // `plot` redraws it from partitions.csv, byte for byte.
+    std::fs::remove_file(dir.join("partitions.svg")).unwrap();
+    ok(&["plot", out]);
+    assert_eq!(std::fs::read(dir.join("partitions.svg")).unwrap(), svg);
+    // One partition: no such chart.
+    let single = tmp("single-partition");
+    ok(&[
+        "run",
+        "scenarios/mm1.toml",
+        "--set",
+        "horizon=\"100s\"",
+        "--set",
+        "warmup=\"0s\"",
+        "--out",
+        single.to_str().unwrap(),
+    ]);
+    assert!(!single.join("partitions.svg").exists());
+}

@@ -9,12 +9,14 @@ mod compare;
 mod depth;
 mod drops;
 mod latency;
+mod partition_lag;
 mod sweep;
 
 pub use compare::{BarGroup, CompareChart};
 pub use depth::DepthChart;
 pub use drops::DropsChart;
 pub use latency::{LatencyChart, LatencySeries};
+pub use partition_lag::PartitionLagChart;
 pub use sweep::{Band, SweepChart, XAxis};
 
 use super::ReportError;

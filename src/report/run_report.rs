@@ -1,7 +1,9 @@
 //! The charts and `report.html` of one run, drawn from what `summary.json`
 //! and `timeseries.csv` hold, so `mqsim plot` redraws them byte for byte.
 
-use super::chart::{DepthChart, DropsChart, LatencyChart, LatencySeries, Line, Rendered, render};
+use super::chart::{
+    DepthChart, DropsChart, LatencyChart, LatencySeries, Line, PartitionLagChart, Rendered, render,
+};
 use super::html::{Page, with_ci};
 use super::series::SeriesTable;
 use super::{ReportError, read_input};
@@ -30,6 +32,9 @@ pub struct RunView {
     pub series: SeriesTable,
     /// Analytic values that apply.
     pub analytic: Vec<AnalyticRow>,
+    /// Ready messages per group and partition over time (several
+    /// partitions only; `partitions.csv`).
+    pub partitions: Vec<Line>,
 }
 
 /// The parts of `summary.json` the report needs.
@@ -65,6 +70,10 @@ impl RunView {
                 reason,
             })?,
             analytic: analytic_rows(scenario),
+            partitions: partition_lines(&super::timeseries::partitions_csv(
+                scenario,
+                &experiment.outcomes[0].partition_series,
+            )),
         })
     }
 
@@ -101,6 +110,10 @@ impl RunView {
             metrics: saved.metrics,
             series,
             analytic,
+            // Absent with one partition.
+            partitions: std::fs::read_to_string(dir.join("partitions.csv"))
+                .map(|text| partition_lines(&text))
+                .unwrap_or_default(),
         })
     }
 
@@ -108,12 +121,13 @@ impl RunView {
         self.metrics.get(name).map(|m| (m.mean, m.ci95_half_width))
     }
 
-    /// The run's charts: depth with arrival rate, latency percentiles, drops.
+    /// The run's charts: depth with arrival rate, latency percentiles, drops,
+    /// and lag per partition when there are several.
     ///
     /// # Errors
     /// [`ReportError::Chart`] if a chart cannot be drawn.
     pub fn charts(&self) -> Result<Vec<Rendered>, ReportError> {
-        Ok(vec![
+        let mut charts = vec![
             render(
                 "depth",
                 "Depth and arrival rate over time",
@@ -121,7 +135,15 @@ impl RunView {
             )?,
             render("latency", "Latency percentiles", &self.latency_chart())?,
             render("drops", "Drops over time", &self.drops_chart())?,
-        ])
+        ];
+        if !self.partitions.is_empty() {
+            let lag = PartitionLagChart {
+                title: format!("{}: lag per partition", self.name),
+                depth: self.partitions.clone(),
+            };
+            charts.push(render("partitions", "Lag per partition over time", &lag)?);
+        }
+        Ok(charts)
     }
 
     fn depth_chart(&self) -> DepthChart {
@@ -324,4 +346,26 @@ fn seconds_text(s: f64) -> String {
     } else {
         format!("{} s", (s * 1e3).round() / 1e3)
     }
+}
+
+/// One line per group and partition from `partitions.csv` text
+/// (`time_s,group,partition,depth,oldest_age_s`); malformed rows are skipped.
+fn partition_lines(csv: &str) -> Vec<Line> {
+    let mut lines: BTreeMap<(String, u32), Vec<(f64, f64)>> = BTreeMap::new();
+    for row in csv.lines().skip(1) {
+        let f: Vec<&str> = row.split(',').collect();
+        if let [t, g, p, depth, ..] = f[..]
+            && let (Ok(t), Ok(p), Ok(depth)) =
+                (t.parse::<f64>(), p.parse::<u32>(), depth.parse::<f64>())
+        {
+            lines.entry((g.to_owned(), p)).or_default().push((t, depth));
+        }
+    }
+    lines
+        .into_iter()
+        .map(|((g, p), points)| Line {
+            label: format!("{g}: partition {p}"),
+            points,
+        })
+        .collect()
 }
