@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 /// declared stuck: a loop that advances time by nanoseconds, or not at all.
 /// Legitimate runs stay far below: 1 M messages/s make 200,000 events in
 /// 100 ms.
-const MAX_EVENTS_AT_ONE_INSTANT: u64 = 10_000_000;
+const MAX_EVENTS_IN_STUCK_SPAN: u64 = 10_000_000;
 /// The span of simulated time that many events may not stay within.
 const STUCK_SPAN: SimDuration = SimDuration::from_millis(100);
 
@@ -61,7 +61,7 @@ pub enum RunError {
     /// Simulated time stopped advancing (e.g. zero service time and zero
     /// redelivery backoff for a message that always fails).
     #[error(
-        "simulated time stopped advancing at t = {at_s:.3}s: more than {MAX_EVENTS_AT_ONE_INSTANT} events \
+        "simulated time stopped advancing at t = {at_s:.3}s: more than {MAX_EVENTS_IN_STUCK_SPAN} events \
          within 100ms of simulated time. A message that always fails with zero service time and no redelivery \
          backoff loops forever: give the service time or topic.redelivery_backoff a duration"
     )]
@@ -149,7 +149,7 @@ pub struct Simulation<'s> {
     drain_deadline: SimTime,
     replication: u64,
     event_count: u64,
-    same_instant: u64,
+    events_in_span: u64,
     /// Start of the current stretch of events within `STUCK_SPAN`.
     stuck_anchor: SimTime,
     log: Option<Vec<LogEntry>>,
@@ -249,7 +249,7 @@ impl<'s> Simulation<'s> {
             drain_deadline: SimTime::MAX,
             replication,
             event_count: 0,
-            same_instant: 0,
+            events_in_span: 0,
             stuck_anchor: SimTime::ZERO,
             log: None,
         }
@@ -284,15 +284,15 @@ impl<'s> Simulation<'s> {
         self.start();
         while let Some((time, event)) = self.events.pop() {
             if time.since(self.stuck_anchor) < STUCK_SPAN {
-                self.same_instant += 1;
-                if self.same_instant > MAX_EVENTS_AT_ONE_INSTANT {
+                self.events_in_span += 1;
+                if self.events_in_span > MAX_EVENTS_IN_STUCK_SPAN {
                     return Err(RunError::Stuck {
                         at_s: time.as_secs_f64(),
                     });
                 }
             } else {
                 self.stuck_anchor = time;
-                self.same_instant = 0;
+                self.events_in_span = 0;
             }
             if self.draining && time > self.drain_deadline {
                 break;

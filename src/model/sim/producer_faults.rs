@@ -135,7 +135,7 @@ impl Simulation<'_> {
         for g in 0..self.groups.len() {
             for item in self.groups[g].buffer.take_where(mine) {
                 self.total_ready -= 1;
-                self.lost_in_buffer(g, item);
+                self.lost(g, item);
             }
             let delayed: Vec<u32> = self.groups[g]
                 .delayed
@@ -145,7 +145,7 @@ impl Simulation<'_> {
                 .collect();
             for slot in delayed {
                 if let Some(item) = self.groups[g].delayed.remove(slot) {
-                    self.lost_in_buffer(g, item);
+                    self.lost(g, item);
                 }
             }
             self.groups[g].note_levels(self.now);

@@ -61,12 +61,9 @@ impl Simulation<'_> {
         self.finish_item(g, &item);
     }
 
-    /// A ready message lost with a non-durable buffer.
-    pub(super) fn lost_in_buffer(&mut self, g: usize, item: Item) {
-        self.lost(g, item);
-    }
-
-    fn lost(&mut self, g: usize, item: Item) {
+    /// A message lost: a failed or crashed delivery at most once, or a
+    /// non-durable buffer dying with its producer.
+    pub(super) fn lost(&mut self, g: usize, item: Item) {
         self.note(LogKind::Lost, item.message.id.0, g as u32);
         self.free_partition(g, &item);
         self.groups[g].counters.lost += 1;
