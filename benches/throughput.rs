@@ -79,6 +79,20 @@ const PARTITIONED: &str = r#"
     service = { exponential = { mean = "1ms" } }
 "#;
 
+/// SQS-FIFO-like: 2,000 message groups (keys, Zipf-skewed), one message per
+/// key in flight, and a group autoscaled on its backlog.
+const KEY_ORDERED: &str = r#"
+    horizon = "120s"
+    [producers.orders]
+    arrival = { poisson = { rate_per_s = 4000 } }
+    keys = { zipf = { n = 2000, s = 0.8 } }
+    [groups.fulfilment]
+    workers = 8
+    consumption = "key_ordered"
+    service = { exponential = { mean = "2ms" } }
+    autoscale = { min = 4, max = 32, target_backlog_per_worker = 20, evaluation_period = "5s", startup_delay = "2s", cooldown = "30s" }
+"#;
+
 fn bench(c: &mut Criterion, name: &str, text: &str) {
     let scenario =
         Scenario::from_text(text, Format::Toml, Path::new(name), &[]).expect("valid scenario");
@@ -115,5 +129,9 @@ fn partitioned(c: &mut Criterion) {
     bench(c, "partitioned_12x3", PARTITIONED);
 }
 
-criterion_group!(benches, mm4, bursty, mm4_faults, partitioned);
+fn key_ordered(c: &mut Criterion) {
+    bench(c, "key_ordered_autoscaled", KEY_ORDERED);
+}
+
+criterion_group!(benches, mm4, bursty, mm4_faults, partitioned, key_ordered);
 criterion_main!(benches);

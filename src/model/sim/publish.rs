@@ -209,13 +209,15 @@ impl Simulation<'_> {
             .max_by_key(|(_, g)| g.buffer.len())
             .expect("a scenario has at least one group");
         let spec = &self.scenario.groups[g];
-        let capacity = f64::from(spec.workers) / spec.service.mean().max(1e-12);
+        // An autoscaled group is judged at its most workers.
+        let workers = spec.worker_slots();
+        let capacity = f64::from(workers) / spec.service.mean().max(1e-12);
         let why = format!(
             "group `{}` received {:.1} msg/s but its {} workers complete at most {:.1} msg/s \
              (workers / mean service time); {} blocked publishes",
             spec.name,
             group.counters.accepted as f64 / elapsed,
-            spec.workers,
+            workers,
             capacity,
             self.topic.blocked.len()
         );
