@@ -150,6 +150,34 @@ fn set_overrides_fields_and_reports_bad_paths_with_status_2() {
 }
 
 #[test]
+fn validate_shows_what_a_preset_set_and_keeps_the_preset() {
+    let out = mqsim(&[
+        "validate",
+        "scenarios/mm1.toml",
+        "--set",
+        "topic.preset=rabbitmq",
+        "--set",
+        "topic.requeue=tail",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let normalised = text(&out.stdout);
+    for line in [
+        "# preset \"rabbitmq\" set:",
+        "preset = \"rabbitmq\"",
+        "max_deliveries = 20",
+        "policy = \"drop_oldest\"",
+        "requeue = \"tail\"",
+    ] {
+        assert!(normalised.contains(line), "{line}: {normalised}");
+    }
+    let note: String = normalised
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .collect();
+    assert!(note.contains("topic.max_deliveries") && !note.contains("topic.requeue"));
+}
+
+#[test]
 fn missing_files_and_unknown_extensions_are_bad_input() {
     let out = mqsim(&["run", "scenarios/does-not-exist.toml"]);
     assert_eq!(out.status.code(), Some(2));
