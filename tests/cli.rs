@@ -217,7 +217,7 @@ fn json_output_equals_the_written_summary() {
     let out = tmp("json");
     let r = mqsim(&[
         "run",
-        "scenarios/fanout.toml",
+        "scenarios/checkout-fanout.toml",
         "--json",
         "--out",
         out.to_str().unwrap(),
@@ -274,9 +274,10 @@ fn toml_and_json_are_one_schema() {
     // defaults (sample_interval = horizon / 500).
     let horizon = mqsim::scenario::Override::parse("horizon=\"60s\"").unwrap();
     let scenario =
-        mqsim::scenario::Scenario::load(Path::new("scenarios/fanout.toml"), &[horizon]).unwrap();
+        mqsim::scenario::Scenario::load(Path::new("scenarios/checkout-fanout.toml"), &[horizon])
+            .unwrap();
     let json = serde_json::to_string_pretty(&scenario.normalised).unwrap();
-    let file = dir.join("fanout.json");
+    let file = dir.join("checkout-fanout.json");
     std::fs::write(&file, json).unwrap();
     let run = |f: &str, out: &str| {
         let o = dir.join(out);
@@ -292,7 +293,7 @@ fn toml_and_json_are_one_schema() {
         std::fs::read_to_string(o.join("summary.json")).unwrap()
     };
     let (from_toml, from_json) = (
-        run("scenarios/fanout.toml", "toml"),
+        run("scenarios/checkout-fanout.toml", "toml"),
         run(file.to_str().unwrap(), "json"),
     );
     let first_difference = from_toml
