@@ -22,7 +22,12 @@ struct Case {
     dedup_forever: bool,
     /// Partitioned groups deliver in order per partition, not globally.
     partitioned: bool,
+    /// Groups autoscale between 1 and `MAX_SCALED` workers.
+    autoscaled: bool,
 }
+
+/// The autoscaling maximum in random scenarios.
+const MAX_SCALED: u64 = 6;
 
 fn topic_text(policy: &str, capacity: Option<u64>, flags: (bool, bool, bool)) -> String {
     let (ttl, max_block, latency) = flags;
@@ -104,10 +109,15 @@ fn cases() -> impl Strategy<Value = Case> {
         (1.0f64..50.0, 1.0f64..50.0, 0.01f64..1.0),
         (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
         any::<[u8; 8]>(),
-        (any::<u64>(), 1u32..5, any::<bool>(), any::<bool>()),
+        (any::<u64>(), 1u32..5, any::<bool>(), any::<bool>(), any::<bool>()),
     )
         .prop_map(|(policy, capacity, (disk, workers, groups), (rate, burst, mean), flags, knobs, more)| {
-            let (seed, partitions, partitioned, round_robin) = more;
+            let (seed, partitions, partitioned, round_robin, autoscaled) = more;
+            let autoscale = if autoscaled {
+                format!("autoscale = {{ min = 1, max = {MAX_SCALED}, target_backlog_per_worker = 3, evaluation_period = \"1s\", reaction_delay = \"300ms\", startup_delay = \"500ms\", cooldown = \"3s\" }}\n")
+            } else {
+                String::new()
+            };
             let (ttl, max_block, latency, drain, faulty) = flags;
             let (fault_topic, fault_group, fault_producer, dedup) =
                 if faulty { fault_text(knobs) } else { Default::default() };
@@ -136,7 +146,7 @@ fn cases() -> impl Strategy<Value = Case> {
                 };
                 let consumption = if partitioned && g == 0 { "partitioned" } else { "competing" };
                 text += &format!(
-                    "[groups.g{g}]\nworkers = {workers}\nconsumption = \"{consumption}\"\nrebalance_pause = \"100ms\"\nservice = {service}\n{fault_group}"
+                    "[groups.g{g}]\nworkers = {workers}\nconsumption = \"{consumption}\"\nrebalance_pause = \"100ms\"\nservice = {service}\n{autoscale}{fault_group}"
                 );
             }
             let disk = (policy == "spill").then_some(disk);
@@ -150,6 +160,7 @@ fn cases() -> impl Strategy<Value = Case> {
                 faults: faulty,
                 dedup_forever: faulty && dedup,
                 partitioned: partitioned && partitions > 1,
+                autoscaled,
             }
         })
 }
@@ -234,6 +245,14 @@ proptest! {
                 g.processed + g.dropped.total() + g.dead_lettered + g.queued + g.delayed + g.in_flight
                     + t.blocked + t.publishing + t.retrying
             );
+        }
+        // Workers stay within the autoscaling bounds; those up never
+        // outnumber those paid for.
+        for r in &o.series {
+            prop_assert!(r.workers_up <= r.workers);
+            if case.autoscaled {
+                prop_assert!(r.workers <= MAX_SCALED);
+            }
         }
         // Block never drops (without max_block, TTL or faults).
         if case.policy == "block" && !case.max_block && !case.ttl && !case.faults {

@@ -143,6 +143,10 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
         put(format!("{p}.max_depth"), g.max_depth as f64);
         put(format!("{p}.mean_depth"), g.mean_depth);
         put(format!("{p}.utilisation"), g.utilisation);
+        put(format!("{p}.workers_mean"), g.workers_mean);
+        put(format!("{p}.workers_max"), g.workers_max as f64);
+        put(format!("{p}.scale_ups"), g.scale_ups as f64);
+        put(format!("{p}.scale_downs"), g.scale_downs as f64);
         put(format!("{p}.throughput_per_s"), g.throughput_per_s);
         for (field, v) in g.queue_wait.fields() {
             put(format!("{p}.queue_wait.{field}"), v);

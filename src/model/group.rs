@@ -24,6 +24,53 @@ pub struct GroupSpec {
     pub max_rate_per_s: Option<f64>,
     /// Deliveries per second from one partition, if capped.
     pub partition_max_rate_per_s: Option<f64>,
+    /// Scaling of the number of workers (`workers` is the starting count).
+    pub autoscale: Option<AutoscaleSpec>,
+}
+
+impl GroupSpec {
+    /// Worker slots the group may ever use: its starting count, or its
+    /// autoscaling maximum if larger.
+    pub fn worker_slots(&self) -> u32 {
+        self.autoscale
+            .as_ref()
+            .map_or(self.workers, |a| a.max.max(self.workers))
+    }
+}
+
+/// Autoscaling of a group's workers, evaluated periodically as Kubernetes'
+/// horizontal pod autoscaler (and KEDA, which drives it) does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoscaleSpec {
+    /// Fewest workers.
+    pub min: u32,
+    /// Most workers.
+    pub max: u32,
+    /// What the count is scaled to hold at its target.
+    pub target: ScaleTarget,
+    /// How often the metric is evaluated.
+    pub evaluation_period: SimDuration,
+    /// No scaling while `metric / target` is within `1 ± tolerance`.
+    pub tolerance: f64,
+    /// Delay from a decision until it takes effect (metrics pipeline and
+    /// controller lag).
+    pub reaction_delay: SimDuration,
+    /// Time a new worker takes to start before it takes messages.
+    pub startup_delay: SimDuration,
+    /// Scale-down stabilisation window: scale down only to the highest
+    /// count recommended within it.
+    pub cooldown: SimDuration,
+}
+
+/// The metric an autoscaler holds at a target.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ScaleTarget {
+    /// The group's backlog (ready, waiting out a backoff, and in flight)
+    /// per worker: KEDA's queue-length scalers.
+    BacklogPerWorker(f64),
+    /// The mean busy share of the workers that are up over the last
+    /// evaluation period: the HPA's CPU-utilisation target.
+    Utilisation(f64),
 }
 
 /// Everything that can go wrong in a consumer group.

@@ -2,6 +2,7 @@
 //! that handles them in (time, sequence) order. The world's state is in
 //! `state`; what each event does is in the files named after its side.
 
+mod autoscale;
 mod buffer;
 mod consume;
 mod log;
@@ -17,11 +18,11 @@ mod worker_faults;
 
 pub use buffer::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
-pub(crate) use outcome::check_conservation;
 pub use outcome::{
     DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome, LittlesLaw,
     PartitionOutcome, PartitionRow, RunOutcome, SeriesRow, TopicOutcome,
 };
+pub(crate) use outcome::{check_conservation, share};
 pub use state::FailKind;
 
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime, Slab, StreamId};
@@ -102,10 +103,17 @@ enum Event {
     },
     /// A delayed message becomes ready again.
     Redeliver { group: u32, slot: u32 },
-    /// A worker crashes.
-    Crash { group: u32, worker: u32 },
+    /// A worker crashes (stale if its slot's life moved on).
+    Crash { group: u32, worker: u32, life: u32 },
     /// A crashed worker is back.
-    Restart { group: u32, worker: u32 },
+    Restart { group: u32, worker: u32, life: u32 },
+    /// The autoscaler evaluates its metric.
+    Evaluate { group: u32 },
+    /// An autoscaling decision takes effect: the group grows to at least
+    /// (`up`), or shrinks to at most, `target` workers.
+    Scale { group: u32, target: u32, up: bool },
+    /// A worker the autoscaler asked for has started.
+    Started { group: u32, worker: u32, life: u32 },
     /// A group outage starts or ends.
     Outage { group: u32, start: bool },
     /// Deliveries may go ahead again: a rebalance pause is over, a cap
@@ -176,13 +184,15 @@ impl<'s> Simulation<'s> {
             .collect();
         let groups = scenario.groups.iter().map(|g| Group {
             buffer: buffer::Buffer::new(&scenario.topic),
-            workers: vec![
-                Worker {
-                    up: true,
-                    ..Worker::default()
-                };
-                g.workers as usize
-            ],
+            workers: (0..g.worker_slots())
+                .map(|w| {
+                    if w < g.workers {
+                        Worker::up()
+                    } else {
+                        Worker::default()
+                    }
+                })
+                .collect(),
             idle: (0..g.workers).rev().collect(),
             busy: 0,
             zombies: 0,
@@ -214,9 +224,14 @@ impl<'s> Simulation<'s> {
             dead_letters: state::DeadLetters::default(),
             max_depth: 0,
             last_row: GroupCounters::default(),
+            scaler: g
+                .autoscale
+                .clone()
+                .map(|a| crate::model::autoscale::Scaler::new(a, SimTime::ZERO, g.workers, 0)),
         });
         let mut groups: Vec<Group> = groups.collect();
         for (group, spec) in groups.iter_mut().zip(&scenario.groups) {
+            group.note_workers(SimTime::ZERO);
             if spec.partitioned {
                 let partitions = scenario.topic.partitions as usize;
                 group.assignment = Some(partition::Assignment::new(partitions, &group.workers));
@@ -331,6 +346,11 @@ impl<'s> Simulation<'s> {
         }
         for g in 0..self.groups.len() {
             self.schedule_faults(g);
+            if let Some(scaler) = &self.groups[g].scaler {
+                let first = scaler.next_evaluation(SimTime::ZERO);
+                self.events
+                    .schedule(first, Event::Evaluate { group: g as u32 });
+            }
         }
     }
 
@@ -354,8 +374,23 @@ impl<'s> Simulation<'s> {
                 self.on_ack_timeout(group as usize, worker as usize, epoch, delivery);
             }
             Event::Redeliver { group, slot } => self.on_redeliver(group as usize, slot),
-            Event::Crash { group, worker } => self.on_crash(group as usize, worker as usize),
-            Event::Restart { group, worker } => self.on_restart(group as usize, worker as usize),
+            Event::Crash {
+                group,
+                worker,
+                life,
+            } => self.on_crash(group as usize, worker as usize, life),
+            Event::Restart {
+                group,
+                worker,
+                life,
+            } => self.on_restart(group as usize, worker as usize, life),
+            Event::Evaluate { group } => self.on_evaluate(group as usize),
+            Event::Scale { group, target, up } => self.apply_scaling(group as usize, target, up),
+            Event::Started {
+                group,
+                worker,
+                life,
+            } => self.on_started(group as usize, worker as usize, life),
             Event::Outage { group, start } => self.on_outage(group as usize, start),
             Event::Resume { group } => {
                 let g = group as usize;
@@ -409,6 +444,8 @@ impl<'s> Simulation<'s> {
             w.zombies.restart(now);
             w.delayed.restart(now);
             w.busy.restart(now);
+            w.up.restart(now);
+            w.provisioned.restart(now);
             w.processed = 0;
             w.left = 0;
             w.sojourn_ns = 0;

@@ -7,11 +7,13 @@
 
 mod caller;
 mod finish;
+mod scaling;
 mod server;
 
 use super::sim::{RunError, RunOutcome, SeriesRow};
 use super::source::Source;
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime, Slab, StreamId};
+use crate::model::autoscale::{Phase, Scaler};
 use crate::scenario::{Scenario, SyncSpec};
 use crate::stats::{LatencyHistogram, TimeAverage};
 use std::collections::VecDeque;
@@ -31,8 +33,15 @@ enum Event {
     Timeout { request: u32, id: u64, attempt: u32 },
     /// A caller tries again.
     Retry { request: u32, id: u64 },
-    /// A worker crashes, or comes back.
-    Crash { worker: u32, up: bool },
+    /// A worker crashes, or comes back (stale if its slot's life moved on).
+    Crash { worker: u32, up: bool, life: u32 },
+    /// The autoscaler evaluates its metric.
+    Evaluate,
+    /// An autoscaling decision takes effect: the downstream grows to at
+    /// least (`up`), or shrinks to at most, `target` workers.
+    Scale { target: u32, up: bool },
+    /// A worker the autoscaler asked for has started.
+    Started { worker: u32, life: u32 },
     /// The downstream goes down, or comes back.
     Outage { start: bool },
     /// Time to record a time-series row.
@@ -79,8 +88,26 @@ struct Attempt {
 #[derive(Clone, Copy, Debug, Default)]
 struct Worker {
     current: Option<Attempt>,
-    up: bool,
+    phase: Phase,
+    /// Scaled down while busy: leaves when its attempt ends.
+    leaving: bool,
     epoch: u32,
+    /// Bumped each time the slot joins, so older events are stale.
+    life: u32,
+}
+
+impl Worker {
+    fn is_up(&self) -> bool {
+        self.phase == Phase::Up
+    }
+
+    fn slot(&self) -> crate::model::autoscale::Slot {
+        crate::model::autoscale::Slot {
+            phase: self.phase,
+            leaving: self.leaving,
+            busy: self.current.is_some(),
+        }
+    }
 }
 
 /// Counts kept by a sync run.
@@ -127,6 +154,11 @@ pub struct SyncSimulation<'s> {
     queue_wait: LatencyHistogram,
     depth: TimeAverage,
     busy_level: TimeAverage,
+    /// Workers up.
+    up_level: TimeAverage,
+    /// Workers paid for: starting, up, crashed or leaving.
+    provisioned: TimeAverage,
+    scaler: Option<Scaler>,
     max_depth: u64,
     processed_in_window: u64,
     /// Attempts that left the downstream in the window, and their total time there.
@@ -166,13 +198,16 @@ impl<'s> SyncSimulation<'s> {
             sources,
             requests: Slab::default(),
             queue: VecDeque::new(),
-            workers: vec![
-                Worker {
-                    up: true,
+            workers: (0..group.worker_slots())
+                .map(|w| Worker {
+                    phase: if w < group.workers {
+                        Phase::Up
+                    } else {
+                        Phase::Parked
+                    },
                     ..Worker::default()
-                };
-                group.workers as usize
-            ],
+                })
+                .collect(),
             idle: (0..group.workers).rev().collect(),
             busy: 0,
             down: 0,
@@ -188,6 +223,12 @@ impl<'s> SyncSimulation<'s> {
             queue_wait: LatencyHistogram::new(),
             depth: TimeAverage::default(),
             busy_level: TimeAverage::default(),
+            up_level: TimeAverage::new(0, u64::from(group.workers)),
+            provisioned: TimeAverage::new(0, u64::from(group.workers)),
+            scaler: group
+                .autoscale
+                .clone()
+                .map(|a| Scaler::new(a, SimTime::ZERO, group.workers, 0)),
             max_depth: 0,
             processed_in_window: 0,
             left: 0,
@@ -245,6 +286,10 @@ impl<'s> SyncSimulation<'s> {
             }
         }
         self.schedule_faults();
+        if let Some(scaler) = &self.scaler {
+            self.events
+                .schedule(scaler.next_evaluation(SimTime::ZERO), Event::Evaluate);
+        }
     }
 
     fn handle(&mut self, event: Event) -> Result<(), RunError> {
@@ -268,7 +313,10 @@ impl<'s> SyncSimulation<'s> {
                     self.send(request)?;
                 }
             }
-            Event::Crash { worker, up } => self.on_crash(worker as usize, up),
+            Event::Crash { worker, up, life } => self.on_crash(worker as usize, up, life),
+            Event::Evaluate => self.on_evaluate(),
+            Event::Scale { target, up } => self.apply_scaling(target, up),
+            Event::Started { worker, life } => self.on_started(worker as usize, life),
             Event::Outage { start } => self.on_outage(start),
             Event::Sample => self.on_sample(),
             Event::WarmupEnd => self.restart_window(),
@@ -292,6 +340,8 @@ impl<'s> SyncSimulation<'s> {
         self.queue_wait.clear();
         self.depth.restart(now);
         self.busy_level.restart(now);
+        self.up_level.restart(now);
+        self.provisioned.restart(now);
         self.processed_in_window = 0;
         self.left = 0;
         self.sojourn_ns = 0;

@@ -11,6 +11,7 @@ mod drops;
 mod latency;
 mod partition_lag;
 mod sweep;
+mod workers;
 
 pub use compare::{BarGroup, CompareChart};
 pub use depth::DepthChart;
@@ -18,6 +19,7 @@ pub use drops::DropsChart;
 pub use latency::{LatencyChart, LatencySeries};
 pub use partition_lag::PartitionLagChart;
 pub use sweep::{Band, SweepChart, XAxis};
+pub use workers::WorkersChart;
 
 use super::ReportError;
 use plotters::chart::MeshStyle;

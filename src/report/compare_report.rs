@@ -134,6 +134,8 @@ impl CompareView {
             add("work lost", "work_lost", 1.0, 0);
             add("peak backlog (messages)", "max_depth", 1.0, 0);
             add("throughput (msg/s)", "throughput_per_s", 1.0, 2);
+            add("workers, mean paid for", "workers_mean", 1.0, 1);
+            add("workers, most at once", "workers_max", 1.0, 0);
         }
         specs
             .into_iter()

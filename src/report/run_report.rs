@@ -2,7 +2,8 @@
 //! and `timeseries.csv` hold, so `mqsim plot` redraws them byte for byte.
 
 use super::chart::{
-    DepthChart, DropsChart, LatencyChart, LatencySeries, Line, PartitionLagChart, Rendered, render,
+    DepthChart, DropsChart, LatencyChart, LatencySeries, Line, PartitionLagChart, Rendered,
+    WorkersChart, render,
 };
 use super::html::{Page, with_ci};
 use super::series::SeriesTable;
@@ -122,7 +123,8 @@ impl RunView {
     }
 
     /// The run's charts: depth with arrival rate, latency percentiles, drops,
-    /// and lag per partition when there are several.
+    /// lag per partition when there are several, and workers over time when
+    /// their number changes (autoscaling, crashes).
     ///
     /// # Errors
     /// [`ReportError::Chart`] if a chart cannot be drawn.
@@ -143,7 +145,30 @@ impl RunView {
             };
             charts.push(render("partitions", "Lag per partition over time", &lag)?);
         }
+        if let Some(workers) = self.workers_chart() {
+            charts.push(render("workers", "Workers over time", &workers)?);
+        }
         Ok(charts)
+    }
+
+    /// Workers up and paid for per group, if their number ever changes.
+    fn workers_chart(&self) -> Option<WorkersChart> {
+        let mut lines = Vec::new();
+        for g in self.series.groups() {
+            for (column, what) in [("workers", "paid for"), ("workers_up", "up")] {
+                lines.push(Line {
+                    label: format!("{g}: {what}"),
+                    points: self.series.column(&g, column).unwrap_or_default(),
+                });
+            }
+        }
+        let changes = lines
+            .iter()
+            .any(|l| l.points.windows(2).any(|w| w[0].1 != w[1].1));
+        changes.then(|| WorkersChart {
+            title: format!("{}: workers", self.name),
+            workers: lines,
+        })
     }
 
     fn depth_chart(&self) -> DepthChart {

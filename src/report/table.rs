@@ -66,7 +66,18 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
     row(&mut out, "caller latency p50 (ms)", caller("p50"));
     row(&mut out, "caller latency p99 (ms)", caller("p99"));
     for g in &scenario.groups {
-        let _ = writeln!(out, "group {} ({} workers)", g.name, g.workers);
+        match &g.autoscale {
+            Some(a) => {
+                let _ = writeln!(
+                    out,
+                    "group {} ({} workers at the start, autoscaled {} to {})",
+                    g.name, g.workers, a.min, a.max
+                );
+            }
+            None => {
+                let _ = writeln!(out, "group {} ({} workers)", g.name, g.workers);
+            }
+        }
         let p = format!("groups.{}", g.name);
         for (label, field, scale, digits) in [
             ("processed", "processed", 1.0, 0),
@@ -109,11 +120,19 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
             ("out-of-order completions", "out_of_order"),
             ("rebalances", "rebalances"),
             ("workers owning no partition", "workers_without_partitions"),
+            ("scale-ups", "scale_ups"),
+            ("scale-downs", "scale_downs"),
         ] {
             let name = format!("{p}.{field}");
             if experiment.metric(&name).is_some_and(|m| m.ci.mean > 0.0) {
                 row(&mut out, label, cell(experiment, &name, 1.0, 0));
             }
+        }
+        if g.autoscale.is_some() {
+            let mean = cell(experiment, &format!("{p}.workers_mean"), 1.0, 1);
+            row(&mut out, "workers, mean paid for", mean);
+            let most = cell(experiment, &format!("{p}.workers_max"), 1.0, 0);
+            row(&mut out, "workers, most at once", most);
         }
         partition_rows(&mut out, experiment, &p, scenario.topic.partitions);
         let l = cell(experiment, &format!("{p}.littles_law.l"), 1.0, 3);

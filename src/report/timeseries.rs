@@ -7,7 +7,7 @@ use std::fmt::Write;
 /// Column names, units in the names.
 pub const HEADER: &str = "time_s,group,depth,depth_bytes,disk_depth,oldest_age_s,in_flight,\
 published_per_s,accepted_per_s,completed_per_s,dropped,blocked,delayed,dead_lettered,redelivered_per_s,\
-duplicate_side_effects,workers_up";
+duplicate_side_effects,workers_up,workers";
 
 /// The series as CSV text.
 pub fn timeseries_csv(scenario: &Scenario, rows: &[SeriesRow]) -> String {
@@ -21,7 +21,7 @@ pub fn timeseries_csv(scenario: &Scenario, rows: &[SeriesRow]) -> String {
             .map_or("?", |g| g.name.as_str());
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.time_s,
             group,
             r.depth,
@@ -38,7 +38,8 @@ pub fn timeseries_csv(scenario: &Scenario, rows: &[SeriesRow]) -> String {
             r.dead_lettered,
             r.redelivered_per_s,
             r.duplicate_side_effects,
-            r.workers_up
+            r.workers_up,
+            r.workers
         );
     }
     out

@@ -473,6 +473,10 @@ pub struct RawAutoscale {
     /// How often the metric is evaluated.
     #[serde(default = "fifteen_seconds")]
     pub evaluation_period: Dur,
+    /// No scaling while the metric is within this share of its target
+    /// (Kubernetes' default tolerance is 0.1).
+    #[serde(default = "one_tenth")]
+    pub tolerance: f64,
     /// Delay between a decision and the request for workers (metrics
     /// pipeline, controller lag).
     #[serde(default)]
@@ -480,13 +484,19 @@ pub struct RawAutoscale {
     /// Time a new worker takes to start before it takes messages.
     #[serde(default)]
     pub startup_delay: Dur,
-    /// No scale-down within this long of the last scaling.
+    /// Scale-down stabilisation window: the group scales down only to the
+    /// highest count recommended within this long (Kubernetes' default is
+    /// 5 minutes).
     #[serde(default = "five_minutes")]
     pub cooldown: Dur,
 }
 
 fn fifteen_seconds() -> Dur {
     Dur(crate::engine::SimDuration::from_secs(15))
+}
+
+fn one_tenth() -> f64 {
+    0.1
 }
 
 fn five_minutes() -> Dur {

@@ -1,6 +1,7 @@
 //! Raw structs → validated model types. Every check records an issue and
 //! carries on, so one run reports all problems.
 
+mod autoscale;
 mod faults;
 
 use super::Scenario;
@@ -42,6 +43,11 @@ impl Checker<'_> {
             path: path.to_string(),
             message: message.into(),
         });
+    }
+
+    /// Problems found so far.
+    fn problems(&self) -> usize {
+        self.issues.len()
     }
 
     /// Records a model constructor's error under `path`.
@@ -337,20 +343,26 @@ fn producer(
 fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
     let path = FieldPath::root().key("groups").key(name);
     c.name(&path, name);
-    if raw.workers == 0 || raw.workers > MAX_WORKERS {
+    // An autoscaled group may start with no workers if its minimum is 0.
+    let fewest = match &raw.autoscale {
+        Some(a) if a.min == 0 => 0,
+        _ => 1,
+    };
+    if raw.workers < fewest || raw.workers > MAX_WORKERS {
         c.fail(
             &path.key("workers"),
-            format!("must be between 1 and {MAX_WORKERS} (got {})", raw.workers),
+            format!(
+                "must be between {fewest} and {MAX_WORKERS} (got {})",
+                raw.workers
+            ),
         );
     }
     let service = dist(c, &path.key("service"), &raw.service);
     let faults = faults::group_faults(c, &path, raw);
-    if raw.autoscale.is_some() {
-        c.fail(
-            &path.key("autoscale"),
-            "autoscaling is not available in this version yet",
-        );
-    }
+    let autoscale = raw
+        .autoscale
+        .as_ref()
+        .map(|a| autoscale::autoscale(c, &path, a, raw.workers, MAX_WORKERS));
     Some(GroupSpec {
         name: name.to_owned(),
         workers: raw.workers,
@@ -365,6 +377,10 @@ fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
             &path.key("partition_max_rate_per_s"),
             raw.partition_max_rate_per_s,
         ),
+        autoscale: match autoscale {
+            Some(spec) => Some(spec?),
+            None => None,
+        },
     })
 }
 

@@ -127,7 +127,7 @@ impl Simulation<'_> {
         worker.started = worker.started.wrapping_add(1);
         let (epoch, delivery) = (worker.epoch, worker.started);
         group.busy += 1;
-        group.window.busy.set(now.0, u64::from(group.busy));
+        group.note_busy(now);
         let (group_ix, worker_ix) = (g as u32, w);
         let delivery_spec = &self.scenario.topic.delivery;
         if delivery_spec.mode == DeliveryMode::AtLeastOnce
@@ -192,8 +192,13 @@ impl Simulation<'_> {
             return;
         };
         group.busy -= 1;
-        group.idle.push(w as u32);
-        group.window.busy.set(self.now.0, u64::from(group.busy));
+        let leaving = std::mem::take(&mut worker.leaving);
+        if leaving {
+            worker.phase = super::state::Phase::Parked;
+        } else {
+            group.idle.push(w as u32);
+        }
+        group.note_busy(self.now);
         if done.zombie {
             // Its ack is stale; its side effect still happens.
             group.zombies -= 1;
@@ -207,6 +212,11 @@ impl Simulation<'_> {
         } else {
             self.side_effect(g, &mut done.item);
             self.processed(g, done.item);
+        }
+        if leaving {
+            // Scaled down while busy: it leaves now its delivery is over.
+            self.groups[g].note_workers(self.now);
+            self.rebalance(g);
         }
         if self.groups[g].assignment.is_some() {
             // Deliverable now: this worker's partitions, and the partition

@@ -42,6 +42,8 @@ pub struct SeriesRow {
     pub duplicate_side_effects: u64,
     /// Workers that are up and the group not in an outage.
     pub workers_up: u64,
+    /// Workers paid for: starting, up, crashed or leaving.
+    pub workers: u64,
 }
 
 /// Topic-level counts and producer-visible latency.
@@ -145,8 +147,21 @@ pub struct GroupOutcome {
     pub max_depth: u64,
     /// Mean ready messages (window).
     pub mean_depth: f64,
-    /// Busy worker time / total worker time (window).
+    /// Busy worker time / time workers were up (window).
     pub utilisation: f64,
+    /// Mean workers paid for: starting, up, crashed or leaving (window).
+    /// Times the window's length, the worker-seconds a design costs.
+    #[serde(default)]
+    pub workers_mean: f64,
+    /// Most workers paid for at once (window).
+    #[serde(default)]
+    pub workers_max: u64,
+    /// Autoscaling decisions that added workers.
+    #[serde(default)]
+    pub scale_ups: u64,
+    /// Autoscaling decisions that removed workers.
+    #[serde(default)]
+    pub scale_downs: u64,
     /// Processed per second (window).
     pub throughput_per_s: f64,
     /// Enqueue → first delivery (window).
@@ -362,7 +377,7 @@ impl Simulation<'_> {
             .groups
             .iter()
             .zip(&self.scenario.groups)
-            .map(|(g, spec)| group_outcome(g, &spec.name, spec.workers, &topic, now, window_s))
+            .map(|(g, spec)| group_outcome(g, &spec.name, &topic, now, window_s))
             .collect();
         for g in &groups {
             check_conservation(&topic, g)?;
@@ -457,7 +472,6 @@ fn dead_letter_summary(g: &Group) -> DeadLetterSummary {
 fn group_outcome(
     g: &Group,
     name: &str,
-    workers: u32,
     topic: &TopicOutcome,
     now: u64,
     window_s: f64,
@@ -512,7 +526,11 @@ fn group_outcome(
             + c.dead_lettered,
         max_depth: g.max_depth,
         mean_depth: w.depth.mean(now),
-        utilisation: w.busy.mean(now) / f64::from(workers),
+        utilisation: share(w.busy.mean(now), w.up.mean(now)),
+        workers_mean: w.provisioned.mean(now),
+        workers_max: w.provisioned.max(),
+        scale_ups: g.scaler.as_ref().map_or(0, |s| s.scale_ups),
+        scale_downs: g.scaler.as_ref().map_or(0, |s| s.scale_downs),
         throughput_per_s: if window_s > 0.0 {
             w.processed as f64 / window_s
         } else {
@@ -522,6 +540,11 @@ fn group_outcome(
         end_to_end: w.end_to_end.summary(),
         littles_law: LittlesLaw::measure(l, w.left, w.sojourn_ns, window_s),
     }
+}
+
+/// `part / whole`, or 0 when `whole` is 0.
+pub(crate) fn share(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 { part / whole } else { 0.0 }
 }
 
 /// For every group: published = processed + dropped + dead_lettered +

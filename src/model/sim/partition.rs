@@ -45,7 +45,7 @@ impl Assignment {
     /// Partition p goes to the (p mod n)-th worker that is up.
     pub fn reassign(&mut self, workers: &[Worker]) {
         let up: Vec<u32> = (0..workers.len() as u32)
-            .filter(|&w| workers[w as usize].up)
+            .filter(|&w| workers[w as usize].is_up() && !workers[w as usize].leaving)
             .collect();
         self.owned.iter_mut().for_each(Vec::clear);
         for (p, owner) in self.owner.iter_mut().enumerate() {
@@ -63,7 +63,7 @@ impl Assignment {
     /// Up workers that own no partition (more workers than partitions).
     pub fn workers_without_partitions(&self, workers: &[Worker]) -> u64 {
         (0..workers.len())
-            .filter(|&w| workers[w].up && self.owned[w].is_empty())
+            .filter(|&w| workers[w].is_up() && !workers[w].leaving && self.owned[w].is_empty())
             .count() as u64
     }
 }

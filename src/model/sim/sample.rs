@@ -35,7 +35,7 @@ impl Simulation<'_> {
                 let up = if group.down > 0 {
                     0
                 } else {
-                    group.workers.iter().filter(|w| w.up).count() as u64
+                    group.workers.iter().filter(|w| w.is_up()).count() as u64
                 };
                 series.push(SeriesRow {
                     time_s: now.as_secs_f64(),
@@ -58,6 +58,7 @@ impl Simulation<'_> {
                     redelivered_per_s: per_s(c.redeliveries - last.redeliveries),
                     duplicate_side_effects: c.duplicate_side_effects,
                     workers_up: up,
+                    workers: group.window.provisioned.level(),
                 });
             }
         }

@@ -84,15 +84,48 @@ pub(super) struct InService {
     pub zombie: bool,
 }
 
+pub(super) use crate::model::autoscale::Phase;
+use crate::model::autoscale::Slot;
+
 /// One unit of consumer concurrency.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Worker {
     pub current: Option<InService>,
-    pub up: bool,
+    pub phase: Phase,
+    /// Scaled down while busy: leaves when its delivery ends.
+    pub leaving: bool,
     /// Bumped by every crash, so events of interrupted deliveries are stale.
     pub epoch: u32,
     /// Deliveries started, to match ack-timeout events to their delivery.
     pub started: u32,
+    /// Bumped each time the slot joins the group, so crash, restart and
+    /// start-up events of an earlier life are stale.
+    pub life: u32,
+}
+
+impl Worker {
+    /// A worker that is up from the start.
+    pub fn up() -> Worker {
+        Worker {
+            phase: Phase::Up,
+            ..Worker::default()
+        }
+    }
+
+    /// Taking messages (or finishing its last one before it leaves).
+    #[inline]
+    pub fn is_up(&self) -> bool {
+        self.phase == Phase::Up
+    }
+
+    /// What the autoscaler sees of it.
+    pub fn slot(&self) -> Slot {
+        Slot {
+            phase: self.phase,
+            leaving: self.leaving,
+            busy: self.current.is_some(),
+        }
+    }
 }
 
 /// Lifetime counters of a group (the conservation law uses them).
@@ -127,6 +160,10 @@ pub(super) struct GroupWindow {
     /// Messages waiting for a redelivery backoff.
     pub delayed: TimeAverage,
     pub busy: TimeAverage,
+    /// Workers up (taking messages or finishing before they leave).
+    pub up: TimeAverage,
+    /// Workers paid for: starting, up, crashed or leaving.
+    pub provisioned: TimeAverage,
     pub processed: u64,
     pub left: u64,
     pub sojourn_ns: u128,
@@ -230,6 +267,8 @@ pub(super) struct Group {
     pub max_depth: u64,
     /// Counters at the previous time-series row.
     pub last_row: GroupCounters,
+    /// Scales the number of workers, if the group autoscales.
+    pub scaler: Option<crate::model::autoscale::Scaler>,
 }
 
 impl Group {
@@ -253,6 +292,28 @@ impl Group {
             let stats = &mut self.partitions[p];
             stats.max_depth = stats.max_depth.max(depth);
         }
+    }
+
+    /// Records the number of busy workers at `now`.
+    #[inline]
+    pub fn note_busy(&mut self, now: SimTime) {
+        let busy = u64::from(self.busy);
+        self.window.busy.set(now.0, busy);
+        if let Some(scaler) = self.scaler.as_mut() {
+            scaler.note_busy(now, busy);
+        }
+    }
+
+    /// Records how many workers are up and provisioned at `now`.
+    pub fn note_workers(&mut self, now: SimTime) {
+        let up = self.workers.iter().filter(|w| w.is_up()).count() as u64;
+        let paid = self
+            .workers
+            .iter()
+            .filter(|w| w.phase != Phase::Parked)
+            .count() as u64;
+        self.window.up.set(now.0, up);
+        self.window.provisioned.set(now.0, paid);
     }
 
     /// Records zombie deliveries and delayed messages at `now`.

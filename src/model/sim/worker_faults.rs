@@ -2,7 +2,7 @@
 //! outages, and ack (visibility) timeouts that hand a message out again
 //! while its first delivery still runs.
 
-use super::state::{FailKind, InService};
+use super::state::{FailKind, InService, Phase};
 use super::{Event, Simulation};
 use crate::engine::SimDuration;
 use crate::model::topic::DeliveryMode;
@@ -30,35 +30,51 @@ impl Simulation<'_> {
         }
         if faults.crash.is_some() {
             for w in 0..self.groups[g].workers.len() {
-                self.schedule_crash(g, w);
+                if self.groups[g].workers[w].is_up() {
+                    self.schedule_crash(g, w);
+                }
             }
         }
     }
 
-    fn schedule_crash(&mut self, g: usize, w: usize) {
+    /// Schedules worker `w`'s next crash, if workers crash.
+    pub(super) fn schedule_crash(&mut self, g: usize, w: usize) {
         if let Some((mtbf, _)) = &self.scenario.groups[g].faults.crash {
             let after = SimDuration::from_secs_f64(mtbf.sample(&mut self.groups[g].fault_rng));
-            self.events.schedule(
-                self.now + after,
-                Event::Crash {
-                    group: g as u32,
-                    worker: w as u32,
-                },
-            );
+            let event = Event::Crash {
+                group: g as u32,
+                worker: w as u32,
+                life: self.groups[g].workers[w].life,
+            };
+            self.events.schedule(self.now + after, event);
         }
     }
 
-    pub(super) fn on_crash(&mut self, g: usize, w: usize) {
+    /// Worker `w` crashes, unless it has left the group since the crash was
+    /// scheduled. A worker that was leaving (scaled down) does not restart.
+    pub(super) fn on_crash(&mut self, g: usize, w: usize, life: u32) {
         let group = &mut self.groups[g];
         let worker = &mut group.workers[w];
-        worker.up = false;
+        if worker.life != life || !worker.is_up() {
+            return;
+        }
+        let leaving = std::mem::take(&mut worker.leaving);
+        worker.phase = if leaving {
+            Phase::Parked
+        } else {
+            Phase::Crashed
+        };
         worker.epoch = worker.epoch.wrapping_add(1);
         let interrupted = worker.current.take();
         group.idle.retain(|&i| i as usize != w);
+        group.note_workers(self.now);
         if let Some(s) = interrupted {
             self.interrupt(g, s);
         }
         self.rebalance(g);
+        if leaving {
+            return;
+        }
         if let Some((_, mttr)) = &self.scenario.groups[g].faults.crash {
             let repair = SimDuration::from_secs_f64(mttr.sample(&mut self.groups[g].fault_rng));
             self.events.schedule(
@@ -66,14 +82,21 @@ impl Simulation<'_> {
                 Event::Restart {
                     group: g as u32,
                     worker: w as u32,
+                    life,
                 },
             );
         }
     }
 
-    pub(super) fn on_restart(&mut self, g: usize, w: usize) {
-        self.groups[g].workers[w].up = true;
+    /// A crashed worker restarts, unless it was scaled away meanwhile.
+    pub(super) fn on_restart(&mut self, g: usize, w: usize, life: u32) {
+        let worker = &mut self.groups[g].workers[w];
+        if worker.life != life || worker.phase != Phase::Crashed {
+            return;
+        }
+        worker.phase = Phase::Up;
         self.groups[g].idle.push(w as u32);
+        self.groups[g].note_workers(self.now);
         self.schedule_crash(g, w);
         self.rebalance(g);
         self.dispatch(g);
@@ -89,13 +112,23 @@ impl Simulation<'_> {
             return;
         }
         group.down += 1;
+        let mut left = false;
         for w in 0..group.workers.len() {
             let worker = &mut self.groups[g].workers[w];
             if let Some(s) = worker.current.take() {
                 worker.epoch = worker.epoch.wrapping_add(1);
-                self.groups[g].idle.push(w as u32);
+                if std::mem::take(&mut worker.leaving) {
+                    worker.phase = Phase::Parked;
+                    left = true;
+                } else {
+                    self.groups[g].idle.push(w as u32);
+                }
                 self.interrupt(g, s);
             }
+        }
+        if left {
+            self.groups[g].note_workers(self.now);
+            self.rebalance(g);
         }
     }
 
@@ -106,7 +139,7 @@ impl Simulation<'_> {
     fn interrupt(&mut self, g: usize, mut s: InService) {
         let group = &mut self.groups[g];
         group.busy -= 1;
-        group.window.busy.set(self.now.0, u64::from(group.busy));
+        group.note_busy(self.now);
         let share = self.scenario.groups[g].faults.crash_after_side_effect;
         if s.failure.is_none() && share > 0.0 && group.fault_rng.random::<f64>() < share {
             self.side_effect(g, &mut s.item);

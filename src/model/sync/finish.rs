@@ -4,7 +4,7 @@
 use super::SyncSimulation;
 use crate::model::sim::{
     DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome, LittlesLaw, RunError,
-    RunOutcome, TopicOutcome, check_conservation,
+    RunOutcome, TopicOutcome, check_conservation, share,
 };
 
 impl SyncSimulation<'_> {
@@ -97,7 +97,11 @@ impl SyncSimulation<'_> {
             workers_without_partitions: 0,
             max_depth: self.max_depth,
             mean_depth,
-            utilisation: mean_busy / f64::from(spec.workers),
+            utilisation: share(mean_busy, self.up_level.mean(now)),
+            workers_mean: self.provisioned.mean(now),
+            workers_max: self.provisioned.max(),
+            scale_ups: self.scaler.as_ref().map_or(0, |s| s.scale_ups),
+            scale_downs: self.scaler.as_ref().map_or(0, |s| s.scale_downs),
             throughput_per_s: throughput,
             queue_wait: self.queue_wait.summary(),
             end_to_end: self.end_to_end.summary(),

@@ -4,6 +4,7 @@
 use super::caller::Answer;
 use super::{Attempt, Event, SyncSimulation};
 use crate::engine::{SimDuration, hash_uniform};
+use crate::model::autoscale::Phase;
 use crate::model::sim::{RunError, SeriesRow};
 use rand::RngExt;
 
@@ -26,7 +27,7 @@ impl SyncSimulation<'_> {
         Ok(())
     }
 
-    fn dispatch(&mut self) {
+    pub(super) fn dispatch(&mut self) {
         while self.down == 0 && !self.idle.is_empty() {
             let Some(mut attempt) = self.queue.pop_front() else {
                 break;
@@ -66,9 +67,12 @@ impl SyncSimulation<'_> {
         self.note_levels();
     }
 
-    fn note_levels(&mut self) {
+    pub(super) fn note_levels(&mut self) {
         self.depth.set(self.now.0, self.queue.len() as u64);
         self.busy_level.set(self.now.0, u64::from(self.busy));
+        if let Some(scaler) = self.scaler.as_mut() {
+            scaler.note_busy(self.now, u64::from(self.busy));
+        }
     }
 
     pub(super) fn on_done(&mut self, w: usize, epoch: u32) {
@@ -80,7 +84,13 @@ impl SyncSimulation<'_> {
             return;
         };
         self.busy -= 1;
-        self.idle.push(w as u32);
+        if std::mem::take(&mut worker.leaving) {
+            // Scaled down while busy: it leaves now its attempt is over.
+            worker.phase = Phase::Parked;
+            self.note_workers();
+        } else {
+            self.idle.push(w as u32);
+        }
         self.finish_attempt(attempt, !attempt.fails);
         self.dispatch();
     }
@@ -128,12 +138,14 @@ impl SyncSimulation<'_> {
             self.events.schedule(end, Event::Outage { start: false });
         }
         for w in 0..self.workers.len() {
-            self.schedule_crash(w, false);
+            if self.workers[w].is_up() {
+                self.schedule_crash(w, false);
+            }
         }
     }
 
     /// The next crash (`up = false`) or restart (`up = true`) of worker `w`.
-    fn schedule_crash(&mut self, w: usize, up: bool) {
+    pub(super) fn schedule_crash(&mut self, w: usize, up: bool) {
         if let Some((mtbf, mttr)) = &self.scenario.groups[0].faults.crash {
             let d = if up { mttr } else { mtbf };
             let after = SimDuration::from_secs_f64(d.sample(&mut self.fault_rng));
@@ -142,28 +154,44 @@ impl SyncSimulation<'_> {
                 Event::Crash {
                     worker: w as u32,
                     up,
+                    life: self.workers[w].life,
                 },
             );
         }
     }
 
-    pub(super) fn on_crash(&mut self, w: usize, up: bool) {
+    /// Worker `w` crashes (`up = false`) or restarts, unless it left the
+    /// group since. A worker that was leaving does not restart.
+    pub(super) fn on_crash(&mut self, w: usize, up: bool, life: u32) {
+        let worker = &mut self.workers[w];
+        let expected = if up { Phase::Crashed } else { Phase::Up };
+        if worker.life != life || worker.phase != expected {
+            return;
+        }
         if up {
-            self.workers[w].up = true;
+            worker.phase = Phase::Up;
             self.idle.push(w as u32);
+            self.note_workers();
             self.schedule_crash(w, false);
             self.dispatch();
             return;
         }
-        let worker = &mut self.workers[w];
-        worker.up = false;
+        let leaving = std::mem::take(&mut worker.leaving);
+        worker.phase = if leaving {
+            Phase::Parked
+        } else {
+            Phase::Crashed
+        };
         worker.epoch = worker.epoch.wrapping_add(1);
         let interrupted = worker.current.take();
         self.idle.retain(|&i| i as usize != w);
+        self.note_workers();
         if let Some(attempt) = interrupted {
             self.interrupt(attempt);
         }
-        self.schedule_crash(w, true);
+        if !leaving {
+            self.schedule_crash(w, true);
+        }
         self.note_levels();
     }
 
@@ -186,10 +214,15 @@ impl SyncSimulation<'_> {
             let worker = &mut self.workers[w];
             if let Some(attempt) = worker.current.take() {
                 worker.epoch = worker.epoch.wrapping_add(1);
-                self.idle.push(w as u32);
+                if std::mem::take(&mut worker.leaving) {
+                    worker.phase = Phase::Parked;
+                } else {
+                    self.idle.push(w as u32);
+                }
                 self.interrupt(attempt);
             }
         }
+        self.note_workers();
         self.note_levels();
     }
 
@@ -214,7 +247,7 @@ impl SyncSimulation<'_> {
         let up = if self.down > 0 {
             0
         } else {
-            self.workers.iter().filter(|w| w.up).count() as u64
+            self.workers.iter().filter(|w| w.is_up()).count() as u64
         };
         series.push(SeriesRow {
             time_s: self.now.as_secs_f64(),
@@ -237,6 +270,7 @@ impl SyncSimulation<'_> {
             redelivered_per_s: per_s((c.attempts - c.requests) - (last.attempts - last.requests)),
             duplicate_side_effects: c.wasted,
             workers_up: up,
+            workers: self.provisioned.level(),
         });
     }
 }

@@ -1,0 +1,97 @@
+//! Autoscaling of the downstream's workers in sync mode, with the queued
+//! run's algorithm (see `model::autoscale`): the backlog is the requests
+//! queued at the downstream plus those being served.
+
+use super::{Event, SyncSimulation};
+use crate::engine::SimDuration;
+use crate::model::autoscale::{Change, Phase, Slot, changes};
+
+impl SyncSimulation<'_> {
+    /// The autoscaler evaluates its metric.
+    pub(super) fn on_evaluate(&mut self) {
+        let now = self.now;
+        let members = self.workers.iter().filter(|w| w.slot().is_member()).count() as u32;
+        let backlog = self.queue.len() as u64 + u64::from(self.busy);
+        let Some(scaler) = self.scaler.as_mut() else {
+            return;
+        };
+        let decision = scaler.evaluate(now, members, backlog);
+        let (next, delay) = (scaler.next_evaluation(now), scaler.reaction_delay());
+        self.events.schedule(next, Event::Evaluate);
+        match decision {
+            Some(target) if delay == SimDuration::ZERO => self.scale_to(target),
+            Some(target) => {
+                let up = target > members;
+                self.events
+                    .schedule(now + delay, Event::Scale { target, up });
+            }
+            None => {}
+        }
+    }
+
+    /// A decision made a reaction delay ago takes effect, unless the
+    /// downstream already went further in its direction.
+    pub(super) fn apply_scaling(&mut self, target: u32, up: bool) {
+        let members = self.workers.iter().filter(|w| w.slot().is_member()).count() as u32;
+        if (up && target > members) || (!up && target < members) {
+            self.scale_to(target);
+        }
+    }
+
+    /// Brings the downstream to `target` members.
+    pub(super) fn scale_to(&mut self, target: u32) {
+        let slots: Vec<Slot> = self.workers.iter().map(|w| w.slot()).collect();
+        let startup = self
+            .scaler
+            .as_ref()
+            .map_or(SimDuration::ZERO, |s| s.startup_delay());
+        for change in changes(&slots, target) {
+            match change {
+                Change::Stay(w) => self.workers[w].leaving = false,
+                Change::Leave(w) => self.workers[w].leaving = true,
+                Change::Park(w) => {
+                    if self.workers[w].is_up() {
+                        self.idle.retain(|&i| i as usize != w);
+                    }
+                    self.workers[w].phase = Phase::Parked;
+                }
+                Change::Start(w) => {
+                    let worker = &mut self.workers[w];
+                    worker.life = worker.life.wrapping_add(1);
+                    worker.phase = Phase::Starting;
+                    let event = Event::Started {
+                        worker: w as u32,
+                        life: worker.life,
+                    };
+                    self.events.schedule(self.now + startup, event);
+                }
+            }
+        }
+        self.note_workers();
+    }
+
+    /// A worker has started (unless it was cancelled meanwhile).
+    pub(super) fn on_started(&mut self, w: usize, life: u32) {
+        let worker = &mut self.workers[w];
+        if worker.life != life || worker.phase != Phase::Starting {
+            return;
+        }
+        worker.phase = Phase::Up;
+        self.idle.push(w as u32);
+        self.note_workers();
+        self.schedule_crash(w, false);
+        self.dispatch();
+    }
+
+    /// Records how many workers are up and paid for.
+    pub(super) fn note_workers(&mut self) {
+        let up = self.workers.iter().filter(|w| w.is_up()).count() as u64;
+        let paid = self
+            .workers
+            .iter()
+            .filter(|w| w.phase != Phase::Parked)
+            .count() as u64;
+        self.up_level.set(self.now.0, up);
+        self.provisioned.set(self.now.0, paid);
+    }
+}
