@@ -3,7 +3,7 @@
 //! (docs/presets.md gives the sources of every value).
 
 mod common;
-use common::{close, run, scenario};
+use common::{close, logged, run, scenario};
 use mqsim::model::sim::{LogKind, RunOutcome};
 use mqsim::scenario::preset;
 
@@ -13,13 +13,18 @@ fn with_preset(preset: &str, topic: &str, rest: &str) -> String {
     format!("{rest}\n[topic]\npreset = \"{preset}\"\n{topic}\n")
 }
 
-/// When message `id` was handed to a worker, in milliseconds.
-fn deliveries_ms(o: &RunOutcome, id: u64) -> Vec<u64> {
+/// When the log recorded `kind` of message `id`, in milliseconds.
+fn times_ms(o: &RunOutcome, kind: LogKind, id: u64) -> Vec<u64> {
     o.log
         .iter()
-        .filter(|e| e.kind == LogKind::Delivered && e.message == id)
+        .filter(|e| e.kind == kind && e.message == id)
         .map(|e| e.time_ns / 1_000_000)
         .collect()
+}
+
+/// When message `id` was handed to a worker, in milliseconds.
+fn deliveries_ms(o: &RunOutcome, id: u64) -> Vec<u64> {
+    times_ms(o, LogKind::Delivered, id)
 }
 
 #[test]
@@ -155,33 +160,41 @@ fn rabbitmq_a_poison_message_leaves_after_20_deliveries_and_overflow_drops_the_h
         (g.dropped.evicted, g.dropped.rejected, g.processed),
         (14, 0, 6)
     );
-    let evicted: Vec<u64> = o
-        .log
-        .iter()
-        .filter(|e| e.kind == LogKind::Evicted)
-        .map(|e| e.message)
-        .collect();
     // Message 0 went to the worker; 1..=14 were the oldest ready ones.
-    assert_eq!(evicted, (1..=14).collect::<Vec<_>>());
+    assert_eq!(logged(&o, LogKind::Evicted), (1..=14).collect::<Vec<_>>());
 }
 
-/// One message, processed in `service`, through SQS.
-fn sqs(topic: &str, service: &str) -> RunOutcome {
+/// One message published at `at` through `preset` (plus `topic` lines),
+/// taken by `workers` workers in `service` each (plus `group` lines), run
+/// until everything has settled.
+fn one_message(
+    preset: &str,
+    topic: &str,
+    at: &str,
+    (workers, service): (u32, &str),
+    group: &str,
+) -> RunOutcome {
     run(&with_preset(
-        "sqs",
+        preset,
         topic,
         &format!(
             r#"
             horizon = "1s"
             drain = true
             [producers.p]
-            arrival = {{ burst = {{ count = 1 }} }}
+            arrival = {{ burst = {{ count = 1, at = "{at}" }} }}
             [groups.g]
-            workers = 2
+            workers = {workers}
             service = {{ constant = {{ value = "{service}" }} }}
+            {group}
             "#
         ),
     ))
+}
+
+/// One message, processed in `service` by one of two workers, through SQS.
+fn sqs(topic: &str, service: &str) -> RunOutcome {
+    one_message("sqs", topic, "0s", (2, service), "")
 }
 
 #[test]
@@ -287,18 +300,8 @@ fn redis_streams_maxlen_trimming_drops_entries_nobody_read() {
     let g = &o.groups[0];
     assert!(g.dropped.evicted > 250, "{:?}", g.dropped);
     assert_eq!(g.max_depth, 100);
-    let delivered: std::collections::HashSet<u64> = o
-        .log
-        .iter()
-        .filter(|e| e.kind == LogKind::Delivered)
-        .map(|e| e.message)
-        .collect();
-    let evicted: Vec<u64> = o
-        .log
-        .iter()
-        .filter(|e| e.kind == LogKind::Evicted)
-        .map(|e| e.message)
-        .collect();
+    let delivered = logged(&o, LogKind::Delivered);
+    let evicted = logged(&o, LogKind::Evicted);
     assert!(evicted.iter().all(|m| !delivered.contains(m)));
 }
 
@@ -324,19 +327,7 @@ fn pulsar_a_nacked_message_comes_back_after_a_minute_and_nothing_times_out() {
     assert_eq!(deliveries_ms(&o, 1), [500, 60_600, 120_700]);
     close(o.groups[0].dead_letters.samples[0].dead_lettered_s, 120.8);
     // ackTimeout 0: a very long delivery is never handed out again.
-    let o = run(&with_preset(
-        "pulsar",
-        "",
-        r#"
-        horizon = "1s"
-        drain = true
-        [producers.p]
-        arrival = { burst = { count = 1 } }
-        [groups.g]
-        workers = 2
-        service = { constant = { value = "2h" } }
-        "#,
-    ));
+    let o = one_message("pulsar", "", "0s", (2, "2h"), "");
     assert_eq!(o.groups[0].deliveries, 1);
 }
 
@@ -367,49 +358,20 @@ fn postgres_queue_polls_and_its_throughput_stops_at_the_cap() {
     let o = run(&text(4000));
     assert!(o.groups[0].queued < 100, "{}", o.groups[0].queued);
     // A row inserted at 0.3 s waits for the 1 s poll.
-    let o = run(&with_preset(
-        "postgres_queue",
-        "",
-        r#"
-        horizon = "1s"
-        drain = true
-        [producers.p]
-        arrival = { burst = { count = 1, at = "300ms" } }
-        [groups.g]
-        workers = 1
-        service = { constant = { value = "10ms" } }
-        "#,
-    ));
+    let o = one_message("postgres_queue", "", "300ms", (1, "10ms"), "");
     assert_eq!(deliveries_ms(&o, 0), [1000]);
 }
 
 #[test]
 fn postgres_queue_a_crashed_workers_row_is_visible_again_at_once() {
-    let o = run(&with_preset(
-        "postgres_queue",
-        "",
-        r#"
-        horizon = "1s"
-        drain = true
-        [producers.p]
-        arrival = { burst = { count = 1, at = "500ms" } }
-        [groups.g]
-        workers = 1
-        service = { constant = { value = "1500ms" } }
-        crash = { mtbf = { constant = { value = "2s" } }, mttr = { constant = { value = "1s" } } }
-        "#,
-    ));
+    let crash = "crash = { mtbf = { constant = { value = \"2s\" } }, \
+                 mttr = { constant = { value = \"1s\" } } }";
+    let o = one_message("postgres_queue", "", "500ms", (1, "1500ms"), crash);
     // Polled at 1 s, the worker crashes at 2 s: the rolled-back row has no
     // lease to wait out. The worker is back at 3 s and finishes at 4.5 s.
     assert_eq!(deliveries_ms(&o, 0), [1000, 3000]);
     assert_eq!(o.groups[0].processed, 1);
-    let requeued: Vec<u64> = o
-        .log
-        .iter()
-        .filter(|e| e.kind == LogKind::Requeued)
-        .map(|e| e.time_ns / 1_000_000)
-        .collect();
-    assert_eq!(requeued, [2000]);
+    assert_eq!(times_ms(&o, LogKind::Requeued, 0), [2000]);
 }
 
 /// A producer that crashes at 0.5 s holding nothing, with a 1 s consumer.
