@@ -9,7 +9,8 @@ use mqsim::report::{summary_json, timeseries_csv};
 use mqsim::scenario::Scenario;
 
 /// A scenario exercising every random source: bursty arrivals, keys, sizes,
-/// publish latency, spill read latency, several groups and replications.
+/// publish latency, spill read latency, several groups and replications,
+/// an autoscaled group and a key-ordered one.
 const BUSY: &str = r#"
     seed = 99
     horizon = "120s"
@@ -34,6 +35,12 @@ const BUSY: &str = r#"
     [groups.slow]
     workers = 2
     service = { hyperexponential = { phases = [ { probability = 0.8, mean = "5ms" }, { probability = 0.2, mean = "60ms" } ] } }
+    autoscale = { min = 1, max = 6, target_utilisation = 0.6, evaluation_period = "5s", startup_delay = "2s", cooldown = "20s" }
+    [groups.ordered]
+    workers = 3
+    consumption = "key_ordered"
+    key_max_rate_per_s = 20
+    service = { exponential = { mean = "10ms" } }
 "#;
 
 /// summary.json and timeseries.csv, as bytes, run on a pool of `threads`.

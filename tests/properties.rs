@@ -24,6 +24,10 @@ struct Case {
     partitioned: bool,
     /// Groups autoscale between 1 and `MAX_SCALED` workers.
     autoscaled: bool,
+    /// Group g1 is key-ordered (in order per key only).
+    key_ordered: bool,
+    /// Competing groups cap deliveries per key (in order per key only).
+    key_cap: bool,
 }
 
 /// The autoscaling maximum in random scenarios.
@@ -109,10 +113,10 @@ fn cases() -> impl Strategy<Value = Case> {
         (1.0f64..50.0, 1.0f64..50.0, 0.01f64..1.0),
         (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
         any::<[u8; 8]>(),
-        (any::<u64>(), 1u32..5, any::<bool>(), any::<bool>(), any::<bool>()),
+        (any::<u64>(), 1u32..5, any::<bool>(), any::<bool>(), any::<bool>(), (any::<bool>(), any::<bool>())),
     )
         .prop_map(|(policy, capacity, (disk, workers, groups), (rate, burst, mean), flags, knobs, more)| {
-            let (seed, partitions, partitioned, round_robin, autoscaled) = more;
+            let (seed, partitions, partitioned, round_robin, autoscaled, (key_ordered, key_cap)) = more;
             let autoscale = if autoscaled {
                 format!("autoscale = {{ min = 1, max = {MAX_SCALED}, target_backlog_per_worker = 3, evaluation_period = \"1s\", reaction_delay = \"300ms\", startup_delay = \"500ms\", cooldown = \"3s\" }}\n")
             } else {
@@ -144,9 +148,16 @@ fn cases() -> impl Strategy<Value = Case> {
                 } else {
                     format!("{{ constant = {{ value = \"{}s\" }} }}", mean / 2.0)
                 };
-                let consumption = if partitioned && g == 0 { "partitioned" } else { "competing" };
+                let consumption = if partitioned && g == 0 {
+                    "partitioned"
+                } else if key_ordered && g == 1 {
+                    "key_ordered"
+                } else {
+                    "competing"
+                };
+                let cap = if key_cap && consumption != "partitioned" { "key_max_rate_per_s = 4\n" } else { "" };
                 text += &format!(
-                    "[groups.g{g}]\nworkers = {workers}\nconsumption = \"{consumption}\"\nrebalance_pause = \"100ms\"\nservice = {service}\n{autoscale}{fault_group}"
+                    "[groups.g{g}]\nworkers = {workers}\nconsumption = \"{consumption}\"\nrebalance_pause = \"100ms\"\nservice = {service}\n{cap}{autoscale}{fault_group}"
                 );
             }
             let disk = (policy == "spill").then_some(disk);
@@ -161,6 +172,8 @@ fn cases() -> impl Strategy<Value = Case> {
                 dedup_forever: faulty && dedup,
                 partitioned: partitioned && partitions > 1,
                 autoscaled,
+                key_ordered: key_ordered && groups > 1,
+                key_cap,
             }
         })
 }
@@ -229,7 +242,9 @@ proptest! {
             // Partitioned groups, and partition caps, keep order per
             // partition only.
             let per_partition = case.partitioned && e.group == 0;
-            let in_order_group = per_partition || case.text.contains("partition_max_rate_per_s");
+            let per_key = case.key_cap || (case.key_ordered && e.group == 1);
+            let in_order_group =
+                per_partition || per_key || case.text.contains("partition_max_rate_per_s");
             if matches!(e.kind, LogKind::Delivered | LogKind::Evicted) && !returns && !in_order_group {
                 assert_eq!(q.front(), Some(&e.message), "{e:?} did not leave from the head");
             }

@@ -16,6 +16,9 @@ pub struct GroupSpec {
     pub faults: GroupFaults,
     /// In-order consumption of owned partitions (else competing consumers).
     pub partitioned: bool,
+    /// Competing consumers with one message per key in flight, in order
+    /// per key.
+    pub key_ordered: bool,
     /// Pause of a partitioned group when its membership changes.
     pub rebalance_pause: SimDuration,
     /// Idle workers poll this often (zero: messages are pushed at once).
@@ -24,6 +27,8 @@ pub struct GroupSpec {
     pub max_rate_per_s: Option<f64>,
     /// Deliveries per second from one partition, if capped.
     pub partition_max_rate_per_s: Option<f64>,
+    /// Deliveries per second of one key, if capped.
+    pub key_max_rate_per_s: Option<f64>,
     /// Scaling of the number of workers (`workers` is the starting count).
     pub autoscale: Option<AutoscaleSpec>,
 }

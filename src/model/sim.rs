@@ -5,6 +5,7 @@
 mod autoscale;
 mod buffer;
 mod consume;
+mod keys;
 mod log;
 mod outcome;
 mod partition;
@@ -228,6 +229,7 @@ impl<'s> Simulation<'s> {
                 .autoscale
                 .clone()
                 .map(|a| crate::model::autoscale::Scaler::new(a, SimTime::ZERO, g.workers, 0)),
+            keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
         });
         let mut groups: Vec<Group> = groups.collect();
         for (group, spec) in groups.iter_mut().zip(&scenario.groups) {

@@ -279,6 +279,10 @@ pub enum RawConsumption {
     /// Each partition is owned by one worker and processed strictly in
     /// order: one message in flight per partition.
     Partitioned,
+    /// Any worker takes the oldest message whose key has nothing in
+    /// flight: one message per key at a time, in order per key (SQS FIFO
+    /// message groups, Pulsar Key_Shared).
+    KeyOrdered,
 }
 
 fn default_topic_name() -> String {
@@ -427,6 +431,10 @@ pub struct RawGroup {
     /// Most deliveries per second to this group from one partition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_max_rate_per_s: Option<f64>,
+    /// Most deliveries per second to this group of one key (an ordering
+    /// group); competing or key-ordered consumption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_max_rate_per_s: Option<f64>,
     /// Scale the number of workers with the backlog or the utilisation
     /// (`workers` is the starting count).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -369,6 +369,7 @@ fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
         service: service?,
         faults: faults?,
         partitioned: raw.consumption == RawConsumption::Partitioned,
+        key_ordered: raw.consumption == RawConsumption::KeyOrdered,
         rebalance_pause: raw.rebalance_pause.0,
         poll_interval: raw.poll_interval.0,
         max_rate_per_s: rate_cap(c, &path.key("max_rate_per_s"), raw.max_rate_per_s),
@@ -377,11 +378,26 @@ fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
             &path.key("partition_max_rate_per_s"),
             raw.partition_max_rate_per_s,
         ),
+        key_max_rate_per_s: key_cap(c, &path, raw),
         autoscale: match autoscale {
             Some(spec) => Some(spec?),
             None => None,
         },
     })
+}
+
+/// A cap per key, which partitioned groups cannot honour (a partition
+/// delivers its keys in order, one at a time).
+fn key_cap(c: &mut Checker<'_>, group: &FieldPath, raw: &RawGroup) -> Option<f64> {
+    let path = group.key("key_max_rate_per_s");
+    let rate = rate_cap(c, &path, raw.key_max_rate_per_s)?;
+    if raw.consumption == RawConsumption::Partitioned {
+        c.fail(
+            &path,
+            "applies to competing or key_ordered consumption: a partitioned group takes its partitions' keys in order, so cap the partition (partition_max_rate_per_s)",
+        );
+    }
+    Some(rate)
 }
 
 /// A throughput cap: a positive, finite rate.

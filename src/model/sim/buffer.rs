@@ -1,7 +1,7 @@
 //! A consumer group's buffer of ready messages: FIFO, bounded in messages
 //! and bytes, with an optional disk tier for the spill policy.
 
-use super::state::FailKind;
+use super::state::{FailKind, KeyMap};
 use crate::engine::SimTime;
 use crate::model::message::Message;
 use crate::model::topic::{Policy, TopicSpec};
@@ -69,9 +69,13 @@ impl Item {
 }
 
 /// Ready messages of one group: one FIFO per partition, with capacity
-/// counted over all of them.
+/// counted over all of them. Messages whose key may not be delivered yet
+/// (key-ordered consumption, per-key caps) are held aside per key, in
+/// order; they are still ready and count like the others.
 pub(super) struct Buffer {
     queues: Vec<VecDeque<Item>>,
+    held: KeyMap<VecDeque<Item>>,
+    held_by_partition: Vec<u64>,
     len: u64,
     next_seq: u64,
     bytes: u64,
@@ -93,6 +97,8 @@ impl Buffer {
             queues: (0..topic.partitions.max(1))
                 .map(|_| VecDeque::new())
                 .collect(),
+            held: KeyMap::default(),
+            held_by_partition: vec![0; topic.partitions.max(1) as usize],
             len: 0,
             next_seq: 0,
             bytes: 0,
@@ -131,8 +137,55 @@ impl Buffer {
             self.queues[p] = kept;
             taken.extend(out);
         }
+        let mut keys: Vec<u64> = self.held.keys().copied().collect();
+        keys.sort_unstable();
+        for key in keys {
+            let lane = self.held.get_mut(&key).expect("listed");
+            let (out, kept): (VecDeque<Item>, VecDeque<Item>) =
+                std::mem::take(lane).into_iter().partition(&pick);
+            *lane = kept;
+            if lane.is_empty() {
+                self.held.remove(&key);
+            }
+            for item in &out {
+                self.held_by_partition[item.message.partition as usize] -= 1;
+            }
+            taken.extend(out);
+        }
         taken.iter().for_each(|item| self.count_out(item));
         taken
+    }
+
+    /// Holds a ready message until its key may be delivered, behind the
+    /// key's other held messages (it was just popped: `returned` false), or
+    /// first (a returned delivery: `returned` true, counted in again).
+    pub fn hold(&mut self, item: Item, returned: bool) {
+        self.count_in(&item);
+        self.held_by_partition[item.message.partition as usize] += 1;
+        let lane = self.held.entry(item.message.key).or_default();
+        if returned {
+            lane.push_front(item);
+        } else {
+            lane.push_back(item);
+        }
+    }
+
+    /// Takes the first held message of `key`.
+    pub fn release(&mut self, key: u64) -> Option<Item> {
+        let lane = self.held.get_mut(&key)?;
+        let item = lane.pop_front()?;
+        if lane.is_empty() {
+            self.held.remove(&key);
+        }
+        self.held_by_partition[item.message.partition as usize] -= 1;
+        self.count_out(&item);
+        Some(item)
+    }
+
+    /// Whether messages of `key` are held.
+    #[inline]
+    pub fn holds(&self, key: u64) -> bool {
+        self.held.contains_key(&key)
     }
 
     /// Whether a message of `size` bytes would fit in this buffer empty.
@@ -193,6 +246,25 @@ impl Buffer {
         self.pop_from(p)
     }
 
+    /// Removes the ready message that entered first, held ones included:
+    /// what drop_oldest evicts.
+    pub fn pop_oldest(&mut self) -> Option<Item> {
+        let queued = self
+            .oldest_partition()
+            .and_then(|p| self.queues[p].front().map(|h| ((h.enqueued, h.seq), p)));
+        let held = self
+            .held
+            .iter()
+            .filter_map(|(&key, lane)| lane.front().map(|h| ((h.enqueued, h.seq), key)))
+            .min();
+        match (queued, held) {
+            (Some((at, _)), Some((held_at, key))) if held_at < at => self.release(key),
+            (Some((_, p)), _) => self.pop_from(p),
+            (None, Some((_, key))) => self.release(key),
+            (None, None) => None,
+        }
+    }
+
     /// Removes the head of partition `p`.
     #[inline]
     pub fn pop_from(&mut self, p: usize) -> Option<Item> {
@@ -226,6 +298,7 @@ impl Buffer {
     pub fn oldest_enqueued(&self) -> Option<SimTime> {
         self.queues
             .iter()
+            .chain(self.held.values())
             .filter_map(|q| q.front().map(|h| h.enqueued))
             .min()
     }
@@ -237,7 +310,7 @@ impl Buffer {
 
     /// Ready messages in partition `p`.
     pub fn partition_len(&self, p: usize) -> u64 {
-        self.queues[p].len() as u64
+        self.queues[p].len() as u64 + self.held_by_partition[p]
     }
 
     /// Ready messages, both tiers.

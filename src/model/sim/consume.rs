@@ -48,6 +48,10 @@ impl Simulation<'_> {
             self.groups[g].note_levels(self.now);
             return;
         }
+        if self.groups[g].keys.is_some() {
+            self.dispatch_by_key(g);
+            return;
+        }
         let capped = !self.groups[g].partition_caps.is_empty();
         while !self.groups[g].idle.is_empty() {
             if let Some(at) = self.group_throttled(g) {
@@ -79,7 +83,7 @@ impl Simulation<'_> {
 
     /// The oldest head among partitions whose cap has a token; if all with
     /// messages are capped, wakes up when the first opens.
-    fn pop_open(&mut self, g: usize) -> Option<Item> {
+    pub(super) fn pop_open(&mut self, g: usize) -> Option<Item> {
         let open: Vec<bool> = (0..self.groups[g].buffer.partitions())
             .map(|p| self.partition_open(g, p))
             .collect();
@@ -237,7 +241,7 @@ impl Simulation<'_> {
 
     /// Drops the oldest ready message of group `g` (drop_oldest policy).
     pub(super) fn evict_head(&mut self, g: usize) {
-        if let Some(item) = self.groups[g].buffer.pop() {
+        if let Some(item) = self.groups[g].buffer.pop_oldest() {
             self.total_ready -= 1;
             self.evicted(g, item);
             self.groups[g].note_levels(self.now);

@@ -17,6 +17,7 @@ impl Simulation<'_> {
     pub(super) fn processed(&mut self, g: usize, item: Item) {
         self.note(LogKind::Processed, item.message.id.0, g as u32);
         self.free_partition(g, &item);
+        self.free_key(g, &item);
         let track_order = self.track_order;
         let group = &mut self.groups[g];
         group.counters.processed += 1;
@@ -66,6 +67,7 @@ impl Simulation<'_> {
     pub(super) fn lost(&mut self, g: usize, item: Item) {
         self.note(LogKind::Lost, item.message.id.0, g as u32);
         self.free_partition(g, &item);
+        self.free_key(g, &item);
         self.groups[g].counters.lost += 1;
         self.finish_item(g, &item);
     }
@@ -73,6 +75,7 @@ impl Simulation<'_> {
     fn dead_letter(&mut self, g: usize, item: Item) {
         self.note(LogKind::DeadLettered, item.message.id.0, g as u32);
         self.free_partition(g, &item);
+        self.free_key(g, &item);
         let now = self.now;
         let group = &mut self.groups[g];
         group.counters.dead_lettered += 1;
@@ -177,14 +180,20 @@ impl Simulation<'_> {
         self.free_partition(g, &item);
         item.tier = Tier::Memory;
         let group = &mut self.groups[g];
-        match self.scenario.topic.delivery.requeue {
-            Requeue::Head => group.buffer.push_front(item),
-            Requeue::Tail => group.buffer.push_back(item),
+        if group.keys.as_ref().is_some_and(|k| k.ordered()) {
+            // First of its key again, whatever `requeue` says.
+            group.buffer.hold(item, true);
+        } else {
+            match self.scenario.topic.delivery.requeue {
+                Requeue::Head => group.buffer.push_front(item),
+                Requeue::Tail => group.buffer.push_back(item),
+            }
         }
         self.total_ready += 1;
         group.max_depth = group.max_depth.max(group.buffer.len());
         group.note_partition_depth(item.message.partition as usize);
         group.note_levels(self.now);
+        self.free_key(g, &item);
         self.notify(g, item.message.partition as usize);
     }
 

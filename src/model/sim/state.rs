@@ -269,6 +269,8 @@ pub(super) struct Group {
     pub last_row: GroupCounters,
     /// Scales the number of workers, if the group autoscales.
     pub scaler: Option<crate::model::autoscale::Scaler>,
+    /// Per-key ordering and caps, if the group has either.
+    pub keys: Option<super::keys::KeyGate>,
 }
 
 impl Group {

@@ -35,6 +35,11 @@ impl Bucket {
         SimTime(self.tat.saturating_sub(self.tolerance).max(now.0))
     }
 
+    /// Whether the bucket has refilled completely by `now`.
+    pub fn is_full(&mut self, now: SimTime) -> bool {
+        self.tat <= now.0
+    }
+
     /// Takes a token (the caller checked `ready_at`).
     pub fn take(&mut self, now: SimTime) {
         self.tat = self.tat.max(now.0) + self.interval;

@@ -1,0 +1,207 @@
+//! Ordering groups: competing consumers that deliver at most one message
+//! per key at a time, in order per key (SQS FIFO message groups, Pulsar's
+//! Key_Shared), and throughput caps per key. A message whose key may not
+//! go yet is held aside in the buffer, still ready; when its key frees up
+//! (its message settled or came back) or earns a token, the key's first
+//! held message goes before anything newer.
+
+use super::Simulation;
+use super::buffer::Item;
+use super::state::KeyMap;
+use super::throttle::Bucket;
+use crate::engine::SimTime;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// One key's state; kept while it has a delivery out, held messages, or
+/// a bucket still refilling.
+#[derive(Clone, Copy, Debug, Default)]
+struct Lane {
+    /// The message of this key in flight or awaiting redelivery.
+    busy: Option<u64>,
+    /// The per-key cap.
+    bucket: Option<Bucket>,
+    /// In `ready` or `timed` already.
+    scheduled: bool,
+}
+
+/// The per-key state of a group that orders or caps by key.
+#[derive(Clone, Debug, Default)]
+pub(super) struct KeyGate {
+    /// One message per key at a time.
+    ordered: bool,
+    /// Deliveries per second per key.
+    rate: Option<f64>,
+    lanes: KeyMap<Lane>,
+    /// Keys whose first held message may go now, in the order they freed.
+    ready: VecDeque<u64>,
+    /// Keys with held messages waiting for a token, by when it comes.
+    timed: BinaryHeap<Reverse<(SimTime, u64)>>,
+}
+
+impl KeyGate {
+    /// A gate for a group, if it orders or caps by key.
+    pub fn new(ordered: bool, rate: Option<f64>) -> Option<KeyGate> {
+        (ordered || rate.is_some()).then(|| KeyGate {
+            ordered,
+            rate,
+            ..KeyGate::default()
+        })
+    }
+
+    /// Whether the group returns messages to the front of their key.
+    pub fn ordered(&self) -> bool {
+        self.ordered
+    }
+
+    fn lane(&mut self, key: u64) -> &mut Lane {
+        let rate = self.rate;
+        self.lanes.entry(key).or_insert_with(|| Lane {
+            bucket: rate.map(Bucket::new),
+            ..Lane::default()
+        })
+    }
+
+    /// When `key` may deliver: `None` while it has a message out, else the
+    /// instant its cap has a token (`now` if it has one).
+    fn opens_at(&mut self, key: u64, now: SimTime) -> Option<SimTime> {
+        let lane = self.lane(key);
+        if lane.busy.is_some() {
+            return None;
+        }
+        Some(lane.bucket.as_mut().map_or(now, |b| b.ready_at(now)))
+    }
+
+    /// Moves keys whose token has come to the ready list.
+    fn tick(&mut self, now: SimTime) {
+        while let Some(&Reverse((at, key))) = self.timed.peek() {
+            if at > now {
+                break;
+            }
+            self.timed.pop();
+            self.ready.push_back(key);
+        }
+    }
+
+    /// Forgets a key with nothing out, nothing held and a full bucket.
+    fn tidy(&mut self, key: u64, now: SimTime, holds: bool) {
+        if let Some(lane) = self.lanes.get_mut(&key) {
+            let full = lane.bucket.as_mut().is_none_or(|b| b.is_full(now));
+            if lane.busy.is_none() && !lane.scheduled && !holds && full {
+                self.lanes.remove(&key);
+            }
+        }
+    }
+}
+
+impl Simulation<'_> {
+    /// Delivers to idle workers of a group with a key gate: first the held
+    /// messages of keys that may go again, then the buffer's oldest, holding
+    /// aside those whose key may not go yet.
+    pub(super) fn dispatch_by_key(&mut self, g: usize) {
+        let capped = !self.groups[g].partition_caps.is_empty();
+        while !self.groups[g].idle.is_empty() {
+            if let Some(at) = self.group_throttled(g) {
+                self.wake_at(g, at);
+                break;
+            }
+            let now = self.now;
+            let group = &mut self.groups[g];
+            let gate = group.keys.as_mut().expect("a gated group");
+            gate.tick(now);
+            let item = if let Some(key) = gate.ready.pop_front() {
+                gate.lane(key).scheduled = false;
+                match group.buffer.release(key) {
+                    Some(item) => item,
+                    None => continue, // purged meanwhile
+                }
+            } else {
+                let popped = if capped {
+                    self.pop_open(g)
+                } else {
+                    self.groups[g].buffer.pop()
+                };
+                let Some(item) = popped else {
+                    break;
+                };
+                let key = item.message.key;
+                let group = &mut self.groups[g];
+                let gate = group.keys.as_mut().expect("a gated group");
+                let holds = group.buffer.holds(key);
+                match gate.opens_at(key, now) {
+                    Some(at) if at <= now && !holds => item,
+                    _ => {
+                        // Behind its key's held messages, or its key is busy.
+                        group.buffer.hold(item, false);
+                        self.schedule_key(g, key);
+                        continue;
+                    }
+                }
+            };
+            self.total_ready -= 1;
+            let key = item.message.key;
+            if self.is_expired(&item.message) {
+                self.expire(g, item);
+                self.schedule_key(g, key);
+                continue;
+            }
+            let w = self.groups[g].idle.pop().expect("checked above");
+            let gate = self.groups[g].keys.as_mut().expect("a gated group");
+            let ordered = gate.ordered;
+            let lane = gate.lane(key);
+            if ordered {
+                lane.busy = Some(item.message.id.0);
+            }
+            if let Some(bucket) = lane.bucket.as_mut() {
+                bucket.take(now);
+            }
+            self.spend_tokens(g, item.message.partition as usize);
+            self.deliver_to(g, w, item);
+            self.schedule_key(g, key);
+        }
+        self.groups[g].note_levels(self.now);
+    }
+
+    /// If `key` has held messages and is not scheduled, puts it on the
+    /// ready list (it may go now) or the timed list (when its cap allows).
+    fn schedule_key(&mut self, g: usize, key: u64) {
+        let now = self.now;
+        let group = &mut self.groups[g];
+        let holds = group.buffer.holds(key);
+        let Some(gate) = group.keys.as_mut() else {
+            return;
+        };
+        if !holds {
+            gate.tidy(key, now, false);
+            return;
+        }
+        if gate.lane(key).scheduled {
+            return;
+        }
+        let Some(at) = gate.opens_at(key, now) else {
+            return; // Scheduled when its message settles or comes back.
+        };
+        gate.lane(key).scheduled = true;
+        if at <= now {
+            gate.ready.push_back(key);
+        } else {
+            gate.timed.push(Reverse((at, key)));
+            self.wake_at(g, at);
+        }
+    }
+
+    /// The message out for its key settled or came back: the key may
+    /// deliver again.
+    pub(super) fn free_key(&mut self, g: usize, item: &Item) {
+        let key = item.message.key;
+        let Some(gate) = self.groups[g].keys.as_mut() else {
+            return;
+        };
+        if let Some(lane) = gate.lanes.get_mut(&key)
+            && lane.busy == Some(item.message.id.0)
+        {
+            lane.busy = None;
+            self.schedule_key(g, key);
+        }
+    }
+}
