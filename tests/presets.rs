@@ -40,9 +40,6 @@ fn every_preset_validates_and_runs_with_what_it_sets() {
         service = { exponential = { mean = "20ms" } }
     "#;
     for name in preset::names() {
-        if name == "sqs_fifo" {
-            continue; // Needs key_ordered from main: see sqs_fifo's own test.
-        }
         let text = format!("{rest}\n[topic]\npreset = \"{name}\"\n");
         let s = scenario(&text);
         assert!(!s.from_preset.is_empty(), "{name} sets something");
@@ -450,7 +447,6 @@ fn outbox_survives_a_producer_crash_and_duplicates_under_ack_loss() {
 }
 
 #[test]
-#[ignore = "needs key_ordered from main"]
 fn sqs_fifo_one_message_per_group_in_flight_and_throughput_per_group_is_capped() {
     let text = |keys: &str, topic: &str| {
         with_preset(
@@ -483,4 +479,35 @@ fn sqs_fifo_one_message_per_group_in_flight_and_throughput_per_group_is_capped()
     let g = &o.groups[0];
     assert_eq!(g.out_of_order, 0);
     assert!((29_000..=34_000).contains(&g.processed), "{}", g.processed);
+}
+
+#[test]
+fn an_override_that_clashes_with_a_preset_value_names_the_preset() {
+    let text = with_preset(
+        "sqs_fifo",
+        "",
+        r#"
+        horizon = "10s"
+        [producers.p]
+        arrival = { constant = { rate_per_s = 10 } }
+        [groups.g]
+        workers = 2
+        consumption = "partitioned"
+        service = { constant = { value = "1ms" } }
+        "#,
+    );
+    let err = mqsim::scenario::Scenario::from_text(
+        &text,
+        mqsim::scenario::Format::Toml,
+        std::path::Path::new("fifo.toml"),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    // Located at the preset's line, saying where the value came from.
+    assert!(
+        err.starts_with("fifo.toml:11:1: groups.g.key_max_rate_per_s: applies to competing or key_ordered")
+            && err.ends_with("groups.g.key_max_rate_per_s was set by preset \"sqs_fifo\" (a value in the file or --set replaces it)"),
+        "{err}"
+    );
 }

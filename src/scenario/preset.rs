@@ -89,7 +89,7 @@ impl Applied {
                 .find(|p| path.segments().starts_with(p.segments()))
             {
                 issue.message.push_str(&format!(
-                    "; {field} comes from preset \"{}\" (set it in the file or with --set to override it)",
+                    "; {field} was set by preset \"{}\" (a value in the file or --set replaces it)",
                     self.name
                 ));
             }
@@ -314,8 +314,8 @@ mod tests {
         applied.annotate(&mut issues);
         assert_eq!(
             issues[0].message,
-            "must be at least 1 (got 0); topic.capacity comes from preset \"x\" \
-             (set it in the file or with --set to override it)"
+            "must be at least 1 (got 0); topic.capacity was set by preset \"x\" \
+             (a value in the file or --set replaces it)"
         );
     }
 
