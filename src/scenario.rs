@@ -7,6 +7,7 @@ mod document;
 mod duration;
 mod error;
 mod path;
+pub mod preset;
 mod raw;
 mod validate;
 
@@ -54,6 +55,8 @@ pub struct Scenario {
     pub groups: Vec<GroupSpec>,
     /// The scenario with every default written out.
     pub normalised: RawScenario,
+    /// The fields whose value came from the broker preset, by path.
+    pub from_preset: Vec<String>,
 }
 
 /// Callers of a sync-mode scenario: each request holds its caller until
@@ -106,7 +109,8 @@ pub fn parse_value(text: &str) -> Value {
 
 impl Scenario {
     /// Loads and validates a scenario file (`.toml` or `.json`), applying
-    /// `overrides` first.
+    /// `overrides` first, then the broker preset named by `topic.preset`
+    /// under both (see [`preset`]).
     ///
     /// # Errors
     /// A [`ScenarioError`] listing every problem, each with its position.
@@ -173,12 +177,19 @@ impl Scenario {
                 });
             }
         }
+        let applied = preset::apply(&mut doc, &mut issues);
         let (raw, decode_issues) = decode::decode::<RawScenario>(&doc);
         issues.extend(decode_issues);
         let scenario = raw.and_then(|raw| validate::validate(raw, &doc, file, &mut issues));
         match scenario {
-            Some(s) if issues.is_empty() => Ok(s),
-            _ => Err(fail(issues)),
+            Some(mut s) if issues.is_empty() => {
+                s.from_preset = applied.fields();
+                Ok(s)
+            }
+            _ => {
+                applied.annotate(&mut issues);
+                Err(fail(issues))
+            }
         }
     }
 }

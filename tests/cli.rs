@@ -150,6 +150,34 @@ fn set_overrides_fields_and_reports_bad_paths_with_status_2() {
 }
 
 #[test]
+fn validate_shows_what_a_preset_set_and_keeps_the_preset() {
+    let out = mqsim(&[
+        "validate",
+        "scenarios/mm1.toml",
+        "--set",
+        "topic.preset=rabbitmq",
+        "--set",
+        "topic.requeue=tail",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let normalised = text(&out.stdout);
+    for line in [
+        "# preset \"rabbitmq\" set:",
+        "preset = \"rabbitmq\"",
+        "max_deliveries = 20",
+        "policy = \"drop_oldest\"",
+        "requeue = \"tail\"",
+    ] {
+        assert!(normalised.contains(line), "{line}: {normalised}");
+    }
+    let note: String = normalised
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .collect();
+    assert!(note.contains("topic.max_deliveries") && !note.contains("topic.requeue"));
+}
+
+#[test]
 fn missing_files_and_unknown_extensions_are_bad_input() {
     let out = mqsim(&["run", "scenarios/does-not-exist.toml"]);
     assert_eq!(out.status.code(), Some(2));
@@ -189,7 +217,7 @@ fn json_output_equals_the_written_summary() {
     let out = tmp("json");
     let r = mqsim(&[
         "run",
-        "scenarios/fanout.toml",
+        "scenarios/checkout-fanout.toml",
         "--json",
         "--out",
         out.to_str().unwrap(),
@@ -246,9 +274,10 @@ fn toml_and_json_are_one_schema() {
     // defaults (sample_interval = horizon / 500).
     let horizon = mqsim::scenario::Override::parse("horizon=\"60s\"").unwrap();
     let scenario =
-        mqsim::scenario::Scenario::load(Path::new("scenarios/fanout.toml"), &[horizon]).unwrap();
+        mqsim::scenario::Scenario::load(Path::new("scenarios/checkout-fanout.toml"), &[horizon])
+            .unwrap();
     let json = serde_json::to_string_pretty(&scenario.normalised).unwrap();
-    let file = dir.join("fanout.json");
+    let file = dir.join("checkout-fanout.json");
     std::fs::write(&file, json).unwrap();
     let run = |f: &str, out: &str| {
         let o = dir.join(out);
@@ -264,7 +293,7 @@ fn toml_and_json_are_one_schema() {
         std::fs::read_to_string(o.join("summary.json")).unwrap()
     };
     let (from_toml, from_json) = (
-        run("scenarios/fanout.toml", "toml"),
+        run("scenarios/checkout-fanout.toml", "toml"),
         run(file.to_str().unwrap(), "json"),
     );
     let first_difference = from_toml

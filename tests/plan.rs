@@ -124,7 +124,7 @@ fn plan_prints_the_choice_and_margins_or_says_nothing_meets() {
 
     let fanout = mqsim(&[
         "plan",
-        "scenarios/fanout.toml",
+        "scenarios/checkout-fanout.toml",
         "--vary",
         "groups.email.workers=1..4",
         "--slo",

@@ -75,6 +75,12 @@ fn reference_parses_and_mentions_every_field_and_variant() {
             );
         }
     }
+    for name in mqsim::scenario::preset::names() {
+        assert!(
+            text.contains(name),
+            "reference.toml does not mention preset `{name}`"
+        );
+    }
     // Every field a variant can take, too.
     for field in [
         "start_on",

@@ -155,3 +155,67 @@ fn every_metric_name_is_unique() {
     names.dedup();
     assert_eq!(names.len(), all);
 }
+
+#[test]
+fn an_iot_firehose_is_absorbed_by_a_kafka_log_and_drained_within_the_minute() {
+    let e = run("scenarios/iot-firehose.toml", &[]);
+    assert_eq!(mean(&e, "groups.database.dropped"), 0.0);
+    assert_eq!(mean(&e, "groups.database.queued"), 0.0, "drained");
+    // Each minute: 100,000 readings in 2 s, 16,000 written meanwhile.
+    let peak = mean(&e, "groups.database.max_depth");
+    assert!((80_000.0..88_000.0).contains(&peak), "{peak}");
+    // The last reading of a burst waits for the 84,000 ahead at 8,000/s.
+    let p99 = mean(&e, "groups.database.e2e.p99_s");
+    assert!((9.5..12.0).contains(&p99), "{p99}");
+    // A bounded queue instead drops most of each burst.
+    let bounded = run(
+        "scenarios/iot-firehose.toml",
+        &["topic.preset=\"rabbitmq\"", "topic.capacity=10000"],
+    );
+    let evicted = mean(&bounded, "groups.database.dropped");
+    assert!(
+        evicted > 0.7 * mean(&bounded, "topic.published"),
+        "{evicted}"
+    );
+}
+
+#[test]
+fn in_a_checkout_fan_out_email_falls_behind_in_the_sale_and_holds_nobody_back() {
+    let e = run("scenarios/checkout-fanout.toml", &[]);
+    for g in ["email", "analytics", "loyalty"] {
+        // Caught up: at most a few orders waiting when the horizon ends.
+        assert!(mean(&e, &format!("groups.{g}.queued")) < 5.0, "{g}");
+        assert_eq!(mean(&e, &format!("groups.{g}.dropped")), 0.0, "{g}");
+    }
+    // About 19/s more than email sends, for 5 minutes.
+    let email = mean(&e, "groups.email.max_depth");
+    assert!((4_000.0..7_500.0).contains(&email), "{email}");
+    assert!(mean(&e, "groups.email.e2e.p99_s") > 60.0);
+    assert!(mean(&e, "groups.loyalty.max_depth") < 500.0);
+    assert!(mean(&e, "groups.loyalty.e2e.p99_s") < 3.0);
+    assert!(mean(&e, "groups.analytics.e2e.p99_s") < 0.05);
+}
+
+#[test]
+fn a_postgres_queue_keeps_up_to_5000_per_second_and_falls_behind_above() {
+    let e = run("scenarios/postgres-as-queue.toml", &[]);
+    let series = &e.outcomes[0].series;
+    // Up to 4,000/s (the first 8 minutes) the table stays almost empty.
+    let early = series
+        .iter()
+        .filter(|r| r.time_s < 480.0)
+        .map(|r| r.depth)
+        .max()
+        .unwrap();
+    assert!(early < 1_000, "{early}");
+    // At 6,000/s it completes 5,000/s and falls behind by 1,000/s.
+    let last: Vec<_> = series.iter().filter(|r| r.time_s > 610.0).collect();
+    let done = last.iter().map(|r| r.completed_per_s).sum::<f64>() / last.len() as f64;
+    assert!((4_900.0..5_100.0).contains(&done), "{done}");
+    let behind = mean(&e, "groups.workers.queued");
+    assert!((100_000.0..130_000.0).contains(&behind), "{behind}");
+    assert!(
+        mean(&e, "groups.workers.utilisation") < 0.5,
+        "the table, not the workers"
+    );
+}

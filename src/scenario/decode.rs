@@ -124,7 +124,7 @@ fn plain_type(expected: &str) -> &str {
 }
 
 /// The known name within two edits of `field`, if any.
-fn closest(field: &str, known: &str) -> Option<String> {
+pub(super) fn closest(field: &str, known: &str) -> Option<String> {
     known
         .split(", ")
         .flat_map(|k| k.split(" or "))

@@ -175,6 +175,14 @@ impl Document {
         }
     }
 
+    /// Locates `path` where `like` is written: a value inserted on behalf
+    /// of another field (a preset's values, at `topic.preset`).
+    pub(super) fn locate_like(&mut self, path: &FieldPath, like: &FieldPath) {
+        if let Some(&offset) = self.spans.get(&like.to_string()) {
+            self.spans.insert(path.to_string(), offset);
+        }
+    }
+
     /// Marks `path` as set on the command line rather than in the file.
     pub fn mark_override(&mut self, path: &FieldPath) {
         self.spans.insert(path.to_string(), usize::MAX);

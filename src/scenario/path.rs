@@ -110,7 +110,8 @@ impl FieldPath {
         }
     }
 
-    fn get_mut<'v>(&self, root: &'v mut Value) -> Option<&'v mut Value> {
+    /// The value at this path, if present, to change it.
+    pub(crate) fn get_mut<'v>(&self, root: &'v mut Value) -> Option<&'v mut Value> {
         self.0.iter().try_fold(root, |node, seg| match seg {
             Segment::Key(k) => node.get_mut(k),
             Segment::Index(i) => node.get_mut(i),

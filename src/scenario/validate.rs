@@ -193,6 +193,7 @@ pub(super) fn validate(
         producers,
         groups,
         normalised,
+        from_preset: Vec::new(),
     })
 }
 
@@ -254,12 +255,6 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
         raw.publish_latency.as_ref(),
     );
     let delivery = faults::delivery(c, &path, raw);
-    if raw.preset.is_some() {
-        c.fail(
-            &path.key("preset"),
-            "broker presets are not available in this version yet",
-        );
-    }
     if raw.partitions == 0 || raw.partitions > 100_000 {
         c.fail(
             &path.key("partitions"),

@@ -20,6 +20,15 @@ pub fn run(text: &str) -> RunOutcome {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The messages the log records `kind` of, in the order it happened.
+pub fn logged(o: &RunOutcome, kind: mqsim::model::sim::LogKind) -> Vec<u64> {
+    o.log
+        .iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| e.message)
+        .collect()
+}
+
 /// Asserts two floats are equal to 1e-9 (exact in simulated nanoseconds).
 pub fn close(got: f64, want: f64) {
     assert!((got - want).abs() < 1e-9, "got {got}, want {want}");
