@@ -282,3 +282,45 @@ fn no_worker_idles_while_its_partitions_have_messages() {
         );
     }
 }
+
+#[test]
+fn a_rebalance_pauses_only_the_partitions_that_change_owner() {
+    // Two workers own partitions {0, 2} and {1, 3}. At 10 s the autoscaler
+    // removes worker 1: partitions 1 and 3 move to worker 0 and pause for
+    // 20 s, while 0 and 2 keep flowing.
+    let o = run(r#"
+        horizon = "60s"
+        sample_interval = "1s"
+        [topic]
+        partitions = 4
+        partitioner = "round_robin"
+        [producers.p]
+        arrival = { constant = { rate_per_s = 4 } }
+        [groups.g]
+        workers = 2
+        consumption = "partitioned"
+        rebalance_pause = "20s"
+        service = { constant = { value = "10ms" } }
+        autoscale = { min = 1, max = 2, target_backlog_per_worker = 1000, evaluation_period = "10s", cooldown = "0s" }
+        "#);
+    let depth = |p: u32, t: f64| {
+        o.partition_series
+            .iter()
+            .find(|r| r.partition == p && (r.time_s - t).abs() < 1e-9)
+            .map(|r| r.depth)
+            .unwrap()
+    };
+    assert_eq!(
+        (depth(0, 29.0), depth(2, 29.0)),
+        (0, 0),
+        "unaffected partitions flow"
+    );
+    // One message a second each for 19 s of pause (11 s ... 29 s).
+    assert_eq!((depth(1, 29.0), depth(3, 29.0)), (19, 19));
+    assert_eq!(
+        (depth(1, 31.0), depth(3, 31.0)),
+        (0, 0),
+        "drained after the pause"
+    );
+    assert_eq!(o.groups[0].processed, o.topic.published);
+}

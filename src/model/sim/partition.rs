@@ -2,7 +2,8 @@
 //! worker owns which partition. A partition delivers one message at a time,
 //! in order: a failing head (requeued, or waiting out its backoff) blocks
 //! the messages behind it. When workers come or go, partitions are
-//! reassigned round robin over the workers that are up, after a pause.
+//! reassigned round robin over the workers that are up; a partition that
+//! changes owner is not consumed for the rebalance pause.
 
 use super::buffer::Item;
 use super::state::Worker;
@@ -24,8 +25,9 @@ pub(super) struct Assignment {
     pub in_flight: Vec<Option<u64>>,
     /// Worker → where its next scan of its partitions starts.
     pub cursor: Vec<usize>,
-    /// No delivery before this instant (a rebalance is in progress).
-    pub paused_until: SimTime,
+    /// Partition → no delivery before this instant (it changed owner in a
+    /// rebalance still in progress).
+    pub paused_until: Vec<SimTime>,
 }
 
 impl Assignment {
@@ -36,14 +38,16 @@ impl Assignment {
             owned: vec![Vec::new(); workers.len()],
             in_flight: vec![None; partitions],
             cursor: vec![0; workers.len()],
-            paused_until: SimTime::ZERO,
+            paused_until: vec![SimTime::ZERO; partitions],
         };
         a.reassign(workers);
         a
     }
 
-    /// Partition p goes to the (p mod n)-th worker that is up.
-    pub fn reassign(&mut self, workers: &[Worker]) {
+    /// Partition p goes to the (p mod n)-th worker that is up. Returns
+    /// which partitions changed owner.
+    pub fn reassign(&mut self, workers: &[Worker]) -> Vec<bool> {
+        let before = self.owner.clone();
         let up: Vec<u32> = (0..workers.len() as u32)
             .filter(|&w| workers[w as usize].is_up() && !workers[w as usize].leaving)
             .collect();
@@ -58,6 +62,11 @@ impl Assignment {
                 self.owned[*owner as usize].push(p as u32);
             }
         }
+        before
+            .iter()
+            .zip(&self.owner)
+            .map(|(b, a)| b != a)
+            .collect()
     }
 
     /// Up workers that own no partition (more workers than partitions).
@@ -89,12 +98,8 @@ impl Simulation<'_> {
     /// Delivers to idle workers of a partitioned group, each from the next
     /// of its partitions that has a message and none in flight.
     pub(super) fn dispatch_partitioned(&mut self, g: usize) {
-        let paused = self.groups[g]
-            .assignment
-            .as_ref()
-            .is_some_and(|a| self.now < a.paused_until);
         let mut i = 0;
-        while !paused && i < self.groups[g].idle.len() {
+        while i < self.groups[g].idle.len() {
             let w = self.groups[g].idle[i];
             match self.next_item(g, w as usize) {
                 Some(item) => {
@@ -115,7 +120,7 @@ impl Simulation<'_> {
         };
         let owner = a.owner[p];
         if group.down > 0
-            || self.now < a.paused_until
+            || self.now < a.paused_until[p]
             || owner == NOBODY
             || a.in_flight[p].is_some()
         {
@@ -128,11 +133,7 @@ impl Simulation<'_> {
     /// partitions, if any.
     pub(super) fn dispatch_worker(&mut self, g: usize, w: usize) {
         let group = &self.groups[g];
-        let paused = group
-            .assignment
-            .as_ref()
-            .is_none_or(|a| self.now < a.paused_until);
-        if paused || group.down > 0 {
+        if group.assignment.is_none() || group.down > 0 {
             return;
         }
         let Some(i) = group.idle.iter().position(|&x| x as usize == w) else {
@@ -163,7 +164,10 @@ impl Simulation<'_> {
             let mut opens_at: Option<SimTime> = None;
             let found = (0..n).map(|k| (start + k) % n).find(|&k| {
                 let p = owned[k] as usize;
-                if a.in_flight[p].is_some() || group.buffer.head_of(p).is_none() {
+                if a.in_flight[p].is_some()
+                    || now < a.paused_until[p]
+                    || group.buffer.head_of(p).is_none()
+                {
                     return false;
                 }
                 let ready = caps.get_mut(p).map_or(now, |b| b.ready_at(now));
@@ -205,16 +209,18 @@ impl Simulation<'_> {
         }
     }
 
-    /// Workers came or went: reassign the partitions after the group's
-    /// rebalance pause, during which nothing is delivered.
+    /// Workers came or went: reassign the partitions. Those that changed
+    /// owner are not consumed for the group's rebalance pause.
     pub(super) fn rebalance(&mut self, g: usize) {
         let pause = self.scenario.groups[g].rebalance_pause;
         let group = &mut self.groups[g];
         let Some(a) = group.assignment.as_mut() else {
             return;
         };
-        a.reassign(&group.workers);
-        a.paused_until = self.now + pause;
+        let moved = a.reassign(&group.workers);
+        for (p, _) in moved.iter().enumerate().filter(|(_, m)| **m) {
+            a.paused_until[p] = self.now + pause;
+        }
         group.rebalances += 1;
         if pause > crate::engine::SimDuration::ZERO {
             self.events
