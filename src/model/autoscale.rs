@@ -50,6 +50,16 @@ impl Slot {
     }
 }
 
+/// Workers up, and workers paid for (every phase but parked).
+pub fn up_and_paid(slots: impl Iterator<Item = Slot>) -> (u64, u64) {
+    slots.fold((0, 0), |(up, paid), s| {
+        (
+            up + u64::from(s.phase == Phase::Up),
+            paid + u64::from(s.phase != Phase::Parked),
+        )
+    })
+}
+
 /// One change to a worker slot on the way to a target count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {

@@ -106,15 +106,6 @@ impl Simulation<'_> {
 
     /// A worker has started (unless it was cancelled meanwhile).
     pub(super) fn on_started(&mut self, g: usize, w: usize, life: u32) {
-        let worker = &mut self.groups[g].workers[w];
-        if worker.life != life || worker.phase != Phase::Starting {
-            return;
-        }
-        worker.phase = Phase::Up;
-        self.groups[g].idle.push(w as u32);
-        self.groups[g].note_workers(self.now);
-        self.schedule_crash(g, w);
-        self.rebalance(g);
-        self.dispatch(g);
+        self.come_up(g, w, life, Phase::Starting);
     }
 }

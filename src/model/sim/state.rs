@@ -308,12 +308,8 @@ impl Group {
 
     /// Records how many workers are up and provisioned at `now`.
     pub fn note_workers(&mut self, now: SimTime) {
-        let up = self.workers.iter().filter(|w| w.is_up()).count() as u64;
-        let paid = self
-            .workers
-            .iter()
-            .filter(|w| w.phase != Phase::Parked)
-            .count() as u64;
+        let (up, paid) =
+            crate::model::autoscale::up_and_paid(self.workers.iter().map(Worker::slot));
         self.window.up.set(now.0, up);
         self.window.provisioned.set(now.0, paid);
     }

@@ -90,8 +90,14 @@ impl Simulation<'_> {
 
     /// A crashed worker restarts, unless it was scaled away meanwhile.
     pub(super) fn on_restart(&mut self, g: usize, w: usize, life: u32) {
+        self.come_up(g, w, life, Phase::Crashed);
+    }
+
+    /// Worker `w` is up after a restart or its start-up, unless it is no
+    /// longer in phase `from` of life `life` (it was scaled away meanwhile).
+    pub(super) fn come_up(&mut self, g: usize, w: usize, life: u32, from: Phase) {
         let worker = &mut self.groups[g].workers[w];
-        if worker.life != life || worker.phase != Phase::Crashed {
+        if worker.life != life || worker.phase != from {
             return;
         }
         worker.phase = Phase::Up;

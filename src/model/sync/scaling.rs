@@ -85,12 +85,8 @@ impl SyncSimulation<'_> {
 
     /// Records how many workers are up and paid for.
     pub(super) fn note_workers(&mut self) {
-        let up = self.workers.iter().filter(|w| w.is_up()).count() as u64;
-        let paid = self
-            .workers
-            .iter()
-            .filter(|w| w.phase != Phase::Parked)
-            .count() as u64;
+        let (up, paid) =
+            crate::model::autoscale::up_and_paid(self.workers.iter().map(|w| w.slot()));
         self.up_level.set(self.now.0, up);
         self.provisioned.set(self.now.0, paid);
     }
