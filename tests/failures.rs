@@ -445,3 +445,31 @@ fn max_deliveries_is_bounded_and_ttl_without_a_dlq_drops() {
     let g = &o.groups[0];
     assert_eq!((g.processed, g.dead_lettered, g.dropped.expired), (3, 0, 7));
 }
+
+#[test]
+fn a_purged_redelivery_does_not_fire_for_the_message_reusing_its_slot() {
+    // Message 0 waits out a 30 s backoff when its producer crashes at 5 s
+    // (non-durable topic: lost). Message 1 fails at 6.1 s and takes the
+    // freed slot: its own redelivery is at 36.1 s, not at 31.1 s (message
+    // 0's old event).
+    let o = run(r#"
+        horizon = "60s"
+        [topic]
+        durable = false
+        redelivery_backoff = { fixed = { delay = "30s" } }
+        max_deliveries = 2
+        [producers.a]
+        arrival = { burst = { count = 1, at = "1s" } }
+        poison = true
+        crashes = [ { at = "5s", down = "1s" } ]
+        [producers.b]
+        arrival = { burst = { count = 1, at = "6s" } }
+        poison = true
+        [groups.g]
+        workers = 2
+        service = { constant = { value = "100ms" } }
+        "#);
+    let dead = &o.groups[0].dead_letters.samples[0];
+    assert_eq!(dead.message, 1);
+    close(dead.dead_lettered_s, 36.2);
+}

@@ -153,3 +153,50 @@ fn a_returned_message_stays_first_of_its_key() {
     assert_eq!(g.processed, o.topic.published);
     assert!(g.redeliveries > 0 && g.failures.ack_timeouts > 0);
 }
+
+#[test]
+fn a_key_freed_by_a_purge_or_a_timeout_delivers_at_once() {
+    // Key 0's poison message waits out a 30 s backoff when its producer
+    // crashes at 5 s and the non-durable topic loses it: the message of
+    // the same key queued behind it (2 s) goes at once, not never.
+    let o = run(r#"
+        horizon = "60s"
+        drain = true
+        [topic]
+        durable = false
+        redelivery_backoff = { fixed = { delay = "30s" } }
+        [producers.a]
+        arrival = { burst = { count = 1, at = "1s" } }
+        poison = true
+        crashes = [ { at = "5s", down = "1s" } ]
+        [producers.b]
+        arrival = { burst = { count = 1, at = "2s" } }
+        [groups.g]
+        workers = 2
+        service = { constant = { value = "100ms" } }
+        consumption = "key_ordered"
+        "#);
+    let g = &o.groups[0];
+    assert_eq!((g.processed, g.dropped.lost), (1, 1));
+    close(g.end_to_end.max_s, 3.1);
+    // An ack timeout that dead-letters the first message (max 1 delivery)
+    // frees its key at 1 s, though the zombie delivery runs on to 10 s.
+    let o = run(r#"
+        horizon = "30s"
+        [topic]
+        ack_timeout = "1s"
+        max_deliveries = 1
+        [producers.p]
+        arrival = { burst = { count = 2, at = "0s", over = "200ms" } }
+        [groups.g]
+        workers = 2
+        service = { constant = { value = "10s" } }
+        consumption = "key_ordered"
+        "#);
+    let second = o
+        .log
+        .iter()
+        .find(|e| e.kind == mqsim::model::sim::LogKind::Delivered && e.message == 1)
+        .expect("the second message is delivered");
+    assert_eq!(second.time_ns, 1_000_000_000);
+}

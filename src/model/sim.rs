@@ -89,8 +89,9 @@ enum Event {
     Arrival { producer: u32 },
     /// A publish in transit reaches the topic.
     Accept { slot: u32 },
-    /// A producer retries a publish.
-    Retry { slot: u32 },
+    /// A producer retries a publish (stale unless message `id` is still
+    /// in the slot: a producer crash may have emptied it for reuse).
+    Retry { slot: u32, id: u64 },
     /// A blocked publish reaches its `max_block`.
     BlockDeadline,
     /// A worker finished its delivery (stale if the epoch moved on).
@@ -102,8 +103,9 @@ enum Event {
         epoch: u32,
         delivery: u32,
     },
-    /// A delayed message becomes ready again.
-    Redeliver { group: u32, slot: u32 },
+    /// A delayed message becomes ready again (stale unless message `id` is
+    /// still in the slot).
+    Redeliver { group: u32, slot: u32, id: u64 },
     /// A worker crashes (stale if its slot's life moved on).
     Crash { group: u32, worker: u32, life: u32 },
     /// A crashed worker is back.
@@ -360,7 +362,7 @@ impl<'s> Simulation<'s> {
         match event {
             Event::Arrival { producer } => self.on_arrival(producer as usize),
             Event::Accept { slot } => self.on_accept(slot),
-            Event::Retry { slot } => self.on_retry(slot),
+            Event::Retry { slot, id } => self.on_retry(slot, id),
             Event::BlockDeadline => {} // `unblock` below fails what timed out.
             Event::Done {
                 group,
@@ -375,7 +377,7 @@ impl<'s> Simulation<'s> {
             } => {
                 self.on_ack_timeout(group as usize, worker as usize, epoch, delivery);
             }
-            Event::Redeliver { group, slot } => self.on_redeliver(group as usize, slot),
+            Event::Redeliver { group, slot, id } => self.on_redeliver(group as usize, slot, id),
             Event::Crash {
                 group,
                 worker,

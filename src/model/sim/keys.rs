@@ -186,8 +186,10 @@ impl Simulation<'_> {
             gate.ready.push_back(key);
         } else {
             gate.timed.push(Reverse((at, key)));
-            self.wake_at(g, at);
         }
+        // Not every path that frees a key dispatches afterwards (a crash,
+        // an ack timeout, a purge): make sure a dispatch comes.
+        self.wake_at(g, at);
     }
 
     /// The message out for its key settled or came back: the key may

@@ -44,9 +44,10 @@ impl Simulation<'_> {
         let p = publish.message.producer as usize;
         let backoff = &self.scenario.producers[p].faults.retry_backoff;
         let delay = extra + backoff.delay(publish.attempt + 1, &mut self.producers[p].fault_rng);
+        let id = publish.message.id.0;
         let slot = self.topic.retrying.insert((publish, cause));
         self.events
-            .schedule(self.now + delay, Event::Retry { slot });
+            .schedule(self.now + delay, Event::Retry { slot, id });
     }
 
     /// Decides whether the ack of an accepted publish is lost. If the
@@ -82,9 +83,13 @@ impl Simulation<'_> {
         true
     }
 
-    pub(super) fn on_retry(&mut self, slot: u32) {
+    pub(super) fn on_retry(&mut self, slot: u32, id: u64) {
+        let mine = |entry: &(Publish, RetryCause)| entry.0.message.id.0 == id;
+        if !self.topic.retrying.get(slot).is_some_and(mine) {
+            return; // Lost in a producer crash (the slot may hold another).
+        }
         let Some((mut publish, cause)) = self.topic.retrying.remove(slot) else {
-            return; // Lost in a producer crash.
+            return;
         };
         self.topic.retries += 1;
         publish.attempt += 1;

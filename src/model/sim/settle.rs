@@ -154,6 +154,7 @@ impl Simulation<'_> {
             self.requeue(g, item);
         } else {
             self.note(LogKind::Delayed, item.message.id.0, g as u32);
+            let id = item.message.id.0;
             let slot = self.groups[g].delayed.insert(item);
             self.groups[g].note_faults(self.now);
             self.events.schedule(
@@ -161,12 +162,19 @@ impl Simulation<'_> {
                 Event::Redeliver {
                     group: g as u32,
                     slot,
+                    id,
                 },
             );
         }
     }
 
-    pub(super) fn on_redeliver(&mut self, g: usize, slot: u32) {
+    /// A delayed message is due, unless it was purged meanwhile (a
+    /// producer crash with a non-durable topic) and its slot reused.
+    pub(super) fn on_redeliver(&mut self, g: usize, slot: u32, id: u64) {
+        let delayed = &self.groups[g].delayed;
+        if !delayed.get(slot).is_some_and(|i| i.message.id.0 == id) {
+            return;
+        }
         if let Some(item) = self.groups[g].delayed.remove(slot) {
             self.groups[g].note_faults(self.now);
             self.requeue(g, item);
