@@ -258,3 +258,40 @@ fn autoscale_vs_queue_holds_its_stated_answer() {
     assert_eq!(error_share(&both), 0.0);
     assert!(e2e(&both).p99_s < 60.0, "{:?}", e2e(&both));
 }
+
+#[test]
+fn a_scale_down_decided_in_a_lull_is_dropped_when_the_load_returns() {
+    // 200/s, nothing from 120 s, 200/s again from 200 s. Decisions take
+    // 60 s to apply: the lull's scale-downs (decided up to 210 s) must not
+    // strip the group once evaluations see the backlog again.
+    let o = run(r#"
+        horizon = "8m"
+        sample_interval = "5s"
+        [producers.p]
+        arrival = { schedule = { steps = [ { at = "0s", rate_per_s = 200 }, { at = "120s", rate_per_s = 0 }, { at = "200s", rate_per_s = 200 } ] } }
+        [groups.g]
+        workers = 30
+        service = { constant = { value = "100ms" } }
+        autoscale = { min = 1, max = 40, target_backlog_per_worker = 1, evaluation_period = "15s", reaction_delay = "60s", startup_delay = "30s", cooldown = "30s" }
+        "#);
+    let fewest = o
+        .series
+        .iter()
+        .filter(|r| (200.0..=300.0).contains(&r.time_s))
+        .map(|r| r.workers)
+        .min()
+        .unwrap();
+    assert!(
+        fewest >= 15,
+        "dropped to {fewest} workers while the backlog grew"
+    );
+    // Counted are changes that happened, not decisions.
+    let g = &o.groups[0];
+    assert!(g.scale_ups >= 1 && g.scale_downs >= 1);
+    assert!(
+        g.scale_ups + g.scale_downs <= 8,
+        "{} + {}",
+        g.scale_ups,
+        g.scale_downs
+    );
+}

@@ -127,10 +127,17 @@ pub struct Scaler {
     recent: VecDeque<(SimTime, u32)>,
     /// Busy workers since the last evaluation.
     busy: TimeAverage,
-    /// Decisions that raised the count.
+    /// Times the count went up (decisions that took effect).
     pub scale_ups: u64,
-    /// Decisions that lowered it.
+    /// Times it went down.
     pub scale_downs: u64,
+    /// Evaluations so far.
+    evaluations: u64,
+    /// The latest evaluation that did not ask to scale down.
+    last_not_down: u64,
+    /// Decisions waiting out the reaction delay, oldest first: the
+    /// evaluation that made each, and whether it scales up.
+    pending: VecDeque<(u64, bool)>,
 }
 
 impl Scaler {
@@ -144,6 +151,9 @@ impl Scaler {
             busy: TimeAverage::new(now.0, busy),
             scale_ups: 0,
             scale_downs: 0,
+            evaluations: 0,
+            last_not_down: 0,
+            pending: VecDeque::new(),
         }
     }
 
@@ -162,6 +172,7 @@ impl Scaler {
     /// starting, not leaving) and `backlog` messages not yet settled.
     /// Returns the count to scale to, if it differs from `current`.
     pub fn evaluate(&mut self, now: SimTime, current: u32, backlog: u64) -> Option<u32> {
+        self.evaluations += 1;
         let exact = match self.spec.target {
             ScaleTarget::BacklogPerWorker(per_worker) => backlog as f64 / per_worker,
             ScaleTarget::Utilisation(share) => {
@@ -190,12 +201,31 @@ impl Scaler {
             let highest = self.recent.iter().map(|&(_, r)| r).max().unwrap_or(0);
             highest.min(current)
         };
-        match target.cmp(&current) {
-            std::cmp::Ordering::Greater => self.scale_ups += 1,
-            std::cmp::Ordering::Less => self.scale_downs += 1,
-            std::cmp::Ordering::Equal => return None,
+        if target >= current {
+            self.last_not_down = self.evaluations;
         }
-        Some(target)
+        (target != current).then_some(target)
+    }
+
+    /// Records a decision (to `target`, from `current`) that will take
+    /// effect after the reaction delay, in the order decisions were made.
+    pub fn defer(&mut self, target: u32, current: u32) {
+        self.pending.push_back((self.evaluations, target > current));
+    }
+
+    /// The oldest deferred decision is due: whether it scales up, and
+    /// whether it still holds. A scale-down is dropped if a later
+    /// evaluation did not ask to scale down (the load came back while it
+    /// waited); a scale-up always holds (it only ever adds workers).
+    pub fn due(&mut self) -> (bool, bool) {
+        let (made, up) = self.pending.pop_front().unwrap_or((0, false));
+        (up, up || self.last_not_down <= made)
+    }
+
+    /// The count changed from `from` to `to` workers.
+    pub fn count(&mut self, from: u32, to: u32) {
+        self.scale_ups += u64::from(to > from);
+        self.scale_downs += u64::from(to < from);
     }
 
     /// When the evaluation after one at `now` is due.
@@ -282,7 +312,23 @@ mod tests {
         let mut s = Scaler::new(spec(ScaleTarget::BacklogPerWorker(10.0)), at(0), 2, 0);
         assert_eq!(s.evaluate(at(15), 2, 41), Some(5));
         assert_eq!(s.evaluate(at(30), 5, 1_000), Some(20), "clamped to max");
-        assert_eq!(s.scale_ups, 2);
+    }
+
+    #[test]
+    fn a_deferred_scale_down_is_dropped_when_the_load_comes_back() {
+        let mut s = Scaler::new(spec(ScaleTarget::BacklogPerWorker(10.0)), at(0), 10, 0);
+        s.spec.cooldown = SimDuration::ZERO;
+        // Load gone: scale down to 1, deferred.
+        assert_eq!(s.evaluate(at(15), 10, 0), Some(1));
+        s.defer(1, 10);
+        // Load back before it takes effect: the next evaluation keeps 10.
+        assert_eq!(s.evaluate(at(30), 10, 100), None);
+        assert_eq!(s.due(), (false, false), "the stale scale-down is dropped");
+        // A scale-up holds whatever follows.
+        assert_eq!(s.evaluate(at(45), 10, 200), Some(20));
+        s.defer(20, 10);
+        assert_eq!(s.evaluate(at(60), 10, 0), Some(1));
+        assert_eq!(s.due(), (true, true));
     }
 
     #[test]
@@ -304,7 +350,6 @@ mod tests {
         }
         // At 315 s the recommendation of 0 s has left the 300 s window.
         assert_eq!(s.evaluate(at(315), 10, 0), Some(1));
-        assert_eq!(s.scale_downs, 1);
     }
 
     #[test]

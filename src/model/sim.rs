@@ -112,9 +112,10 @@ enum Event {
     Restart { group: u32, worker: u32, life: u32 },
     /// The autoscaler evaluates its metric.
     Evaluate { group: u32 },
-    /// An autoscaling decision takes effect: the group grows to at least
-    /// (`up`), or shrinks to at most, `target` workers.
-    Scale { group: u32, target: u32, up: bool },
+    /// An autoscaling decision takes effect: the group grows to at least,
+    /// or shrinks to at most, `target` workers (the scaler knows which,
+    /// and whether a later evaluation made a scale-down stale).
+    Scale { group: u32, target: u32 },
     /// A worker the autoscaler asked for has started.
     Started { group: u32, worker: u32, life: u32 },
     /// A group outage starts or ends.
@@ -389,7 +390,7 @@ impl<'s> Simulation<'s> {
                 life,
             } => self.on_restart(group as usize, worker as usize, life),
             Event::Evaluate { group } => self.on_evaluate(group as usize),
-            Event::Scale { group, target, up } => self.apply_scaling(group as usize, target, up),
+            Event::Scale { group, target } => self.apply_scaling(group as usize, target),
             Event::Started {
                 group,
                 worker,

@@ -37,9 +37,8 @@ enum Event {
     Crash { worker: u32, up: bool, life: u32 },
     /// The autoscaler evaluates its metric.
     Evaluate,
-    /// An autoscaling decision takes effect: the downstream grows to at
-    /// least (`up`), or shrinks to at most, `target` workers.
-    Scale { target: u32, up: bool },
+    /// An autoscaling decision takes effect (see the queued run's event).
+    Scale { target: u32 },
     /// A worker the autoscaler asked for has started.
     Started { worker: u32, life: u32 },
     /// The downstream goes down, or comes back.
@@ -315,7 +314,7 @@ impl<'s> SyncSimulation<'s> {
             }
             Event::Crash { worker, up, life } => self.on_crash(worker as usize, up, life),
             Event::Evaluate => self.on_evaluate(),
-            Event::Scale { target, up } => self.apply_scaling(target, up),
+            Event::Scale { target } => self.apply_scaling(target),
             Event::Started { worker, life } => self.on_started(worker as usize, life),
             Event::Outage { start } => self.on_outage(start),
             Event::Sample => self.on_sample(),

@@ -28,14 +28,13 @@ impl Simulation<'_> {
         self.events
             .schedule(next, Event::Evaluate { group: g as u32 });
         if let Some(target) = decision {
-            let up = target > members;
             if delay == SimDuration::ZERO {
                 self.scale_to(g, target);
             } else {
+                scaler.defer(target, members);
                 let event = Event::Scale {
                     group: g as u32,
                     target,
-                    up,
                 };
                 self.events.schedule(now + delay, event);
             }
@@ -44,14 +43,19 @@ impl Simulation<'_> {
 
     /// A decision made a reaction delay ago takes effect, unless the group
     /// already went further in its direction (decisions made while an
-    /// earlier one was pending saw the same old count).
-    pub(super) fn apply_scaling(&mut self, g: usize, target: u32, up: bool) {
+    /// earlier one was pending saw the same old count), or it is a
+    /// scale-down that a later evaluation overruled.
+    pub(super) fn apply_scaling(&mut self, g: usize, target: u32) {
         let members = self.groups[g]
             .workers
             .iter()
             .filter(|w| w.slot().is_member())
             .count() as u32;
-        if (up && target > members) || (!up && target < members) {
+        let Some(scaler) = self.groups[g].scaler.as_mut() else {
+            return;
+        };
+        let (up, holds) = scaler.due();
+        if holds && ((up && target > members) || (!up && target < members)) {
             self.scale_to(g, target);
         }
     }
@@ -59,6 +63,10 @@ impl Simulation<'_> {
     /// Makes group `g` have `target` members.
     pub(super) fn scale_to(&mut self, g: usize, target: u32) {
         let slots: Vec<Slot> = self.groups[g].workers.iter().map(|w| w.slot()).collect();
+        let members = slots.iter().filter(|s| s.is_member()).count() as u32;
+        if let Some(scaler) = self.groups[g].scaler.as_mut() {
+            scaler.count(members, target);
+        }
         let mut left_up = false;
         for change in changes(&slots, target) {
             let group = &mut self.groups[g];

@@ -21,19 +21,23 @@ impl SyncSimulation<'_> {
         match decision {
             Some(target) if delay == SimDuration::ZERO => self.scale_to(target),
             Some(target) => {
-                let up = target > members;
-                self.events
-                    .schedule(now + delay, Event::Scale { target, up });
+                scaler.defer(target, members);
+                self.events.schedule(now + delay, Event::Scale { target });
             }
             None => {}
         }
     }
 
     /// A decision made a reaction delay ago takes effect, unless the
-    /// downstream already went further in its direction.
-    pub(super) fn apply_scaling(&mut self, target: u32, up: bool) {
+    /// downstream already went further in its direction or a later
+    /// evaluation overruled a scale-down.
+    pub(super) fn apply_scaling(&mut self, target: u32) {
         let members = self.workers.iter().filter(|w| w.slot().is_member()).count() as u32;
-        if (up && target > members) || (!up && target < members) {
+        let Some(scaler) = self.scaler.as_mut() else {
+            return;
+        };
+        let (up, holds) = scaler.due();
+        if holds && ((up && target > members) || (!up && target < members)) {
             self.scale_to(target);
         }
     }
@@ -41,6 +45,10 @@ impl SyncSimulation<'_> {
     /// Brings the downstream to `target` members.
     pub(super) fn scale_to(&mut self, target: u32) {
         let slots: Vec<Slot> = self.workers.iter().map(|w| w.slot()).collect();
+        let members = slots.iter().filter(|s| s.is_member()).count() as u32;
+        if let Some(scaler) = self.scaler.as_mut() {
+            scaler.count(members, target);
+        }
         let startup = self
             .scaler
             .as_ref()
