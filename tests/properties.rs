@@ -117,6 +117,9 @@ fn cases() -> impl Strategy<Value = Case> {
     )
         .prop_map(|(policy, capacity, (disk, workers, groups), (rate, burst, mean), flags, knobs, more)| {
             let (seed, partitions, partitioned, round_robin, autoscaled, (key_ordered, key_cap)) = more;
+            // Partition caps exclude ordering by key (validation says so).
+            let partition_capped = flags.4 && knobs[4] % 5 == 0;
+            let (key_ordered, key_cap) = (key_ordered && !partition_capped, key_cap && !partition_capped);
             let autoscale = if autoscaled {
                 format!("autoscale = {{ min = 1, max = {MAX_SCALED}, target_backlog_per_worker = 3, evaluation_period = \"1s\", reaction_delay = \"300ms\", startup_delay = \"500ms\", cooldown = \"3s\" }}\n")
             } else {

@@ -389,6 +389,15 @@ fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
 /// A cap per key, which partitioned groups cannot honour (a partition
 /// delivers its keys in order, one at a time).
 fn key_cap(c: &mut Checker<'_>, group: &FieldPath, raw: &RawGroup) -> Option<f64> {
+    let by_key = raw.consumption == RawConsumption::KeyOrdered || raw.key_max_rate_per_s.is_some();
+    if by_key && raw.partition_max_rate_per_s.is_some() {
+        // A capped partition would hold back a key's older message while a
+        // newer one of the same key goes from another partition.
+        c.fail(
+            &group.key("partition_max_rate_per_s"),
+            "cannot be combined with key_ordered consumption or key_max_rate_per_s: cap the keys (key_max_rate_per_s) or the whole topic (max_rate_per_s)",
+        );
+    }
     let path = group.key("key_max_rate_per_s");
     let rate = rate_cap(c, &path, raw.key_max_rate_per_s)?;
     if raw.consumption == RawConsumption::Partitioned {
