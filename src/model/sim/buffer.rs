@@ -5,7 +5,16 @@ use super::state::{FailKind, KeyMap};
 use crate::engine::SimTime;
 use crate::model::message::Message;
 use crate::model::topic::{Policy, TopicSpec};
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
+
+/// A held lane's first message: when it entered, its entry order, its key.
+type Front = (SimTime, u64, u64);
+
+/// The front entry of a held message.
+fn front_of(item: &Item) -> (usize, Front) {
+    let m = &item.message;
+    (m.partition as usize, (item.enqueued, item.seq, m.key))
+}
 
 /// Where a ready message is held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +85,9 @@ pub(super) struct Buffer {
     queues: Vec<VecDeque<Item>>,
     held: KeyMap<VecDeque<Item>>,
     held_by_partition: Vec<u64>,
+    /// Per partition, the first held message of each key whose first held
+    /// message is in it, by entry order: (enqueued, seq, key).
+    held_fronts: Vec<BTreeSet<Front>>,
     len: u64,
     next_seq: u64,
     bytes: u64,
@@ -99,6 +111,7 @@ impl Buffer {
                 .collect(),
             held: KeyMap::default(),
             held_by_partition: vec![0; topic.partitions.max(1) as usize],
+            held_fronts: vec![BTreeSet::new(); topic.partitions.max(1) as usize],
             len: 0,
             next_seq: 0,
             bytes: 0,
@@ -139,16 +152,21 @@ impl Buffer {
         }
         let mut keys: Vec<u64> = self.held.keys().copied().collect();
         keys.sort_unstable();
+        self.held_fronts.iter_mut().for_each(BTreeSet::clear);
         for key in keys {
             let lane = self.held.get_mut(&key).expect("listed");
             let (out, kept): (VecDeque<Item>, VecDeque<Item>) =
                 std::mem::take(lane).into_iter().partition(&pick);
             *lane = kept;
-            if lane.is_empty() {
-                self.held.remove(&key);
-            }
             for item in &out {
                 self.held_by_partition[item.message.partition as usize] -= 1;
+            }
+            if let Some(front) = lane.front() {
+                let (p, entry) = front_of(front);
+                self.held_fronts[p].insert(entry);
+            }
+            if lane.is_empty() {
+                self.held.remove(&key);
             }
             taken.extend(out);
         }
@@ -163,7 +181,13 @@ impl Buffer {
         self.count_in(&item);
         self.held_by_partition[item.message.partition as usize] += 1;
         let lane = self.held.entry(item.message.key).or_default();
-        if returned {
+        if lane.is_empty() || returned {
+            if let Some(old) = lane.front() {
+                let (p, entry) = front_of(old);
+                self.held_fronts[p].remove(&entry);
+            }
+            let (p, entry) = front_of(&item);
+            self.held_fronts[p].insert(entry);
             lane.push_front(item);
         } else {
             lane.push_back(item);
@@ -174,8 +198,16 @@ impl Buffer {
     pub fn release(&mut self, key: u64) -> Option<Item> {
         let lane = self.held.get_mut(&key)?;
         let item = lane.pop_front()?;
-        if lane.is_empty() {
-            self.held.remove(&key);
+        let (p, entry) = front_of(&item);
+        self.held_fronts[p].remove(&entry);
+        match lane.front() {
+            Some(next) => {
+                let (p, entry) = front_of(next);
+                self.held_fronts[p].insert(entry);
+            }
+            None => {
+                self.held.remove(&key);
+            }
         }
         self.held_by_partition[item.message.partition as usize] -= 1;
         self.count_out(&item);
@@ -253,9 +285,9 @@ impl Buffer {
             .oldest_partition()
             .and_then(|p| self.queues[p].front().map(|h| ((h.enqueued, h.seq), p)));
         let held = self
-            .held
+            .held_fronts
             .iter()
-            .filter_map(|(&key, lane)| lane.front().map(|h| ((h.enqueued, h.seq), key)))
+            .filter_map(|f| f.first().map(|&(at, seq, key)| ((at, seq), key)))
             .min();
         match (queued, held) {
             (Some((at, _)), Some((held_at, key))) if held_at < at => self.release(key),
@@ -289,6 +321,14 @@ impl Buffer {
             .map(|(_, p)| p)
     }
 
+    /// When the longest-waiting ready message of partition `p` entered,
+    /// held ones included.
+    pub fn oldest_in(&self, p: usize) -> Option<SimTime> {
+        let queued = self.queues[p].front().map(|h| h.enqueued);
+        let held = self.held_fronts[p].first().map(|h| h.0);
+        queued.into_iter().chain(held).min()
+    }
+
     /// The head of partition `p`.
     pub fn head_of(&self, p: usize) -> Option<&Item> {
         self.queues[p].front()
@@ -298,8 +338,12 @@ impl Buffer {
     pub fn oldest_enqueued(&self) -> Option<SimTime> {
         self.queues
             .iter()
-            .chain(self.held.values())
             .filter_map(|q| q.front().map(|h| h.enqueued))
+            .chain(
+                self.held_fronts
+                    .iter()
+                    .filter_map(|f| f.first().map(|h| h.0)),
+            )
             .min()
     }
 

@@ -37,6 +37,9 @@ pub(super) struct KeyGate {
     ready: VecDeque<u64>,
     /// Keys with held messages waiting for a token, by when it comes.
     timed: BinaryHeap<Reverse<(SimTime, u64)>>,
+    /// Idle keys kept only while their bucket refills, by when it is full:
+    /// forgotten then, so lanes stay bounded by recent keys.
+    refilling: BinaryHeap<Reverse<(SimTime, u64)>>,
 }
 
 impl KeyGate {
@@ -83,12 +86,18 @@ impl KeyGate {
         }
     }
 
-    /// Forgets a key with nothing out, nothing held and a full bucket.
+    /// Forgets a key with nothing out, nothing held and a full bucket; one
+    /// whose bucket still refills is looked at again when it is full.
     fn tidy(&mut self, key: u64, now: SimTime, holds: bool) {
         if let Some(lane) = self.lanes.get_mut(&key) {
-            let full = lane.bucket.as_mut().is_none_or(|b| b.is_full(now));
-            if lane.busy.is_none() && !lane.scheduled && !holds && full {
-                self.lanes.remove(&key);
+            if lane.busy.is_some() || lane.scheduled || holds {
+                return;
+            }
+            match lane.bucket.as_ref() {
+                Some(b) if !b.is_full(now) => self.refilling.push(Reverse((b.full_at(), key))),
+                _ => {
+                    self.lanes.remove(&key);
+                }
             }
         }
     }
@@ -109,11 +118,22 @@ impl Simulation<'_> {
             let group = &mut self.groups[g];
             let gate = group.keys.as_mut().expect("a gated group");
             gate.tick(now);
+            while let Some(&Reverse((at, key))) = gate.refilling.peek() {
+                if at > now {
+                    break;
+                }
+                gate.refilling.pop();
+                gate.tidy(key, now, group.buffer.holds(key));
+            }
             let item = if let Some(key) = gate.ready.pop_front() {
                 gate.lane(key).scheduled = false;
                 match group.buffer.release(key) {
                     Some(item) => item,
-                    None => continue, // purged meanwhile
+                    None => {
+                        // Purged meanwhile.
+                        gate.tidy(key, now, false);
+                        continue;
+                    }
                 }
             } else {
                 let popped = if capped {

@@ -441,9 +441,10 @@ fn partition_outcomes(g: &Group, now: u64) -> Vec<PartitionOutcome> {
         .map(|p| PartitionOutcome {
             queued: g.buffer.partition_len(p),
             max_depth: g.partitions[p].max_depth,
-            oldest_age_s: g.buffer.head_of(p).map_or(0.0, |h| {
-                crate::engine::SimTime(now).since(h.enqueued).as_secs_f64()
-            }),
+            oldest_age_s: g
+                .buffer
+                .oldest_in(p)
+                .map_or(0.0, |t| crate::engine::SimTime(now).since(t).as_secs_f64()),
             processed: g.partitions[p].processed,
         })
         .collect()

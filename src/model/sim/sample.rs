@@ -74,8 +74,8 @@ impl Simulation<'_> {
                         depth: group.buffer.partition_len(p),
                         oldest_age_s: group
                             .buffer
-                            .head_of(p)
-                            .map_or(0.0, |h| now.since(h.enqueued).as_secs_f64()),
+                            .oldest_in(p)
+                            .map_or(0.0, |t| now.since(t).as_secs_f64()),
                     });
                 }
             }

@@ -25,11 +25,11 @@ impl Simulation<'_> {
             group.partitions[item.message.partition as usize].processed += 1;
         }
         if track_order {
-            let last = group.last_by_key.entry(item.message.key).or_insert(0);
-            if item.message.id.0 < *last {
+            let order = group.last_by_key.entry(item.message.key).or_default();
+            if item.message.id.0 < order.last {
                 group.out_of_order += 1;
             } else {
-                *last = item.message.id.0;
+                order.last = item.message.id.0;
             }
         }
         if self.in_window {
@@ -103,6 +103,15 @@ impl Simulation<'_> {
     /// Bookkeeping shared by every end of a copy.
     fn finish_item(&mut self, g: usize, item: &Item) {
         self.leave(g, item.enqueued);
+        if self.track_order {
+            let keys = &mut self.groups[g].last_by_key;
+            if let Some(order) = keys.get_mut(&item.message.key) {
+                order.live = order.live.saturating_sub(1);
+                if order.live == 0 {
+                    keys.remove(&item.message.key);
+                }
+            }
+        }
         if item.tracked {
             self.release(g, item.message.origin.0);
         }
@@ -172,7 +181,7 @@ impl Simulation<'_> {
     /// producer crash with a non-durable topic) and its slot reused.
     pub(super) fn on_redeliver(&mut self, g: usize, slot: u32, id: u64) {
         let delayed = &self.groups[g].delayed;
-        if !delayed.get(slot).is_some_and(|i| i.message.id.0 == id) {
+        if delayed.get(slot).is_none_or(|i| i.message.id.0 != id) {
             return;
         }
         if let Some(item) = self.groups[g].delayed.remove(slot) {

@@ -218,6 +218,16 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
+/// Order tracking of one key: kept while copies of the key are in the
+/// group, since only then can an older one still complete.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct KeyOrder {
+    /// Copies of the key in the group (ready, delayed or in flight).
+    pub live: u32,
+    /// Id of its latest processed message.
+    pub last: u64,
+}
+
 /// One partition's counts in one group.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct PartitionStats {
@@ -258,7 +268,7 @@ pub(super) struct Group {
     /// Per-partition counts.
     pub partitions: Vec<PartitionStats>,
     /// Key → id of its latest processed message (order tracking).
-    pub last_by_key: KeyMap<u64>,
+    pub last_by_key: KeyMap<KeyOrder>,
     /// Completions of a message older than one already processed with the same key.
     pub out_of_order: u64,
     pub counters: GroupCounters,

@@ -35,8 +35,13 @@ impl Bucket {
         SimTime(self.tat.saturating_sub(self.tolerance).max(now.0))
     }
 
+    /// When the bucket will have refilled completely.
+    pub fn full_at(&self) -> SimTime {
+        SimTime(self.tat)
+    }
+
     /// Whether the bucket has refilled completely by `now`.
-    pub fn is_full(&mut self, now: SimTime) -> bool {
+    pub fn is_full(&self, now: SimTime) -> bool {
         self.tat <= now.0
     }
 
