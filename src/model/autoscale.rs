@@ -50,14 +50,34 @@ impl Slot {
     }
 }
 
-/// Workers up, and workers paid for (every phase but parked).
-pub fn up_and_paid(slots: impl Iterator<Item = Slot>) -> (u64, u64) {
-    slots.fold((0, 0), |(up, paid), s| {
-        (
-            up + u64::from(s.phase == Phase::Up),
-            paid + u64::from(s.phase != Phase::Parked),
-        )
-    })
+/// Workers up, and workers paid for (every phase but parked), kept as
+/// phases change so that counting costs nothing per worker.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Census {
+    /// Workers up.
+    pub up: u64,
+    /// Workers paid for.
+    pub paid: u64,
+}
+
+impl Census {
+    /// `workers` workers, all up.
+    pub fn all_up(workers: u32) -> Census {
+        Census {
+            up: u64::from(workers),
+            paid: u64::from(workers),
+        }
+    }
+
+    /// Moves a worker whose phase is `phase` to `to`.
+    pub fn shift(&mut self, phase: &mut Phase, to: Phase) {
+        let count = |p: Phase| (u64::from(p == Phase::Up), u64::from(p != Phase::Parked));
+        let (up_before, paid_before) = count(*phase);
+        let (up_after, paid_after) = count(to);
+        self.up = self.up + up_after - up_before;
+        self.paid = self.paid + paid_after - paid_before;
+        *phase = to;
+    }
 }
 
 /// One change to a worker slot on the way to a target count.

@@ -233,6 +233,7 @@ impl<'s> Simulation<'s> {
                 .clone()
                 .map(|a| crate::model::autoscale::Scaler::new(a, SimTime::ZERO, g.workers, 0)),
             keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
+            census: crate::model::autoscale::Census::all_up(g.workers),
         });
         let mut groups: Vec<Group> = groups.collect();
         for (group, spec) in groups.iter_mut().zip(&scenario.groups) {

@@ -158,6 +158,8 @@ pub struct SyncSimulation<'s> {
     /// Workers paid for: starting, up, crashed or leaving.
     provisioned: TimeAverage,
     scaler: Option<Scaler>,
+    /// Workers up and paid for.
+    census: crate::model::autoscale::Census,
     max_depth: u64,
     processed_in_window: u64,
     /// Attempts that left the downstream in the window, and their total time there.
@@ -228,6 +230,7 @@ impl<'s> SyncSimulation<'s> {
                 .autoscale
                 .clone()
                 .map(|a| Scaler::new(a, SimTime::ZERO, group.workers, 0)),
+            census: crate::model::autoscale::Census::all_up(group.workers),
             max_depth: 0,
             processed_in_window: 0,
             left: 0,

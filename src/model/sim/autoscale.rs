@@ -76,13 +76,16 @@ impl Simulation<'_> {
                 Change::Leave(w) => group.workers[w].leaving = true,
                 Change::Park(w) => {
                     let worker = &mut group.workers[w];
-                    if worker.phase == Phase::Up {
-                        group.idle.retain(|&i| i as usize != w);
-                        left_up = true;
-                    }
-                    group.workers[w].phase = Phase::Parked;
+                    left_up |= worker.phase == Phase::Up;
+                    group.census.shift(&mut worker.phase, Phase::Parked);
                 }
             }
+        }
+        if left_up {
+            // One pass, however many left.
+            let group = &mut self.groups[g];
+            let workers = &group.workers;
+            group.idle.retain(|&i| workers[i as usize].is_up());
         }
         self.groups[g].note_workers(self.now);
         if left_up {
@@ -96,9 +99,10 @@ impl Simulation<'_> {
             .scaler
             .as_ref()
             .map_or(SimDuration::ZERO, |s| s.startup_delay());
-        let worker = &mut self.groups[g].workers[w];
+        let group = &mut self.groups[g];
+        let worker = &mut group.workers[w];
         worker.life = worker.life.wrapping_add(1);
-        worker.phase = Phase::Starting;
+        group.census.shift(&mut worker.phase, Phase::Starting);
         let life = worker.life;
         if delay == SimDuration::ZERO {
             self.on_started(g, w, life);

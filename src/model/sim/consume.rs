@@ -201,7 +201,9 @@ impl Simulation<'_> {
         group.busy -= 1;
         let leaving = std::mem::take(&mut worker.leaving);
         if leaving {
-            worker.phase = super::state::Phase::Parked;
+            group
+                .census
+                .shift(&mut worker.phase, super::state::Phase::Parked);
         } else {
             group.idle.push(w as u32);
         }

@@ -2,6 +2,7 @@
 
 use super::Simulation;
 use super::state::{Group, GroupCounters, RetryCause};
+use crate::model::autoscale::Census;
 use crate::stats::LatencySummary;
 use serde::{Deserialize, Serialize};
 
@@ -381,6 +382,20 @@ impl Simulation<'_> {
             .collect();
         for g in &groups {
             check_conservation(&topic, g)?;
+        }
+        for (g, spec) in self.groups.iter().zip(&self.scenario.groups) {
+            // The running census of workers against a recount.
+            let recount = g.workers.iter().fold(Census::default(), |mut c, w| {
+                c.up += u64::from(w.is_up());
+                c.paid += u64::from(w.phase != super::state::Phase::Parked);
+                c
+            });
+            if recount != g.census {
+                return Err(super::RunError::Conservation {
+                    group: spec.name.clone(),
+                    detail: format!("worker census {:?}, recounted {recount:?}", g.census),
+                });
+            }
         }
         let diagnostics = Diagnostics {
             tracked: self.groups.iter().map(|g| g.tracks.len()).collect(),

@@ -281,6 +281,8 @@ pub(super) struct Group {
     pub scaler: Option<crate::model::autoscale::Scaler>,
     /// Per-key ordering and caps, if the group has either.
     pub keys: Option<super::keys::KeyGate>,
+    /// Workers up and paid for.
+    pub census: crate::model::autoscale::Census,
 }
 
 impl Group {
@@ -318,8 +320,7 @@ impl Group {
 
     /// Records how many workers are up and provisioned at `now`.
     pub fn note_workers(&mut self, now: SimTime) {
-        let (up, paid) =
-            crate::model::autoscale::up_and_paid(self.workers.iter().map(Worker::slot));
+        let crate::model::autoscale::Census { up, paid } = self.census;
         self.window.up.set(now.0, up);
         self.window.provisioned.set(now.0, paid);
     }

@@ -59,11 +59,12 @@ impl Simulation<'_> {
             return;
         }
         let leaving = std::mem::take(&mut worker.leaving);
-        worker.phase = if leaving {
+        let to = if leaving {
             Phase::Parked
         } else {
             Phase::Crashed
         };
+        group.census.shift(&mut worker.phase, to);
         worker.epoch = worker.epoch.wrapping_add(1);
         let interrupted = worker.current.take();
         group.idle.retain(|&i| i as usize != w);
@@ -96,11 +97,12 @@ impl Simulation<'_> {
     /// Worker `w` is up after a restart or its start-up, unless it is no
     /// longer in phase `from` of life `life` (it was scaled away meanwhile).
     pub(super) fn come_up(&mut self, g: usize, w: usize, life: u32, from: Phase) {
-        let worker = &mut self.groups[g].workers[w];
+        let group = &mut self.groups[g];
+        let worker = &mut group.workers[w];
         if worker.life != life || worker.phase != from {
             return;
         }
-        worker.phase = Phase::Up;
+        group.census.shift(&mut worker.phase, Phase::Up);
         self.groups[g].idle.push(w as u32);
         self.groups[g].note_workers(self.now);
         self.schedule_crash(g, w);
@@ -120,11 +122,12 @@ impl Simulation<'_> {
         group.down += 1;
         let mut left = false;
         for w in 0..group.workers.len() {
-            let worker = &mut self.groups[g].workers[w];
+            let group = &mut self.groups[g];
+            let worker = &mut group.workers[w];
             if let Some(s) = worker.current.take() {
                 worker.epoch = worker.epoch.wrapping_add(1);
                 if std::mem::take(&mut worker.leaving) {
-                    worker.phase = Phase::Parked;
+                    group.census.shift(&mut worker.phase, Phase::Parked);
                     left = true;
                 } else {
                     self.groups[g].idle.push(w as u32);

@@ -53,20 +53,20 @@ impl SyncSimulation<'_> {
             .scaler
             .as_ref()
             .map_or(SimDuration::ZERO, |s| s.startup_delay());
+        let mut left_up = false;
         for change in changes(&slots, target) {
             match change {
                 Change::Stay(w) => self.workers[w].leaving = false,
                 Change::Leave(w) => self.workers[w].leaving = true,
                 Change::Park(w) => {
-                    if self.workers[w].is_up() {
-                        self.idle.retain(|&i| i as usize != w);
-                    }
-                    self.workers[w].phase = Phase::Parked;
+                    let worker = &mut self.workers[w];
+                    left_up |= worker.is_up();
+                    self.census.shift(&mut worker.phase, Phase::Parked);
                 }
                 Change::Start(w) => {
                     let worker = &mut self.workers[w];
                     worker.life = worker.life.wrapping_add(1);
-                    worker.phase = Phase::Starting;
+                    self.census.shift(&mut worker.phase, Phase::Starting);
                     let event = Event::Started {
                         worker: w as u32,
                         life: worker.life,
@@ -75,16 +75,27 @@ impl SyncSimulation<'_> {
                 }
             }
         }
+        if left_up {
+            // One pass, however many left.
+            let workers = &self.workers;
+            self.idle.retain(|&i| workers[i as usize].is_up());
+        }
         self.note_workers();
     }
 
     /// A worker has started (unless it was cancelled meanwhile).
     pub(super) fn on_started(&mut self, w: usize, life: u32) {
+        self.come_up(w, life, Phase::Starting);
+    }
+
+    /// Worker `w` is up after a restart or its start-up, unless it is no
+    /// longer in phase `from` of life `life` (it was scaled away meanwhile).
+    pub(super) fn come_up(&mut self, w: usize, life: u32, from: Phase) {
         let worker = &mut self.workers[w];
-        if worker.life != life || worker.phase != Phase::Starting {
+        if worker.life != life || worker.phase != from {
             return;
         }
-        worker.phase = Phase::Up;
+        self.census.shift(&mut worker.phase, Phase::Up);
         self.idle.push(w as u32);
         self.note_workers();
         self.schedule_crash(w, false);
@@ -93,8 +104,7 @@ impl SyncSimulation<'_> {
 
     /// Records how many workers are up and paid for.
     pub(super) fn note_workers(&mut self) {
-        let (up, paid) =
-            crate::model::autoscale::up_and_paid(self.workers.iter().map(|w| w.slot()));
+        let crate::model::autoscale::Census { up, paid } = self.census;
         self.up_level.set(self.now.0, up);
         self.provisioned.set(self.now.0, paid);
     }

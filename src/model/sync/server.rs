@@ -86,7 +86,7 @@ impl SyncSimulation<'_> {
         self.busy -= 1;
         if std::mem::take(&mut worker.leaving) {
             // Scaled down while busy: it leaves now its attempt is over.
-            worker.phase = Phase::Parked;
+            self.census.shift(&mut worker.phase, Phase::Parked);
             self.note_workers();
         } else {
             self.idle.push(w as u32);
@@ -163,25 +163,21 @@ impl SyncSimulation<'_> {
     /// Worker `w` crashes (`up = false`) or restarts, unless it left the
     /// group since. A worker that was leaving does not restart.
     pub(super) fn on_crash(&mut self, w: usize, up: bool, life: u32) {
-        let worker = &mut self.workers[w];
-        let expected = if up { Phase::Crashed } else { Phase::Up };
-        if worker.life != life || worker.phase != expected {
+        if up {
+            self.come_up(w, life, Phase::Crashed);
             return;
         }
-        if up {
-            worker.phase = Phase::Up;
-            self.idle.push(w as u32);
-            self.note_workers();
-            self.schedule_crash(w, false);
-            self.dispatch();
+        let worker = &mut self.workers[w];
+        if worker.life != life || worker.phase != Phase::Up {
             return;
         }
         let leaving = std::mem::take(&mut worker.leaving);
-        worker.phase = if leaving {
+        let to = if leaving {
             Phase::Parked
         } else {
             Phase::Crashed
         };
+        self.census.shift(&mut worker.phase, to);
         worker.epoch = worker.epoch.wrapping_add(1);
         let interrupted = worker.current.take();
         self.idle.retain(|&i| i as usize != w);
@@ -215,7 +211,7 @@ impl SyncSimulation<'_> {
             if let Some(attempt) = worker.current.take() {
                 worker.epoch = worker.epoch.wrapping_add(1);
                 if std::mem::take(&mut worker.leaving) {
-                    worker.phase = Phase::Parked;
+                    self.census.shift(&mut worker.phase, Phase::Parked);
                 } else {
                     self.idle.push(w as u32);
                 }
