@@ -222,6 +222,7 @@ impl<'s> Simulation<'s> {
             rebalances: 0,
             partitions: vec![state::PartitionStats::default(); scenario.topic.partitions as usize],
             last_by_key: state::KeyMap::default(),
+            order_sweep_at: settle::ORDER_SWEEP_MIN,
             out_of_order: 0,
             counters: GroupCounters::default(),
             window: GroupWindow::default(),

@@ -214,6 +214,16 @@ impl Buffer {
         Some(item)
     }
 
+    /// The smallest message id among ready messages, held ones included.
+    pub fn min_id(&self) -> Option<u64> {
+        self.queues
+            .iter()
+            .flatten()
+            .chain(self.held.values().flatten())
+            .map(|i| i.message.id.0)
+            .min()
+    }
+
     /// Whether messages of `key` are held.
     #[inline]
     pub fn holds(&self, key: u64) -> bool {

@@ -23,9 +23,6 @@ impl Simulation<'_> {
         }
         self.note(LogKind::Enqueued, message.id.0, g as u32);
         let group = &mut self.groups[g];
-        if self.track_order {
-            group.last_by_key.entry(message.key).or_default().live += 1;
-        }
         group
             .buffer
             .push_back(Item::new(message, now, tier, message.tracked));

@@ -9,6 +9,9 @@ use super::{Event, LogKind, Simulation};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::topic::{DeliveryMode, Requeue};
 
+/// Order-tracking entries kept before the first sweep of idle keys.
+pub(super) const ORDER_SWEEP_MIN: usize = 4096;
+
 /// Dead letters kept as examples in the summary.
 const DEAD_LETTER_SAMPLES: usize = 10;
 
@@ -25,11 +28,14 @@ impl Simulation<'_> {
             group.partitions[item.message.partition as usize].processed += 1;
         }
         if track_order {
-            let order = group.last_by_key.entry(item.message.key).or_default();
-            if item.message.id.0 < order.last {
+            let last = group.last_by_key.entry(item.message.key).or_insert(0);
+            if item.message.id.0 < *last {
                 group.out_of_order += 1;
             } else {
-                order.last = item.message.id.0;
+                *last = item.message.id.0;
+            }
+            if group.last_by_key.len() > group.order_sweep_at {
+                group.sweep_order();
             }
         }
         if self.in_window {
@@ -103,15 +109,7 @@ impl Simulation<'_> {
     /// Bookkeeping shared by every end of a copy.
     fn finish_item(&mut self, g: usize, item: &Item) {
         self.leave(g, item.enqueued);
-        if self.track_order {
-            let keys = &mut self.groups[g].last_by_key;
-            if let Some(order) = keys.get_mut(&item.message.key) {
-                order.live = order.live.saturating_sub(1);
-                if order.live == 0 {
-                    keys.remove(&item.message.key);
-                }
-            }
-        }
+
         if item.tracked {
             self.release(g, item.message.origin.0);
         }

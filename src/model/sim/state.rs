@@ -218,16 +218,6 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
-/// Order tracking of one key: kept while copies of the key are in the
-/// group, since only then can an older one still complete.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct KeyOrder {
-    /// Copies of the key in the group (ready, delayed or in flight).
-    pub live: u32,
-    /// Id of its latest processed message.
-    pub last: u64,
-}
-
 /// One partition's counts in one group.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct PartitionStats {
@@ -268,7 +258,9 @@ pub(super) struct Group {
     /// Per-partition counts.
     pub partitions: Vec<PartitionStats>,
     /// Key → id of its latest processed message (order tracking).
-    pub last_by_key: KeyMap<KeyOrder>,
+    pub last_by_key: KeyMap<u64>,
+    /// Sweep `last_by_key` when it grows past this size.
+    pub order_sweep_at: usize,
     /// Completions of a message older than one already processed with the same key.
     pub out_of_order: u64,
     pub counters: GroupCounters,
@@ -323,6 +315,32 @@ impl Group {
         let crate::model::autoscale::Census { up, paid } = self.census;
         self.window.up.set(now.0, up);
         self.window.provisioned.set(now.0, paid);
+    }
+
+    /// Forgets order tracking of keys whose latest processed message is
+    /// older than every copy still in the group: no completion can be out
+    /// of order against them any more. The next sweep waits until the map
+    /// has doubled and outgrown the group's copies, so sweeps cost O(1) per
+    /// message and the map stays bounded by what the group holds.
+    pub fn sweep_order(&mut self) {
+        let in_flight = self
+            .workers
+            .iter()
+            .filter_map(|w| w.current.map(|s| s.item.message.id.0));
+        let delayed = self.delayed.iter().map(|(_, i)| i.message.id.0);
+        let oldest = self
+            .buffer
+            .min_id()
+            .into_iter()
+            .chain(in_flight)
+            .chain(delayed)
+            .min()
+            .unwrap_or(u64::MAX);
+        self.last_by_key.retain(|_, last| *last >= oldest);
+        let held = self.buffer.len() as usize + self.delayed.len() + self.busy as usize;
+        self.order_sweep_at = (2 * self.last_by_key.len())
+            .max(held)
+            .max(super::settle::ORDER_SWEEP_MIN);
     }
 
     /// Records zombie deliveries and delayed messages at `now`.
