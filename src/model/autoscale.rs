@@ -80,6 +80,11 @@ impl Census {
     }
 }
 
+/// The workers the autoscaler counts among `slots`.
+pub fn members(slots: impl IntoIterator<Item = Slot>) -> u32 {
+    slots.into_iter().filter(Slot::is_member).count() as u32
+}
+
 /// One change to a worker slot on the way to a target count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
@@ -98,7 +103,7 @@ pub enum Change {
 /// workers are cancelled first, then crashed, idle, and last busy ones go
 /// (highest slot first).
 pub fn changes(slots: &[Slot], target: u32) -> Vec<Change> {
-    let members = slots.iter().filter(|s| s.is_member()).count() as u32;
+    let members = members(slots.iter().copied());
     let mut out = Vec::new();
     if target > members {
         let wanted = (target - members) as usize;

@@ -154,6 +154,25 @@ pub(crate) fn builder<'a, 'b, DB: DrawingBackend>(
     b
 }
 
+/// Lines of a level over simulated time, from zero up.
+pub(crate) fn draw_over_time<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    y_desc: &str,
+    lines: &[Line],
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let all = || lines.iter().flat_map(|l| &l.points);
+    let (x0, x1) = span(all().map(|p| p.0), true);
+    let (_, y1) = span(all().map(|p| p.1), true);
+    let mut chart = builder(root, title, false).build_cartesian_2d(x0..x1, 0.0..y1)?;
+    styled(&mut chart.configure_mesh(), "simulated time (s)", y_desc)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .draw()?;
+    lines_and_legend(&mut chart, lines, 0, 2)
+}
+
 /// Draws `lines` (colours from `first` on, `width` pixels wide), then the
 /// legend.
 pub(crate) fn lines_and_legend<'a, DB: DrawingBackend + 'a>(

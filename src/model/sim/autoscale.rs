@@ -7,18 +7,14 @@
 use super::state::Phase;
 use super::{Event, Simulation};
 use crate::engine::SimDuration;
-use crate::model::autoscale::{Change, Slot, changes};
+use crate::model::autoscale::{Change, Slot, changes, members};
 
 impl Simulation<'_> {
     /// The autoscaler of group `g` evaluates its metric.
     pub(super) fn on_evaluate(&mut self, g: usize) {
         let now = self.now;
         let group = &mut self.groups[g];
-        let members = group
-            .workers
-            .iter()
-            .filter(|w| w.slot().is_member())
-            .count() as u32;
+        let members = group.members();
         let backlog = group.buffer.len() + group.in_flight() + group.delayed.len() as u64;
         let Some(scaler) = group.scaler.as_mut() else {
             return;
@@ -46,11 +42,7 @@ impl Simulation<'_> {
     /// earlier one was pending saw the same old count), or it is a
     /// scale-down that a later evaluation overruled.
     pub(super) fn apply_scaling(&mut self, g: usize, target: u32) {
-        let members = self.groups[g]
-            .workers
-            .iter()
-            .filter(|w| w.slot().is_member())
-            .count() as u32;
+        let members = self.groups[g].members();
         let Some(scaler) = self.groups[g].scaler.as_mut() else {
             return;
         };
@@ -63,7 +55,7 @@ impl Simulation<'_> {
     /// Makes group `g` have `target` members.
     pub(super) fn scale_to(&mut self, g: usize, target: u32) {
         let slots: Vec<Slot> = self.groups[g].workers.iter().map(|w| w.slot()).collect();
-        let members = slots.iter().filter(|s| s.is_member()).count() as u32;
+        let members = members(slots.iter().copied());
         if let Some(scaler) = self.groups[g].scaler.as_mut() {
             scaler.count(members, target);
         }

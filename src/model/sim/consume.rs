@@ -84,11 +84,12 @@ impl Simulation<'_> {
     /// The oldest head among partitions whose cap has a token; if all with
     /// messages are capped, wakes up when the first opens.
     pub(super) fn pop_open(&mut self, g: usize) -> Option<Item> {
-        let open: Vec<bool> = (0..self.groups[g].buffer.partitions())
-            .map(|p| self.partition_open(g, p))
-            .collect();
-        match self.groups[g].buffer.oldest_partition_among(|p| open[p]) {
-            Some(p) => self.groups[g].buffer.pop_from(p),
+        let now = self.now;
+        let group = &mut self.groups[g];
+        let caps = &group.partition_caps;
+        let open = |p: usize| caps.get(p).is_none_or(|b| b.ready_at(now) <= now);
+        match group.buffer.oldest_partition_among(open) {
+            Some(p) => group.buffer.pop_from(p),
             None => {
                 if let Some(at) = self.next_partition_opening(g) {
                     self.wake_at(g, at);

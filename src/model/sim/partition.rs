@@ -198,15 +198,17 @@ impl Simulation<'_> {
         }
     }
 
-    /// The message in flight on its partition has settled or returned to
-    /// the buffer: the partition may deliver again.
-    pub(super) fn free_partition(&mut self, g: usize, item: &Item) {
+    /// The message in flight on its partition (and, in a key-ordered
+    /// group, on its key) has settled or is ready again: the partition and
+    /// the key may deliver again.
+    pub(super) fn free_lanes(&mut self, g: usize, item: &Item) {
         if let Some(a) = self.groups[g].assignment.as_mut() {
             let slot = &mut a.in_flight[item.message.partition as usize];
             if *slot == Some(item.message.id.0) {
                 *slot = None;
             }
         }
+        self.free_key(g, item);
     }
 
     /// Workers came or went: reassign the partitions. Those that changed

@@ -19,8 +19,7 @@ impl Simulation<'_> {
     /// A delivery succeeded and was acked.
     pub(super) fn processed(&mut self, g: usize, item: Item) {
         self.note(LogKind::Processed, item.message.id.0, g as u32);
-        self.free_partition(g, &item);
-        self.free_key(g, &item);
+        self.free_lanes(g, &item);
         let track_order = self.track_order;
         let group = &mut self.groups[g];
         group.counters.processed += 1;
@@ -72,16 +71,14 @@ impl Simulation<'_> {
     /// non-durable buffer dying with its producer.
     pub(super) fn lost(&mut self, g: usize, item: Item) {
         self.note(LogKind::Lost, item.message.id.0, g as u32);
-        self.free_partition(g, &item);
-        self.free_key(g, &item);
+        self.free_lanes(g, &item);
         self.groups[g].counters.lost += 1;
         self.finish_item(g, &item);
     }
 
     fn dead_letter(&mut self, g: usize, item: Item) {
         self.note(LogKind::DeadLettered, item.message.id.0, g as u32);
-        self.free_partition(g, &item);
-        self.free_key(g, &item);
+        self.free_lanes(g, &item);
         let now = self.now;
         let group = &mut self.groups[g];
         group.counters.dead_lettered += 1;
@@ -109,7 +106,6 @@ impl Simulation<'_> {
     /// Bookkeeping shared by every end of a copy.
     fn finish_item(&mut self, g: usize, item: &Item) {
         self.leave(g, item.enqueued);
-
         if item.tracked {
             self.release(g, item.message.origin.0);
         }
@@ -192,7 +188,6 @@ impl Simulation<'_> {
     /// bypass the capacity check: the topic accepted them already.
     fn requeue(&mut self, g: usize, mut item: Item) {
         self.note(LogKind::Requeued, item.message.id.0, g as u32);
-        self.free_partition(g, &item);
         item.tier = Tier::Memory;
         let group = &mut self.groups[g];
         if group.keys.as_ref().is_some_and(|k| k.ordered()) {
@@ -208,7 +203,8 @@ impl Simulation<'_> {
         group.max_depth = group.max_depth.max(group.buffer.len());
         group.note_partition_depth(item.message.partition as usize);
         group.note_levels(self.now);
-        self.free_key(g, &item);
+        // After the hold: a freed key is scheduled only if it holds messages.
+        self.free_lanes(g, &item);
         self.notify(g, item.message.partition as usize);
     }
 

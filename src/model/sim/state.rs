@@ -300,6 +300,11 @@ impl Group {
         }
     }
 
+    /// Workers the autoscaler counts: starting, up or crashed, not leaving.
+    pub fn members(&self) -> u32 {
+        crate::model::autoscale::members(self.workers.iter().map(Worker::slot))
+    }
+
     /// Records the number of busy workers at `now`.
     #[inline]
     pub fn note_busy(&mut self, now: SimTime) {

@@ -31,7 +31,7 @@ impl Bucket {
     }
 
     /// When a token is available: `now` if one is.
-    pub fn ready_at(&mut self, now: SimTime) -> SimTime {
+    pub fn ready_at(&self, now: SimTime) -> SimTime {
         SimTime(self.tat.saturating_sub(self.tolerance).max(now.0))
     }
 
@@ -58,15 +58,6 @@ impl Simulation<'_> {
         let now = self.now;
         let at = self.groups[g].rate_cap.as_mut()?.ready_at(now);
         (at > now).then_some(at)
-    }
-
-    /// Whether partition `p` may deliver to group `g` now.
-    pub(super) fn partition_open(&mut self, g: usize, p: usize) -> bool {
-        let now = self.now;
-        match self.groups[g].partition_caps.get_mut(p) {
-            Some(bucket) => bucket.ready_at(now) <= now,
-            None => true,
-        }
     }
 
     /// The earliest instant a capped partition of group `g` with messages

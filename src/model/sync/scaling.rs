@@ -4,13 +4,13 @@
 
 use super::{Event, SyncSimulation};
 use crate::engine::SimDuration;
-use crate::model::autoscale::{Change, Phase, Slot, changes};
+use crate::model::autoscale::{Change, Phase, Slot, changes, members};
 
 impl SyncSimulation<'_> {
     /// The autoscaler evaluates its metric.
     pub(super) fn on_evaluate(&mut self) {
         let now = self.now;
-        let members = self.workers.iter().filter(|w| w.slot().is_member()).count() as u32;
+        let members = self.members();
         let backlog = self.queue.len() as u64 + u64::from(self.busy);
         let Some(scaler) = self.scaler.as_mut() else {
             return;
@@ -32,7 +32,7 @@ impl SyncSimulation<'_> {
     /// downstream already went further in its direction or a later
     /// evaluation overruled a scale-down.
     pub(super) fn apply_scaling(&mut self, target: u32) {
-        let members = self.workers.iter().filter(|w| w.slot().is_member()).count() as u32;
+        let members = self.members();
         let Some(scaler) = self.scaler.as_mut() else {
             return;
         };
@@ -45,7 +45,7 @@ impl SyncSimulation<'_> {
     /// Brings the downstream to `target` members.
     pub(super) fn scale_to(&mut self, target: u32) {
         let slots: Vec<Slot> = self.workers.iter().map(|w| w.slot()).collect();
-        let members = slots.iter().filter(|s| s.is_member()).count() as u32;
+        let members = members(slots.iter().copied());
         if let Some(scaler) = self.scaler.as_mut() {
             scaler.count(members, target);
         }
@@ -100,6 +100,11 @@ impl SyncSimulation<'_> {
         self.note_workers();
         self.schedule_crash(w, false);
         self.dispatch();
+    }
+
+    /// Workers the autoscaler counts: starting, up or crashed, not leaving.
+    fn members(&self) -> u32 {
+        members(self.workers.iter().map(|w| w.slot()))
     }
 
     /// Records how many workers are up and paid for.

@@ -1,8 +1,7 @@
 //! Workers over time: those up and those paid for (starting, up, crashed
 //! or leaving), per group, so autoscaling's reaction and crashes show.
 
-use super::partition_lag::draw_over_time;
-use super::{Draw, DrawResult, Line};
+use super::{Draw, DrawResult, Line, draw_over_time};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
