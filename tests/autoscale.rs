@@ -153,9 +153,10 @@ fn partitioned_groups_rebalance_as_they_scale_and_keep_order() {
 }
 
 #[test]
-fn a_crashed_worker_still_counts_and_a_scaled_away_one_never_restarts() {
-    // Crashes every ~5 s with 3 s repairs while the group scales: the runs
-    // must keep every count in bounds (conservation is checked by `run`).
+fn crashes_while_scaling_keep_workers_within_bounds_and_the_census_exact() {
+    // Crashes every ~5 s with 3 s repairs while the group scales: every
+    // count stays in bounds, and `run` fails if conservation or the worker
+    // census (checked against a recount at the end) is off.
     let o = run(r#"
         horizon = "200s"
         sample_interval = "1s"
