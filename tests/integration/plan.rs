@@ -1,7 +1,7 @@
 //! `plan`: bisection finds the same cheapest point as trying every value,
 //! in about log₂(n + 1) runs; objectives parse, resolve and explain.
 
-mod support;
+use crate::support;
 use mqsim::experiment::{Slo, Sweep, Vary, meets_all, metric_names, plan, with_jobs};
 use support::{mqsim, ok, text, tmp, write};
 

@@ -3,7 +3,7 @@
 //! FIFO buffers, block never drops, one legal life per message copy,
 //! idempotency removing duplicates, and bounded bookkeeping.
 
-mod common;
+use crate::common;
 use common::scenario;
 use mqsim::model::sim::{LogEntry, LogKind, RunOutcome, Simulation, TOPIC};
 use proptest::prelude::*;

@@ -1,7 +1,7 @@
 //! Sync mode: producers call the downstream directly. Exact
 //! micro-scenarios, and the same arrivals as the queued twin.
 
-mod common;
+use crate::common;
 use common::{close, scenario};
 use mqsim::model::run_replication;
 use mqsim::model::sim::RunOutcome;

@@ -1,7 +1,7 @@
 //! A run is a pure function of (scenario, seed): byte-identical outputs on
 //! repeated runs and at any thread count.
 
-mod common;
+use crate::common;
 use common::scenario;
 use mqsim::experiment::Experiment;
 use mqsim::model::sim::{LogKind, Simulation};

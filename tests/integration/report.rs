@@ -2,7 +2,7 @@
 //! self-contained, redrawn byte for byte by `plot`, tolerant of optional
 //! time-series columns, with analytic values where a formula applies.
 
-mod support;
+use crate::support;
 use mqsim::report::{RunView, write_run_report};
 use std::path::Path;
 use support::{SMALL, mqsim, ok, text, tmp, write};

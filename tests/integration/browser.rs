@@ -3,7 +3,7 @@
 //! SVG. `.ci/run` installs chromium; without it this test says so and
 //! passes (set MQSIM_CHROMIUM to use another binary).
 
-mod support;
+use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::{SMALL, ok, tmp, write};

@@ -11,7 +11,7 @@
 
 #![cfg_attr(debug_assertions, allow(unused))]
 
-mod common;
+use crate::common;
 use common::scenario;
 use mqsim::experiment::Experiment;
 use mqsim::model::sim::RunOutcome;

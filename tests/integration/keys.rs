@@ -2,7 +2,7 @@
 //! flight and in order per key, as SQS FIFO message groups; and caps per
 //! key. Constant arrivals and service; answers computed by hand.
 
-mod common;
+use crate::common;
 use common::{close, run};
 
 /// 10 messages of one key at 0 s into 3 workers taking 1 s each.

@@ -2,7 +2,7 @@
 //! dead-lettering, duplicates, idempotency, outages and producer faults.
 //! Constant arrivals and service; the answers are computed by hand.
 
-mod common;
+use crate::common;
 use common::{close, run};
 use mqsim::model::sim::LogKind;
 

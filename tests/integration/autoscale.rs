@@ -2,7 +2,7 @@
 //! evaluation's backlog, every decision and every worker's start known by
 //! hand.
 
-mod common;
+use crate::common;
 use common::{run, scenario};
 use mqsim::model::sim::{RunOutcome, SeriesRow};
 

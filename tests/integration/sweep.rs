@@ -2,7 +2,7 @@
 //! sweep byte for byte, a resumed sweep equals an uninterrupted one, and
 //! bad definitions are refused before anything runs.
 
-mod support;
+use crate::support;
 use mqsim::experiment::{Sweep, Vary, with_jobs};
 use mqsim::report::sweep_file;
 use support::{SMALL, mqsim, ok, same_files, text, tmp, write};

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
 
 use mqsim::model::sim::{RunOutcome, Simulation};
 use mqsim::scenario::{Format, Scenario};

@@ -1,7 +1,7 @@
 //! Exact micro-scenarios: constant arrivals and service, answers computed
 //! by hand.
 
-mod common;
+use crate::common;
 use common::{close, run, scenario};
 use mqsim::model::sim::{LogKind, RunError, Simulation};
 

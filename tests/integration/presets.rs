@@ -2,7 +2,7 @@
 //! real system, on micro-scenarios with constant arrivals and service
 //! (docs/presets.md gives the sources of every value).
 
-mod common;
+use crate::common;
 use common::{close, logged, run, scenario};
 use mqsim::model::sim::{LogKind, RunOutcome};
 use mqsim::scenario::preset;

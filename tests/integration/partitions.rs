@@ -1,7 +1,7 @@
 //! Partitions: routing by key, in-order consumption with head-of-line
 //! blocking, idle workers, rebalancing, and hot partitions.
 
-mod common;
+use crate::common;
 use common::run;
 use mqsim::model::sim::LogKind;
 

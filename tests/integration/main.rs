@@ -1,0 +1,22 @@
+//! The integration tests, as modules of one test binary (one link instead of
+//! one per file).
+
+mod analytic;
+mod autoscale;
+mod browser;
+mod cli;
+mod common;
+mod determinism;
+mod failures;
+mod keys;
+mod micro;
+mod partitions;
+mod plan;
+mod presets;
+mod properties;
+mod reference;
+mod report;
+mod scenarios;
+mod support;
+mod sweep;
+mod sync;
