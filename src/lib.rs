@@ -67,6 +67,7 @@
 pub mod cli;
 pub mod engine;
 pub mod experiment;
+pub mod input;
 pub mod model;
 pub mod report;
 pub mod scenario;

@@ -47,10 +47,12 @@ impl std::error::Error for ParamError {}
 pub mod group;
 pub mod message;
 pub mod producer;
+pub mod series;
 pub mod sim;
 mod source;
 pub mod sync;
 pub mod topic;
+pub mod watchdog;
 
 /// Runs replication `replication` of `scenario`, queued or sync as its
 /// `mode` says; `record_series` keeps the time series.

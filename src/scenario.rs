@@ -6,6 +6,7 @@ mod decode;
 mod document;
 mod duration;
 mod error;
+pub mod name;
 mod path;
 pub mod preset;
 mod raw;
@@ -57,6 +58,13 @@ pub struct Scenario {
     pub normalised: RawScenario,
     /// The fields whose value came from the broker preset, by path.
     pub from_preset: Vec<String>,
+    /// Events after which a replication stops (`limits.max_events`).
+    pub max_events: u64,
+    /// `partitions.csv` samples every this many intervals (a power of
+    /// two; 0: not recorded, with too many partitions to record at all).
+    pub partition_every: u64,
+    /// The files the scenario reads, with their digests.
+    pub inputs: Vec<crate::input::InputFile>,
 }
 
 /// Callers of a sync-mode scenario: each request holds its caller until

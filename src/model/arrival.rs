@@ -162,6 +162,61 @@ impl ArrivalProcess {
         }
     }
 
+    /// The expected number of messages in the first `span_s` seconds:
+    /// exact for schedules and bursts, the long-run mean rate times the span
+    /// for the stationary processes, and the number of rows (an upper
+    /// bound) for traces.
+    pub fn expected_count(&self, span_s: f64) -> f64 {
+        match self {
+            ArrivalProcess::Schedule(p) => p.expected_count(span_s),
+            ArrivalProcess::Burst(p) => p.expected_count(span_s),
+            ArrivalProcess::Trace(p) => p.len() as f64,
+            other => other.mean_rate().unwrap_or(0.0) * span_s,
+        }
+    }
+
+    /// The expected number of ticks (arrival events) in the first `span_s`
+    /// seconds: as [`ArrivalProcess::expected_count`], but a batch or an
+    /// instant burst is one tick.
+    pub fn expected_ticks(&self, span_s: f64) -> f64 {
+        match self {
+            ArrivalProcess::Batch(p) => p.rate_per_s() * span_s,
+            ArrivalProcess::Burst(p) if p.largest_tick() > 1 => {
+                p.expected_count(span_s).min(1.0)
+            }
+            other => other.expected_count(span_s),
+        }
+    }
+
+    /// The most messages one tick can hold: a batch's largest size, an
+    /// instant burst's count, 1 otherwise.
+    pub fn largest_tick(&self) -> f64 {
+        match self {
+            ArrivalProcess::Batch(p) => match p.size() {
+                Distribution::Constant(v) => v.round().max(1.0),
+                size => size.mean().max(1.0),
+            },
+            ArrivalProcess::Burst(p) => f64::from(p.largest_tick()),
+            _ => 1.0,
+        }
+    }
+
+    /// Cuts batches at `largest` messages.
+    pub fn cap_ticks(&mut self, largest: u32) {
+        if let ArrivalProcess::Batch(p) = self {
+            p.cap(largest);
+        }
+    }
+
+    /// Why the process ended early, if it did: a trace file that changed
+    /// or vanished since the scenario was loaded.
+    pub fn failure(&self) -> Option<&str> {
+        match self {
+            ArrivalProcess::Trace(p) => p.failure(),
+            _ => None,
+        }
+    }
+
     /// Poisson arrivals, `rate_per_s` per second.
     ///
     /// # Errors
@@ -256,14 +311,17 @@ impl ArrivalProcess {
         Trace::new(rows, time_scale).map(ArrivalProcess::Trace)
     }
 
-    /// Replays a CSV trace with header `timestamp[,key][,size]`; see
-    /// [`Trace::from_csv`].
+    /// Replays a CSV trace with header `timestamp[,key][,size]`, with the
+    /// file's digest; see [`Trace::from_csv`].
     ///
     /// # Errors
     /// If `time_scale` is not > 0, or the file is unreadable or invalid (the
     /// message names the file and line).
-    pub fn trace_from_csv(path: &Path, time_scale: f64) -> Result<ArrivalProcess, ParamError> {
-        Trace::from_csv(path, time_scale).map(ArrivalProcess::Trace)
+    pub fn trace_from_csv(
+        path: &Path,
+        time_scale: f64,
+    ) -> Result<(ArrivalProcess, crate::input::FileDigest), ParamError> {
+        Trace::from_csv(path, time_scale).map(|(t, d)| (ArrivalProcess::Trace(t), d))
     }
 }
 

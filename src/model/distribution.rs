@@ -190,8 +190,8 @@ impl Distribution {
         Empirical::new(samples).map(Distribution::Empirical)
     }
 
-    /// Uniform resampling of column `column` of a CSV file, times `scale`;
-    /// see [`Empirical::from_csv`].
+    /// Uniform resampling of column `column` of a CSV file, times `scale`,
+    /// with the file's digest; see [`Empirical::from_csv`].
     ///
     /// # Errors
     /// If `scale` is not > 0, or the file is unreadable or holds no valid
@@ -200,8 +200,8 @@ impl Distribution {
         path: &Path,
         column: &str,
         scale: f64,
-    ) -> Result<Distribution, ParamError> {
-        Empirical::from_csv(path, column, scale).map(Distribution::Empirical)
+    ) -> Result<(Distribution, crate::input::FileDigest), ParamError> {
+        Empirical::from_csv(path, column, scale).map(|(e, d)| (Distribution::Empirical(e), d))
     }
 }
 

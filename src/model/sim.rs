@@ -27,19 +27,13 @@ pub(crate) use outcome::{check_conservation, share};
 pub use state::FailKind;
 
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime, Slab, StreamId};
+use crate::model::series::{MAX_PARTITION_ROWS, MAX_SERIES_ROWS, SeriesLog};
+use crate::model::watchdog::{EventKind, Watchdog};
 use crate::model::topic::Policy;
 use crate::scenario::Scenario;
 use rand::Rng;
 use state::{Group, GroupCounters, GroupWindow, Producer, TopicState, Worker};
 use std::collections::BTreeMap;
-
-/// Events within `STUCK_SPAN` of simulated time beyond which a run is
-/// declared stuck: a loop that advances time by nanoseconds, or not at all.
-/// Legitimate runs stay far below: 1 M messages/s make 200,000 events in
-/// 100 ms.
-const MAX_EVENTS_IN_STUCK_SPAN: u64 = 10_000_000;
-/// The span of simulated time that many events may not stay within.
-const STUCK_SPAN: SimDuration = SimDuration::from_millis(100);
 
 /// Why a run stopped without a result.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -63,13 +57,38 @@ pub enum RunError {
     /// Simulated time stopped advancing (e.g. zero service time and zero
     /// redelivery backoff for a message that always fails).
     #[error(
-        "simulated time stopped advancing at t = {at_s:.3}s: more than {MAX_EVENTS_IN_STUCK_SPAN} events \
-         within 100ms of simulated time. A message that always fails with zero service time and no redelivery \
-         backoff loops forever: give the service time or topic.redelivery_backoff a duration"
+        "simulated time stopped advancing at t = {at_s:.3}s: {} events at that one instant; {cause}",
+        crate::model::watchdog::MAX_EVENTS_AT_ONE_INSTANT
     )]
     Stuck {
         /// When time stopped, in seconds.
         at_s: f64,
+        /// Which events looped, and the usual cause.
+        cause: String,
+    },
+    /// The replication took more events than `limits.max_events`.
+    #[error(
+        "stopped after limits.max_events = {limit} events at t = {at_s:.3}s of a {horizon_s}s horizon{pace}; \
+         {cause} Otherwise shorten the horizon, lower the arrival rates, or raise limits.max_events"
+    )]
+    TooManyEvents {
+        /// The limit.
+        limit: u64,
+        /// When it was passed, in seconds.
+        at_s: f64,
+        /// The horizon, in seconds.
+        horizon_s: f64,
+        /// How many events the horizon would need at the pace so far.
+        pace: String,
+        /// Which events the run spent its last events on, and the usual cause.
+        cause: String,
+    },
+    /// An input the scenario reads failed during the run (a trace file
+    /// that changed or vanished since the scenario was loaded).
+    #[error("{reason}")]
+    Input {
+        /// What failed.
+        reason: String,
     },
     /// The conservation law failed: a bug, never a user error.
     #[error("conservation law violated in group `{group}`: {detail}")]
@@ -133,6 +152,42 @@ enum Event {
     Horizon,
 }
 
+impl Event {
+    /// What this event is, for the error of a stuck run.
+    #[cold]
+    fn kind(self, scenario: &Scenario) -> EventKind {
+        let group = |g: u32| format!("in group `{}`", scenario.groups[g as usize].name);
+        let producer = |p: u32| format!("of producer `{}`", scenario.producers[p as usize].name);
+        const FAILING: &str = "A message that fails over and over with (almost) no service \
+            time, processing timeout or redelivery backoff loops: give topic.redelivery_backoff \
+            a duration, or dead-letter it (max_deliveries with dlq = true).";
+        let (label, hint) = match self {
+            Event::Arrival { producer: p } => (
+                format!("arrivals {}", producer(p)),
+                "The producers publish this fast or this many at once (a trace with many rows at \
+                 one timestamp?).",
+            ),
+            Event::Retry { .. } => (
+                "publish retries".to_owned(),
+                "A refused publish retried with (almost) no backoff loops while the topic stays \
+                 full: give the producers' retry backoff a duration.",
+            ),
+            Event::Done { group: g, .. } => (format!("deliveries finishing {}", group(g)), FAILING),
+            Event::Redeliver { group: g, .. } => (format!("redeliveries {}", group(g)), FAILING),
+            Event::AckTimeout { group: g, .. } => (
+                format!("ack timeouts {}", group(g)),
+                "Deliveries whose ack timeout is (almost) zero loop: give topic.ack_timeout a \
+                 longer duration.",
+            ),
+            other => (
+                format!("{other:?}"),
+                "This should not happen: please report the scenario.",
+            ),
+        };
+        EventKind { label, hint }
+    }
+}
+
 /// One replication in progress.
 pub struct Simulation<'s> {
     scenario: &'s Scenario,
@@ -150,8 +205,11 @@ pub struct Simulation<'s> {
     /// Ready messages across groups, for the runaway guard.
     total_ready: u64,
     failure: Option<RunError>,
-    series: Option<Vec<SeriesRow>>,
-    partition_series: Option<Vec<outcome::PartitionRow>>,
+    series: SeriesLog<SeriesRow>,
+    /// Several partitions whose series is recorded.
+    partition_series: Option<SeriesLog<outcome::PartitionRow>>,
+    /// When the last time-series row was recorded (`MAX` before the first).
+    last_row_at: SimTime,
     topic_last_published: u64,
     topic_last_dropped: u64,
     in_window: bool,
@@ -160,10 +218,8 @@ pub struct Simulation<'s> {
     draining: bool,
     drain_deadline: SimTime,
     replication: u64,
-    event_count: u64,
-    events_in_span: u64,
-    /// Start of the current stretch of events within `STUCK_SPAN`.
-    stuck_anchor: SimTime,
+    /// Counts events; stops a stuck or endless run.
+    watchdog: Watchdog,
     log: Option<Vec<LogEntry>>,
 }
 
@@ -260,8 +316,22 @@ impl<'s> Simulation<'s> {
                 .any(|p| !matches!(p.keys, crate::model::key::KeyChooser::Single)),
             total_ready: 0,
             failure: None,
-            series: record_series.then(Vec::new),
-            partition_series: (record_series && scenario.topic.partitions > 1).then(Vec::new),
+            series: SeriesLog::new(
+                scenario.groups.len(),
+                1,
+                MAX_SERIES_ROWS as usize,
+                record_series,
+            ),
+            partition_series: (scenario.topic.partitions > 1 && scenario.partition_every > 0)
+                .then(|| {
+                    SeriesLog::new(
+                        scenario.groups.len() * scenario.topic.partitions as usize,
+                        scenario.partition_every,
+                        MAX_PARTITION_ROWS as usize,
+                        record_series,
+                    )
+                }),
+            last_row_at: SimTime::MAX,
             topic_last_published: 0,
             topic_last_dropped: 0,
             in_window: scenario.warmup == SimDuration::ZERO,
@@ -270,9 +340,7 @@ impl<'s> Simulation<'s> {
             draining: false,
             drain_deadline: SimTime::MAX,
             replication,
-            event_count: 0,
-            events_in_span: 0,
-            stuck_anchor: SimTime::ZERO,
+            watchdog: Watchdog::new(scenario.max_events),
             log: None,
         }
     }
@@ -300,27 +368,24 @@ impl<'s> Simulation<'s> {
     ///
     /// # Errors
     /// [`RunError::Runaway`] when queues pass `limits.max_queued`,
-    /// [`RunError::Stuck`] when time stops advancing, and
+    /// [`RunError::Stuck`] when time stops advancing,
+    /// [`RunError::TooManyEvents`] past `limits.max_events`,
+    /// [`RunError::Input`] when a trace file changed during the run, and
     /// [`RunError::Conservation`] if the counts do not add up (a bug).
     pub fn run(mut self) -> Result<RunOutcome, RunError> {
         self.start();
         while let Some((time, event)) = self.events.pop() {
-            if time.since(self.stuck_anchor) < STUCK_SPAN {
-                self.events_in_span += 1;
-                if self.events_in_span > MAX_EVENTS_IN_STUCK_SPAN {
-                    return Err(RunError::Stuck {
-                        at_s: time.as_secs_f64(),
-                    });
-                }
-            } else {
-                self.stuck_anchor = time;
-                self.events_in_span = 0;
-            }
             if self.draining && time > self.drain_deadline {
                 break;
             }
             self.now = time;
-            self.event_count += 1;
+            if self.watchdog.count(time) {
+                let horizon = SimTime::ZERO + self.scenario.horizon;
+                let scenario = self.scenario;
+                if let Some(err) = self.watchdog.inspect(|| event.kind(scenario), horizon) {
+                    return Err(err);
+                }
+            }
             self.handle(event);
             if let Some(err) = self.failure.take() {
                 return Err(err);
@@ -415,6 +480,7 @@ impl<'s> Simulation<'s> {
                 if self.scenario.drain {
                     self.draining = true;
                     self.drain_deadline = self.now + self.scenario.max_drain;
+                    self.start_drain_series();
                 } else {
                     self.ended = true;
                 }

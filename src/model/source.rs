@@ -49,6 +49,12 @@ impl Source {
         })
     }
 
+    /// Why the arrivals ended early, if an input file failed during the
+    /// run (a trace that changed since the scenario was loaded).
+    pub fn failure(&self) -> Option<&str> {
+        self.arrival.failure()
+    }
+
     /// The tick whose time has come.
     pub fn take(&mut self) -> Option<Tick> {
         self.pending.take()

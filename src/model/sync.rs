@@ -14,6 +14,8 @@ use super::sim::{RunError, RunOutcome, SeriesRow};
 use super::source::Source;
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime, Slab, StreamId};
 use crate::model::autoscale::{Phase, Scaler};
+use crate::model::series::{MAX_SERIES_ROWS, SeriesLog};
+use crate::model::watchdog::{EventKind, Watchdog};
 use crate::scenario::{Scenario, SyncSpec};
 use crate::stats::{LatencyHistogram, TimeAverage};
 use std::collections::VecDeque;
@@ -49,6 +51,33 @@ enum Event {
     WarmupEnd,
     /// End of the horizon.
     Horizon,
+}
+
+impl Event {
+    /// What this event is, for the error of a stuck run.
+    #[cold]
+    fn kind(self, scenario: &Scenario) -> EventKind {
+        let (label, hint) = match self {
+            Event::Arrival { producer } => (
+                format!(
+                    "arrivals of producer `{}`",
+                    scenario.producers[producer as usize].name
+                ),
+                "The producers call this fast or this many at once (a trace with many rows at \
+                 one timestamp?).",
+            ),
+            Event::Done { .. } | Event::Retry { .. } | Event::Timeout { .. } => (
+                format!("{self:?}").split(' ').next().unwrap_or("").to_lowercase() + " events",
+                "A request that fails over and over with (almost) no service time, timeout or \
+                 retry backoff loops: give them durations.",
+            ),
+            other => (
+                format!("{other:?}"),
+                "This should not happen: please report the scenario.",
+            ),
+        };
+        EventKind { label, hint }
+    }
 }
 
 /// One request, from its caller's point of view.
@@ -165,13 +194,18 @@ pub struct SyncSimulation<'s> {
     /// Attempts that left the downstream in the window, and their total time there.
     left: u64,
     sojourn_ns: u128,
-    series: Option<Vec<SeriesRow>>,
+    series: SeriesLog<SeriesRow>,
+    /// When the last time-series row was recorded (`MAX` before the first).
+    last_row_at: SimTime,
     in_window: bool,
     window_start: SimTime,
     ended: bool,
     draining: bool,
     replication: u64,
-    event_count: u64,
+    /// Counts events; stops a stuck or endless run.
+    watchdog: Watchdog,
+    /// Why the run must stop (an input failed), found outside `handle`.
+    failure: Option<RunError>,
 }
 
 impl<'s> SyncSimulation<'s> {
@@ -235,13 +269,15 @@ impl<'s> SyncSimulation<'s> {
             processed_in_window: 0,
             left: 0,
             sojourn_ns: 0,
-            series: record_series.then(Vec::new),
+            series: SeriesLog::new(1, 1, MAX_SERIES_ROWS as usize, record_series),
+            last_row_at: SimTime::MAX,
             in_window: scenario.warmup == SimDuration::ZERO,
             window_start: SimTime::ZERO,
             ended: false,
             draining: false,
             replication,
-            event_count: 0,
+            watchdog: Watchdog::new(scenario.max_events),
+            failure: None,
         })
     }
 
@@ -259,8 +295,17 @@ impl<'s> SyncSimulation<'s> {
                 break;
             }
             self.now = time;
-            self.event_count += 1;
+            if self.watchdog.count(time) {
+                let horizon = SimTime::ZERO + self.scenario.horizon;
+                let scenario = self.scenario;
+                if let Some(err) = self.watchdog.inspect(|| event.kind(scenario), horizon) {
+                    return Err(err);
+                }
+            }
             self.handle(event)?;
+            if let Some(err) = self.failure.take() {
+                return Err(err);
+            }
             if self.ended || (self.draining && self.requests.is_empty()) {
                 break;
             }
@@ -325,6 +370,7 @@ impl<'s> SyncSimulation<'s> {
             Event::Horizon => {
                 if self.scenario.drain {
                     self.draining = true;
+                    self.series.start_drain();
                 } else {
                     self.ended = true;
                 }

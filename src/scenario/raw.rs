@@ -107,6 +107,14 @@ pub struct RawLimits {
     /// that fails forever would otherwise never drain).
     #[serde(default = "default_max_drain")]
     pub max_drain: Dur,
+    /// Stop a replication after this many events (a run that would take
+    /// hours is refused before it starts when its arrivals alone exceed it).
+    #[serde(default = "default_max_events")]
+    pub max_events: u64,
+}
+
+fn default_max_events() -> u64 {
+    1_000_000_000
 }
 
 fn default_max_drain() -> Dur {
@@ -122,6 +130,7 @@ impl Default for RawLimits {
         RawLimits {
             max_queued: default_max_queued(),
             max_drain: default_max_drain(),
+            max_events: default_max_events(),
         }
     }
 }

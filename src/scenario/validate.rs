@@ -2,9 +2,12 @@
 //! carries on, so one run reports all problems.
 
 mod autoscale;
+mod budget;
 mod faults;
 
 use super::Scenario;
+use super::name::{check_name, name_from_stem};
+use crate::input::{FileDigest, InputFile};
 use super::document::Document;
 use super::duration::Dur;
 use super::error::Issue;
@@ -20,8 +23,7 @@ use crate::model::producer::ProducerSpec;
 use crate::model::topic::{Partitioner, Policy, Spill, TopicSpec};
 use std::path::{Path, PathBuf};
 
-/// Rows of time series a run may produce (horizon / sample interval).
-const MAX_SAMPLES: u64 = 1_000_000;
+use crate::model::series::MAX_SERIES_ROWS;
 /// Replications a scenario may ask for.
 const MAX_REPLICATIONS: u32 = 100_000;
 /// Workers a group may have.
@@ -34,6 +36,8 @@ struct Checker<'a> {
     doc: &'a Document,
     base_dir: PathBuf,
     issues: &'a mut Vec<Issue>,
+    /// The files the scenario reads, with their digests.
+    inputs: Vec<InputFile>,
 }
 
 impl Checker<'_> {
@@ -66,16 +70,18 @@ impl Checker<'_> {
     }
 
     fn name(&mut self, path: &FieldPath, name: &str) {
-        let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !ok {
-            self.fail(
-                path,
-                format!("names must start with a letter and use only letters, digits, '_' and '-' (got \"{name}\")"),
-            );
+        if let Err(message) = check_name(name) {
+            self.fail(path, message);
         }
+    }
+
+    /// Records a file the scenario reads at `field`, named `path` there.
+    fn input(&mut self, field: &FieldPath, path: &str, digest: FileDigest) {
+        self.inputs.push(InputFile {
+            field: field.to_string(),
+            path: path.to_owned(),
+            digest,
+        });
     }
 }
 
@@ -91,6 +97,7 @@ pub(super) fn validate(
         doc,
         base_dir,
         issues,
+        inputs: Vec::new(),
     };
     let root = FieldPath::root();
     let before = c.issues.len();
@@ -123,23 +130,39 @@ pub(super) fn validate(
             ),
         );
     }
+    if let Some(name) = &raw.name {
+        c.name(&root.key("name"), name);
+    }
     let sample_interval = raw
         .sample_interval
         .map_or_else(|| default_interval(horizon), |d| d.0);
+    let groups_count = raw.groups.len().max(1) as u64;
     if sample_interval == SimDuration::ZERO {
         c.fail(
             &root.key("sample_interval"),
             "must be longer than 0s (got 0s)",
         );
-    } else if horizon.as_nanos() / sample_interval.as_nanos() > MAX_SAMPLES {
+    } else if samples(horizon, sample_interval).saturating_mul(groups_count) > MAX_SERIES_ROWS {
+        let per_group = MAX_SERIES_ROWS / groups_count;
+        let shortest = Dur(SimDuration(horizon.as_nanos().div_ceil(per_group.max(1))));
         c.fail(
             &root.key("sample_interval"),
-            format!("gives more than {MAX_SAMPLES} time-series rows over the horizon {}; use at least {}", raw.horizon, Dur(SimDuration(horizon.as_nanos() / MAX_SAMPLES))),
+            format!(
+                "gives more than {MAX_SERIES_ROWS} time-series rows over the horizon {} ({} per group for {groups_count} group(s)); use at least {shortest}",
+                raw.horizon,
+                samples(horizon, sample_interval)
+            ),
         );
     }
     if raw.limits.max_queued == 0 {
         c.fail(
             &root.key("limits").key("max_queued"),
+            "must be at least 1 (got 0)",
+        );
+    }
+    if raw.limits.max_events == 0 {
+        c.fail(
+            &root.key("limits").key("max_events"),
             "must be at least 1 (got 0)",
         );
     }
@@ -162,8 +185,14 @@ pub(super) fn validate(
     let producers: Vec<_> = raw
         .producers
         .iter()
-        .filter_map(|(name, p)| producer(&mut c, name, p, horizon))
+        .filter_map(|(name, p)| producer(&mut c, name, p, horizon, &raw.limits))
         .collect();
+    if c.issues.len() == before {
+        budget::events(&mut c, &producers, &raw.limits);
+    }
+    let partition_every = topic.as_ref().map_or(1, |t| {
+        budget::partition_every(t.partitions, groups_count, horizon, sample_interval)
+    });
     let groups: Vec<_> = raw
         .groups
         .iter()
@@ -174,7 +203,7 @@ pub(super) fn validate(
     if c.issues.len() > before {
         return None;
     }
-    let name = raw.name.clone().unwrap_or_else(|| stem(file));
+    let name = raw.name.clone().unwrap_or_else(|| name_from_stem(&stem(file)));
     let mut normalised = raw.clone();
     normalised.name = Some(name.clone());
     normalised.sample_interval = Some(Dur(sample_interval));
@@ -189,11 +218,14 @@ pub(super) fn validate(
         sync,
         max_queued: raw.limits.max_queued,
         max_drain: raw.limits.max_drain.0,
+        max_events: raw.limits.max_events,
+        partition_every,
         topic: topic?,
         producers,
         groups,
         normalised,
         from_preset: Vec::new(),
+        inputs: c.inputs,
     })
 }
 
@@ -201,6 +233,11 @@ pub(super) fn validate(
 fn default_interval(horizon: SimDuration) -> SimDuration {
     let ms = (horizon.as_nanos() / 500 / 1_000_000).max(1);
     SimDuration::from_millis(ms)
+}
+
+/// Time-series samples over the horizon (one at 0, then one per interval).
+fn samples(horizon: SimDuration, interval: SimDuration) -> u64 {
+    horizon.as_nanos() / interval.as_nanos().max(1) + 1
 }
 
 fn stem(file: &Path) -> String {
@@ -298,10 +335,12 @@ fn producer(
     name: &str,
     raw: &RawProducer,
     horizon: SimDuration,
+    limits: &RawLimits,
 ) -> Option<ProducerSpec> {
     let path = FieldPath::root().key("producers").key(name);
     c.name(&path, name);
-    let arrival = arrival(c, &path.key("arrival"), &raw.arrival);
+    let arrival = arrival(c, &path.key("arrival"), &raw.arrival)
+        .and_then(|a| budget::ticks(c, &path.key("arrival"), a, limits.max_queued));
     let keys = keys(c, &path.key("keys"), &raw.keys);
     let size = match &raw.size {
         Some(d) => dist(c, &path.key("size"), d),
@@ -482,10 +521,13 @@ fn arrival(c: &mut Checker<'_>, path: &FieldPath, raw: &RawArrival) -> Option<Ar
             let size = dist(c, &path.key("batch").key("size"), size)?;
             ("batch", ArrivalProcess::batch(*rate_per_s, size))
         }
-        RawArrival::Trace { csv, time_scale } => (
-            "trace",
-            ArrivalProcess::trace_from_csv(&c.base_dir.join(csv), *time_scale),
-        ),
+        RawArrival::Trace { csv, time_scale } => {
+            let read = ArrivalProcess::trace_from_csv(&c.base_dir.join(csv), *time_scale);
+            let field = path.key("trace");
+            let (trace, digest) = c.param(&field, read)?;
+            c.input(&field.key("csv"), csv, digest);
+            return Some(trace);
+        }
     };
     c.param(&path.key(variant), result)
 }
@@ -545,16 +587,21 @@ fn dist<V: Magnitude>(
             csv,
             column,
             scale,
-        } => (
-            "empirical",
-            empirical(
+        } => {
+            let read = empirical(
                 &c.base_dir,
                 samples.as_deref(),
                 csv.as_deref(),
                 column.as_deref(),
                 *scale,
-            ),
-        ),
+            );
+            let field = path.key("empirical");
+            let (distribution, digest) = c.param(&field, read)?;
+            if let (Some(csv), Some(digest)) = (csv, digest) {
+                c.input(&field.key("csv"), csv, digest);
+            }
+            return Some(distribution);
+        }
     };
     c.param(&path.key(variant), result)
 }
@@ -577,19 +624,22 @@ fn lognormal<V: Magnitude>(
     }
 }
 
+/// An empirical distribution, and the digest of its file if it has one.
 fn empirical<V: Magnitude>(
     base_dir: &Path,
     samples: Option<&[V]>,
     csv: Option<&str>,
     column: Option<&str>,
     scale: Option<f64>,
-) -> Result<Distribution, ParamError> {
+) -> Result<(Distribution, Option<FileDigest>), ParamError> {
     match (samples, csv, column) {
         (Some(samples), None, None) if scale.is_none() => {
             Distribution::empirical(samples.iter().map(Magnitude::value).collect())
+                .map(|d| (d, None))
         }
         (None, Some(csv), Some(column)) => {
             Distribution::empirical_from_csv(&base_dir.join(csv), column, scale.unwrap_or(1.0))
+                .map(|(d, digest)| (d, Some(digest)))
         }
         _ => Err(ParamError::new(
             "",

@@ -55,15 +55,23 @@ impl LatencyHistogram {
     /// Records one latency.
     #[inline]
     pub fn record(&mut self, ns: u64) {
+        self.record_n(ns, 1);
+    }
+
+    /// Records the same latency `n` times.
+    #[inline]
+    pub fn record_n(&mut self, ns: u64, n: u64) {
         let ns = ns.min(MAX_NS);
         let i = index(ns);
         if i >= self.counts.len() {
             self.counts.resize(i + 1, 0);
         }
-        self.counts[i] += 1;
-        self.count += 1;
-        self.sum_ns += u128::from(ns);
-        self.max_ns = self.max_ns.max(ns);
+        self.counts[i] += n;
+        self.count += n;
+        self.sum_ns += u128::from(ns) * u128::from(n);
+        if n > 0 {
+            self.max_ns = self.max_ns.max(ns);
+        }
     }
 
     /// Forgets everything recorded (end of warm-up).

@@ -6,11 +6,13 @@ use crate::model::ParamError;
 use crate::model::distribution::Distribution;
 
 /// Batches arrive as a Poisson process; a batch holds
-/// max(1, round(size.sample())) messages (capped at 2³² − 1).
+/// max(1, round(size.sample())) messages, capped at a largest batch
+/// (2³² − 1 unless [`Batch::cap`] lowers it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch {
     rate_per_s: f64,
     size: Distribution,
+    largest: u32,
 }
 
 impl Batch {
@@ -22,14 +24,30 @@ impl Batch {
         Ok(Batch {
             rate_per_s: poisson::validate(rate_per_s)?,
             size,
+            largest: u32::MAX,
         })
+    }
+
+    /// No batch holds more than `largest` messages (a draw above it is cut).
+    pub fn cap(&mut self, largest: u32) {
+        self.largest = largest.max(1);
+    }
+
+    /// Batches per second.
+    pub fn rate_per_s(&self) -> f64 {
+        self.rate_per_s
+    }
+
+    /// The batch size distribution.
+    pub fn size(&self) -> &Distribution {
+        &self.size
     }
 
     /// The next batch after the previous one at `now`: its time and count.
     pub(super) fn next(&self, now: SimTime, rng: &mut RngStream) -> Option<(SimTime, u32)> {
         let time = poisson::next_after(self.rate_per_s, now, rng)?;
         // `as` saturates: huge draws give u32::MAX, NaN gives 0, then 1.
-        let count = (self.size.sample(rng).round() as u32).max(1);
+        let count = (self.size.sample(rng).round() as u32).clamp(1, self.largest);
         Some((time, count))
     }
 

@@ -39,6 +39,23 @@ impl Burst {
         })
     }
 
+    /// The messages sent in `[0, t)` seconds.
+    pub fn expected_count(&self, t: f64) -> f64 {
+        let count = f64::from(self.count);
+        if t <= self.at {
+            0.0
+        } else if self.over == 0.0 {
+            count
+        } else {
+            count * ((t - self.at) / self.over).min(1.0)
+        }
+    }
+
+    /// The most messages one tick holds: all of them when `over` is 0.
+    pub fn largest_tick(&self) -> u32 {
+        if self.over == 0.0 { self.count } else { 1 }
+    }
+
     /// The next tick's time and message count.
     pub(super) fn next(&mut self) -> Option<(SimTime, u32)> {
         if self.sent >= self.count {

@@ -1,12 +1,16 @@
-//! A tiny CSV reader for traces and empirical samples: a header row naming
-//! the columns, then records of the same width. Fields are separated by
-//! commas, may be double-quoted (`""` is a quote inside quotes; a quoted
-//! field ends on its line), and are trimmed of surrounding spaces. Blank
-//! lines are skipped, a UTF-8 byte-order mark and `\r\n` endings accepted.
+//! A small streaming CSV reader for traces and empirical samples: a header
+//! row naming the columns (each once), then records of the same width,
+//! read one at a time so memory does not grow with the file. Fields are
+//! separated by commas, may be double-quoted (`""` is a quote inside
+//! quotes; a quoted field ends on its line), and are trimmed of surrounding
+//! spaces. Blank lines are skipped, a UTF-8 byte-order mark and `\r\n`
+//! endings accepted. Files must be regular files; lines are at most
+//! [`crate::input::MAX_LINE_BYTES`] long.
 
 use std::fmt;
 use std::path::Path;
 
+use crate::input::{LineError, Lines};
 use crate::model::ParamError;
 
 /// A problem with a CSV file, naming the file and, where known, the line:
@@ -41,7 +45,7 @@ impl From<CsvError> for ParamError {
 }
 
 /// One data row and the line it came from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Record {
     /// 1-based line number in the file.
     pub line: usize,
@@ -49,69 +53,138 @@ pub struct Record {
     pub fields: Vec<String>,
 }
 
-/// A parsed CSV file: its header and its records.
-#[derive(Clone, Debug, PartialEq)]
+/// Where the lines come from.
+enum Source {
+    File(Lines),
+    /// Text already in memory (tests, and callers that hold the text).
+    Text(std::vec::IntoIter<(usize, String)>),
+}
+
+/// A CSV file being read: its header, then one record at a time.
 pub struct Csv {
     file: String,
+    source: Source,
     header_line: usize,
     header: Vec<String>,
-    records: Vec<Record>,
+    record: Record,
+}
+
+impl fmt::Debug for Csv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Csv")
+            .field("file", &self.file)
+            .field("header", &self.header)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Csv {
-    /// Reads and parses the file at `path`.
+    /// Opens the file at `path` and reads its header.
     ///
     /// # Errors
-    /// If the file cannot be read or is not valid CSV (see [`Csv::parse`]).
+    /// If the path is not a regular file or cannot be read, or the header
+    /// is missing or malformed (see [`Csv::parse`]).
     pub fn read(path: &Path) -> Result<Csv, CsvError> {
         let file = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => Csv::parse(&file, &text),
-            Err(err) => Err(CsvError {
-                file,
-                line: None,
-                message: format!("cannot read the file ({err})"),
-            }),
-        }
+        let lines = Lines::open(path).map_err(|err| CsvError {
+            file: file.clone(),
+            line: None,
+            message: format!("cannot read the file: {err}"),
+        })?;
+        Csv::start(file, Source::File(lines))
     }
 
-    /// Parses `text`; `file` names it in errors.
+    /// Reads CSV `text` held in memory; `file` names it in errors.
     ///
     /// # Errors
-    /// If there is no header, a quote is not closed on its line, or a record
-    /// has a different number of fields than the header.
+    /// If the header is missing or malformed.
     pub fn parse(file: &str, text: &str) -> Result<Csv, CsvError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let lines: Vec<(usize, String)> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.to_owned()))
+            .collect();
+        Csv::start(file.to_owned(), Source::Text(lines.into_iter()))
+    }
+
+    fn start(file: String, source: Source) -> Result<Csv, CsvError> {
         let mut csv = Csv {
-            file: file.to_string(),
+            file,
+            source,
             header_line: 1,
             header: Vec::new(),
-            records: Vec::new(),
+            record: Record::default(),
         };
-        let lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
-        for (line, raw) in lines.filter(|(_, l)| !l.trim().is_empty()) {
-            let fields = split(raw).map_err(|m| csv.error(Some(line), m))?;
-            if csv.header.is_empty() {
-                csv.header = fields;
-                csv.header_line = line;
-            } else if fields.len() != csv.header.len() {
-                let message = format!(
-                    "expected {} fields like the header (got {})",
-                    csv.header.len(),
-                    fields.len()
-                );
-                return Err(csv.error(Some(line), message));
-            } else {
-                csv.records.push(Record { line, fields });
-            }
-        }
-        if csv.header.is_empty() {
+        let Some(line) = csv.next_fields()? else {
             return Err(csv.error(
                 None,
                 "expected a header line naming the columns (the file is empty)",
             ));
+        };
+        csv.header_line = line;
+        csv.header = std::mem::take(&mut csv.record.fields);
+        for (i, name) in csv.header.iter().enumerate() {
+            if csv.header[..i].contains(name) {
+                let message = format!("column \"{name}\" appears twice in the header");
+                return Err(csv.error(Some(line), message));
+            }
         }
         Ok(csv)
+    }
+
+    /// Reads the next non-blank line into `self.record.fields`; its line
+    /// number, or `None` at the end.
+    fn next_fields(&mut self) -> Result<Option<usize>, CsvError> {
+        loop {
+            let (line, fields) = match &mut self.source {
+                Source::File(lines) => match lines.next_line() {
+                    None => return Ok(None),
+                    Some(Ok((line, text))) => (line, split_line(text, line == 1)),
+                    Some(Err(err)) => {
+                        let line = lines.line();
+                        return Err(self.error(Some(line), read_problem(&err)));
+                    }
+                },
+                Source::Text(lines) => match lines.next() {
+                    None => return Ok(None),
+                    Some((line, text)) => (line, split_line(&text, line == 1)),
+                },
+            };
+            match fields {
+                None => continue,
+                Some(Ok(fields)) => {
+                    self.record.fields = fields;
+                    self.record.line = line;
+                    return Ok(Some(line));
+                }
+                Some(Err(message)) => return Err(self.error(Some(line), message)),
+            }
+        }
+    }
+
+    /// Reads the next data row into [`Csv::record`]; false after the last.
+    ///
+    /// # Errors
+    /// If a line cannot be read, a quote is not closed on its line, or a
+    /// record has a different number of fields than the header.
+    pub fn advance(&mut self) -> Result<bool, CsvError> {
+        let Some(line) = self.next_fields()? else {
+            return Ok(false);
+        };
+        if self.record.fields.len() != self.header.len() {
+            let message = format!(
+                "expected {} fields like the header (got {})",
+                self.header.len(),
+                self.record.fields.len()
+            );
+            return Err(self.error(Some(line), message));
+        }
+        Ok(true)
+    }
+
+    /// The row [`Csv::advance`] read last.
+    pub fn record(&self) -> &Record {
+        &self.record
     }
 
     /// The column names, in file order.
@@ -122,11 +195,6 @@ impl Csv {
     /// The 1-based line of the header.
     pub fn header_line(&self) -> usize {
         self.header_line
-    }
-
-    /// The data rows, in file order.
-    pub fn records(&self) -> &[Record] {
-        &self.records
     }
 
     /// The index of the column named `name`, or an error listing the
@@ -144,6 +212,21 @@ impl Csv {
         })
     }
 
+    /// Reads to the end of the file and returns its SHA-256 digest
+    /// (`sha256:…`) and size in bytes; `None` for text held in memory.
+    ///
+    /// # Errors
+    /// If the rest of the file cannot be read.
+    pub fn finish(&mut self) -> Result<Option<(String, u64)>, CsvError> {
+        match &mut self.source {
+            Source::File(lines) => match lines.finish() {
+                Ok(()) => Ok(Some((lines.digest(), lines.bytes_read()))),
+                Err(err) => Err(self.error(None, format!("cannot read the file: {err}"))),
+            },
+            Source::Text(_) => Ok(None),
+        }
+    }
+
     /// An error in this file at `line`.
     pub fn error(&self, line: Option<usize>, message: impl Into<String>) -> CsvError {
         CsvError {
@@ -152,6 +235,22 @@ impl Csv {
             message: message.into(),
         }
     }
+}
+
+/// What went wrong reading a line, as a message.
+fn read_problem(err: &LineError) -> String {
+    err.to_string()
+}
+
+/// The fields of one line: `None` for a blank line; the first line may
+/// start with a byte-order mark.
+fn split_line(text: &str, first: bool) -> Option<Result<Vec<String>, String>> {
+    let text = if first {
+        text.strip_prefix('\u{feff}').unwrap_or(text)
+    } else {
+        text
+    };
+    (!text.trim().is_empty()).then(|| split(text))
 }
 
 /// Splits one line into trimmed, unquoted fields.
@@ -194,27 +293,37 @@ fn split(line: &str) -> Result<Vec<String>, String> {
 mod tests {
     use super::*;
 
+    /// Every record, or the first error.
+    fn records(mut csv: Csv) -> Result<Vec<Record>, CsvError> {
+        let mut out = Vec::new();
+        while csv.advance()? {
+            out.push(csv.record().clone());
+        }
+        Ok(out)
+    }
+
     #[test]
     fn parses_header_quotes_and_blank_lines() {
         let text = "\u{feff}timestamp, key ,\"size\"\r\n\n 1.5 ,\"a,\"\"b\"\"\", 3\n";
         let csv = Csv::parse("t.csv", text).unwrap();
         assert_eq!(csv.header(), ["timestamp", "key", "size"]);
-        assert_eq!(csv.records().len(), 1);
-        assert_eq!(csv.records()[0].line, 3);
-        assert_eq!(csv.records()[0].fields, ["1.5", "a,\"b\"", "3"]);
         assert_eq!(csv.column("size"), Ok(2));
+        let rows = records(csv).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].line, 3);
+        assert_eq!(rows[0].fields, ["1.5", "a,\"b\"", "3"]);
     }
 
     #[test]
     fn errors_name_file_and_line() {
-        let err = Csv::parse("t.csv", "a,b\n1,2\n3\n").unwrap_err();
+        let err = records(Csv::parse("t.csv", "a,b\n1,2\n3\n").unwrap()).unwrap_err();
         assert_eq!(
             err.to_string(),
             "t.csv:3: expected 2 fields like the header (got 1)"
         );
-        let err = Csv::parse("t.csv", "a\n\"x\n").unwrap_err();
+        let err = records(Csv::parse("t.csv", "a\n\"x\n").unwrap()).unwrap_err();
         assert_eq!(err.to_string(), "t.csv:2: field 1 has an unclosed quote");
-        let err = Csv::parse("t.csv", "a\n\"x\" y\n").unwrap_err();
+        let err = records(Csv::parse("t.csv", "a\n\"x\" y\n").unwrap()).unwrap_err();
         assert_eq!(
             err.to_string(),
             "t.csv:2: field 1 has text after its closing quote"
@@ -231,10 +340,44 @@ mod tests {
         );
     }
 
+    /// Issue 9: a header naming a column twice is an error, not a silent
+    /// choice of one of them.
+    #[test]
+    fn issue_9_a_column_named_twice_is_an_error() {
+        let err = Csv::parse("t.csv", "\nms,id,ms\n1,2,3\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.csv:2: column \"ms\" appears twice in the header"
+        );
+    }
+
     #[test]
     fn missing_file_is_an_error_naming_it() {
         let err = Csv::read(Path::new("/nonexistent/mqsim/x.csv")).unwrap_err();
         assert_eq!(err.file, "/nonexistent/mqsim/x.csv");
         assert!(err.message.starts_with("cannot read the file"));
+    }
+
+    /// Issue 9: a device or a FIFO is refused before it is opened (a FIFO
+    /// would block forever, /dev/zero never ends).
+    #[test]
+    fn issue_9_only_regular_files_are_read() {
+        let err = Csv::read(Path::new("/dev/zero")).unwrap_err();
+        assert!(err.message.contains("not a regular file"), "{err}");
+        let err = Csv::read(&std::env::temp_dir()).unwrap_err();
+        assert!(err.message.contains("a folder"), "{err}");
+    }
+
+    #[test]
+    fn files_stream_and_report_their_digest() {
+        let path = std::env::temp_dir().join(format!("mqsim-csv-{}.csv", std::process::id()));
+        std::fs::write(&path, "a,b\n1,2\n3,4\n").unwrap();
+        let mut csv = Csv::read(&path).unwrap();
+        assert!(csv.advance().unwrap());
+        assert_eq!(csv.record().fields, ["1", "2"]);
+        let (digest, bytes) = csv.finish().unwrap().unwrap();
+        assert_eq!(bytes, 12);
+        assert_eq!(digest, crate::input::digest_file(&path).unwrap());
+        let _ = std::fs::remove_file(&path);
     }
 }

@@ -76,6 +76,13 @@ impl Schedule {
         })
     }
 
+    /// The expected number of arrivals in `[0, t)` seconds: Λ(t).
+    pub fn expected_count(&self, t: f64) -> f64 {
+        let i = self.steps.partition_point(|&(at, _, _)| at <= t).max(1) - 1;
+        let (at, rate, start) = self.steps[i];
+        start + rate * (t - at).max(0.0)
+    }
+
     /// The next arrival time, `None` once the rate is 0 for good.
     pub(super) fn next(&mut self, rng: &mut RngStream) -> Option<SimTime> {
         let increment: f64 = if self.poisson { rng.sample(Exp1) } else { 1.0 };
@@ -118,6 +125,11 @@ mod tests {
         // Steps hold (0, 10], (10, 12], (12, 20], (20, 40].
         let counts = counts_per_step(&mut p, &[10.0, 12.0, 20.0, 40.0], "schedule/even");
         assert_eq!(counts, [50, 200, 0, 10]);
+        let ArrivalProcess::Schedule(s) = &p else {
+            unreachable!()
+        };
+        assert_eq!(s.expected_count(12.0), 250.0);
+        assert_eq!(s.expected_count(40.0), 260.0);
         assert_eq!(p.mean_rate(), None);
     }
 

@@ -1,10 +1,14 @@
-//! Replay of a recorded trace, optionally sped up or slowed down.
+//! Replay of a recorded trace, optionally sped up or slowed down. A trace
+//! from a file is read as a stream, once to check it when the scenario is
+//! loaded and again by each replication as it replays it, so memory does
+//! not grow with the file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::csv::{Csv, CsvError, Record};
 use super::{Tick, instant};
+use crate::input::FileDigest;
 use crate::model::ParamError;
 use crate::model::distribution::check;
 
@@ -19,13 +23,67 @@ pub struct TraceRow {
     pub size: Option<u32>,
 }
 
+/// Where a trace's rows are.
+#[derive(Debug, PartialEq)]
+enum Rows {
+    /// Held in memory (built from rows).
+    Memory(Vec<TraceRow>),
+    /// In a CSV file checked when the scenario was loaded.
+    File {
+        path: PathBuf,
+        rows: u64,
+        digest: FileDigest,
+    },
+}
+
+/// How far a replay has got.
+enum Cursor {
+    /// The next row in memory.
+    Memory(usize),
+    /// The file being read (opened at the first row).
+    File(Option<Box<FileReplay>>),
+    /// Reading the file failed: the replay has ended with this reason.
+    Failed(String),
+}
+
+/// A trace file being replayed.
+struct FileReplay {
+    csv: Csv,
+    columns: Columns,
+    previous: f64,
+}
+
 /// Replays rows at `time_s · time_scale` seconds, one message per row, in
-/// order. Rows are shared, so cloning is cheap.
-#[derive(Clone, Debug, PartialEq)]
+/// order. Cloning starts a new replay of the same rows.
 pub struct Trace {
-    rows: Arc<[TraceRow]>,
+    rows: Arc<Rows>,
     time_scale: f64,
-    cursor: usize,
+    cursor: Cursor,
+}
+
+impl Clone for Trace {
+    fn clone(&self) -> Trace {
+        Trace {
+            rows: Arc::clone(&self.rows),
+            time_scale: self.time_scale,
+            cursor: Trace::start(&self.rows),
+        }
+    }
+}
+
+impl PartialEq for Trace {
+    fn eq(&self, other: &Trace) -> bool {
+        self.rows == other.rows && self.time_scale == other.time_scale
+    }
+}
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trace")
+            .field("rows", &self.rows)
+            .field("time_scale", &self.time_scale)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The columns a trace file may have.
@@ -56,32 +114,111 @@ impl Trace {
             }
             previous = t;
         }
+        let rows = Arc::new(Rows::Memory(rows));
         Ok(Trace {
-            rows: rows.into(),
+            cursor: Trace::start(&rows),
+            rows,
             time_scale: check::positive("time_scale", time_scale)?,
-            cursor: 0,
         })
     }
 
     /// Replays the CSV file at `path`, whose header names a `timestamp`
     /// column (seconds) and optionally `key` and `size` (bytes) columns, in
-    /// any order; empty key or size cells mean "not recorded".
+    /// any order; empty key or size cells mean "not recorded". The whole
+    /// file is checked now, as a stream; each replay reads it again.
+    /// Returns the trace and the file's digest.
     ///
     /// # Errors
     /// If `time_scale` is not a finite number > 0 (field `time_scale`), or
-    /// the file is unreadable, has an unknown or missing column, a bad value,
-    /// rows out of time order or no rows; these have an empty field and a
-    /// message naming the file and line.
-    pub fn from_csv(path: &Path, time_scale: f64) -> Result<Trace, ParamError> {
+    /// the file is not a regular file, is unreadable, has an unknown, missing
+    /// or repeated column, a bad value, rows out of time order or no rows;
+    /// these have an empty field and a message naming the file and line.
+    pub fn from_csv(path: &Path, time_scale: f64) -> Result<(Trace, FileDigest), ParamError> {
         let time_scale = check::positive("time_scale", time_scale)?;
-        let rows = read_rows(&Csv::read(path)?)?;
-        Trace::new(rows, time_scale)
+        let mut csv = Csv::read(path)?;
+        let columns = Columns::of(&csv)?;
+        let mut previous = 0.0;
+        let mut count = 0u64;
+        while csv.advance()? {
+            let row = columns.row(&csv, csv.record(), previous)?;
+            previous = row.time_s;
+            count += 1;
+        }
+        if count == 0 {
+            return Err(csv.error(None, "no rows after the header").into());
+        }
+        let digest = FileDigest::from(csv.finish()?.unwrap_or_default());
+        let rows = Arc::new(Rows::File {
+            path: path.to_owned(),
+            rows: count,
+            digest: digest.clone(),
+        });
+        let trace = Trace {
+            cursor: Trace::start(&rows),
+            rows,
+            time_scale,
+        };
+        Ok((trace, digest))
+    }
+
+    fn start(rows: &Rows) -> Cursor {
+        match rows {
+            Rows::Memory(_) => Cursor::Memory(0),
+            Rows::File { .. } => Cursor::File(None),
+        }
+    }
+
+    /// How many rows the trace has: at most that many messages.
+    pub fn len(&self) -> u64 {
+        match &*self.rows {
+            Rows::Memory(rows) => rows.len() as u64,
+            Rows::File { rows, .. } => *rows,
+        }
+    }
+
+    /// Always false: a trace has at least one row.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Why the replay ended early, if reading the file failed (it changed
+    /// or vanished since the scenario was loaded).
+    pub fn failure(&self) -> Option<&str> {
+        match &self.cursor {
+            Cursor::Failed(reason) => Some(reason),
+            _ => None,
+        }
     }
 
     /// The next row as a tick.
     pub(super) fn next(&mut self) -> Option<Tick> {
-        let row = self.rows.get(self.cursor)?;
-        self.cursor += 1;
+        let row = match &mut self.cursor {
+            Cursor::Memory(i) => {
+                let Rows::Memory(rows) = &*self.rows else {
+                    return None;
+                };
+                let row = *rows.get(*i)?;
+                *i += 1;
+                row
+            }
+            Cursor::File(replay) => {
+                let next = match replay {
+                    Some(replay) => replay.next(),
+                    None => FileReplay::open(&self.rows).and_then(|r| {
+                        let replay = replay.insert(Box::new(r));
+                        replay.next()
+                    }),
+                };
+                match next {
+                    Ok(row) => row?,
+                    Err(reason) => {
+                        self.cursor = Cursor::Failed(reason);
+                        return None;
+                    }
+                }
+            }
+            Cursor::Failed(_) => return None,
+        };
         Some(Tick {
             time: instant(row.time_s * self.time_scale)?,
             count: 1,
@@ -91,40 +228,109 @@ impl Trace {
     }
 }
 
-/// The rows of a trace file, checked for order.
-pub(super) fn read_rows(csv: &Csv) -> Result<Vec<TraceRow>, CsvError> {
-    if let Some(unknown) = csv.header().iter().find(|h| !COLUMNS.contains(&h.as_str())) {
-        let message = format!(
-            "unknown column \"{unknown}\" (expected timestamp, and optionally key and size)"
-        );
-        return Err(csv.error(Some(csv.header_line()), message));
+impl FileReplay {
+    /// Opens the trace file again, checking that its size is unchanged.
+    fn open(rows: &Rows) -> Result<FileReplay, String> {
+        let Rows::File { path, digest, .. } = rows else {
+            return Err("not a trace file".into());
+        };
+        let changed = |what: String| {
+            format!(
+                "trace file {} {what} since the scenario was loaded",
+                path.display()
+            )
+        };
+        let csv = Csv::read(path).map_err(|e| changed(format!("cannot be read ({e})")))?;
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if bytes != digest.bytes {
+            return Err(changed(format!(
+                "changed size ({} bytes, then {bytes})",
+                digest.bytes
+            )));
+        }
+        let columns = Columns::of(&csv).map_err(|e| changed(format!("changed ({e})")))?;
+        Ok(FileReplay {
+            csv,
+            columns,
+            previous: 0.0,
+        })
     }
-    let at = csv.column("timestamp")?;
-    let key_at = csv.column("key").ok();
-    let size_at = csv.column("size").ok();
-    let mut rows: Vec<TraceRow> = Vec::with_capacity(csv.records().len());
-    for record in csv.records() {
+
+    /// The next row, `None` at the end.
+    fn next(&mut self) -> Result<Option<TraceRow>, String> {
+        let changed = |e: CsvError| format!("trace file changed since the scenario was loaded: {e}");
+        if !self.csv.advance().map_err(changed)? {
+            return Ok(None);
+        }
+        let row = self
+            .columns
+            .row(&self.csv, self.csv.record(), self.previous)
+            .map_err(changed)?;
+        self.previous = row.time_s;
+        Ok(Some(row))
+    }
+}
+
+/// Where a trace file's columns are.
+#[derive(Clone, Copy, Debug)]
+struct Columns {
+    time: usize,
+    key: Option<usize>,
+    size: Option<usize>,
+}
+
+impl Columns {
+    /// The columns of `csv`'s header.
+    fn of(csv: &Csv) -> Result<Columns, CsvError> {
+        if let Some(unknown) = csv.header().iter().find(|h| !COLUMNS.contains(&h.as_str())) {
+            let message = format!(
+                "unknown column \"{unknown}\" (expected timestamp, and optionally key and size)"
+            );
+            return Err(csv.error(Some(csv.header_line()), message));
+        }
+        Ok(Columns {
+            time: csv.column("timestamp")?,
+            key: csv.column("key").ok(),
+            size: csv.column("size").ok(),
+        })
+    }
+
+    /// One record as a row, checked to be no earlier than `previous`.
+    fn row(&self, csv: &Csv, record: &Record, previous: f64) -> Result<TraceRow, CsvError> {
         let row = TraceRow {
-            time_s: field(csv, record, at, "a number of seconds >= 0")?
+            time_s: field(csv, record, self.time, "a number of seconds >= 0")?
                 .filter(|t: &f64| t.is_finite() && *t >= 0.0)
-                .ok_or_else(|| bad(csv, record, at, "a number of seconds >= 0"))?,
-            key: key_at
+                .ok_or_else(|| bad(csv, record, self.time, "a number of seconds >= 0"))?,
+            key: self
+                .key
                 .map(|i| field(csv, record, i, "an integer >= 0"))
                 .transpose()?
                 .flatten(),
-            size: size_at
+            size: self
+                .size
                 .map(|i| field(csv, record, i, "a whole number of bytes below 4 GiB"))
                 .transpose()?
                 .flatten(),
         };
-        if let Some(last) = rows.last().filter(|last| row.time_s < last.time_s) {
+        if row.time_s < previous {
             let message = format!(
-                "timestamp {} is earlier than the previous row's {} (rows must be in time order)",
-                row.time_s, last.time_s
+                "timestamp {} is earlier than the previous row's {previous} (rows must be in time order)",
+                row.time_s
             );
             return Err(csv.error(Some(record.line), message));
         }
-        rows.push(row);
+        Ok(row)
+    }
+}
+
+/// The rows of a trace held in memory as CSV text, checked for order.
+#[cfg(test)]
+fn read_rows(mut csv: Csv) -> Result<Vec<TraceRow>, CsvError> {
+    let columns = Columns::of(&csv)?;
+    let mut rows: Vec<TraceRow> = Vec::new();
+    while csv.advance()? {
+        let previous = rows.last().map_or(0.0, |r| r.time_s);
+        rows.push(columns.row(&csv, csv.record(), previous)?);
     }
     if rows.is_empty() {
         return Err(csv.error(None, "no rows after the header"));
@@ -221,7 +427,7 @@ mod tests {
     #[test]
     fn reads_columns_in_any_order_with_empty_cells() {
         let csv = Csv::parse("t.csv", "size,timestamp,key\n10,0.1,\n,0.2,3\n").unwrap();
-        let rows = read_rows(&csv).unwrap();
+        let rows = read_rows(csv).unwrap();
         assert_eq!(rows, [row(0.1, None, Some(10)), row(0.2, Some(3), None)]);
     }
 
@@ -256,7 +462,7 @@ mod tests {
         ];
         for (text, expected) in cases {
             let csv = Csv::parse("t.csv", text).unwrap();
-            assert_eq!(read_rows(&csv).unwrap_err().to_string(), expected);
+            assert_eq!(read_rows(csv).unwrap_err().to_string(), expected);
         }
     }
 
@@ -272,12 +478,21 @@ mod tests {
         );
         assert_eq!(err.message, expected);
         std::fs::write(&path, "timestamp,size\n0.5,10\n").unwrap();
-        let mut p = ArrivalProcess::trace_from_csv(&path, 0.5).unwrap();
-        let _ = std::fs::remove_file(&path);
-        let tick = p
-            .next(SimTime::ZERO, &mut testkit::rng("trace/file"))
-            .unwrap();
+        let (mut p, digest) = ArrivalProcess::trace_from_csv(&path, 0.5).unwrap();
+        assert_eq!(digest.bytes, 22);
+        let rng = &mut testkit::rng("trace/file");
+        let tick = p.next(SimTime::ZERO, rng).unwrap();
         assert_eq!((tick.time, tick.size), (SimTime(250_000_000), Some(10)));
+        assert_eq!(p.next(tick.time, rng), None);
+        // A file that changes under a replay ends it with a reason.
+        let (mut p, _) = ArrivalProcess::trace_from_csv(&path, 0.5).unwrap();
+        std::fs::write(&path, "timestamp,size\n0.5,10\n0.7,10\n").unwrap();
+        assert_eq!(p.next(SimTime::ZERO, rng), None);
+        let ArrivalProcess::Trace(t) = &p else {
+            unreachable!()
+        };
+        assert!(t.failure().unwrap().contains("changed size"), "{:?}", t.failure());
+        let _ = std::fs::remove_file(&path);
         assert_eq!(
             ArrivalProcess::trace_from_csv(&path, -1.0)
                 .unwrap_err()

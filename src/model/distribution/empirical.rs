@@ -9,7 +9,11 @@ use rand::distr::Uniform as UniformIndex;
 use super::check;
 use crate::engine::RngStream;
 use crate::model::ParamError;
+use crate::input::FileDigest;
 use crate::model::arrival::csv::Csv;
+
+/// Most samples an empirical distribution holds (400 MB at 8 bytes each).
+pub const MAX_SAMPLES: usize = 50_000_000;
 
 /// Each draw is one of the listed samples, chosen uniformly (seconds or
 /// bytes). The samples are shared, so cloning is cheap.
@@ -46,25 +50,40 @@ impl Empirical {
 
     /// Resamples the values of column `column` (found by its header name)
     /// of the CSV file at `path`, each multiplied by `scale` (e.g. 0.001 for
-    /// a column in milliseconds).
+    /// a column in milliseconds). The file is read as a stream; the samples
+    /// take 8 bytes each, and there may be at most [`MAX_SAMPLES`]. Returns
+    /// the distribution and the file's digest.
     ///
     /// # Errors
     /// If `scale` is not a finite number > 0 (field `scale`), or the file
-    /// cannot be read, has no such column, no rows, or a value that is not a
-    /// number >= 0; file errors have an empty field and a message naming the
-    /// file and line, e.g. `latencies.csv:14: column "ms": expected a number
-    /// >= 0 (got "abc")`.
-    pub fn from_csv(path: &Path, column: &str, scale: f64) -> Result<Empirical, ParamError> {
+    /// is not a regular file or cannot be read, has no such column, no rows,
+    /// too many rows, or a value that is not a number >= 0; file errors have
+    /// an empty field and a message naming the file and line, e.g.
+    /// `latencies.csv:14: column "ms": expected a number >= 0 (got "abc")`.
+    pub fn from_csv(
+        path: &Path,
+        column: &str,
+        scale: f64,
+    ) -> Result<(Empirical, FileDigest), ParamError> {
         let scale = check::positive("scale", scale)?;
-        Empirical::from_table(&Csv::read(path)?, column, scale)
+        let mut csv = Csv::read(path)?;
+        let empirical = Empirical::from_table(&mut csv, column, scale)?;
+        let digest = csv.finish()?.map(FileDigest::from).unwrap_or_default();
+        Ok((empirical, digest))
     }
 
-    /// Like [`Empirical::from_csv`] on an already parsed file.
-    pub(crate) fn from_table(csv: &Csv, column: &str, scale: f64) -> Result<Empirical, ParamError> {
+    /// Like [`Empirical::from_csv`] on a CSV being read.
+    pub(crate) fn from_table(
+        csv: &mut Csv,
+        column: &str,
+        scale: f64,
+    ) -> Result<Empirical, ParamError> {
         let at = csv.column(column)?;
-        let mut samples = Vec::with_capacity(csv.records().len());
-        for record in csv.records() {
+        let mut samples = Vec::new();
+        while csv.advance()? {
+            let record = csv.record();
             let text = &record.fields[at];
+            let line = record.line;
             match text.parse::<f64>() {
                 Ok(x) if x.is_finite() && x >= 0.0 && (x * scale).is_finite() => {
                     samples.push(x * scale);
@@ -72,14 +91,22 @@ impl Empirical {
                 _ => {
                     let message =
                         format!("column \"{column}\": expected a number >= 0 (got \"{text}\")");
-                    return Err(csv.error(Some(record.line), message).into());
+                    return Err(csv.error(Some(line), message).into());
                 }
+            }
+            if samples.len() > MAX_SAMPLES {
+                let message = format!(
+                    "more than {MAX_SAMPLES} rows: an empirical distribution holds at most that many samples \
+                     (8 bytes each); sample the file down, or fit a distribution to it"
+                );
+                return Err(csv.error(Some(line), message).into());
             }
         }
         if samples.is_empty() {
             let message = format!("column \"{column}\" has no values (the file has no data rows)");
             return Err(csv.error(None, message).into());
         }
+        samples.shrink_to_fit();
         Empirical::new(samples)
     }
 
@@ -139,27 +166,29 @@ mod tests {
 
     #[test]
     fn reads_a_csv_column_with_scale() {
-        let csv = Csv::parse("lat.csv", "id,ms\n1,2\n2,4\n").unwrap();
-        let d = Empirical::from_table(&csv, "ms", 0.001).unwrap();
+        let mut csv = Csv::parse("lat.csv", "id,ms\n1,2\n2,4\n").unwrap();
+        let d = Empirical::from_table(&mut csv, "ms", 0.001).unwrap();
         assert_eq!(d.samples(), [0.002, 0.004]);
     }
 
     #[test]
     fn csv_errors_name_file_line_and_column() {
-        let csv = Csv::parse("latencies.csv", "id,ms\n1,2\n\n2,abc\n").unwrap();
-        let err = Empirical::from_table(&csv, "ms", 1.0).unwrap_err();
+        let text = "id,ms\n1,2\n\n2,abc\n";
+        let mut csv = Csv::parse("latencies.csv", text).unwrap();
+        let err = Empirical::from_table(&mut csv, "ms", 1.0).unwrap_err();
         assert_eq!(err.field, "");
         assert_eq!(
             err.message,
             "latencies.csv:4: column \"ms\": expected a number >= 0 (got \"abc\")"
         );
-        let err = Empirical::from_table(&csv, "us", 1.0).unwrap_err();
+        let mut csv = Csv::parse("latencies.csv", text).unwrap();
+        let err = Empirical::from_table(&mut csv, "us", 1.0).unwrap_err();
         assert!(
             err.message
                 .starts_with("latencies.csv:1: no column named \"us\"")
         );
-        let empty = Csv::parse("e.csv", "ms\n").unwrap();
-        let err = Empirical::from_table(&empty, "ms", 1.0).unwrap_err();
+        let mut empty = Csv::parse("e.csv", "ms\n").unwrap();
+        let err = Empirical::from_table(&mut empty, "ms", 1.0).unwrap_err();
         assert!(
             err.message
                 .starts_with("e.csv: column \"ms\" has no values")
@@ -179,7 +208,10 @@ mod tests {
             )
         );
         std::fs::write(&path, "ms\n1\n3\n").unwrap();
-        assert_eq!(Empirical::from_csv(&path, "ms", 2.0).unwrap().mean(), 4.0);
+        let (d, digest) = Empirical::from_csv(&path, "ms", 2.0).unwrap();
+        assert_eq!(d.mean(), 4.0);
+        assert_eq!(digest.bytes, 7);
+        assert_eq!(digest.sha256, crate::input::digest_file(&path).unwrap());
         let _ = std::fs::remove_file(&path);
         assert_eq!(
             Empirical::from_csv(&path, "ms", 0.0).unwrap_err().field,

@@ -230,6 +230,14 @@ impl Buffer {
         self.held.contains_key(&key)
     }
 
+    /// Whether no message fits, whatever its size: the memory tier is full
+    /// by count (or has spilled), and so is the disk tier if there is one.
+    #[inline]
+    pub fn full_by_count(&self) -> bool {
+        let memory_full = self.disk_len > 0 || self.len - self.disk_len >= self.capacity;
+        memory_full && self.disk.is_none_or(|(cap, _)| self.disk_len >= cap)
+    }
+
     /// Whether a message of `size` bytes would fit in this buffer empty.
     pub fn could_ever_fit(&self, size: u32) -> bool {
         let size = u64::from(size);

@@ -47,6 +47,31 @@ pub struct SeriesRow {
     pub workers: u64,
 }
 
+/// The time-weighted mean of two rates over consecutive spans.
+fn mean_rate(earlier: f64, earlier_span_s: f64, own: f64, own_span_s: f64) -> f64 {
+    let span = earlier_span_s + own_span_s;
+    if span > 0.0 {
+        (earlier * earlier_span_s + own * own_span_s) / span
+    } else {
+        own
+    }
+}
+
+impl crate::model::series::Row for SeriesRow {
+    fn time_s(&self) -> f64 {
+        self.time_s
+    }
+
+    fn absorb(&mut self, earlier: &SeriesRow, earlier_span_s: f64, own_span_s: f64) {
+        let rate = |a: f64, b: f64| mean_rate(a, earlier_span_s, b, own_span_s);
+        self.published_per_s = rate(earlier.published_per_s, self.published_per_s);
+        self.accepted_per_s = rate(earlier.accepted_per_s, self.accepted_per_s);
+        self.completed_per_s = rate(earlier.completed_per_s, self.completed_per_s);
+        self.redelivered_per_s = rate(earlier.redelivered_per_s, self.redelivered_per_s);
+        self.dropped += earlier.dropped;
+    }
+}
+
 /// Topic-level counts and producer-visible latency.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TopicOutcome {
@@ -184,6 +209,15 @@ pub struct PartitionOutcome {
     pub oldest_age_s: f64,
     /// Messages processed from it.
     pub processed: u64,
+}
+
+impl crate::model::series::Row for PartitionRow {
+    fn time_s(&self) -> f64 {
+        self.time_s
+    }
+
+    /// Partition rows hold levels only: the later row stands.
+    fn absorb(&mut self, _earlier: &PartitionRow, _: f64, _: f64) {}
 }
 
 /// One time-series row for one partition of one group.
@@ -363,13 +397,8 @@ pub struct Diagnostics {
 impl Simulation<'_> {
     /// Closes the books: final row, outcome, and the conservation law.
     pub(super) fn finish(mut self) -> Result<RunOutcome, super::RunError> {
-        let last_row = self
-            .series
-            .as_ref()
-            .and_then(|s| s.last())
-            .map(|r| r.time_s);
-        if self.series.is_some() && last_row != Some(self.now.as_secs_f64()) {
-            self.record_row();
+        if self.last_row_at != self.now {
+            self.record_row(super::sample::FINAL);
         }
         let now = self.now.0;
         let window_s = self.now.since(self.window_start).as_secs_f64();
@@ -405,11 +434,14 @@ impl Simulation<'_> {
             replication: self.replication,
             end_s: self.now.as_secs_f64(),
             window_s,
-            events: self.event_count,
+            events: self.watchdog.events(),
             topic,
             groups,
-            series: self.series.unwrap_or_default(),
-            partition_series: self.partition_series.unwrap_or_default(),
+            series: self.series.into_rows(),
+            partition_series: self
+                .partition_series
+                .map(crate::model::series::SeriesLog::into_rows)
+                .unwrap_or_default(),
             diagnostics,
             log: self.log.unwrap_or_default(),
         })

@@ -46,6 +46,7 @@ impl Simulation<'_> {
         let delay = extra + backoff.delay(publish.attempt + 1, &mut self.producers[p].fault_rng);
         let id = publish.message.id.0;
         let slot = self.topic.retrying.insert((publish, cause));
+        self.check_growth();
         self.events
             .schedule(self.now + delay, Event::Retry { slot, id });
     }

@@ -6,7 +6,7 @@ use super::state::Publish;
 use super::{Event, LogKind, RunError, Simulation, TOPIC};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::message::Message;
-use crate::model::topic::Policy;
+use crate::model::topic::{Partitioner, Policy};
 
 /// Why the topic refused a publish.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,9 +20,17 @@ pub(super) enum Refusal {
 impl Simulation<'_> {
     /// Draws producer `p`'s next tick after `after` and schedules it.
     pub(super) fn schedule_next_tick(&mut self, p: usize, after: SimTime) {
-        if let Some(time) = self.producers[p].source.advance(after) {
-            self.events
-                .schedule(time, Event::Arrival { producer: p as u32 });
+        match self.producers[p].source.advance(after) {
+            Some(time) => {
+                self.events
+                    .schedule(time, Event::Arrival { producer: p as u32 });
+            }
+            None => {
+                if let Some(reason) = self.producers[p].source.failure() {
+                    let reason = format!("producer `{}`: {reason}", self.scenario.producers[p].name);
+                    self.failure.get_or_insert(RunError::Input { reason });
+                }
+            }
         }
     }
 
@@ -31,7 +39,16 @@ impl Simulation<'_> {
             return;
         };
         let spec = &self.scenario.producers[p];
-        for _ in 0..tick.count {
+        for i in 0..tick.count {
+            if self.failure.is_some() {
+                // The runaway guard fired inside this tick: stop here.
+                return;
+            }
+            let left = tick.count - i;
+            if left > 1 && self.rejects_all(p) {
+                self.reject_in_bulk(u64::from(left));
+                break;
+            }
             let (key, size) = self.producers[p].source.draw(spec, &tick);
             let down = self.now < self.producers[p].down_until;
             let mut message = Message::new(self.next_id, key, size, p as u32, self.now);
@@ -61,6 +78,7 @@ impl Simulation<'_> {
             Some(latency) => {
                 let delay = SimDuration::from_secs_f64(latency.sample(&mut self.publish_rng));
                 let slot = self.topic.in_transit.insert(publish);
+                self.check_growth();
                 self.events
                     .schedule(self.now + delay, Event::Accept { slot });
             }
@@ -104,6 +122,39 @@ impl Simulation<'_> {
                 }
             }
             Policy::Block { .. } => self.block(publish),
+        }
+    }
+
+    /// True when every message producer `p` publishes now is rejected at
+    /// once, whatever its size: the policy rejects, a group's buffer is
+    /// full by count, and neither a publish latency, a retry, a crash nor
+    /// the per-message log can tell one message from the next.
+    fn rejects_all(&self, p: usize) -> bool {
+        matches!(
+            self.scenario.topic.policy,
+            Policy::Reject | Policy::Spill(_)
+        ) && self.scenario.topic.publish_latency.is_none()
+            && self.scenario.producers[p].faults.retry_attempts == 0
+            && self.now >= self.producers[p].down_until
+            && self.log.is_none()
+            && self.groups.iter().any(|g| g.buffer.full_by_count())
+    }
+
+    /// Rejects the next `n` messages of producer `p` at once (a large
+    /// batch into a full topic costs O(1)). They draw no key or size.
+    fn reject_in_bulk(&mut self, n: u64) {
+        self.next_id += n;
+        self.topic.created += n;
+        self.topic.published += n;
+        self.topic.rejected += n;
+        let partitions = u64::from(self.scenario.topic.partitions);
+        if partitions > 1 && self.scenario.topic.partitioner == Partitioner::RoundRobin {
+            // Where the round robin would have got to.
+            let at = (u64::from(self.round_robin.wrapping_add(1)) + n - 1) % partitions;
+            self.round_robin = at as u32;
+        }
+        if self.in_window {
+            self.topic.producer_latency.record_n(0, n);
         }
     }
 
@@ -194,11 +245,22 @@ impl Simulation<'_> {
         }
     }
 
-    /// The runaway guard: queued plus blocked messages above the limit stop
+    /// Messages held anywhere: ready, blocked, in transit, waiting to retry
+    /// or to be redelivered.
+    fn held(&self) -> u64 {
+        let delayed: usize = self.groups.iter().map(|g| g.delayed.len()).sum();
+        self.total_ready
+            + (self.topic.blocked.len()
+                + self.topic.in_transit.len()
+                + self.topic.retrying.len()
+                + delayed) as u64
+    }
+
+    /// The runaway guard: messages held anywhere (ready, blocked, in
+    /// transit, waiting to retry or to be redelivered) above the limit stop
     /// the run with an explanation.
     pub(super) fn check_growth(&mut self) {
-        let held = self.total_ready + self.topic.blocked.len() as u64;
-        if held <= self.scenario.max_queued || self.failure.is_some() {
+        if self.held() <= self.scenario.max_queued || self.failure.is_some() {
             return;
         }
         let elapsed = self.now.as_secs_f64().max(1e-9);
@@ -212,14 +274,30 @@ impl Simulation<'_> {
         // An autoscaled group is judged at its most workers.
         let workers = spec.worker_slots();
         let capacity = f64::from(workers) / spec.service.mean().max(1e-12);
+        let delayed: usize = self.groups.iter().map(|g| g.delayed.len()).sum();
+        let elsewhere: Vec<String> = [
+            (self.topic.blocked.len(), "blocked publishes"),
+            (self.topic.in_transit.len(), "publishes in transit"),
+            (self.topic.retrying.len(), "publishes waiting to retry"),
+            (delayed, "messages waiting to be redelivered"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
         let why = format!(
             "group `{}` received {:.1} msg/s but its {} workers complete at most {:.1} msg/s \
-             (workers / mean service time); {} blocked publishes",
+             (workers / mean service time); {} ready messages{}",
             spec.name,
             group.counters.accepted as f64 / elapsed,
             workers,
             capacity,
-            self.topic.blocked.len()
+            self.total_ready,
+            if elsewhere.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", elsewhere.join(", "))
+            }
         );
         self.failure = Some(RunError::Runaway {
             topic: self.scenario.topic.name.clone(),

@@ -159,6 +159,7 @@ impl Simulation<'_> {
             self.note(LogKind::Delayed, item.message.id.0, g as u32);
             let id = item.message.id.0;
             let slot = self.groups[g].delayed.insert(item);
+            self.check_growth();
             self.groups[g].note_faults(self.now);
             self.events.schedule(
                 self.now + delay,

@@ -18,9 +18,17 @@ pub(super) enum Answer {
 
 impl SyncSimulation<'_> {
     pub(super) fn schedule_tick(&mut self, p: usize, after: SimTime) {
-        if let Some(time) = self.sources[p].advance(after) {
-            self.events
-                .schedule(time, Event::Arrival { producer: p as u32 });
+        match self.sources[p].advance(after) {
+            Some(time) => {
+                self.events
+                    .schedule(time, Event::Arrival { producer: p as u32 });
+            }
+            None => {
+                if let Some(reason) = self.sources[p].failure() {
+                    let reason = format!("producer `{}`: {reason}", self.scenario.producers[p].name);
+                    self.failure.get_or_insert(RunError::Input { reason });
+                }
+            }
         }
     }
 

@@ -10,12 +10,7 @@ use crate::model::sim::{
 impl SyncSimulation<'_> {
     /// Closes the books: final row, outcome, and the conservation law.
     pub(super) fn finish(mut self) -> Result<RunOutcome, RunError> {
-        let last = self
-            .series
-            .as_ref()
-            .and_then(|s| s.last())
-            .map(|r| r.time_s);
-        if self.series.is_some() && last != Some(self.now.as_secs_f64()) {
+        if self.last_row_at != self.now {
             self.record_row();
         }
         let now = self.now.0;
@@ -39,10 +34,14 @@ impl SyncSimulation<'_> {
             replication: self.replication,
             end_s: self.now.as_secs_f64(),
             window_s,
-            events: self.event_count,
+            events: self.watchdog.events(),
             topic,
             groups: vec![group],
-            series: self.series.take().unwrap_or_default(),
+            series: std::mem::replace(
+                &mut self.series,
+                crate::model::series::SeriesLog::new(1, 1, 0, false),
+            )
+            .into_rows(),
             partition_series: Vec::new(),
             log: Vec::new(),
             diagnostics: Diagnostics {

@@ -3,7 +3,8 @@
 
 use super::caller::Answer;
 use super::{Attempt, Event, SyncSimulation};
-use crate::engine::{SimDuration, hash_uniform};
+use crate::engine::{SimDuration, SimTime, hash_uniform};
+use crate::model::series::sample_index;
 use crate::model::autoscale::Phase;
 use crate::model::sim::{RunError, SeriesRow};
 use rand::RngExt;
@@ -223,29 +224,29 @@ impl SyncSimulation<'_> {
     }
 
     pub(super) fn on_sample(&mut self) {
-        self.record_row();
-        let next = self.now + self.scenario.sample_interval;
-        if self.draining || next <= crate::engine::SimTime::ZERO + self.scenario.horizon {
+        let interval = self.scenario.sample_interval;
+        let index = sample_index(self.now, interval);
+        if self.series.due(index) {
+            self.record_row();
+        }
+        let every = self.series.every();
+        let next = SimTime((index / every + 1) * every * interval.as_nanos());
+        if self.draining || next <= SimTime::ZERO + self.scenario.horizon {
             self.events.schedule(next, Event::Sample);
         }
     }
 
-    /// One row describing the downstream now and the interval that ended.
+    /// One row describing the downstream now and the time since the
+    /// previous row.
     pub(super) fn record_row(&mut self) {
         let c = self.counters;
         let last = std::mem::replace(&mut self.last_row, c);
-        let Some(series) = self.series.as_mut() else {
-            return;
-        };
-        let first = series.is_empty();
-        let secs = self.scenario.sample_interval.as_secs_f64();
+        let first = self.last_row_at == SimTime::MAX;
+        let secs = self.now.since(self.last_row_at).as_secs_f64();
+        self.last_row_at = self.now;
         let per_s = |n: u64| if first { 0.0 } else { n as f64 / secs };
-        let up = if self.down > 0 {
-            0
-        } else {
-            self.workers.iter().filter(|w| w.is_up()).count() as u64
-        };
-        series.push(SeriesRow {
+        let up = if self.down > 0 { 0 } else { self.census.up };
+        self.series.push(SeriesRow {
             time_s: self.now.as_secs_f64(),
             group: 0,
             depth: self.queue.len() as u64,
@@ -268,5 +269,6 @@ impl SyncSimulation<'_> {
             workers_up: up,
             workers: self.provisioned.level(),
         });
+        self.series.end_sample();
     }
 }
