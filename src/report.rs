@@ -2,10 +2,10 @@
 //! (PNG and SVG), `report.html`, and sweep results. Draws numbers already
 //! computed; every file is written atomically.
 
-mod atomic;
 pub mod chart;
 mod compare_report;
 mod html;
+pub mod output;
 mod run_report;
 mod series;
 mod summary;
@@ -15,7 +15,7 @@ mod table;
 mod text;
 mod timeseries;
 
-pub use atomic::write_atomic;
+pub use output::{Mode, OutputSet, check_file_name, write_atomic};
 pub use compare_report::{CompareColumn, CompareView};
 pub use html::{Page, escape};
 pub use run_report::RunView;
@@ -34,12 +34,45 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// A file or folder could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {error}")]
     Write {
         /// The file or folder.
         path: PathBuf,
-        /// What the system said.
-        source: std::io::Error,
+        /// What the system said (not a `source`: the message says it once).
+        error: std::io::Error,
+    },
+    /// A file name that would not stay in its folder.
+    #[error("{reason}")]
+    Name {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Another command is writing into the folder.
+    #[error("another mqsim command is writing into {dir}; wait for it to finish, or choose another --out")]
+    Busy {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// The folder holds outputs that no marker lists.
+    #[error(
+        "{dir} holds outputs that mqsim did not record ({files}): they come from an earlier \
+         version of mqsim or from elsewhere, and mqsim does not mix outputs of two runs. \
+         Remove them, or choose another --out"
+    )]
+    Foreign {
+        /// The folder.
+        dir: PathBuf,
+        /// The files found.
+        files: String,
+    },
+    /// The folder holds a sweep's results, which are never replaced.
+    #[error(
+        "{dir} holds the results of a sweep, which mqsim never replaces: continue it with \
+         `mqsim sweep … --resume`, redraw it with `mqsim plot`, or choose another --out"
+    )]
+    Protected {
+        /// The folder.
+        dir: PathBuf,
     },
     /// A chart could not be drawn.
     #[error("cannot draw the {chart} chart: {reason}")]
@@ -63,75 +96,62 @@ pub enum ReportError {
     Encode(#[from] serde_json::Error),
 }
 
-/// Writes `summary.json`, `timeseries.csv`, the charts (PNG and SVG) and
-/// `report.html` into `dir`; returns the paths.
+/// Stages `summary.json`, `timeseries.csv` (and `partitions.csv` with
+/// several partitions), the charts (PNG and SVG) and `report.html` in `set`.
 ///
 /// # Errors
 /// [`ReportError::Write`] naming the file that could not be written, or
 /// [`ReportError::Chart`].
 pub fn write_run(
-    dir: &Path,
+    set: &mut OutputSet,
     scenario: &Scenario,
     experiment: &Experiment,
-) -> Result<Vec<PathBuf>, ReportError> {
-    let summary = dir.join("summary.json");
-    write_atomic(&summary, summary_json(scenario, experiment)?.as_bytes())?;
-    let series = dir.join("timeseries.csv");
+) -> Result<(), ReportError> {
+    set.write("summary.json", summary_json(scenario, experiment)?.as_bytes())?;
     let csv = timeseries_csv(scenario, &experiment.outcomes[0].series);
-    write_atomic(&series, csv.as_bytes())?;
-    let mut written = vec![summary, series];
+    set.write("timeseries.csv", csv.as_bytes())?;
     let partitions = &experiment.outcomes[0].partition_series;
     if !partitions.is_empty() {
-        let path = dir.join("partitions.csv");
-        write_atomic(
-            &path,
-            timeseries::partitions_csv(scenario, partitions).as_bytes(),
-        )?;
-        written.push(path);
+        let text = timeseries::partitions_csv(scenario, partitions);
+        set.write("partitions.csv", text.as_bytes())?;
     }
     let view = RunView::of_run(scenario, experiment, &csv)?;
-    written.extend(write_run_report(dir, &view)?);
-    Ok(written)
+    write_run_report(set, &view)
 }
 
-/// Writes the charts and `report.html` of a run view into `dir`.
+/// Stages the charts and `report.html` of a run view in `set`.
 ///
 /// # Errors
 /// [`ReportError::Write`] or [`ReportError::Chart`].
-pub fn write_run_report(dir: &Path, view: &RunView) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write_run_report(set: &mut OutputSet, view: &RunView) -> Result<(), ReportError> {
     let charts = view.charts()?;
-    write_page(dir, &charts, &view.html(&charts))
+    write_page(set, &charts, &view.html(&charts))
 }
 
-/// Writes each chart as `<name>.png` and `<name>.svg`, then `report.html`.
+/// Stages each chart as `<name>.png` and `<name>.svg`, then `report.html`.
 ///
 /// # Errors
-/// [`ReportError::Write`] naming the file.
+/// [`ReportError::Write`] naming the file, or [`ReportError::Name`] for a
+/// chart name that is not a plain file name.
 pub fn write_page(
-    dir: &Path,
+    set: &mut OutputSet,
     charts: &[chart::Rendered],
     html: &str,
-) -> Result<Vec<PathBuf>, ReportError> {
-    let mut written = Vec::new();
+) -> Result<(), ReportError> {
     for c in charts {
         for (ext, bytes) in [("png", c.png.as_slice()), ("svg", c.svg.as_bytes())] {
-            let path = dir.join(format!("{}.{ext}", c.name));
-            write_atomic(&path, bytes)?;
-            written.push(path);
+            set.write(&format!("{}.{ext}", c.name), bytes)?;
         }
     }
-    let report = dir.join("report.html");
-    write_atomic(&report, html.as_bytes())?;
-    written.push(report);
-    Ok(written)
+    set.write("report.html", html.as_bytes())
 }
 
-/// The text of a saved result file.
+/// The text of a saved result file (a regular file, of bounded size).
 ///
 /// # Errors
 /// [`ReportError::Input`] if it cannot be read.
 pub(crate) fn read_input(path: &Path) -> Result<String, ReportError> {
-    std::fs::read_to_string(path).map_err(|e| ReportError::Input {
+    crate::input::read_text(path).map_err(|e| ReportError::Input {
         path: path.to_owned(),
         reason: format!("cannot read it: {e}"),
     })

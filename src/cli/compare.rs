@@ -2,7 +2,7 @@
 
 use super::{BadInput, print};
 use crate::experiment::compare as run_all;
-use crate::report::{CompareView, write_atomic, write_page, wrote};
+use crate::report::{CompareView, Mode, OutputSet, write_page, wrote};
 use crate::scenario::{FieldPath, Override, Scenario};
 use std::path::PathBuf;
 
@@ -65,11 +65,11 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
         let names: Vec<&str> = entries.iter().map(|e| e.scenario.name.as_str()).collect();
         PathBuf::from("output").join(format!("compare-{}", names.join("-")))
     });
-    let json = dir.join("compare.json");
-    write_atomic(&json, view.json()?.as_bytes())?;
+    let mut set = OutputSet::open(&dir, "compare", Mode::Replace)?;
+    set.write("compare.json", view.json()?.as_bytes())?;
     let charts = view.charts()?;
-    let mut written = vec![json];
-    written.extend(write_page(&dir, &charts, &view.html(&charts))?);
+    write_page(&mut set, &charts, &view.html(&charts))?;
+    let written = set.commit()?;
     print(&(view.table() + &wrote(&written)))
 }
 

@@ -3,7 +3,7 @@
 use super::sweep::input_error;
 use super::{BadInput, print};
 use crate::experiment::merge as merge_results;
-use crate::report::{sweep_file, write_sweep, wrote};
+use crate::report::{Mode, OutputSet, sweep_file, write_sweep, wrote};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `mqsim merge`.
@@ -39,7 +39,9 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let dir = args.out.unwrap_or_else(|| {
         PathBuf::from("output").join(format!("{}-sweep", manifest.scenario_name))
     });
-    let (written, _) = write_sweep(&dir, &manifest, &results, true)?;
+    let mut set = OutputSet::open(&dir, "sweep", Mode::Replace)?;
+    write_sweep(&mut set, &manifest, &results, true)?;
+    let written = set.commit()?;
     let text = format!(
         "merged {} results folders: {} points of sweep {}\n{}",
         args.results.len(),

@@ -4,9 +4,10 @@ use super::merge::folder;
 use super::sweep::input_error;
 use super::{BadInput, print};
 use crate::report::{
-    CompareView, RunView, SweepView, sweep_file, write_page, write_run_report, wrote,
+    CompareView, Mode, OutputSet, RunView, SweepView, sweep_file, write_page, write_run_report,
+    wrote,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `mqsim plot`.
 #[derive(Debug, clap::Args)]
@@ -25,7 +26,11 @@ pub struct PlotArgs {
 pub fn plot(args: PlotArgs) -> anyhow::Result<()> {
     let dir = folder(&args.results);
     let out = args.out.clone().unwrap_or_else(|| dir.clone());
-    let written = if dir.join(sweep_file::MANIFEST).exists() {
+    let in_place = same_folder(&dir, &out);
+    let mode = if in_place { Mode::Redraw } else { Mode::Replace };
+    // In place, the lock also keeps a running command from changing what is read.
+    let mut set = OutputSet::open(&out, "plot", mode)?;
+    if dir.join(sweep_file::MANIFEST).exists() {
         let manifest = sweep_file::read_manifest(&dir).map_err(input_error)?;
         let results = sweep_file::read_results(&dir).map_err(input_error)?;
         let view = SweepView {
@@ -44,19 +49,27 @@ pub fn plot(args: PlotArgs) -> anyhow::Result<()> {
             return Err(BadInput(format!("--metric {unknown}: no point of this sweep has it (names as in sweep.csv, without .mean)")).into());
         }
         let charts = view.charts(&metrics)?;
-        write_page(&out, &charts, &view.html(&charts, &metrics))?
+        write_page(&mut set, &charts, &view.html(&charts, &metrics))?;
     } else if dir.join("compare.json").exists() {
         let view = CompareView::load(&dir).map_err(input_error)?;
         let charts = view.charts()?;
-        write_page(&out, &charts, &view.html(&charts))?
+        write_page(&mut set, &charts, &view.html(&charts))?;
     } else if dir.join("summary.json").exists() {
-        write_run_report(&out, &RunView::load(&dir).map_err(input_error)?)?
+        write_run_report(&mut set, &RunView::load(&dir).map_err(input_error)?)?;
     } else {
         return Err(BadInput(format!(
             "{}: no summary.json, sweep.json or compare.json to plot from",
             args.results.display()
         ))
         .into());
-    };
-    print(&wrote(&written))
+    }
+    print(&wrote(&set.commit()?))
+}
+
+/// Whether two paths name the same folder.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }

@@ -42,7 +42,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let dir = args
         .out
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
-    let written = report::write_run(&dir, &scenario, &experiment)?;
+    let mut set = report::OutputSet::open(&dir, "run", report::Mode::Replace)?;
+    report::write_run(&mut set, &scenario, &experiment)?;
+    let written = set.commit()?;
     if args.json {
         print(&report::summary_json(&scenario, &experiment)?)?;
     } else {

@@ -5,7 +5,7 @@ use crate::experiment::{
     PointResult, Shard, Sweep, SweepError, SweepManifest, Vary, check_resume, metric_names,
     value_text, with_jobs,
 };
-use crate::report::{self, amount, columns, sweep_file, write_sweep, wrote};
+use crate::report::{self, Mode, OutputSet, amount, columns, sweep_file, write_sweep, wrote};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `mqsim sweep`.
@@ -71,13 +71,16 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         PathBuf::from("output").join(format!("{}-sweep{suffix}", sweep.base.name))
     });
     let existing = previous(&dir, &manifest, args.resume)?;
+    let mode = if args.resume { Mode::Resume } else { Mode::Replace };
+    let mut set = OutputSet::open(&dir, "sweep", mode)?;
     let resumed = existing.len();
-    let fresh = run_rest(&sweep, &manifest, &dir, &existing, args.jobs)?;
+    let fresh = run_rest(&sweep, &manifest, &mut set, &existing, args.jobs)?;
     let mut all = existing;
     all.extend(fresh);
     all.sort_by_key(|r| r.index);
     // A shard's page would show partial curves: only whole sweeps get one.
-    let (written, metrics) = write_sweep(&dir, &manifest, &all, shard.is_none())?;
+    let metrics = write_sweep(&mut set, &manifest, &all, shard.is_none())?;
+    let written = set.commit()?;
     print(&(summary(&sweep, &all, resumed, &metrics) + &wrote(&written)))
 }
 
@@ -86,7 +89,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
 fn run_rest(
     sweep: &Sweep,
     manifest: &SweepManifest,
-    dir: &Path,
+    set: &mut OutputSet,
     existing: &[PointResult],
     jobs: usize,
 ) -> anyhow::Result<Vec<PointResult>> {
@@ -95,7 +98,7 @@ fn run_rest(
         .filter(|&i| in_shard(i) && !existing.iter().any(|r| r.index == i))
         .collect();
     let names = metric_names(&sweep.base)?;
-    let appender = sweep_file::Appender::start(dir, manifest, existing, &names)?;
+    let appender = sweep_file::Appender::start(set, manifest, existing, &names)?;
     let bar = progress::bar(todo.len(), &format!("sweep {}", sweep.base.name));
     let done = |r: &PointResult| {
         appender.append(r);

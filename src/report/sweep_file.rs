@@ -8,7 +8,7 @@
 //! both are rewritten atomically sorted by index: the final bytes depend
 //! neither on `--jobs` nor on interruptions.
 
-use super::{ReportError, read_input, write_atomic};
+use super::{OutputSet, ReportError, read_input, write_atomic};
 use crate::experiment::{PointResult, SweepManifest, value_text};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -157,38 +157,20 @@ fn texts(
     Ok((jsonl, csv))
 }
 
-/// Writes `sweep.json`, and `sweep.jsonl` and `sweep.csv` in canonical
-/// order, atomically; returns the paths.
+/// Stages `sweep.json`, and `sweep.jsonl` and `sweep.csv` in canonical
+/// order, in `set`.
 ///
 /// # Errors
 /// [`ReportError::Write`] naming the file.
 pub fn write_results(
-    dir: &Path,
+    set: &mut OutputSet,
     manifest: &SweepManifest,
     results: &[PointResult],
-) -> Result<Vec<PathBuf>, ReportError> {
+) -> Result<(), ReportError> {
     let (jsonl, csv) = canonical(manifest, results)?;
-    write_all(dir, manifest, jsonl, csv)
-}
-
-fn write_all(
-    dir: &Path,
-    manifest: &SweepManifest,
-    jsonl: String,
-    csv: String,
-) -> Result<Vec<PathBuf>, ReportError> {
-    let files = [
-        (MANIFEST, manifest_json(manifest)?),
-        (JSONL, jsonl),
-        (CSV, csv),
-    ];
-    let mut written = Vec::new();
-    for (name, text) in files {
-        let path = dir.join(name);
-        write_atomic(&path, text.as_bytes())?;
-        written.push(path);
-    }
-    Ok(written)
+    set.write(MANIFEST, manifest_json(manifest)?.as_bytes())?;
+    set.write(JSONL, jsonl.as_bytes())?;
+    set.write(CSV, csv.as_bytes())
 }
 
 /// Appends finished points to `sweep.jsonl` and `sweep.csv` as they come.
@@ -201,14 +183,15 @@ pub struct Appender {
 }
 
 impl Appender {
-    /// Writes the manifest and the `existing` results canonically, then
+    /// Writes the manifest and the `existing` results canonically into
+    /// `set`'s folder, in place (the set lists them from now on), then
     /// opens both result files for appending. CSV columns are the metrics
     /// of `existing` and `names` (the metrics a run of the scenario reports).
     ///
     /// # Errors
     /// [`ReportError::Write`] naming the file.
     pub fn start(
-        dir: &Path,
+        set: &mut OutputSet,
         manifest: &SweepManifest,
         existing: &[PointResult],
         names: &[String],
@@ -217,13 +200,21 @@ impl Appender {
         columns.extend(metric_columns(existing));
         let names: Vec<String> = columns.into_iter().collect();
         let (jsonl, csv) = texts(manifest, existing, &names)?;
-        write_all(dir, manifest, jsonl, csv)?;
+        set.begin_in_place(&[MANIFEST, JSONL, CSV])?;
+        let dir = set.dir();
+        for (name, text) in [
+            (MANIFEST, manifest_json(manifest)?),
+            (JSONL, jsonl),
+            (CSV, csv),
+        ] {
+            write_atomic(&dir.join(name), text.as_bytes())?;
+        }
         let open = |name: &str| {
             let path = dir.join(name);
             OpenOptions::new()
                 .append(true)
                 .open(&path)
-                .map_err(|source| ReportError::Write { path, source })
+                .map_err(|source| ReportError::Write { path, error: source })
         };
         Ok(Appender {
             manifest: manifest.clone(),
@@ -249,7 +240,7 @@ impl Appender {
                 .and_then(|()| csv.write_all(row.as_bytes()));
             io.map_err(|source| ReportError::Write {
                 path: self.dir.join(JSONL),
-                source,
+                error: source,
             })
         });
         if let Err(e) = result {

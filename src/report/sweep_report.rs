@@ -198,28 +198,24 @@ impl SweepView<'_> {
     }
 }
 
-/// Writes a sweep's `sweep.json`, `sweep.jsonl` and `sweep.csv` in
+/// Stages a sweep's `sweep.json`, `sweep.jsonl` and `sweep.csv` in
 /// canonical order and, with `page`, its default charts and `report.html`;
-/// returns the paths and the charted metrics.
+/// returns the charted metrics.
 ///
 /// # Errors
 /// [`super::ReportError::Write`] or [`super::ReportError::Chart`].
 pub fn write_sweep(
-    dir: &std::path::Path,
+    set: &mut super::OutputSet,
     manifest: &SweepManifest,
     results: &[PointResult],
     page: bool,
-) -> Result<(Vec<std::path::PathBuf>, Vec<String>), super::ReportError> {
-    let mut written = super::sweep_file::write_results(dir, manifest, results)?;
+) -> Result<Vec<String>, super::ReportError> {
+    super::sweep_file::write_results(set, manifest, results)?;
     let view = SweepView { manifest, results };
     let metrics = view.default_metrics();
     if page {
         let charts = view.charts(&metrics)?;
-        written.extend(super::write_page(
-            dir,
-            &charts,
-            &view.html(&charts, &metrics),
-        )?);
+        super::write_page(set, &charts, &view.html(&charts, &metrics))?;
     }
-    Ok((written, metrics))
+    Ok(metrics)
 }

@@ -3,7 +3,7 @@
 //! time-series columns, with analytic values where a formula applies.
 
 use crate::support;
-use mqsim::report::{RunView, write_run_report};
+use mqsim::report::{Mode, OutputSet, RunView, write_run_report};
 use std::path::Path;
 use support::{SMALL, mqsim, ok, text, tmp, write};
 
@@ -166,7 +166,9 @@ fn drops_chart_reads_optional_columns_by_name() {
         .collect();
     std::fs::write(out.join("timeseries.csv"), extra).unwrap();
     let view = RunView::load(&out).unwrap();
-    write_run_report(&out, &view).unwrap();
+    let mut set = OutputSet::open(&out, "plot", Mode::Redraw).unwrap();
+    write_run_report(&mut set, &view).unwrap();
+    set.commit().unwrap();
     let svg = std::fs::read_to_string(out.join("drops.svg")).unwrap();
     assert!(
         svg.contains("so far (messages)")
