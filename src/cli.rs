@@ -96,6 +96,12 @@ impl ScenarioArgs {
     }
 }
 
+/// `--jobs`: 0 (one per core) to [`crate::experiment::MAX_JOBS`].
+fn jobs_parser() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new()
+        .range(0..=crate::experiment::MAX_JOBS as u64)
+}
+
 /// Writes to stdout; a closed pipe (`mqsim ... | head`) is not an error.
 fn print(text: &str) -> anyhow::Result<()> {
     match std::io::stdout().lock().write_all(text.as_bytes()) {

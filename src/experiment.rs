@@ -20,8 +20,8 @@ pub use results::{check_resume, differences, merge};
 pub use shard::Shard;
 pub use slo::{Op, Slo, SloCheck, metric_names};
 pub use sweep::{
-    MAX_POINTS, MetricValue, Point, PointResult, Sweep, SweepError, SweepManifest, VaryManifest,
-    metric_values, points_of, value_text, with_jobs,
+    MAX_JOBS, MAX_POINTS, MetricValue, Point, PointResult, Sweep, SweepError, SweepManifest,
+    VaryManifest, check_metric_name, metric_values, points_of, value_text, with_jobs,
 };
 pub use vary::{MAX_VALUES, Vary, parse_values};
 

@@ -106,6 +106,7 @@ pub struct InputFile {
 pub struct Lines {
     reader: BufReader<Hashing<File>>,
     line: usize,
+    newline: bool,
     buf: Vec<u8>,
 }
 
@@ -124,11 +125,7 @@ impl std::fmt::Display for LineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LineError::Io(e) => write!(f, "cannot read it ({e})"),
-            LineError::TooLong => write!(
-                f,
-                "the line is longer than {} MiB",
-                MAX_LINE_BYTES >> 20
-            ),
+            LineError::TooLong => write!(f, "the line is longer than {} MiB", MAX_LINE_BYTES >> 20),
             LineError::NotText => write!(f, "the line is not UTF-8 text"),
         }
     }
@@ -144,13 +141,14 @@ impl Lines {
         Ok(Lines {
             reader: BufReader::with_capacity(1 << 16, Hashing::new(file)),
             line: 0,
+            newline: false,
             buf: Vec::new(),
         })
     }
 
     /// The next line, without its `\n` or `\r\n`, and its 1-based number;
     /// `None` at the end of the file. A last line without its newline is
-    /// returned like the others ([`Lines::ended_with_newline`] tells).
+    /// returned like the others ([`Lines::newline`] tells).
     ///
     /// # Errors
     /// [`LineError`] for the line that failed, whose number
@@ -167,7 +165,8 @@ impl Lines {
             Err(e) => return Some(Err(LineError::Io(e))),
         }
         self.line += 1;
-        if self.buf.last() == Some(&b'\n') {
+        self.newline = self.buf.last() == Some(&b'\n');
+        if self.newline {
             self.buf.pop();
             if self.buf.last() == Some(&b'\r') {
                 self.buf.pop();
@@ -180,6 +179,12 @@ impl Lines {
             Ok(text) => Some(Ok((self.line, text))),
             Err(_) => Some(Err(LineError::NotText)),
         }
+    }
+
+    /// Whether the last line read ended with a newline (a last line
+    /// without one may be a write cut short).
+    pub fn newline(&self) -> bool {
+        self.newline
     }
 
     /// The number of the last line read (0 before the first).

@@ -15,9 +15,9 @@ mod table;
 mod text;
 mod timeseries;
 
-pub use output::{Mode, OutputSet, check_file_name, write_atomic};
 pub use compare_report::{CompareColumn, CompareView};
 pub use html::{Page, escape};
+pub use output::{Mode, OutputSet, check_file_name, write_atomic};
 pub use run_report::RunView;
 pub use series::SeriesTable;
 pub use summary::{Summary, summary_json};
@@ -48,7 +48,9 @@ pub enum ReportError {
         reason: String,
     },
     /// Another command is writing into the folder.
-    #[error("another mqsim command is writing into {dir}; wait for it to finish, or choose another --out")]
+    #[error(
+        "another mqsim command is writing into {dir}; wait for it to finish, or choose another --out"
+    )]
     Busy {
         /// The folder.
         dir: PathBuf,
@@ -107,7 +109,10 @@ pub fn write_run(
     scenario: &Scenario,
     experiment: &Experiment,
 ) -> Result<(), ReportError> {
-    set.write("summary.json", summary_json(scenario, experiment)?.as_bytes())?;
+    set.write(
+        "summary.json",
+        summary_json(scenario, experiment)?.as_bytes(),
+    )?;
     let csv = timeseries_csv(scenario, &experiment.outcomes[0].series);
     set.write("timeseries.csv", csv.as_bytes())?;
     let partitions = &experiment.outcomes[0].partition_series;

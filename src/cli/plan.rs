@@ -1,7 +1,7 @@
 //! `mqsim plan`.
 
 use super::sweep::{sweep_error, varies};
-use super::{BadInput, ScenarioArgs, print, progress};
+use super::{BadInput, ScenarioArgs, jobs_parser, print, progress};
 use crate::experiment::{
     PlanOutcome, PointResult, Slo, Sweep, checks, metric_names, plan as search, value_text,
     with_jobs,
@@ -20,7 +20,7 @@ pub struct PlanArgs {
     #[arg(long = "slo", value_name = "OBJECTIVE", required = true)]
     slo: Vec<String>,
     /// Points run at once (default: one per core).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = jobs_parser())]
     jobs: usize,
 }
 

@@ -3,6 +3,7 @@
 use super::merge::folder;
 use super::sweep::input_error;
 use super::{BadInput, print};
+use crate::experiment::check_metric_name;
 use crate::report::{
     CompareView, Mode, OutputSet, RunView, SweepView, sweep_file, write_page, write_run_report,
     wrote,
@@ -27,7 +28,11 @@ pub fn plot(args: PlotArgs) -> anyhow::Result<()> {
     let dir = folder(&args.results);
     let out = args.out.clone().unwrap_or_else(|| dir.clone());
     let in_place = same_folder(&dir, &out);
-    let mode = if in_place { Mode::Redraw } else { Mode::Replace };
+    let mode = if in_place {
+        Mode::Redraw
+    } else {
+        Mode::Replace
+    };
     // In place, the lock also keeps a running command from changing what is read.
     let mut set = OutputSet::open(&out, "plot", mode)?;
     if dir.join(sweep_file::MANIFEST).exists() {
@@ -37,6 +42,9 @@ pub fn plot(args: PlotArgs) -> anyhow::Result<()> {
             manifest: &manifest,
             results: &results,
         };
+        for m in &args.metrics {
+            check_metric_name(m).map_err(|e| BadInput(format!("--metric: {e}")))?;
+        }
         let metrics = if args.metrics.is_empty() {
             view.default_metrics()
         } else {

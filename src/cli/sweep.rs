@@ -1,6 +1,6 @@
 //! `mqsim sweep`.
 
-use super::{BadInput, ScenarioArgs, print, progress};
+use super::{BadInput, ScenarioArgs, jobs_parser, print, progress};
 use crate::experiment::{
     PointResult, Shard, Sweep, SweepError, SweepManifest, Vary, check_resume, metric_names,
     value_text, with_jobs,
@@ -17,7 +17,7 @@ pub struct SweepArgs {
     #[arg(long = "vary", value_name = "PATH=VALUES", required = true)]
     vary: Vec<String>,
     /// Points run at once (default: one per core).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = jobs_parser())]
     jobs: usize,
     /// Run only shard K of N: the points whose index mod N is K-1.
     #[arg(long, value_name = "K/N")]
@@ -71,7 +71,11 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         PathBuf::from("output").join(format!("{}-sweep{suffix}", sweep.base.name))
     });
     let existing = previous(&dir, &manifest, args.resume)?;
-    let mode = if args.resume { Mode::Resume } else { Mode::Replace };
+    let mode = if args.resume {
+        Mode::Resume
+    } else {
+        Mode::Replace
+    };
     let mut set = OutputSet::open(&dir, "sweep", mode)?;
     let resumed = existing.len();
     let fresh = run_rest(&sweep, &manifest, &mut set, &existing, args.jobs)?;

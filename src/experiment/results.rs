@@ -6,19 +6,31 @@ use super::sweep::{Point, PointResult, SweepManifest};
 use std::collections::BTreeMap;
 
 /// Which parts of two manifests differ, for messages.
-pub fn differences(a: &SweepManifest, b: &SweepManifest) -> Vec<&'static str> {
+pub fn differences(a: &SweepManifest, b: &SweepManifest) -> Vec<String> {
     let mut out = Vec::new();
     if a.mqsim_version != b.mqsim_version {
-        out.push("mqsim version");
+        out.push("mqsim version".to_owned());
     }
     if a.scenario != b.scenario || a.scenario_name != b.scenario_name {
-        out.push("scenario (file or --set)");
+        out.push("scenario (file or --set)".to_owned());
     }
     if a.vary != b.vary || a.points != b.points {
-        out.push("--vary");
+        out.push("--vary".to_owned());
     }
     if a.shard != b.shard {
-        out.push("--shard");
+        out.push("--shard".to_owned());
+    }
+    if a.inputs != b.inputs {
+        let changed: Vec<String> = a
+            .inputs
+            .iter()
+            .chain(&b.inputs)
+            .filter(|f| !(a.inputs.contains(f) && b.inputs.contains(f)))
+            .map(|f| f.path.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        out.push(format!("the content of {}", changed.join(", ")));
     }
     out
 }

@@ -10,7 +10,9 @@
 use super::shard::Shard;
 use super::vary::Vary;
 use super::{Experiment, Metric};
-use crate::scenario::{Override, Scenario, ScenarioError};
+use crate::input::InputFile;
+use crate::scenario::name::{check_name, check_scenario_names};
+use crate::scenario::{FieldPath, Override, Scenario, ScenarioError};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,6 +21,9 @@ use std::path::Path;
 
 /// Most points one sweep may have.
 pub const MAX_POINTS: usize = 1_000_000;
+/// Most points run at once (`--jobs`): more threads than that only cost
+/// memory on any machine mqsim runs on.
+pub const MAX_JOBS: usize = 256;
 
 /// Why a sweep could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +138,29 @@ pub fn metric_values(metrics: &[Metric]) -> BTreeMap<String, MetricValue> {
 }
 
 impl PointResult {
+    /// Checks a result read back from a file: either metrics (with plain
+    /// names) or an error, never both nor neither.
+    ///
+    /// # Errors
+    /// A message saying what is wrong.
+    pub fn check(&self) -> Result<(), String> {
+        match (&self.error, self.metrics.is_empty()) {
+            (None, true) => {
+                return Err(
+                    "a point needs its \"metrics\" or its \"error\" (it has neither)".into(),
+                );
+            }
+            (Some(_), false) => {
+                return Err("a failed point (\"error\") has no \"metrics\"".into());
+            }
+            _ => {}
+        }
+        for name in self.metrics.keys() {
+            check_metric_name(name)?;
+        }
+        Ok(())
+    }
+
     /// The result of an experiment at `point`.
     pub fn of(point: &Point, result: Result<&[Metric], String>) -> PointResult {
         let (error, metrics) = match result {
@@ -145,6 +173,29 @@ impl PointResult {
             error,
             metrics,
         }
+    }
+}
+
+/// Checks a metric name read back from a file: dot-separated parts of
+/// letters, digits, `_` and `-`.
+///
+/// # Errors
+/// A message naming the metric.
+pub fn check_metric_name(name: &str) -> Result<(), String> {
+    let plain = name.len() <= 300
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+    if plain {
+        Ok(())
+    } else {
+        Err(format!(
+            "metric {}: expected dot-separated names of letters, digits, '_' and '-'",
+            Value::from(name)
+        ))
     }
 }
 
@@ -173,6 +224,11 @@ pub struct SweepManifest {
     pub shard: Option<Shard>,
     /// The base scenario (with `--set` applied) with every default written out.
     pub scenario: Value,
+    /// The files the sweep's scenarios read (traces, empirical samples),
+    /// with their digests: results are kept or merged only while these are
+    /// unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputFile>,
 }
 
 /// One varied field in `sweep.json`.
@@ -195,6 +251,39 @@ impl SweepManifest {
         } == SweepManifest {
             shard: None,
             ..other.clone()
+        }
+    }
+
+    /// Checks a manifest read back from a file: names follow the rules,
+    /// the shard is one of N, and the points are the product of the values
+    /// (at most [`MAX_POINTS`]).
+    ///
+    /// # Errors
+    /// A message naming the field that is wrong.
+    pub fn check(&self) -> Result<(), String> {
+        check_name(&self.scenario_name).map_err(|e| format!("scenario_name: {e}"))?;
+        let raw: crate::scenario::RawScenario =
+            serde_json::from_value(self.scenario.clone()).map_err(|e| format!("scenario: {e}"))?;
+        check_scenario_names(&raw).map_err(|e| format!("scenario: {e}"))?;
+        if let Some(s) = self.shard
+            && !(1 <= s.k && s.k <= s.n)
+        {
+            return Err(format!("shard: expected K/N with 1 <= K <= N (got {s})"));
+        }
+        for v in &self.vary {
+            FieldPath::parse(&v.path).map_err(|e| format!("vary: {e}"))?;
+        }
+        let product = self
+            .vary
+            .iter()
+            .try_fold(1usize, |acc, v| acc.checked_mul(v.values.len()))
+            .filter(|&n| n <= MAX_POINTS);
+        match product {
+            Some(n) if n == self.points && !self.vary.is_empty() => Ok(()),
+            _ => Err(format!(
+                "points: {} is not the product of the --vary lists (at most {MAX_POINTS})",
+                self.points
+            )),
         }
     }
 
@@ -266,7 +355,21 @@ impl Sweep {
             points: self.points.len(),
             shard,
             scenario: serde_json::to_value(&self.base.normalised).unwrap_or(Value::Null),
+            inputs: self.inputs(),
         }
+    }
+
+    /// The files every point's scenario reads, once each, in field order.
+    fn inputs(&self) -> Vec<InputFile> {
+        let mut all: Vec<InputFile> = std::iter::once(&self.base)
+            .chain(&self.scenarios)
+            .flat_map(|s| s.inputs.iter().cloned())
+            .collect();
+        all.sort_by(|a, b| {
+            (&a.field, &a.path, &a.digest.sha256).cmp(&(&b.field, &b.path, &b.digest.sha256))
+        });
+        all.dedup();
+        all
     }
 
     /// The validated scenario of point `index`.
@@ -306,6 +409,11 @@ impl Sweep {
 /// # Errors
 /// [`SweepError::Pool`] if the threads cannot be started.
 pub fn with_jobs<T: Send>(jobs: usize, work: impl FnOnce() -> T + Send) -> Result<T, SweepError> {
+    if jobs > MAX_JOBS {
+        return Err(SweepError::Definition(format!(
+            "--jobs must be between 0 (one per core) and {MAX_JOBS} (got {jobs})"
+        )));
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()

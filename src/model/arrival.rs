@@ -181,9 +181,7 @@ impl ArrivalProcess {
     pub fn expected_ticks(&self, span_s: f64) -> f64 {
         match self {
             ArrivalProcess::Batch(p) => p.rate_per_s() * span_s,
-            ArrivalProcess::Burst(p) if p.largest_tick() > 1 => {
-                p.expected_count(span_s).min(1.0)
-            }
+            ArrivalProcess::Burst(p) if p.largest_tick() > 1 => p.expected_count(span_s).min(1.0),
             other => other.expected_count(span_s),
         }
     }

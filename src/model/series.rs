@@ -273,7 +273,9 @@ mod tests {
         let rows = log.rows();
         // (1,2) → 2, (3,4) → 4, 5 alone.
         assert_eq!(
-            rows.iter().map(|r| (r.t, r.count, r.level)).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|r| (r.t, r.count, r.level))
+                .collect::<Vec<_>>(),
             [(2.0, 3, 2), (4.0, 7, 4), (5.0, 5, 5)]
         );
         // Rates: the first pair weighs the first row by its own span (no

@@ -28,8 +28,8 @@ pub use state::FailKind;
 
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime, Slab, StreamId};
 use crate::model::series::{MAX_PARTITION_ROWS, MAX_SERIES_ROWS, SeriesLog};
-use crate::model::watchdog::{EventKind, Watchdog};
 use crate::model::topic::Policy;
+use crate::model::watchdog::{EventKind, Watchdog};
 use crate::scenario::Scenario;
 use rand::Rng;
 use state::{Group, GroupCounters, GroupWindow, Producer, TopicState, Worker};
@@ -322,15 +322,16 @@ impl<'s> Simulation<'s> {
                 MAX_SERIES_ROWS as usize,
                 record_series,
             ),
-            partition_series: (scenario.topic.partitions > 1 && scenario.partition_every > 0)
-                .then(|| {
+            partition_series: (scenario.topic.partitions > 1 && scenario.partition_every > 0).then(
+                || {
                     SeriesLog::new(
                         scenario.groups.len() * scenario.topic.partitions as usize,
                         scenario.partition_every,
                         MAX_PARTITION_ROWS as usize,
                         record_series,
                     )
-                }),
+                },
+            ),
             last_row_at: SimTime::MAX,
             topic_last_published: 0,
             topic_last_dropped: 0,

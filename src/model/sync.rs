@@ -67,7 +67,12 @@ impl Event {
                  one timestamp?).",
             ),
             Event::Done { .. } | Event::Retry { .. } | Event::Timeout { .. } => (
-                format!("{self:?}").split(' ').next().unwrap_or("").to_lowercase() + " events",
+                format!("{self:?}")
+                    .split(' ')
+                    .next()
+                    .unwrap_or("")
+                    .to_lowercase()
+                    + " events",
                 "A request that fails over and over with (almost) no service time, timeout or \
                  retry backoff loops: give them durations.",
             ),

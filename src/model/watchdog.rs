@@ -156,7 +156,11 @@ mod tests {
         let mut error = None;
         for i in 0..=MAX_EVENTS_AT_ONE_INSTANT {
             if w.count(t) {
-                let label = if i % 4 == 0 { "arrivals" } else { "redeliveries" };
+                let label = if i % 4 == 0 {
+                    "arrivals"
+                } else {
+                    "redeliveries"
+                };
                 error = w.inspect(|| kind(label), SimTime::MAX);
                 if error.is_some() {
                     break;
@@ -165,7 +169,8 @@ mod tests {
         }
         let message = error.expect("stuck").to_string();
         assert!(
-            message.contains("of the last 10000 events, 7500 redeliveries, 2500 arrivals. The hint."),
+            message
+                .contains("of the last 10000 events, 7500 redeliveries, 2500 arrivals. The hint."),
             "{message}"
         );
         assert!(message.starts_with("simulated time stopped advancing at t = 5.000s"));
@@ -181,8 +186,14 @@ mod tests {
             }
         }
         let message = error.expect("over budget").to_string();
-        assert!(message.contains("limits.max_events = 10 events"), "{message}");
+        assert!(
+            message.contains("limits.max_events = 10 events"),
+            "{message}"
+        );
         assert!(message.contains("about 1.0e2 events"), "{message}");
-        assert!(message.contains("of the last 11 events, 11 x. The hint."), "{message}");
+        assert!(
+            message.contains("of the last 11 events, 11 x. The hint."),
+            "{message}"
+        );
     }
 }

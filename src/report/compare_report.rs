@@ -4,8 +4,9 @@
 use super::chart::{BarGroup, CompareChart, Rendered, render};
 use super::html::{Page, with_ci};
 use super::{ReportError, read_input};
-use crate::experiment::{Entry, MetricValue, metric_values};
+use crate::experiment::{Entry, MetricValue, check_metric_name, metric_values};
 use crate::scenario::RawScenario;
+use crate::scenario::name::check_scenario_names;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -59,10 +60,19 @@ impl CompareView {
     /// [`ReportError::Input`] if it is missing or malformed.
     pub fn load(dir: &Path) -> Result<CompareView, ReportError> {
         let path = dir.join("compare.json");
-        serde_json::from_str(&read_input(&path)?).map_err(|e| ReportError::Input {
-            path,
-            reason: e.to_string(),
-        })
+        let bad = |reason: String| ReportError::Input {
+            path: path.clone(),
+            reason,
+        };
+        let view: CompareView =
+            serde_json::from_str(&read_input(&path)?).map_err(|e| bad(e.to_string()))?;
+        for column in &view.scenarios {
+            check_scenario_names(&column.scenario).map_err(|e| bad(format!("scenario: {e}")))?;
+            for name in column.metrics.keys() {
+                check_metric_name(name).map_err(&bad)?;
+            }
+        }
+        Ok(view)
     }
 
     /// `compare.json` text.

@@ -147,7 +147,10 @@ impl OutputSet {
     pub fn open(dir: &Path, command: &str, mode: Mode) -> Result<OutputSet, ReportError> {
         let fail = |path: &Path| {
             let path = path.to_owned();
-            move |source| ReportError::Write { path, error: source }
+            move |source| ReportError::Write {
+                path,
+                error: source,
+            }
         };
         std::fs::create_dir_all(dir).map_err(fail(dir))?;
         let lock = lock(dir)?;
@@ -249,7 +252,11 @@ impl OutputSet {
     /// place; the marker then says the set is incomplete.
     pub fn commit(mut self) -> Result<Vec<PathBuf>, ReportError> {
         let mut files = self.kept.clone();
-        for name in self.in_place.iter().chain(self.staged.iter().map(|(n, _)| n)) {
+        for name in self
+            .in_place
+            .iter()
+            .chain(self.staged.iter().map(|(n, _)| n))
+        {
             if !files.contains(name) {
                 files.push(name.clone());
             }
@@ -387,7 +394,9 @@ fn is_temporary(name: &str) -> bool {
     rest.rsplit_once(".tmp-").is_some_and(|(base, suffix)| {
         !base.is_empty()
             && !suffix.is_empty()
-            && suffix.split('-').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            && suffix
+                .split('-')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
     })
 }
 
@@ -470,7 +479,17 @@ mod tests {
         for good in ["summary.json", "sweep-groups.a.e2e.p99_s.svg", "a-b_c"] {
             assert_eq!(check_file_name(good), Ok(()), "{good}");
         }
-        for bad in ["", ".", "..", "../x", "a/b", "/etc/passwd", ".hidden", "a\\b", "é"] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x",
+            "a/b",
+            "/etc/passwd",
+            ".hidden",
+            "a\\b",
+            "é",
+        ] {
             assert!(check_file_name(bad).is_err(), "{bad}");
         }
         let dir = tmp("names");
@@ -497,7 +516,10 @@ mod tests {
         }
         write_atomic(&out.join("summary.json"), b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&outside).unwrap(), "precious");
-        assert_eq!(std::fs::read_to_string(out.join("summary.json")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(out.join("summary.json")).unwrap(),
+            "new"
+        );
     }
 
     #[test]

@@ -8,7 +8,10 @@ use super::chart::{
 use super::html::{Page, with_ci};
 use super::series::SeriesTable;
 use super::{ReportError, read_input};
-use crate::experiment::{AnalyticRow, Experiment, MetricValue, analytic_rows, metric_values};
+use crate::experiment::{
+    AnalyticRow, Experiment, MetricValue, analytic_rows, check_metric_name, metric_values,
+};
+use crate::scenario::name::{check_name, check_scenario_names};
 use crate::scenario::{Format, RawScenario, Scenario};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -84,11 +87,17 @@ impl RunView {
     /// [`ReportError::Input`] naming a missing or malformed file.
     pub fn load(dir: &Path) -> Result<RunView, ReportError> {
         let summary_path = dir.join("summary.json");
+        let bad = |reason: String| ReportError::Input {
+            path: summary_path.clone(),
+            reason,
+        };
         let saved: SavedSummary =
-            serde_json::from_str(&read_input(&summary_path)?).map_err(|e| ReportError::Input {
-                path: summary_path.clone(),
-                reason: e.to_string(),
-            })?;
+            serde_json::from_str(&read_input(&summary_path)?).map_err(|e| bad(e.to_string()))?;
+        check_name(&saved.scenario_name).map_err(|e| bad(format!("scenario_name: {e}")))?;
+        check_scenario_names(&saved.scenario).map_err(|e| bad(format!("scenario: {e}")))?;
+        for name in saved.metrics.keys() {
+            check_metric_name(name).map_err(&bad)?;
+        }
         let csv_path = dir.join("timeseries.csv");
         let series =
             SeriesTable::parse(&read_input(&csv_path)?).map_err(|reason| ReportError::Input {
@@ -112,7 +121,7 @@ impl RunView {
             series,
             analytic,
             // Absent with one partition.
-            partitions: std::fs::read_to_string(dir.join("partitions.csv"))
+            partitions: read_input(&dir.join("partitions.csv"))
                 .map(|text| partition_lines(&text))
                 .unwrap_or_default(),
         })

@@ -30,35 +30,53 @@ pub const CSV: &str = "sweep.csv";
 /// [`ReportError::Input`] if it is missing or malformed.
 pub fn read_manifest(dir: &Path) -> Result<SweepManifest, ReportError> {
     let path = dir.join(MANIFEST);
-    serde_json::from_str(&read_input(&path)?).map_err(|e| ReportError::Input {
-        path,
-        reason: e.to_string(),
-    })
+    let manifest: SweepManifest =
+        serde_json::from_str(&read_input(&path)?).map_err(|e| ReportError::Input {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+    manifest
+        .check()
+        .map_err(|reason| ReportError::Input { path, reason })?;
+    Ok(manifest)
 }
 
-/// Reads `sweep.jsonl` from `dir` (none yet: no results). A last line
-/// without its newline is a write cut short by a kill, and is ignored.
+/// Reads `sweep.jsonl` from `dir` (none yet: no results), line by line.
+/// A last line without its newline is a write cut short by a kill, and is
+/// ignored. Each point is checked: metrics or an error.
 ///
 /// # Errors
-/// [`ReportError::Input`] naming a malformed line.
+/// [`ReportError::Input`] naming the malformed line.
 pub fn read_results(dir: &Path) -> Result<Vec<PointResult>, ReportError> {
     let path = dir.join(JSONL);
-    if !path.exists() {
+    if std::fs::symlink_metadata(&path).is_err() {
         return Ok(Vec::new());
     }
-    let text = read_input(&path)?;
-    let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
-    complete
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| ReportError::Input {
-                path: path.clone(),
-                reason: format!("line {}: {e}", i + 1),
-            })
-        })
-        .collect()
+    let fail = |line: usize, reason: String| ReportError::Input {
+        path: path.clone(),
+        reason: format!("line {line}: {reason}"),
+    };
+    let mut lines = crate::input::Lines::open(&path).map_err(|e| ReportError::Input {
+        path: path.clone(),
+        reason: format!("cannot read it: {e}"),
+    })?;
+    let mut results = Vec::new();
+    loop {
+        let (n, text) = match lines.next_line() {
+            None => break,
+            Some(Ok((n, text))) => (n, text.to_owned()),
+            Some(Err(e)) => return Err(fail(lines.line(), e.to_string())),
+        };
+        // A last line without its newline was cut short by a kill.
+        if !lines.newline() || text.trim().is_empty() {
+            continue;
+        }
+        let result: PointResult =
+            serde_json::from_str(&text).map_err(|e| fail(n, e.to_string()))?;
+        result.check().map_err(|e| fail(n, e))?;
+        results.push(result);
+    }
+    Ok(results)
 }
 
 /// `sweep.json` text.
@@ -116,16 +134,29 @@ fn number(v: f64) -> String {
     }
 }
 
+/// A cell a spreadsheet would evaluate as a formula (text starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a `'` in front, so
+/// it stays text; numbers are left alone.
+fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 fn csv_line(cells: &[String]) -> String {
     let mut line = String::new();
     for (i, c) in cells.iter().enumerate() {
         if i > 0 {
             line.push(',');
         }
+        let c = neutralise(c);
         if c.contains([',', '"', '\n', '\r']) {
             let _ = write!(line, "\"{}\"", c.replace('"', "\"\""));
         } else {
-            line.push_str(c);
+            line.push_str(&c);
         }
     }
     line.push('\n');
@@ -214,7 +245,10 @@ impl Appender {
             OpenOptions::new()
                 .append(true)
                 .open(&path)
-                .map_err(|source| ReportError::Write { path, error: source })
+                .map_err(|source| ReportError::Write {
+                    path,
+                    error: source,
+                })
         };
         Ok(Appender {
             manifest: manifest.clone(),

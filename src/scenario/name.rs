@@ -31,6 +31,24 @@ pub fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks every name in a scenario read back from a saved result: its
+/// own, the topic's, the producers' and the groups'.
+///
+/// # Errors
+/// The first name that breaks the rule, with the rule.
+pub fn check_scenario_names(raw: &super::RawScenario) -> Result<(), String> {
+    let names = raw
+        .name
+        .iter()
+        .chain(std::iter::once(&raw.topic.name))
+        .chain(raw.producers.keys())
+        .chain(raw.groups.keys());
+    for name in names {
+        check_name(name)?;
+    }
+    Ok(())
+}
+
 /// A name following the rule made from a file's stem: other characters
 /// become `_`, a name not starting with a letter gets `scenario-` in front,
 /// and a long one is cut.

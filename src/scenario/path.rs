@@ -154,12 +154,27 @@ impl FieldPath {
     }
 }
 
+/// A key as a path segment: as it is when plain, else quoted (an empty
+/// key, or one with dots, spaces or brackets, is still visible and
+/// unambiguous in a message).
+fn key_text(k: &str) -> std::borrow::Cow<'_, str> {
+    let plain = !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && k.parse::<usize>().is_err();
+    if plain {
+        k.into()
+    } else {
+        serde_json::Value::from(k).to_string().into()
+    }
+}
+
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, seg) in self.0.iter().enumerate() {
             match seg {
-                Segment::Key(k) if i == 0 => write!(f, "{k}")?,
-                Segment::Key(k) => write!(f, ".{k}")?,
+                Segment::Key(k) if i == 0 => write!(f, "{}", key_text(k))?,
+                Segment::Key(k) => write!(f, ".{}", key_text(k))?,
                 Segment::Index(n) => write!(f, "[{n}]")?,
             }
         }
@@ -181,6 +196,9 @@ mod tests {
             );
         }
         assert!(FieldPath::parse("a..b").is_err());
+        // Keys that are not plain are quoted, so every field is named.
+        let odd = FieldPath::root().key("").key("a.b").key("7").index(2);
+        assert_eq!(odd.to_string(), "\"\".\"a.b\".\"7\"[2]");
         assert!(FieldPath::parse("a[1").is_err());
         assert!(FieldPath::parse("a[x]").is_err());
     }

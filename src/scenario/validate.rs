@@ -6,14 +6,14 @@ mod budget;
 mod faults;
 
 use super::Scenario;
-use super::name::{check_name, name_from_stem};
-use crate::input::{FileDigest, InputFile};
 use super::document::Document;
 use super::duration::Dur;
 use super::error::Issue;
+use super::name::{check_name, name_from_stem};
 use super::path::FieldPath;
 use super::raw::*;
 use crate::engine::{SimDuration, SimTime};
+use crate::input::{FileDigest, InputFile};
 use crate::model::ParamError;
 use crate::model::arrival::ArrivalProcess;
 use crate::model::distribution::Distribution;
@@ -203,7 +203,10 @@ pub(super) fn validate(
     if c.issues.len() > before {
         return None;
     }
-    let name = raw.name.clone().unwrap_or_else(|| name_from_stem(&stem(file)));
+    let name = raw
+        .name
+        .clone()
+        .unwrap_or_else(|| name_from_stem(&stem(file)));
     let mut normalised = raw.clone();
     normalised.name = Some(name.clone());
     normalised.sample_interval = Some(Dur(sample_interval));

@@ -258,7 +258,8 @@ impl FileReplay {
 
     /// The next row, `None` at the end.
     fn next(&mut self) -> Result<Option<TraceRow>, String> {
-        let changed = |e: CsvError| format!("trace file changed since the scenario was loaded: {e}");
+        let changed =
+            |e: CsvError| format!("trace file changed since the scenario was loaded: {e}");
         if !self.csv.advance().map_err(changed)? {
             return Ok(None);
         }
@@ -491,7 +492,11 @@ mod tests {
         let ArrivalProcess::Trace(t) = &p else {
             unreachable!()
         };
-        assert!(t.failure().unwrap().contains("changed size"), "{:?}", t.failure());
+        assert!(
+            t.failure().unwrap().contains("changed size"),
+            "{:?}",
+            t.failure()
+        );
         let _ = std::fs::remove_file(&path);
         assert_eq!(
             ArrivalProcess::trace_from_csv(&path, -1.0)

@@ -8,8 +8,8 @@ use rand::distr::Uniform as UniformIndex;
 
 use super::check;
 use crate::engine::RngStream;
-use crate::model::ParamError;
 use crate::input::FileDigest;
+use crate::model::ParamError;
 use crate::model::arrival::csv::Csv;
 
 /// Most samples an empirical distribution holds (400 MB at 8 bytes each).

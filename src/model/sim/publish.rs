@@ -27,7 +27,8 @@ impl Simulation<'_> {
             }
             None => {
                 if let Some(reason) = self.producers[p].source.failure() {
-                    let reason = format!("producer `{}`: {reason}", self.scenario.producers[p].name);
+                    let reason =
+                        format!("producer `{}`: {reason}", self.scenario.producers[p].name);
                     self.failure.get_or_insert(RunError::Input { reason });
                 }
             }

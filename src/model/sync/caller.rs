@@ -25,7 +25,8 @@ impl SyncSimulation<'_> {
             }
             None => {
                 if let Some(reason) = self.sources[p].failure() {
-                    let reason = format!("producer `{}`: {reason}", self.scenario.producers[p].name);
+                    let reason =
+                        format!("producer `{}`: {reason}", self.scenario.producers[p].name);
                     self.failure.get_or_insert(RunError::Input { reason });
                 }
             }

@@ -4,8 +4,8 @@
 use super::caller::Answer;
 use super::{Attempt, Event, SyncSimulation};
 use crate::engine::{SimDuration, SimTime, hash_uniform};
-use crate::model::series::sample_index;
 use crate::model::autoscale::Phase;
+use crate::model::series::sample_index;
 use crate::model::sim::{RunError, SeriesRow};
 use rand::RngExt;
 
