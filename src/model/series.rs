@@ -1,9 +1,10 @@
 //! Time-series rows within a budget. Over the horizon a log keeps every
 //! sample it is due for (validation bounds their number); after it, while
-//! the run drains for as long as it takes, a log that passes its budget
-//! merges its drain samples in pairs and records half as often from then
-//! on. So a run's time series never exceeds its budget, however long the
-//! drain, and the drain keeps even coverage at a coarser interval.
+//! the run drains for as long as it takes, the drain gets as many samples
+//! as the horizon had (at least [`MIN_DRAIN_SAMPLES`]): past that, the
+//! drain's samples merge in pairs and the log records half as often from
+//! then on. So a run's time series never exceeds its budget, however long
+//! the drain, and the drain keeps even coverage at a coarser interval.
 
 use crate::engine::{SimDuration, SimTime};
 
@@ -14,6 +15,9 @@ pub const MAX_SERIES_ROWS: u64 = 1_000_000;
 /// Rows of `partitions.csv` a run may produce (samples × groups ×
 /// partitions): with many partitions, they are sampled every k-th interval.
 pub const MAX_PARTITION_ROWS: u64 = 1_000_000;
+/// Samples a drain may have before it is thinned, if the horizon had
+/// fewer.
+pub const MIN_DRAIN_SAMPLES: usize = 1_000;
 
 /// A time-series row that can absorb the row before it when two samples
 /// are merged into one.
@@ -42,6 +46,8 @@ pub(crate) struct SeriesLog<R> {
     budget: usize,
     /// Index of the first row recorded after the horizon.
     drain_from: Option<usize>,
+    /// Most rows the drain keeps.
+    drain_budget: usize,
     /// Records samples whose index is a multiple of this (a power of two).
     every: u64,
 }
@@ -58,6 +64,7 @@ impl<R: Row + Clone> SeriesLog<R> {
             per_sample: per_sample.max(1),
             budget: budget.max(4 * per_sample.max(1)),
             drain_from: None,
+            drain_budget: 0,
             every: every.max(1).next_power_of_two(),
         }
     }
@@ -88,9 +95,17 @@ impl<R: Row + Clone> SeriesLog<R> {
         }
     }
 
-    /// The rows recorded from now on are after the horizon.
+    /// The rows recorded from now on are after the horizon: the drain
+    /// keeps as many as the horizon has (at least [`MIN_DRAIN_SAMPLES`]
+    /// samples, and within the budget).
     pub fn start_drain(&mut self) {
-        self.drain_from.get_or_insert(self.len);
+        if self.drain_from.is_none() {
+            let n = self.per_sample;
+            // Room for the drain, and for the row that closes the run.
+            let room = self.budget.saturating_sub(self.len + n).max(4 * n);
+            self.drain_budget = self.len.max(MIN_DRAIN_SAMPLES * n).min(room);
+            self.drain_from = Some(self.len);
+        }
     }
 
     /// Ends a sample: past the budget, the drain's samples merge in pairs
@@ -99,7 +114,7 @@ impl<R: Row + Clone> SeriesLog<R> {
         let Some(from) = self.drain_from else {
             return;
         };
-        if self.len <= self.budget || self.len - from < 2 * self.per_sample {
+        if self.len - from <= self.drain_budget {
             return;
         }
         if self.keep {
@@ -224,7 +239,8 @@ mod tests {
             t += 1.0;
         }
         let rows = log.rows();
-        assert!(rows.len() <= 8 + 2, "{} rows", rows.len());
+        // The horizon's 6 rows, then at most the drain's budget plus one sample.
+        assert!(rows.len() <= 6 + 8 + 2, "{} rows", rows.len());
         // Every count is still there, and a constant rate stays constant.
         for g in 0..2 {
             let sum: u64 = rows.iter().skip(g).step_by(2).map(|r| r.count).sum();

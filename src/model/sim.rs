@@ -21,7 +21,7 @@ pub use buffer::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
 pub use outcome::{
     DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome, LittlesLaw,
-    PartitionOutcome, PartitionRow, RunOutcome, SeriesRow, TopicOutcome,
+    PartitionOutcome, PartitionRow, RunOutcome, Sampling, SeriesRow, TopicOutcome,
 };
 pub(crate) use outcome::{check_conservation, share};
 pub use state::FailKind;

@@ -173,6 +173,53 @@ pub(crate) fn draw_over_time<DB: DrawingBackend>(
     lines_and_legend(&mut chart, lines, 0, 2)
 }
 
+/// Most points drawn per line: two per pixel column of a chart.
+pub const MAX_POINTS_DRAWN: usize = 2 * SIZE.0 as usize;
+
+/// At most about [`MAX_POINTS_DRAWN`] of `points` (x ascending), chosen so
+/// the drawn line looks the same: the x range is cut into buckets, and
+/// each bucket keeps its lowest and highest point in x order, with the
+/// first and last points of all. Peaks survive; a chart stays small however
+/// long the series.
+pub fn thin(points: &[(f64, f64)]) -> std::borrow::Cow<'_, [(f64, f64)]> {
+    if points.len() <= MAX_POINTS_DRAWN {
+        return points.into();
+    }
+    let buckets = MAX_POINTS_DRAWN / 2 - 1;
+    let (x0, x1) = (points[0].0, points[points.len() - 1].0);
+    let width = (x1 - x0) / buckets as f64;
+    let bucket = |x: f64| {
+        if width > 0.0 {
+            (((x - x0) / width) as usize).min(buckets - 1)
+        } else {
+            0
+        }
+    };
+    let mut out = vec![points[0]];
+    let mut i = 1;
+    while i < points.len() - 1 {
+        let b = bucket(points[i].0);
+        let (mut lo, mut hi) = (i, i);
+        let mut j = i;
+        while j < points.len() - 1 && bucket(points[j].0) == b {
+            if points[j].1 < points[lo].1 {
+                lo = j;
+            }
+            if points[j].1 > points[hi].1 {
+                hi = j;
+            }
+            j += 1;
+        }
+        out.push(points[lo.min(hi)]);
+        if lo != hi {
+            out.push(points[lo.max(hi)]);
+        }
+        i = j;
+    }
+    out.push(points[points.len() - 1]);
+    out.into()
+}
+
 /// Draws `lines` (colours from `first` on, `width` pixels wide), then the
 /// legend.
 pub(crate) fn lines_and_legend<'a, DB: DrawingBackend + 'a>(
@@ -185,7 +232,7 @@ pub(crate) fn lines_and_legend<'a, DB: DrawingBackend + 'a>(
         let c = color(first + i);
         chart
             .draw_series(LineSeries::new(
-                line.points.iter().copied(),
+                thin(&line.points).iter().copied(),
                 c.stroke_width(width),
             ))?
             .label(line.label.clone())
@@ -304,6 +351,26 @@ pub(crate) fn tick(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_are_thinned_keeping_their_peaks() {
+        let points: Vec<(f64, f64)> = (0..1_000_000)
+            .map(|i| {
+                (
+                    f64::from(i),
+                    if i == 123_457 { 1e9 } else { f64::from(i % 7) },
+                )
+            })
+            .collect();
+        let drawn = thin(&points);
+        assert!(drawn.len() <= MAX_POINTS_DRAWN, "{}", drawn.len());
+        assert!(drawn.contains(&(123_457.0, 1e9)));
+        assert_eq!(drawn.first(), points.first());
+        assert_eq!(drawn.last(), points.last());
+        assert!(drawn.windows(2).all(|w| w[0].0 < w[1].0));
+        let short = [(0.0, 1.0), (1.0, 2.0)];
+        assert_eq!(&*thin(&short), &short);
+    }
 
     #[test]
     fn ticks_are_short() {

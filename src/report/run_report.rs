@@ -148,9 +148,20 @@ impl RunView {
             render("drops", "Drops over time", &self.drops_chart())?,
         ];
         if !self.partitions.is_empty() {
+            let shown = hottest(&self.partitions, MAX_PARTITIONS_SHOWN);
+            let title = if shown.len() < self.partitions.len() {
+                format!(
+                    "{}: lag of the {} partitions with the highest peak (of {})",
+                    self.name,
+                    shown.len(),
+                    self.partitions.len()
+                )
+            } else {
+                format!("{}: lag per partition", self.name)
+            };
             let lag = PartitionLagChart {
-                title: format!("{}: lag per partition", self.name),
-                depth: self.partitions.clone(),
+                title,
+                depth: shown,
             };
             charts.push(render("partitions", "Lag per partition over time", &lag)?);
         }
@@ -297,9 +308,16 @@ impl RunView {
         for chart in charts {
             page.figure(chart);
         }
+        let shown = hottest_partitions(
+            self.metrics.iter().map(|(n, m)| (n.clone(), m.mean)),
+            MAX_PARTITIONS_SHOWN,
+        );
+        let listed =
+            |n: &str| partition_of(n).is_none_or(|(g, p)| shown.contains(&(g.to_owned(), p)));
         let all: Vec<Vec<String>> = self
             .metrics
             .iter()
+            .filter(|(n, _)| listed(n))
             .map(|(n, m)| {
                 vec![
                     n.clone(),
@@ -307,11 +325,16 @@ impl RunView {
                 ]
             })
             .collect();
-        page.details(
-            "Every metric (summary.json names and units)",
-            &["metric", "value"],
-            &all,
-        );
+        let left_out = self.metrics.len() - all.len();
+        let caption = if left_out > 0 {
+            format!(
+                "Every metric (summary.json names and units; {left_out} metrics of partitions \
+                 beyond the {MAX_PARTITIONS_SHOWN} with the highest peak per group are in summary.json)"
+            )
+        } else {
+            "Every metric (summary.json names and units)".to_owned()
+        };
+        page.details(&caption, &["metric", "value"], &all);
         page.heading("Scenario (normalised)")
             .pre(&self.scenario_toml);
         page.finish(&title)
@@ -380,6 +403,51 @@ fn seconds_text(s: f64) -> String {
     } else {
         format!("{} s", (s * 1e3).round() / 1e3)
     }
+}
+
+/// Partitions shown by name in charts, tables and the report; the others
+/// are in `summary.json` and `partitions.csv`.
+pub const MAX_PARTITIONS_SHOWN: usize = 20;
+
+/// The `n` lines with the highest peak, in their original order.
+fn hottest(lines: &[Line], n: usize) -> Vec<Line> {
+    let peak = |l: &Line| l.points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let mut order: Vec<usize> = (0..lines.len()).collect();
+    order.sort_by(|&a, &b| peak(&lines[b]).total_cmp(&peak(&lines[a])).then(a.cmp(&b)));
+    order.truncate(n);
+    order.sort_unstable();
+    order.into_iter().map(|i| lines[i].clone()).collect()
+}
+
+/// Whether a metric is a partition's (`groups.g.partitions.<p>.…`) and,
+/// if so, its group and partition.
+pub(crate) fn partition_of(metric: &str) -> Option<(&str, u32)> {
+    let rest = metric.strip_prefix("groups.")?;
+    let (group, rest) = rest.split_once(".partitions.")?;
+    let (p, _) = rest.split_once('.')?;
+    Some((group, p.parse().ok()?))
+}
+
+/// Per group, the partitions with the highest peak depth (`max_depth`),
+/// at most `n` each; `get` reads a metric's mean.
+pub(crate) fn hottest_partitions(
+    metrics: impl Iterator<Item = (String, f64)>,
+    n: usize,
+) -> std::collections::BTreeSet<(String, u32)> {
+    let mut peaks: BTreeMap<String, Vec<(f64, u32)>> = BTreeMap::new();
+    for (name, mean) in metrics {
+        if name.ends_with(".max_depth")
+            && let Some((group, p)) = partition_of(&name)
+        {
+            peaks.entry(group.to_owned()).or_default().push((mean, p));
+        }
+    }
+    let mut shown = std::collections::BTreeSet::new();
+    for (group, mut list) in peaks {
+        list.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        shown.extend(list.into_iter().take(n).map(|(_, p)| (group.clone(), p)));
+    }
+    shown
 }
 
 /// One line per group and partition from `partitions.csv` text

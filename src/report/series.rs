@@ -1,11 +1,17 @@
 //! `timeseries.csv` read back by column name, so charts work from a saved
 //! run as well as a fresh one, and tolerate columns being added or absent.
 
-/// A parsed time series: named columns, one row per sample and group.
+/// A parsed time series: named columns of numbers (a cell that is not a
+/// number is NaN), one row per sample and group; 8 bytes a cell.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesTable {
     header: Vec<String>,
-    rows: Vec<Vec<String>>,
+    /// Group names, in order of first appearance.
+    groups: Vec<String>,
+    /// Each row's group, as an index into `groups`.
+    group_of: Vec<u32>,
+    /// Each column's values, by row (the `group` column is not kept).
+    values: Vec<Vec<f64>>,
 }
 
 impl SeriesTable {
@@ -27,20 +33,40 @@ impl SeriesTable {
                 return Err(format!("no `{required}` column in the header"));
             }
         }
-        let mut rows = Vec::new();
+        let g = header.iter().position(|h| h == "group").unwrap_or(0);
+        let mut table = SeriesTable {
+            values: vec![Vec::new(); header.len()],
+            header,
+            groups: Vec::new(),
+            group_of: Vec::new(),
+        };
         for (i, line) in lines.enumerate().filter(|(_, l)| !l.is_empty()) {
-            let row: Vec<String> = line.split(',').map(str::to_owned).collect();
-            if row.len() != header.len() {
+            let cells = line.split(',');
+            let mut width = 0;
+            for (c, cell) in cells.enumerate() {
+                width += 1;
+                if c == g {
+                    let at = match table.groups.iter().position(|n| n == cell) {
+                        Some(at) => at,
+                        None => {
+                            table.groups.push(cell.to_owned());
+                            table.groups.len() - 1
+                        }
+                    };
+                    table.group_of.push(at as u32);
+                } else if let Some(column) = table.values.get_mut(c) {
+                    column.push(cell.parse().unwrap_or(f64::NAN));
+                }
+            }
+            if width != table.header.len() {
                 return Err(format!(
-                    "line {}: {} fields, the header has {}",
+                    "line {}: {width} fields, the header has {}",
                     i + 2,
-                    row.len(),
-                    header.len()
+                    table.header.len()
                 ));
             }
-            rows.push(row);
         }
-        Ok(SeriesTable { header, rows })
+        Ok(table)
     }
 
     /// True when the table has column `name`.
@@ -59,39 +85,33 @@ impl SeriesTable {
 
     /// Group names in order of first appearance.
     pub fn groups(&self) -> Vec<String> {
-        let Some(g) = self.index("group") else {
-            return Vec::new();
-        };
-        let mut out: Vec<String> = Vec::new();
-        for row in &self.rows {
-            if !out.contains(&row[g]) {
-                out.push(row[g].clone());
-            }
-        }
-        out
+        self.groups.clone()
     }
 
     /// (time, value) of column `name` for `group`, skipping cells that are
     /// not numbers; `None` if there is no such column.
     pub fn column(&self, group: &str, name: &str) -> Option<Vec<(f64, f64)>> {
-        let (t, g, c) = (
-            self.index("time_s")?,
-            self.index("group")?,
-            self.index(name)?,
-        );
+        let (t, c) = (self.index("time_s")?, self.index(name)?);
+        if name == "group" {
+            return None;
+        }
+        let g = self.groups.iter().position(|n| n == group);
+        let (times, values) = (&self.values[t], &self.values[c]);
         Some(
-            self.rows
+            self.group_of
                 .iter()
-                .filter(|row| row[g] == group)
-                .filter_map(|row| Some((row[t].parse().ok()?, row[c].parse().ok()?)))
+                .enumerate()
+                .filter(|&(_, &row_group)| Some(row_group as usize) == g)
+                .map(|(row, _)| (times[row], values[row]))
+                .filter(|(t, v)| !t.is_nan() && !v.is_nan())
                 .collect(),
         )
     }
 
     /// The sample interval: the gap between a group's first two rows.
     pub fn interval_s(&self) -> Option<f64> {
-        let group = self.groups().into_iter().next()?;
-        let times = self.column(&group, "time_s")?;
+        let group = self.groups.first()?;
+        let times = self.column(group, "time_s")?;
         match times.as_slice() {
             [a, b, ..] => Some(b.0 - a.0),
             _ => None,

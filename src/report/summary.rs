@@ -26,10 +26,32 @@ pub struct Summary<'a> {
     pub conservation: &'static str,
     /// Metrics by name.
     pub metrics: BTreeMap<&'a str, MetricJson>,
+    /// How the time series were sampled.
+    pub time_series: TimeSeries,
+    /// The files the scenario reads, with their digests.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub inputs: &'a [crate::input::InputFile],
     /// The scenario with every default written out.
     pub scenario: &'a RawScenario,
     /// Each replication's outcome.
     pub outcomes: &'a [RunOutcome],
+}
+
+/// How `timeseries.csv` and `partitions.csv` were sampled.
+#[derive(Serialize)]
+pub struct TimeSeries {
+    /// The scenario's sample interval, in seconds.
+    pub sample_interval_s: f64,
+    /// After the horizon, rows every this many seconds: longer than the
+    /// sample interval when a long drain was thinned to stay within the
+    /// budget of rows.
+    pub drain_sample_interval_s: f64,
+    /// `partitions.csv` rows every this many seconds over the horizon
+    /// (several partitions only; longer with many partitions, to stay
+    /// within the budget of rows; `null` when there are too many partitions
+    /// to record at all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition_sample_interval_s: Option<Option<f64>>,
 }
 
 /// One metric in `summary.json`.
@@ -60,6 +82,15 @@ pub fn summary_json(scenario: &Scenario, experiment: &Experiment) -> Result<Stri
             (m.name.as_str(), json)
         })
         .collect();
+    let interval = scenario.sample_interval.as_secs_f64();
+    let sampling = experiment.outcomes[0].sampling;
+    let time_series = TimeSeries {
+        sample_interval_s: interval,
+        drain_sample_interval_s: interval * sampling.every as f64,
+        partition_sample_interval_s: (scenario.topic.partitions > 1).then(|| {
+            (scenario.partition_every > 0).then(|| interval * scenario.partition_every as f64)
+        }),
+    };
     let summary = Summary {
         mqsim_version: env!("CARGO_PKG_VERSION"),
         scenario_name: &scenario.name,
@@ -68,6 +99,8 @@ pub fn summary_json(scenario: &Scenario, experiment: &Experiment) -> Result<Stri
         confidence: CONFIDENCE,
         conservation: "ok",
         metrics,
+        time_series,
+        inputs: &scenario.inputs,
         scenario: &scenario.normalised,
         outcomes: &experiment.outcomes,
     };

@@ -169,7 +169,16 @@ fn partition_rows(out: &mut String, experiment: &Experiment, group: &str, partit
         "  {:<28} {:>12} {:>12} {:>14} {:>12}",
         "partition", "peak depth", "lag (msgs)", "lag (oldest s)", "processed"
     );
-    for p in 0..partitions {
+    let name = group.strip_prefix("groups.").unwrap_or(group);
+    let shown = super::run_report::hottest_partitions(
+        experiment
+            .metrics
+            .iter()
+            .filter(|m| m.name.starts_with(group))
+            .map(|m| (m.name.clone(), m.ci.mean)),
+        super::run_report::MAX_PARTITIONS_SHOWN,
+    );
+    for (_, p) in shown.iter().filter(|(g, _)| g == name) {
         let m = |f: &str| {
             experiment
                 .metric(&format!("{group}.partitions.{p}.{f}"))
@@ -183,6 +192,13 @@ fn partition_rows(out: &mut String, experiment: &Experiment, group: &str, partit
             m("queued"),
             m("oldest_age_s"),
             m("processed")
+        );
+    }
+    let more = partitions as usize - shown.len();
+    if more > 0 {
+        let _ = writeln!(
+            out,
+            "  … {more} more partitions (those with the highest peak are shown) in summary.json and partitions.csv"
         );
     }
 }

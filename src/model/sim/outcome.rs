@@ -3,6 +3,7 @@
 use super::Simulation;
 use super::state::{Group, GroupCounters, RetryCause};
 use crate::model::autoscale::Census;
+use crate::model::series::SeriesLog;
 use crate::stats::LatencySummary;
 use serde::{Deserialize, Serialize};
 
@@ -154,8 +155,11 @@ pub struct GroupOutcome {
     /// Messages (queued: dropped or dead-lettered) or requests (sync: never
     /// processed) whose work was never done.
     pub work_lost: u64,
-    /// Per-partition lag and throughput (empty with one partition).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Per-partition lag and throughput (empty with one partition). Not in
+    /// `summary.json`'s outcomes: the `partitions.<p>.*` metrics hold them
+    /// across replications, and a copy per replication would grow the file
+    /// by partitions × replications.
+    #[serde(skip)]
     pub partitions: Vec<PartitionOutcome>,
     /// Completions of a message older than one already processed with the
     /// same key (order tracking needs keys).
@@ -380,9 +384,20 @@ pub struct RunOutcome {
     /// Per-message log, when [`Simulation::with_log`] asked for it.
     #[serde(skip)]
     pub log: Vec<super::LogEntry>,
+    /// How the time series were sampled in the end.
+    #[serde(skip)]
+    pub sampling: Sampling,
     /// Internal state at the end, for tests.
     #[serde(skip)]
     pub diagnostics: Diagnostics,
+}
+
+/// How a run's time series were sampled: every how many intervals, at the
+/// end of the run (more than 1 after a long drain was thinned).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sampling {
+    /// `timeseries.csv` rows every this many sample intervals.
+    pub every: u64,
 }
 
 /// Internal state at the end of a run, for tests of bounded memory.
@@ -437,10 +452,13 @@ impl Simulation<'_> {
             events: self.watchdog.events(),
             topic,
             groups,
+            sampling: Sampling {
+                every: self.series.every(),
+            },
             series: self.series.into_rows(),
             partition_series: self
                 .partition_series
-                .map(crate::model::series::SeriesLog::into_rows)
+                .map(SeriesLog::into_rows)
                 .unwrap_or_default(),
             diagnostics,
             log: self.log.unwrap_or_default(),

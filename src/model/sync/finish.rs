@@ -37,6 +37,9 @@ impl SyncSimulation<'_> {
             events: self.watchdog.events(),
             topic,
             groups: vec![group],
+            sampling: crate::model::sim::Sampling {
+                every: self.series.every(),
+            },
             series: std::mem::replace(
                 &mut self.series,
                 crate::model::series::SeriesLog::new(1, 1, 0, false),

@@ -45,7 +45,7 @@ impl Draw for DepthChart {
         let rate = RGBColor(170, 170, 170);
         chart
             .draw_secondary_series(LineSeries::new(
-                self.arrival_per_s.points.iter().copied(),
+                super::thin(&self.arrival_per_s.points).iter().copied(),
                 rate.stroke_width(1),
             ))?
             .label(format!("{} (right axis)", self.arrival_per_s.label))

@@ -22,11 +22,16 @@ pub(super) fn ticks(
     let cap = max_queued.min(u64::from(u32::MAX));
     let largest = arrival.largest_tick();
     if largest > cap as f64 {
-        let (field, what) = match &arrival {
-            ArrivalProcess::Batch(_) => (path.key("batch").key("size"), "a batch"),
+        let (field, what, fix) = match &arrival {
+            ArrivalProcess::Batch(_) => (
+                path.key("batch").key("size"),
+                "a batch",
+                "use smaller batches",
+            ),
             _ => (
                 path.key("burst").key("count"),
                 "a burst with over = 0 (all at one instant)",
+                "spread the burst (over = \"1s\")",
             ),
         };
         let why = if max_queued > cap {
@@ -36,10 +41,7 @@ pub(super) fn ticks(
         };
         c.fail(
             &field,
-            format!(
-                "{what} brings {largest} messages; {why}: use smaller batches, spread the burst \
-                 (over = \"1s\"), or raise limits.max_queued"
-            ),
+            format!("{what} brings {largest} messages; {why}: {fix}, or raise limits.max_queued"),
         );
         return None;
     }
@@ -74,7 +76,7 @@ pub(super) fn events(c: &mut Checker<'_>, producers: &[ProducerSpec], limits: &R
     c.fail(
         &path,
         format!(
-            "arrives about {:.3e} times in its {} (all producers: {total:.3e}), more than \
+            "arrives about {:.3e} times over its {} of publishing (all producers: {total:.3e}), more than \
              limits.max_events = {} events per replication: the run would take hours. Shorten \
              the horizon, lower the rate, or raise limits.max_events",
             ticks[busiest],
@@ -84,9 +86,10 @@ pub(super) fn events(c: &mut Checker<'_>, producers: &[ProducerSpec], limits: &R
     );
 }
 
-/// How often `partitions.csv` samples: every interval when it fits in
-/// [`MAX_PARTITION_ROWS`] over the horizon, else every k-th interval (a
-/// power of two); 0 when even two samples would not fit.
+/// How often `partitions.csv` samples: every interval when the horizon's
+/// rows fit in half of [`MAX_PARTITION_ROWS`] (the drain gets the other
+/// half), else every k-th interval (a power of two); 0 when even four
+/// samples would not fit.
 pub(super) fn partition_every(
     partitions: u32,
     groups: u64,
@@ -97,13 +100,14 @@ pub(super) fn partition_every(
         return 1;
     }
     let per_sample = u64::from(partitions) * groups;
-    if per_sample.saturating_mul(2) > MAX_PARTITION_ROWS {
+    let half = MAX_PARTITION_ROWS / 2;
+    if per_sample.saturating_mul(2) > half {
         return 0;
     }
     let samples = horizon.as_nanos() / interval.as_nanos() + 1;
     samples
         .saturating_mul(per_sample)
-        .div_ceil(MAX_PARTITION_ROWS)
+        .div_ceil(half)
         .max(1)
         .next_power_of_two()
 }
@@ -117,8 +121,8 @@ mod tests {
         let (h, i) = (SimDuration::from_secs(60), SimDuration::from_millis(120));
         assert_eq!(partition_every(1, 1, h, i), 1);
         assert_eq!(partition_every(12, 3, h, i), 1);
-        // 501 samples × 65535 partitions: every 64th interval, 8 samples.
-        assert_eq!(partition_every(65_535, 1, h, i), 64);
-        assert_eq!(partition_every(100_000, 11, h, i), 0);
+        // 501 samples × 65535 partitions: every 128th interval, 4 samples.
+        assert_eq!(partition_every(65_535, 1, h, i), 128);
+        assert_eq!(partition_every(100_000, 3, h, i), 0);
     }
 }
