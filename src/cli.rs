@@ -70,7 +70,10 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let bad_input = err.downcast_ref::<ScenarioError>().is_some()
-                || err.downcast_ref::<BadInput>().is_some();
+                || err.downcast_ref::<BadInput>().is_some()
+                || err
+                    .downcast_ref::<crate::report::ReportError>()
+                    .is_some_and(crate::report::ReportError::is_bad_input);
             let _ = writeln!(std::io::stderr(), "error: {err:#}");
             ExitCode::from(if bad_input { 2 } else { 1 })
         }

@@ -98,6 +98,22 @@ pub enum ReportError {
     Encode(#[from] serde_json::Error),
 }
 
+impl ReportError {
+    /// Whether the user must fix the input: a saved result, a file name or
+    /// the choice of output folder (exit status 2), rather than the system
+    /// failing (1).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            ReportError::Input { .. }
+                | ReportError::Name { .. }
+                | ReportError::Busy { .. }
+                | ReportError::Foreign { .. }
+                | ReportError::Protected { .. }
+        )
+    }
+}
+
 /// Stages `summary.json`, `timeseries.csv` (and `partitions.csv` with
 /// several partitions), the charts (PNG and SVG) and `report.html` in `set`.
 ///

@@ -142,7 +142,7 @@ impl Scenario {
                 ));
             }
         };
-        let text = std::fs::read_to_string(file).map_err(|e| {
+        let text = crate::input::read_text(file).map_err(|e| {
             ScenarioError::single(
                 file.to_owned(),
                 Origin::File { line: 1, column: 1 },

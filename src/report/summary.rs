@@ -88,7 +88,7 @@ pub fn summary_json(scenario: &Scenario, experiment: &Experiment) -> Result<Stri
         sample_interval_s: interval,
         drain_sample_interval_s: interval * sampling.every as f64,
         partition_sample_interval_s: (scenario.topic.partitions > 1).then(|| {
-            (scenario.partition_every > 0).then(|| interval * scenario.partition_every as f64)
+            (scenario.partition_every > 0).then_some(interval * scenario.partition_every as f64)
         }),
     };
     let summary = Summary {

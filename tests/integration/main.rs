@@ -15,6 +15,7 @@ mod plan;
 mod presets;
 mod properties;
 mod reference;
+mod reliability;
 mod report;
 mod scenarios;
 mod support;
