@@ -17,6 +17,11 @@ pub struct SweepView<'a> {
     pub results: &'a [PointResult],
 }
 
+/// Lines drawn per chart: the first combinations of the other fields.
+pub const MAX_BANDS: usize = 12;
+/// Points listed in `report.html`; all of them are in `sweep.csv`.
+pub const MAX_ROWS_SHOWN: usize = 500;
+
 /// Per group: end-to-end p99, drops and peak depth.
 const DEFAULT_FIELDS: [&str; 3] = ["e2e.p99_s", "dropped", "max_depth"];
 
@@ -93,6 +98,7 @@ impl SweepView<'_> {
     fn bands(&self, metric: &str, scale: f64, numeric: bool) -> Vec<Band> {
         let first = &self.manifest.vary[0];
         let mut bands: Vec<Band> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for r in self.results {
             let Some(v) = r.params.get(&first.path) else {
                 continue;
@@ -110,12 +116,16 @@ impl SweepView<'_> {
             let label = Some(self.others_label(r))
                 .filter(|l| !l.is_empty())
                 .unwrap_or_else(|| metric.to_owned());
-            match bands.iter_mut().find(|b| b.label == label) {
-                Some(band) => band.points.push(point),
-                None => bands.push(Band {
-                    label,
-                    points: vec![point],
-                }),
+            match index.get(&label) {
+                Some(&i) => bands[i].points.push(point),
+                None if bands.len() < MAX_BANDS => {
+                    index.insert(label.clone(), bands.len());
+                    bands.push(Band {
+                        label,
+                        points: vec![point],
+                    });
+                }
+                None => {}
             }
         }
         for band in &mut bands {
@@ -158,9 +168,26 @@ impl SweepView<'_> {
         let mut header: Vec<&str> = vec!["point"];
         header.extend(m.vary.iter().map(|v| v.path.as_str()));
         header.extend(metrics.iter().map(String::as_str));
-        let rows: Vec<Vec<String>> = self.results.iter().map(|r| self.row(r, metrics)).collect();
+        let rows: Vec<Vec<String>> = self
+            .results
+            .iter()
+            .take(MAX_ROWS_SHOWN)
+            .map(|r| self.row(r, metrics))
+            .collect();
         page.heading("Points").table(&header, &rows);
+        if self.results.len() > MAX_ROWS_SHOWN {
+            page.paragraph(&format!(
+                "The first {MAX_ROWS_SHOWN} points are shown; all {} are in sweep.csv.",
+                self.results.len()
+            ));
+        }
         page.heading("Charts");
+        let combinations: usize = m.vary[1..].iter().map(|v| v.values.len()).product();
+        if combinations > MAX_BANDS {
+            page.paragraph(&format!(
+                "Each chart draws the first {MAX_BANDS} of the {combinations} combinations of the other fields."
+            ));
+        }
         for chart in charts {
             page.figure(chart);
         }

@@ -396,3 +396,13 @@ impl Buffer {
         self.len == 0
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    /// The memory a queued message takes in a group's buffer; the README's
+    /// "Limits" section states it.
+    #[test]
+    fn a_queued_message_takes_88_bytes() {
+        assert_eq!(std::mem::size_of::<super::Item>(), 88);
+    }
+}
