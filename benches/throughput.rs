@@ -12,86 +12,25 @@ use std::path::Path;
 use std::time::Duration;
 
 /// M/M/4 at 80% load (λ = 3.2/s, μ = 1/s): about one million messages.
-const MM4: &str = r#"
-    horizon = "312500s"
-    [producers.clients]
-    arrival = { poisson = { rate_per_s = 3.2 } }
-    [groups.workers]
-    workers = 4
-    service = { exponential = { mean = "1s" } }
-"#;
+const MM4: &str = include_str!("scenarios/mm4.toml");
 
 /// A bursty 50k msg/s producer (MMPP alternating 20k/s and 80k/s) into a
 /// bounded topic that drops its oldest messages during the bursts.
-const BURSTY: &str = r#"
-    horizon = "20s"
-    [topic]
-    capacity = 10000
-    policy = "drop_oldest"
-    [producers.sensors]
-    arrival = { mmpp = { states = [ { rate_per_s = 20000, mean_sojourn = "1s" },
-                                    { rate_per_s = 80000, mean_sojourn = "1s" } ] } }
-    [groups.writers]
-    workers = 48
-    service = { exponential = { mean = "1ms" } }
-"#;
+const BURSTY: &str = include_str!("scenarios/bursty-50k-bounded.toml");
 
 /// M/M/4 with every failure mechanism on: 5% transient failures with
 /// exponential redelivery backoff and a DLQ after 5 deliveries, a 10 s ack
 /// timeout, worker crashes (MTBF 10 min, MTTR 30 s) half of them after the
 /// side effect, and a 1-hour idempotency window.
-const MM4_FAULTS: &str = r#"
-    horizon = "312500s"
-    [topic]
-    ack_timeout = "10s"
-    max_deliveries = 5
-    redelivery_backoff = { exponential = { initial = "100ms", max = "10s", jitter = 0.2 } }
-    [producers.clients]
-    arrival = { poisson = { rate_per_s = 3.2 } }
-    [groups.workers]
-    workers = 4
-    service = { exponential = { mean = "1s" } }
-    failure_probability = 0.05
-    crash = { mtbf = { exponential = { mean = "10m" } }, mttr = { constant = { value = "30s" } } }
-    crash_after_side_effect = 0.5
-    dedup_window = "1h"
-"#;
+const MM4_FAULTS: &str = include_str!("scenarios/mm4-faults.toml");
 
 /// Kafka-style: 12 partitions, 10,000 keys, three groups, two of them
 /// consuming partitions in order; 300,000 messages, each processed three times.
-const PARTITIONED: &str = r#"
-    horizon = "60s"
-    [topic]
-    partitions = 12
-    [producers.events]
-    arrival = { poisson = { rate_per_s = 5000 } }
-    keys = { uniform = { n = 10000 } }
-    [groups.orders]
-    workers = 12
-    consumption = "partitioned"
-    service = { exponential = { mean = "2ms" } }
-    [groups.analytics]
-    workers = 4
-    service = { exponential = { mean = "500us" } }
-    [groups.search]
-    workers = 6
-    consumption = "partitioned"
-    service = { exponential = { mean = "1ms" } }
-"#;
+const PARTITIONED: &str = include_str!("scenarios/partitioned-12x3.toml");
 
 /// SQS-FIFO-like: 2,000 message groups (keys, Zipf-skewed), one message per
 /// key in flight, and a group autoscaled on its backlog.
-const KEY_ORDERED: &str = r#"
-    horizon = "120s"
-    [producers.orders]
-    arrival = { poisson = { rate_per_s = 4000 } }
-    keys = { zipf = { n = 2000, s = 0.8 } }
-    [groups.fulfilment]
-    workers = 8
-    consumption = "key_ordered"
-    service = { exponential = { mean = "2ms" } }
-    autoscale = { min = 4, max = 32, target_backlog_per_worker = 20, evaluation_period = "5s", startup_delay = "2s", cooldown = "30s" }
-"#;
+const KEY_ORDERED: &str = include_str!("scenarios/key-ordered-autoscaled.toml");
 
 fn bench(c: &mut Criterion, name: &str, text: &str) {
     let scenario =

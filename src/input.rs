@@ -63,7 +63,12 @@ pub fn read_text(path: &Path) -> io::Result<String> {
     Ok(text)
 }
 
-/// A file's SHA-256 digest as `sha256:<64 hex digits>`.
+/// The SHA-256 digest of `bytes` as `sha256:<64 hex digits>`.
+pub fn digest_bytes(bytes: &[u8]) -> String {
+    digest_text(&Sha256::digest(bytes).into())
+}
+
+/// A SHA-256 digest as `sha256:<64 hex digits>`.
 pub fn digest_text(bytes: &[u8; 32]) -> String {
     let mut text = String::with_capacity(71);
     text.push_str("sha256:");

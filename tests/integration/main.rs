@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod determinism;
 mod failures;
+mod golden;
 mod keys;
 mod micro;
 mod partitions;
