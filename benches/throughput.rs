@@ -35,7 +35,9 @@ const KEY_ORDERED: &str = include_str!("scenarios/key-ordered-autoscaled.toml");
 fn bench(c: &mut Criterion, name: &str, text: &str) {
     let scenario =
         Scenario::from_text(text, Format::Toml, Path::new(name), &[]).expect("valid scenario");
-    let probe = Simulation::new(&scenario, 0, true).run().expect("runs");
+    let probe = Simulation::new(&scenario.system, 0, true)
+        .run()
+        .expect("runs");
     let mut group = c.benchmark_group(name);
     group
         .sample_size(10)
@@ -43,11 +45,11 @@ fn bench(c: &mut Criterion, name: &str, text: &str) {
         .warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(probe.topic.published));
     group.bench_function("messages", |b| {
-        b.iter(|| black_box(Simulation::new(&scenario, 0, true).run()))
+        b.iter(|| black_box(Simulation::new(&scenario.system, 0, true).run()))
     });
     group.throughput(Throughput::Elements(probe.events));
     group.bench_function("events", |b| {
-        b.iter(|| black_box(Simulation::new(&scenario, 0, true).run()))
+        b.iter(|| black_box(Simulation::new(&scenario.system, 0, true).run()))
     });
     group.finish();
 }

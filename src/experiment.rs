@@ -65,7 +65,7 @@ impl Experiment {
     pub fn run(scenario: &Scenario) -> Result<Experiment, RunError> {
         let results: Vec<Result<RunOutcome, RunError>> = (0..u64::from(scenario.replications))
             .into_par_iter()
-            .map(|r| crate::model::run_replication(scenario, r, r == 0))
+            .map(|r| crate::model::run_replication(&scenario.system, r, r == 0))
             .collect();
         let outcomes = results.into_iter().collect::<Result<Vec<_>, _>>()?;
         let metrics = Metric::across(&outcomes, CONFIDENCE);

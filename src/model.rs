@@ -51,21 +51,22 @@ pub mod series;
 pub mod sim;
 mod source;
 pub mod sync;
+pub mod system;
 pub mod topic;
 pub mod watchdog;
 
-/// Runs replication `replication` of `scenario`, queued or sync as its
-/// `mode` says; `record_series` keeps the time series.
+/// Runs replication `replication` of `system`, queued or sync as its
+/// link says; `record_series` keeps the time series.
 ///
 /// # Errors
 /// The run's [`sim::RunError`].
 pub fn run_replication(
-    scenario: &crate::scenario::Scenario,
+    system: &system::System,
     replication: u64,
     record_series: bool,
 ) -> Result<sim::RunOutcome, sim::RunError> {
-    match sync::SyncSimulation::new(scenario, replication, record_series) {
+    match sync::SyncSimulation::new(system, replication, record_series) {
         Some(simulation) => simulation.run(),
-        None => sim::Simulation::new(scenario, replication, record_series).run(),
+        None => sim::Simulation::new(system, replication, record_series).run(),
     }
 }

@@ -18,65 +18,26 @@ pub use error::{Issue, Origin, ScenarioError};
 pub use path::{FieldPath, Segment};
 pub use raw::*;
 
-use crate::engine::SimDuration;
-use crate::model::group::GroupSpec;
-use crate::model::producer::ProducerSpec;
-use crate::model::topic::TopicSpec;
+use crate::model::system::System;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// A validated scenario: everything a run needs.
+/// A validated scenario: the system it simulates, and what the scenario
+/// file adds around it (its name, replications, the normalised text).
 #[derive(Clone, Debug)]
 pub struct Scenario {
     /// Name of the output folder.
     pub name: String,
-    /// Seed of every random stream.
-    pub seed: u64,
-    /// Producers publish during [0, horizon).
-    pub horizon: SimDuration,
-    /// Statistics ignore [0, warmup).
-    pub warmup: SimDuration,
     /// Independent runs.
     pub replications: u32,
-    /// Time-series interval.
-    pub sample_interval: SimDuration,
-    /// Run past the horizon until nothing is left.
-    pub drain: bool,
-    /// Sync callers instead of the topic, when set.
-    pub sync: Option<SyncSpec>,
-    /// Queued plus blocked messages above which a run stops.
-    pub max_queued: u64,
-    /// Longest drain after the horizon.
-    pub max_drain: SimDuration,
-    /// The topic.
-    pub topic: TopicSpec,
-    /// The producers, sorted by name.
-    pub producers: Vec<ProducerSpec>,
-    /// The consumer groups, sorted by name.
-    pub groups: Vec<GroupSpec>,
+    /// What each replication simulates.
+    pub system: System,
     /// The scenario with every default written out.
     pub normalised: RawScenario,
     /// The fields whose value came from the broker preset, by path.
     pub from_preset: Vec<String>,
-    /// Events after which a replication stops (`limits.max_events`).
-    pub max_events: u64,
-    /// `partitions.csv` samples every this many intervals (a power of
-    /// two; 0: not recorded, with too many partitions to record at all).
-    pub partition_every: u64,
     /// The files the scenario reads, with their digests.
     pub inputs: Vec<crate::input::InputFile>,
-}
-
-/// Callers of a sync-mode scenario: each request holds its caller until
-/// the downstream (the scenario's one consumer group) answers.
-#[derive(Clone, Debug)]
-pub struct SyncSpec {
-    /// A caller gives up on an attempt after this long.
-    pub timeout: SimDuration,
-    /// Retries after an error or a timeout.
-    pub retry_attempts: u32,
-    /// Wait before each retry.
-    pub retry_backoff: crate::model::backoff::Backoff,
 }
 
 /// A `--set path=value` override.
@@ -126,7 +87,7 @@ impl Scenario {
     /// ```no_run
     /// use mqsim::scenario::Scenario;
     /// let scenario = Scenario::load("scenarios/mm1.toml".as_ref(), &[]).unwrap();
-    /// assert!(scenario.horizon.as_secs_f64() > 0.0);
+    /// assert!(scenario.system.horizon.as_secs_f64() > 0.0);
     /// ```
     pub fn load(file: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
         let format = match file.extension().and_then(|e| e.to_str()) {

@@ -53,7 +53,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     for file in &args.scenarios {
         let scenario = Scenario::load(file, &overrides)?;
         // A file already in sync mode is its own direct-call column.
-        let twin = args.sync && scenario.sync.is_none();
+        let twin = args.sync && scenario.system.call().is_none();
         scenarios.push(scenario);
         if twin {
             scenarios.push(sync_twin(file, &overrides)?);

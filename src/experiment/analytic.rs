@@ -55,13 +55,13 @@ pub struct AnalyticRow {
 /// ```
 pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
     // Sync mode has caller timeouts and retries: not these models.
-    let Some(lambda) = poisson_rate(scenario).filter(|_| scenario.sync.is_none()) else {
+    let Some(lambda) = poisson_rate(scenario).filter(|_| scenario.system.call().is_none()) else {
         return Vec::new();
     };
-    let topic = &scenario.topic;
-    let faults = scenario.groups.iter().any(|g| !g.faults.is_none());
+    let topic = &scenario.system.topic;
+    let faults = scenario.system.groups.iter().any(|g| !g.faults.is_none());
     // Partitioned (in-order) groups are not one shared queue.
-    let partitioned = topic.partitions > 1 && scenario.groups.iter().any(|g| g.partitioned);
+    let partitioned = topic.partitions > 1 && scenario.system.groups.iter().any(|g| g.partitioned);
     if partitioned
         || topic.publish_latency.is_some()
         || topic.ttl.is_some()
@@ -73,12 +73,13 @@ pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
     let unbounded = topic.capacity == u64::MAX && topic.capacity_bytes == u64::MAX;
     if unbounded {
         return scenario
+            .system
             .groups
             .iter()
             .flat_map(|g| unbounded_rows(lambda, g))
             .collect();
     }
-    match (&topic.policy, scenario.groups.as_slice()) {
+    match (&topic.policy, scenario.system.groups.as_slice()) {
         (Policy::Reject, [g]) if topic.capacity_bytes == u64::MAX => {
             mm1k_rows(lambda, topic.capacity, g)
         }
@@ -88,9 +89,9 @@ pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
 
 /// λ when the only producer is Poisson over the whole horizon.
 fn poisson_rate(scenario: &Scenario) -> Option<f64> {
-    match scenario.producers.as_slice() {
+    match scenario.system.producers.as_slice() {
         [p] if p.start == SimTime::ZERO
-            && p.stop >= SimTime::ZERO + scenario.horizon
+            && p.stop >= SimTime::ZERO + scenario.system.horizon
             && p.faults.ack_loss == 0.0
             && p.faults.retry_attempts == 0
             && p.faults.crashes.is_empty() =>

@@ -214,9 +214,9 @@ fn threshold(value: &str, metric: &str) -> Result<f64, String> {
 /// The run's error, should even that fail.
 pub fn metric_names(scenario: &Scenario) -> Result<Vec<String>, crate::model::sim::RunError> {
     let mut probe = scenario.clone();
-    probe.horizon = SimDuration(1);
-    probe.warmup = SimDuration::ZERO;
-    probe.drain = false;
+    probe.system.horizon = SimDuration(1);
+    probe.system.warmup = SimDuration::ZERO;
+    probe.system.drain = false;
     probe.replications = 1;
     let experiment = super::Experiment::run(&probe)?;
     Ok(experiment.metrics.into_iter().map(|m| m.name).collect())

@@ -28,9 +28,9 @@ pub use state::FailKind;
 
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime, Slab, StreamId};
 use crate::model::series::{MAX_PARTITION_ROWS, MAX_SERIES_ROWS, SeriesLog};
+use crate::model::system::System;
 use crate::model::topic::Policy;
 use crate::model::watchdog::{EventKind, Watchdog};
-use crate::scenario::Scenario;
 use rand::Rng;
 use state::{Group, GroupCounters, GroupWindow, Producer, TopicState, Worker};
 use std::collections::BTreeMap;
@@ -155,7 +155,7 @@ enum Event {
 impl Event {
     /// What this event is, for the error of a stuck run.
     #[cold]
-    fn kind(self, scenario: &Scenario) -> EventKind {
+    fn kind(self, scenario: &System) -> EventKind {
         let group = |g: u32| format!("in group `{}`", scenario.groups[g as usize].name);
         let producer = |p: u32| format!("of producer `{}`", scenario.producers[p as usize].name);
         const FAILING: &str = "A message that fails over and over with (almost) no service \
@@ -190,7 +190,7 @@ impl Event {
 
 /// One replication in progress.
 pub struct Simulation<'s> {
-    scenario: &'s Scenario,
+    scenario: &'s System,
     now: SimTime,
     events: EventQueue<Event>,
     producers: Vec<Producer>,
@@ -226,7 +226,7 @@ pub struct Simulation<'s> {
 impl<'s> Simulation<'s> {
     /// Prepares replication `replication` of `scenario`; `record_series`
     /// keeps the time series.
-    pub fn new(scenario: &'s Scenario, replication: u64, record_series: bool) -> Simulation<'s> {
+    pub fn new(scenario: &'s System, replication: u64, record_series: bool) -> Simulation<'s> {
         let rng = |name: String| StreamId::named(&name).rng(scenario.seed, replication);
         let producers = scenario
             .producers

@@ -15,8 +15,8 @@ use super::source::Source;
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime, Slab, StreamId};
 use crate::model::autoscale::{Phase, Scaler};
 use crate::model::series::{MAX_SERIES_ROWS, SeriesLog};
+use crate::model::system::{CallSpec, System};
 use crate::model::watchdog::{EventKind, Watchdog};
-use crate::scenario::{Scenario, SyncSpec};
 use crate::stats::{LatencyHistogram, TimeAverage};
 use std::collections::VecDeque;
 
@@ -56,7 +56,7 @@ enum Event {
 impl Event {
     /// What this event is, for the error of a stuck run.
     #[cold]
-    fn kind(self, scenario: &Scenario) -> EventKind {
+    fn kind(self, scenario: &System) -> EventKind {
         let (label, hint) = match self {
             Event::Arrival { producer } => (
                 format!(
@@ -163,8 +163,8 @@ struct Counters {
 
 /// One replication of a sync-mode scenario.
 pub struct SyncSimulation<'s> {
-    scenario: &'s Scenario,
-    spec: &'s SyncSpec,
+    scenario: &'s System,
+    spec: &'s CallSpec,
     now: SimTime,
     events: EventQueue<Event>,
     sources: Vec<Source>,
@@ -217,11 +217,11 @@ impl<'s> SyncSimulation<'s> {
     /// Prepares replication `replication` of a sync-mode `scenario`
     /// (`None` if the scenario is in queued mode).
     pub fn new(
-        scenario: &'s Scenario,
+        scenario: &'s System,
         replication: u64,
         record_series: bool,
     ) -> Option<SyncSimulation<'s>> {
-        let spec = scenario.sync.as_ref()?;
+        let spec = scenario.call()?;
         let group = &scenario.groups[0];
         let rng = |name: String| StreamId::named(&name).rng(scenario.seed, replication);
         let sources: Vec<Source> = scenario

@@ -42,7 +42,7 @@ impl CompareView {
             .iter()
             .map(|e| CompareColumn {
                 label: e.label.clone(),
-                seed: e.scenario.seed,
+                seed: e.scenario.system.seed,
                 replications: e.scenario.replications,
                 metrics: metric_values(&e.experiment.metrics),
                 scenario: e.scenario.normalised.clone(),

@@ -64,10 +64,15 @@ impl RunView {
         let metrics = metric_values(&experiment.metrics);
         Ok(RunView {
             name: scenario.name.clone(),
-            seed: scenario.seed,
+            seed: scenario.system.seed,
             replications: scenario.replications,
             scenario_toml: toml::to_string(&scenario.normalised).unwrap_or_default(),
-            groups: scenario.groups.iter().map(|g| g.name.clone()).collect(),
+            groups: scenario
+                .system
+                .groups
+                .iter()
+                .map(|g| g.name.clone())
+                .collect(),
             metrics,
             series: SeriesTable::parse(csv).map_err(|reason| ReportError::Input {
                 path: "timeseries.csv".into(),

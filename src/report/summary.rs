@@ -82,19 +82,20 @@ pub fn summary_json(scenario: &Scenario, experiment: &Experiment) -> Result<Stri
             (m.name.as_str(), json)
         })
         .collect();
-    let interval = scenario.sample_interval.as_secs_f64();
+    let interval = scenario.system.sample_interval.as_secs_f64();
     let sampling = experiment.outcomes[0].sampling;
     let time_series = TimeSeries {
         sample_interval_s: interval,
         drain_sample_interval_s: interval * sampling.every as f64,
-        partition_sample_interval_s: (scenario.topic.partitions > 1).then(|| {
-            (scenario.partition_every > 0).then_some(interval * scenario.partition_every as f64)
+        partition_sample_interval_s: (scenario.system.topic.partitions > 1).then(|| {
+            (scenario.system.partition_every > 0)
+                .then_some(interval * scenario.system.partition_every as f64)
         }),
     };
     let summary = Summary {
         mqsim_version: env!("CARGO_PKG_VERSION"),
         scenario_name: &scenario.name,
-        seed: scenario.seed,
+        seed: scenario.system.seed,
         replications: scenario.replications,
         confidence: CONFIDENCE,
         conservation: "ok",

@@ -25,17 +25,17 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
         out,
         "scenario {}  seed {}  replications {}{}",
         scenario.name,
-        scenario.seed,
+        scenario.system.seed,
         reps,
         if reps > 1 { "  (mean ± 95% CI)" } else { "" }
     );
     let row = |out: &mut String, label: &str, value: String| {
         let _ = writeln!(out, "  {label:<28} {value}");
     };
-    if scenario.sync.is_some() {
+    if scenario.system.call().is_some() {
         sync_rows(&mut out, experiment);
     } else {
-        let _ = writeln!(out, "topic {}", scenario.topic.name);
+        let _ = writeln!(out, "topic {}", scenario.system.topic.name);
         for (label, name) in [
             ("published", "topic.published"),
             ("rejected", "topic.rejected"),
@@ -65,7 +65,7 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
     let caller = |q: &str| cell(experiment, &format!("topic.producer_latency.{q}_s"), 1e3, 3);
     row(&mut out, "caller latency p50 (ms)", caller("p50"));
     row(&mut out, "caller latency p99 (ms)", caller("p99"));
-    for g in &scenario.groups {
+    for g in &scenario.system.groups {
         match &g.autoscale {
             Some(a) => {
                 let _ = writeln!(
@@ -134,7 +134,7 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
             let most = cell(experiment, &format!("{p}.workers_max"), 1.0, 0);
             row(&mut out, "workers, most at once", most);
         }
-        partition_rows(&mut out, experiment, &p, scenario.topic.partitions);
+        partition_rows(&mut out, experiment, &p, scenario.system.topic.partitions);
         let l = cell(experiment, &format!("{p}.littles_law.l"), 1.0, 3);
         let lw = cell(experiment, &format!("{p}.littles_law.lambda_w"), 1.0, 3);
         row(&mut out, "Little's law L vs λW", format!("{l} vs {lw}"));

@@ -16,6 +16,7 @@ pub fn timeseries_csv(scenario: &Scenario, rows: &[SeriesRow]) -> String {
     out.push('\n');
     for r in rows {
         let group = scenario
+            .system
             .groups
             .get(r.group as usize)
             .map_or("?", |g| g.name.as_str());
@@ -52,6 +53,7 @@ pub fn partitions_csv(scenario: &Scenario, rows: &[PartitionRow]) -> String {
     out.push_str("time_s,group,partition,depth,oldest_age_s\n");
     for r in rows {
         let group = scenario
+            .system
             .groups
             .get(r.group as usize)
             .map_or("?", |g| g.name.as_str());

@@ -20,6 +20,7 @@ use crate::model::distribution::Distribution;
 use crate::model::group::GroupSpec;
 use crate::model::key::KeyChooser;
 use crate::model::producer::ProducerSpec;
+use crate::model::system::{Link, System};
 use crate::model::topic::{Partitioner, Policy, Spill, TopicSpec};
 use std::path::{Path, PathBuf};
 
@@ -210,22 +211,28 @@ pub(super) fn validate(
     let mut normalised = raw.clone();
     normalised.name = Some(name.clone());
     normalised.sample_interval = Some(Dur(sample_interval));
+    let link = match sync {
+        Some(call) => Link::Call(call),
+        None => Link::Publish,
+    };
     Some(Scenario {
         name,
-        seed: raw.seed,
-        horizon,
-        warmup: raw.warmup.0,
         replications: raw.replications,
-        sample_interval,
-        drain: raw.drain,
-        sync,
-        max_queued: raw.limits.max_queued,
-        max_drain: raw.limits.max_drain.0,
-        max_events: raw.limits.max_events,
-        partition_every,
-        topic: topic?,
-        producers,
-        groups,
+        system: System {
+            seed: raw.seed,
+            horizon,
+            warmup: raw.warmup.0,
+            sample_interval,
+            drain: raw.drain,
+            max_queued: raw.limits.max_queued,
+            max_drain: raw.limits.max_drain.0,
+            max_events: raw.limits.max_events,
+            partition_every,
+            topic: topic?,
+            producers,
+            groups,
+            link,
+        },
         normalised,
         from_preset: Vec::new(),
         inputs: c.inputs,

@@ -193,7 +193,7 @@ fn sync_mode_scales_the_downstream_too() {
         autoscale = { min = 1, max = 10, target_backlog_per_worker = 2, evaluation_period = "10s", startup_delay = "10s" }
         "#,
     );
-    let o = mqsim::model::run_replication(&s, 0, true).unwrap();
+    let o = mqsim::model::run_replication(&s.system, 0, true).unwrap();
     let g = &o.groups[0];
     // 40 requests/s need 4 workers of 10/s; one alone falls behind and its
     // queue makes callers time out until help arrives.
@@ -212,7 +212,7 @@ fn shipped(file: &str, overrides: &[&str]) -> RunOutcome {
         .collect();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let s = mqsim::scenario::Scenario::load(&path, &overrides).unwrap_or_else(|e| panic!("{e}"));
-    mqsim::model::run_replication(&s, 0, false).unwrap_or_else(|e| panic!("{e}"))
+    mqsim::model::run_replication(&s.system, 0, false).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The header of `scenarios/autoscale-vs-queue.toml`: a queue wins short

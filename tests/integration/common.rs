@@ -13,7 +13,7 @@ pub fn scenario(text: &str) -> Scenario {
 /// Replication 0 of `text`, with its time series and per-message log.
 pub fn run(text: &str) -> RunOutcome {
     let s = scenario(text);
-    Simulation::new(&s, 0, true)
+    Simulation::new(&s.system, 0, true)
         .with_log()
         .run()
         .unwrap_or_else(|e| panic!("{e}"))

@@ -87,7 +87,10 @@ fn adding_a_producer_does_not_change_the_others_draws() {
         "{BUSY}\n[producers.extra]\narrival = {{ poisson = {{ rate_per_s = 1 }} }}\n"
     ));
     let publish_times = |s: &Scenario| -> Vec<u64> {
-        let o = Simulation::new(s, 0, false).with_log().run().unwrap();
+        let o = Simulation::new(&s.system, 0, false)
+            .with_log()
+            .run()
+            .unwrap();
         o.log
             .iter()
             .filter(|e| e.kind == LogKind::Published)

@@ -406,7 +406,7 @@ fn a_loop_that_crawls_forward_in_nanoseconds_stops_at_the_event_budget() {
         processing_timeout = "1ns"
     "#,
     );
-    let err = mqsim::model::sim::Simulation::new(&s, 0, false)
+    let err = mqsim::model::sim::Simulation::new(&s.system, 0, false)
         .run()
         .unwrap_err();
     assert!(

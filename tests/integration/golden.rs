@@ -37,7 +37,7 @@ fn cases() -> Vec<(String, PathBuf, Vec<String>)> {
         cases.push((label.clone(), file.clone(), Vec::new()));
         let sync = vec!["mode=\"sync\"".to_owned()];
         let twin = load(&file, &sync);
-        let already = load(&file, &[]).is_ok_and(|s| s.sync.is_some());
+        let already = load(&file, &[]).is_ok_and(|s| s.system.call().is_some());
         if twin.is_ok() && !already {
             cases.push((format!("{label} (sync)"), file, sync));
         }

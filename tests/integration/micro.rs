@@ -244,7 +244,7 @@ fn runaway_growth_stops_with_an_explanation() {
         service = { constant = { value = "1s" } }
     "#,
     );
-    let err = Simulation::new(&s, 0, false).run().unwrap_err();
+    let err = Simulation::new(&s.system, 0, false).run().unwrap_err();
     assert!(
         matches!(err, RunError::Runaway { limit: 1000, .. }),
         "{err}"

@@ -184,7 +184,7 @@ fn cases() -> impl Strategy<Value = Case> {
 fn run(case: &Case) -> RunOutcome {
     let s = scenario(&case.text);
     // `run` itself fails on a conservation violation.
-    Simulation::new(&s, 0, true)
+    Simulation::new(&s.system, 0, true)
         .with_log()
         .run()
         .unwrap_or_else(|e| panic!("{e}\n{}", case.text))
@@ -468,7 +468,7 @@ fn issue_9_arbitrary_overrides_never_panic() {
         overrides.push(mqsim::scenario::Override::parse("limits.max_events=20000").unwrap());
         match mqsim::scenario::Scenario::from_text(&base, mqsim::scenario::Format::Toml, "mm1.toml".as_ref(), &overrides) {
             Ok(s) => {
-                let _ = mqsim::model::run_replication(&s, 0, true);
+                let _ = mqsim::model::run_replication(&s.system, 0, true);
                 ran.set(ran.get() + 1);
             }
             Err(_) => refused.set(refused.get() + 1),

@@ -78,7 +78,7 @@ fn issue_9_the_runaway_guard_stops_inside_a_batch() {
         service = { constant = { value = "1s" } }
     "#,
     );
-    let err = Simulation::new(&s, 0, false).run().unwrap_err();
+    let err = Simulation::new(&s.system, 0, false).run().unwrap_err();
     assert!(matches!(err, RunError::Runaway { .. }), "{err}");
     // 1001 held: the limit plus the one message that passed it.
     assert!(err.to_string().contains("; 1001 ready messages"), "{err}");
@@ -102,8 +102,11 @@ fn issue_9_a_batch_into_a_full_buffer_costs_one_step() {
         service = { constant = { value = "10ms" } }
     "#;
     let s = scenario(text);
-    let bulk = Simulation::new(&s, 0, false).run().unwrap();
-    let each = Simulation::new(&s, 0, false).with_log().run().unwrap();
+    let bulk = Simulation::new(&s.system, 0, false).run().unwrap();
+    let each = Simulation::new(&s.system, 0, false)
+        .with_log()
+        .run()
+        .unwrap();
     assert!(bulk.topic.rejected > 5_000, "{}", bulk.topic.rejected);
     assert_eq!(bulk.topic, each.topic);
     assert_eq!(bulk.groups, each.groups);
@@ -121,7 +124,7 @@ fn issue_9_a_batch_into_a_full_buffer_costs_one_step() {
             .replace("value = 1000", "value = 4000000")
             .replace("rate_per_s = 5", "rate_per_s = 50"),
     );
-    let o = Simulation::new(&big, 0, false).run().unwrap();
+    let o = Simulation::new(&big.system, 0, false).run().unwrap();
     assert!(o.topic.published > 300_000_000, "{}", o.topic.published);
     assert_eq!(
         o.topic.published,
@@ -152,7 +155,7 @@ fn issue_9_a_day_long_drain_stays_within_the_series_budget() {
         "#
         );
         let s = scenario(&body);
-        let o = Simulation::new(&s, 0, true).run().unwrap();
+        let o = Simulation::new(&s.system, 0, true).run().unwrap();
         // The poison messages never leave: the drain runs its full day.
         assert!(o.end_s > 86_400.0 && o.end_s <= 86_401.0, "{}", o.end_s);
         let drain_rows = o.series.len() - horizon_rows;
@@ -227,7 +230,7 @@ fn issue_9_a_fast_workload_is_not_called_stuck() {
         service = { exponential = { mean = "10ms" } }
     "#,
     );
-    let o = Simulation::new(&s, 0, false).run().unwrap();
+    let o = Simulation::new(&s.system, 0, false).run().unwrap();
     assert!(o.topic.published > 14_000_000, "{}", o.topic.published);
     // A billion a second for a minute is refused before it starts, naming
     // the producer and the limit, not a loop.
@@ -258,7 +261,7 @@ fn issue_9_a_stuck_run_names_what_loops() {
         service = { constant = { value = "0s" } }
     "#,
     );
-    let err = Simulation::new(&s, 0, false).run().unwrap_err();
+    let err = Simulation::new(&s.system, 0, false).run().unwrap_err();
     assert!(matches!(err, RunError::Stuck { .. }), "{err}");
     let message = err.to_string();
     assert!(

@@ -7,7 +7,7 @@ use mqsim::model::run_replication;
 use mqsim::model::sim::RunOutcome;
 
 fn run(text: &str) -> RunOutcome {
-    run_replication(&scenario(text), 0, true).unwrap_or_else(|e| panic!("{e}"))
+    run_replication(&scenario(text).system, 0, true).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// One request a second into one worker taking 0.5 s; the downstream is

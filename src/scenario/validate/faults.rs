@@ -177,7 +177,7 @@ pub(super) fn sync(
     c: &mut Checker<'_>,
     raw: &RawScenario,
     groups: usize,
-) -> Option<crate::scenario::SyncSpec> {
+) -> Option<crate::model::system::CallSpec> {
     if raw.mode != RawMode::Sync {
         return None;
     }
@@ -201,7 +201,7 @@ pub(super) fn sync(
         }
         None => (0, Backoff::NONE),
     };
-    Some(crate::scenario::SyncSpec {
+    Some(crate::model::system::CallSpec {
         timeout: raw.sync.timeout.0,
         retry_attempts,
         retry_backoff,

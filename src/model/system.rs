@@ -1,0 +1,77 @@
+//! The validated description of what one replication simulates: the
+//! model's own spec, built by `scenario` from a file and read by the
+//! simulation. No serde in here: the file format is `scenario`'s business.
+
+use super::backoff::Backoff;
+use super::group::GroupSpec;
+use super::producer::ProducerSpec;
+use super::topic::TopicSpec;
+use crate::engine::SimDuration;
+
+/// Everything a replication needs: time, limits, the topic, the producers
+/// and the groups (services), and how producers reach the groups.
+#[derive(Clone, Debug)]
+pub struct System {
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Producers publish during [0, horizon).
+    pub horizon: SimDuration,
+    /// Statistics ignore [0, warmup).
+    pub warmup: SimDuration,
+    /// Time-series interval.
+    pub sample_interval: SimDuration,
+    /// Run past the horizon until nothing is left.
+    pub drain: bool,
+    /// Messages held (ready, blocked, in transit, retrying, delayed) above
+    /// which a run stops.
+    pub max_queued: u64,
+    /// Longest drain after the horizon.
+    pub max_drain: SimDuration,
+    /// Events after which a replication stops.
+    pub max_events: u64,
+    /// `partitions.csv` samples every this many intervals (a power of
+    /// two; 0: not recorded, with too many partitions to record at all).
+    pub partition_every: u64,
+    /// The topic.
+    pub topic: TopicSpec,
+    /// The producers, sorted by name.
+    pub producers: Vec<ProducerSpec>,
+    /// The consumer groups, sorted by name.
+    pub groups: Vec<GroupSpec>,
+    /// How the producers reach the groups: through the topic, or by a
+    /// direct call to the (one) group.
+    pub link: Link,
+}
+
+/// How producers reach the groups.
+#[derive(Clone, Debug)]
+pub enum Link {
+    /// Publish to the topic, which every group reads.
+    Publish,
+    /// Call the one group's service directly, holding the caller until it
+    /// answers (sync mode).
+    Call(CallSpec),
+}
+
+/// A direct call: each request holds its caller until the called service
+/// answers.
+#[derive(Clone, Debug)]
+pub struct CallSpec {
+    /// A caller gives up on an attempt after this long.
+    pub timeout: SimDuration,
+    /// Retries after an error or a timeout.
+    pub retry_attempts: u32,
+    /// Wait before each retry.
+    pub retry_backoff: Backoff,
+}
+
+impl System {
+    /// The direct call, when producers call the group instead of
+    /// publishing.
+    pub fn call(&self) -> Option<&CallSpec> {
+        match &self.link {
+            Link::Call(spec) => Some(spec),
+            Link::Publish => None,
+        }
+    }
+}
