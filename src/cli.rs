@@ -10,7 +10,7 @@ mod run;
 mod sweep;
 mod validate;
 
-use crate::scenario::{Override, ScenarioError};
+use mqsim::scenario::{Override, ScenarioError};
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -72,8 +72,8 @@ pub fn main() -> ExitCode {
             let bad_input = err.downcast_ref::<ScenarioError>().is_some()
                 || err.downcast_ref::<BadInput>().is_some()
                 || err
-                    .downcast_ref::<crate::report::ReportError>()
-                    .is_some_and(crate::report::ReportError::is_bad_input);
+                    .downcast_ref::<mqsim::report::ReportError>()
+                    .is_some_and(mqsim::report::ReportError::is_bad_input);
             let _ = writeln!(std::io::stderr(), "error: {err:#}");
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
@@ -99,10 +99,10 @@ impl ScenarioArgs {
     }
 }
 
-/// `--jobs`: 0 (one per core) to [`crate::experiment::MAX_JOBS`].
+/// `--jobs`: 0 (one per core) to [`mqsim::experiment::MAX_JOBS`].
 fn jobs_parser() -> clap::builder::RangedU64ValueParser<usize> {
     clap::builder::RangedU64ValueParser::<usize>::new()
-        .range(0..=crate::experiment::MAX_JOBS as u64)
+        .range(0..=mqsim::experiment::MAX_JOBS as u64)
 }
 
 /// Writes to stdout; a closed pipe (`mqsim ... | head`) is not an error.

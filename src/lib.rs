@@ -64,7 +64,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod cli;
 pub mod engine;
 pub mod experiment;
 pub mod input;

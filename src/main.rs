@@ -1,5 +1,8 @@
-//! The `mqsim` binary: everything happens in the library's `cli` module.
+//! The `mqsim` binary: the command line (clap definitions, commands, and
+//! the mapping from errors to exit codes) on top of the `mqsim` library.
+
+mod cli;
 
 fn main() -> std::process::ExitCode {
-    mqsim::cli::main()
+    cli::main()
 }

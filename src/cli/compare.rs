@@ -1,9 +1,9 @@
 //! `mqsim compare`.
 
 use super::{BadInput, print};
-use crate::experiment::compare as run_all;
-use crate::report::{CompareView, Mode, OutputSet, write_page, wrote};
-use crate::scenario::{FieldPath, Override, Scenario};
+use mqsim::experiment::compare as run_all;
+use mqsim::report::{CompareView, Mode, OutputSet, write_page, wrote};
+use mqsim::scenario::{FieldPath, Override, Scenario};
 use std::path::PathBuf;
 
 /// Arguments of `mqsim compare`.

@@ -2,8 +2,8 @@
 
 use super::sweep::input_error;
 use super::{BadInput, print};
-use crate::experiment::merge as merge_results;
-use crate::report::{Mode, OutputSet, sweep_file, write_sweep, wrote};
+use mqsim::experiment::merge as merge_results;
+use mqsim::report::{Mode, OutputSet, sweep_file, write_sweep, wrote};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `mqsim merge`.

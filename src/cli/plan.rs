@@ -2,11 +2,11 @@
 
 use super::sweep::{sweep_error, varies};
 use super::{BadInput, ScenarioArgs, jobs_parser, print, progress};
-use crate::experiment::{
+use mqsim::experiment::{
     PlanOutcome, PointResult, Slo, Sweep, checks, metric_names, plan as search, value_text,
     with_jobs,
 };
-use crate::report::{amount, columns};
+use mqsim::report::{amount, columns};
 
 /// Arguments of `mqsim plan`.
 #[derive(Debug, clap::Args)]

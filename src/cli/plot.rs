@@ -3,8 +3,8 @@
 use super::merge::folder;
 use super::sweep::input_error;
 use super::{BadInput, print};
-use crate::experiment::check_metric_name;
-use crate::report::{
+use mqsim::experiment::check_metric_name;
+use mqsim::report::{
     CompareView, Mode, OutputSet, RunView, SweepView, sweep_file, write_page, write_run_report,
     wrote,
 };

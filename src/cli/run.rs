@@ -1,9 +1,9 @@
 //! `mqsim run`.
 
 use super::{ScenarioArgs, print};
-use crate::experiment::Experiment;
-use crate::report;
-use crate::scenario::{FieldPath, Override, Scenario};
+use mqsim::experiment::Experiment;
+use mqsim::report;
+use mqsim::scenario::{FieldPath, Override, Scenario};
 use std::path::PathBuf;
 
 /// Arguments of `mqsim run`.

@@ -1,11 +1,11 @@
 //! `mqsim sweep`.
 
 use super::{BadInput, ScenarioArgs, jobs_parser, print, progress};
-use crate::experiment::{
+use mqsim::experiment::{
     PointResult, Shard, Sweep, SweepError, SweepManifest, Vary, check_resume, metric_names,
     value_text, with_jobs,
 };
-use crate::report::{self, Mode, OutputSet, amount, columns, sweep_file, write_sweep, wrote};
+use mqsim::report::{self, Mode, OutputSet, amount, columns, sweep_file, write_sweep, wrote};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `mqsim sweep`.

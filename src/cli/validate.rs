@@ -1,7 +1,7 @@
 //! `mqsim validate`.
 
 use super::{ScenarioArgs, print};
-use crate::scenario::Scenario;
+use mqsim::scenario::Scenario;
 
 /// Arguments of `mqsim validate`.
 #[derive(Debug, clap::Args)]
