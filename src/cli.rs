@@ -10,8 +10,8 @@ mod run;
 mod sweep;
 mod validate;
 
-use mqsim::scenario::{Override, ScenarioError};
 use clap::{Parser, Subcommand};
+use mqsim::scenario::{Override, ScenarioError};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

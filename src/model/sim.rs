@@ -2,22 +2,16 @@
 //! that handles them in (time, sequence) order. The world's state is in
 //! `state`; what each event does is in the files named after its side.
 
-mod autoscale;
-mod buffer;
-mod consume;
-mod keys;
+mod ctx;
+mod group;
 mod log;
 mod outcome;
-mod partition;
 mod producer_faults;
 mod publish;
 mod sample;
-mod settle;
 mod state;
-mod throttle;
-mod worker_faults;
 
-pub use buffer::Tier;
+pub use group::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
 pub use outcome::{
     DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome, LittlesLaw,
@@ -26,14 +20,13 @@ pub use outcome::{
 pub(crate) use outcome::{check_conservation, share};
 pub use state::FailKind;
 
-use crate::engine::{EventQueue, RngStream, SimDuration, SimTime, Slab, StreamId};
+use crate::engine::{RngStream, SimDuration, SimTime, StreamId};
 use crate::model::series::{MAX_PARTITION_ROWS, MAX_SERIES_ROWS, SeriesLog};
 use crate::model::system::System;
-use crate::model::topic::Policy;
 use crate::model::watchdog::{EventKind, Watchdog};
-use rand::Rng;
-use state::{Group, GroupCounters, GroupWindow, Producer, TopicState, Worker};
-use std::collections::BTreeMap;
+use ctx::Ctx;
+use group::Group;
+use state::{Producer, TopicState};
 
 /// Why a run stopped without a result.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -191,19 +184,14 @@ impl Event {
 /// One replication in progress.
 pub struct Simulation<'s> {
     scenario: &'s System,
-    now: SimTime,
-    events: EventQueue<Event>,
+    ctx: Ctx,
     producers: Vec<Producer>,
-    groups: Vec<Group>,
+    groups: Vec<Group<'s>>,
     topic: TopicState,
     publish_rng: RngStream,
     next_id: u64,
     /// The last partition a round-robin partitioner used.
     round_robin: u32,
-    /// Count out-of-order completions per key (some producer has keys).
-    track_order: bool,
-    /// Ready messages across groups, for the runaway guard.
-    total_ready: u64,
     failure: Option<RunError>,
     series: SeriesLog<SeriesRow>,
     /// Several partitions whose series is recorded.
@@ -212,15 +200,12 @@ pub struct Simulation<'s> {
     last_row_at: SimTime,
     topic_last_published: u64,
     topic_last_dropped: u64,
-    in_window: bool,
-    window_start: SimTime,
     ended: bool,
     draining: bool,
     drain_deadline: SimTime,
     replication: u64,
     /// Counts events; stops a stuck or endless run.
     watchdog: Watchdog,
-    log: Option<Vec<LogEntry>>,
 }
 
 impl<'s> Simulation<'s> {
@@ -242,79 +227,22 @@ impl<'s> Simulation<'s> {
                 fault_rng: rng(format!("producer/{}/faults", p.name)),
             })
             .collect();
-        let groups = scenario.groups.iter().map(|g| Group {
-            buffer: buffer::Buffer::new(&scenario.topic),
-            workers: (0..g.worker_slots())
-                .map(|w| {
-                    if w < g.workers {
-                        Worker::up()
-                    } else {
-                        Worker::default()
-                    }
-                })
-                .collect(),
-            idle: (0..g.workers).rev().collect(),
-            busy: 0,
-            zombies: 0,
-            down: 0,
-            delayed: Slab::default(),
-            tracks: BTreeMap::new(),
-            service_rng: rng(format!("group/{}/service", g.name)),
-            read_rng: rng(format!("group/{}/read", g.name)),
-            fault_rng: rng(format!("group/{}/faults", g.name)),
-            read_latency: match &scenario.topic.policy {
-                Policy::Spill(spill) => spill.read_latency.clone(),
-                _ => None,
-            },
-            poison_salt: rng(format!("group/{}/poison", g.name)).next_u64(),
-            faulty: !g.faults.is_none(),
-            assignment: None,
-            rate_cap: g.max_rate_per_s.map(throttle::Bucket::new),
-            partition_caps: g
-                .partition_max_rate_per_s
-                .map(|r| vec![throttle::Bucket::new(r); scenario.topic.partitions as usize])
-                .unwrap_or_default(),
-            wake_at: None,
-            rebalances: 0,
-            partitions: vec![state::PartitionStats::default(); scenario.topic.partitions as usize],
-            last_by_key: state::KeyMap::default(),
-            order_sweep_at: settle::ORDER_SWEEP_MIN,
-            out_of_order: 0,
-            counters: GroupCounters::default(),
-            window: GroupWindow::default(),
-            dead_letters: state::DeadLetters::default(),
-            max_depth: 0,
-            last_row: GroupCounters::default(),
-            scaler: g
-                .autoscale
-                .clone()
-                .map(|a| crate::model::autoscale::Scaler::new(a, SimTime::ZERO, g.workers, 0)),
-            keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
-            census: crate::model::autoscale::Census::all_up(g.workers),
-        });
-        let mut groups: Vec<Group> = groups.collect();
-        for (group, spec) in groups.iter_mut().zip(&scenario.groups) {
-            group.note_workers(SimTime::ZERO);
-            if spec.partitioned {
-                let partitions = scenario.topic.partitions as usize;
-                group.assignment = Some(partition::Assignment::new(partitions, &group.workers));
-            }
-        }
+        let track_order = scenario
+            .producers
+            .iter()
+            .any(|p| !matches!(p.keys, crate::model::key::KeyChooser::Single));
+        let groups: Vec<Group> = (0..scenario.groups.len())
+            .map(|g| Group::new(scenario, g, replication, track_order))
+            .collect();
         Simulation {
             scenario,
-            now: SimTime::ZERO,
-            events: EventQueue::new(),
+            ctx: Ctx::new(scenario.warmup),
             producers,
             groups,
             topic: TopicState::default(),
             publish_rng: rng(format!("topic/{}/publish", scenario.topic.name)),
             next_id: 0,
             round_robin: u32::MAX,
-            track_order: scenario
-                .producers
-                .iter()
-                .any(|p| !matches!(p.keys, crate::model::key::KeyChooser::Single)),
-            total_ready: 0,
             failure: None,
             series: SeriesLog::new(
                 scenario.groups.len(),
@@ -335,34 +263,19 @@ impl<'s> Simulation<'s> {
             last_row_at: SimTime::MAX,
             topic_last_published: 0,
             topic_last_dropped: 0,
-            in_window: scenario.warmup == SimDuration::ZERO,
-            window_start: SimTime::ZERO,
             ended: false,
             draining: false,
             drain_deadline: SimTime::MAX,
             replication,
             watchdog: Watchdog::new(scenario.max_events),
-            log: None,
         }
     }
 
     /// Keeps a [`LogEntry`] for everything that happens to every message
     /// (memory grows with the run: for tests and debugging).
     pub fn with_log(mut self) -> Self {
-        self.log = Some(Vec::new());
+        self.ctx.log = Some(Vec::new());
         self
-    }
-
-    #[inline]
-    fn note(&mut self, kind: LogKind, message: u64, group: u32) {
-        if let Some(log) = self.log.as_mut() {
-            log.push(LogEntry {
-                time_ns: self.now.0,
-                kind,
-                message,
-                group,
-            });
-        }
     }
 
     /// Runs to the end of the horizon (or until drained, with `drain`).
@@ -375,11 +288,11 @@ impl<'s> Simulation<'s> {
     /// [`RunError::Conservation`] if the counts do not add up (a bug).
     pub fn run(mut self) -> Result<RunOutcome, RunError> {
         self.start();
-        while let Some((time, event)) = self.events.pop() {
+        while let Some((time, event)) = self.ctx.events.pop() {
             if self.draining && time > self.drain_deadline {
                 break;
             }
-            self.now = time;
+            self.ctx.now = time;
             if self.watchdog.count(time) {
                 let horizon = SimTime::ZERO + self.scenario.horizon;
                 let scenario = self.scenario;
@@ -401,12 +314,12 @@ impl<'s> Simulation<'s> {
     fn start(&mut self) {
         let scenario = self.scenario;
         let horizon = SimTime::ZERO + scenario.horizon;
-        self.events.schedule(horizon, Event::Horizon);
+        self.ctx.schedule(horizon, Event::Horizon);
         if scenario.warmup > SimDuration::ZERO {
-            self.events
+            self.ctx
                 .schedule(SimTime::ZERO + scenario.warmup, Event::WarmupEnd);
         }
-        self.events.schedule(SimTime::ZERO, Event::Sample);
+        self.ctx.schedule(SimTime::ZERO, Event::Sample);
         for p in 0..self.producers.len() {
             self.schedule_next_tick(p, SimTime::ZERO);
             for &(at, down) in &scenario.producers[p].faults.crashes {
@@ -414,14 +327,14 @@ impl<'s> Simulation<'s> {
                     producer: p as u32,
                     down_ns: down.as_nanos(),
                 };
-                self.events.schedule(at, event);
+                self.ctx.schedule(at, event);
             }
         }
         for g in 0..self.groups.len() {
-            self.schedule_faults(g);
+            self.groups[g].schedule_faults(&mut self.ctx);
             if let Some(scaler) = &self.groups[g].scaler {
                 let first = scaler.next_evaluation(SimTime::ZERO);
-                self.events
+                self.ctx
                     .schedule(first, Event::Evaluate { group: g as u32 });
             }
         }
@@ -437,40 +350,51 @@ impl<'s> Simulation<'s> {
                 group,
                 worker,
                 epoch,
-            } => self.on_done(group as usize, worker as usize, epoch),
+            } => self.groups[group as usize].on_done(&mut self.ctx, worker as usize, epoch),
             Event::AckTimeout {
                 group,
                 worker,
                 epoch,
                 delivery,
             } => {
-                self.on_ack_timeout(group as usize, worker as usize, epoch, delivery);
+                self.groups[group as usize].on_ack_timeout(
+                    &mut self.ctx,
+                    worker as usize,
+                    epoch,
+                    delivery,
+                );
             }
-            Event::Redeliver { group, slot, id } => self.on_redeliver(group as usize, slot, id),
+            Event::Redeliver { group, slot, id } => {
+                self.groups[group as usize].on_redeliver(&mut self.ctx, slot, id)
+            }
             Event::Crash {
                 group,
                 worker,
                 life,
-            } => self.on_crash(group as usize, worker as usize, life),
+            } => self.groups[group as usize].on_crash(&mut self.ctx, worker as usize, life),
             Event::Restart {
                 group,
                 worker,
                 life,
-            } => self.on_restart(group as usize, worker as usize, life),
-            Event::Evaluate { group } => self.on_evaluate(group as usize),
-            Event::Scale { group, target } => self.apply_scaling(group as usize, target),
+            } => self.groups[group as usize].on_restart(&mut self.ctx, worker as usize, life),
+            Event::Evaluate { group } => self.groups[group as usize].on_evaluate(&mut self.ctx),
+            Event::Scale { group, target } => {
+                self.groups[group as usize].apply_scaling(&mut self.ctx, target)
+            }
             Event::Started {
                 group,
                 worker,
                 life,
-            } => self.on_started(group as usize, worker as usize, life),
-            Event::Outage { group, start } => self.on_outage(group as usize, start),
+            } => self.groups[group as usize].on_started(&mut self.ctx, worker as usize, life),
+            Event::Outage { group, start } => {
+                self.groups[group as usize].on_outage(&mut self.ctx, start)
+            }
             Event::Resume { group } => {
                 let g = group as usize;
-                if self.groups[g].wake_at == Some(self.now) {
+                if self.groups[g].wake_at == Some(self.ctx.now) {
                     self.groups[g].wake_at = None;
                 }
-                self.dispatch(g);
+                self.groups[g].dispatch(&mut self.ctx);
             }
             Event::ProducerCrash { producer, down_ns } => {
                 self.on_producer_crash(producer as usize, SimDuration(down_ns));
@@ -480,7 +404,7 @@ impl<'s> Simulation<'s> {
             Event::Horizon => {
                 if self.scenario.drain {
                     self.draining = true;
-                    self.drain_deadline = self.now + self.scenario.max_drain;
+                    self.drain_deadline = self.ctx.now + self.scenario.max_drain;
                     self.start_drain_series();
                 } else {
                     self.ended = true;
@@ -490,11 +414,14 @@ impl<'s> Simulation<'s> {
         if !self.topic.blocked.is_empty() {
             self.unblock();
         }
+        if std::mem::take(&mut self.ctx.grew) {
+            self.check_growth();
+        }
     }
 
     /// Nothing queued, delayed, in service, blocked, in transit or retrying.
     fn is_empty(&self) -> bool {
-        self.total_ready == 0
+        self.ready() == 0
             && self.topic.blocked.is_empty()
             && self.topic.in_transit.is_empty()
             && self.topic.retrying.is_empty()
@@ -505,9 +432,9 @@ impl<'s> Simulation<'s> {
     }
 
     fn restart_window(&mut self) {
-        let now = self.now.0;
-        self.in_window = true;
-        self.window_start = self.now;
+        let now = self.ctx.now.0;
+        self.ctx.in_window = true;
+        self.ctx.window_start = self.ctx.now;
         self.topic.producer_latency.clear();
         self.topic.blocked_level.restart(now);
         for g in &mut self.groups {

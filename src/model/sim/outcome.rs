@@ -1,7 +1,8 @@
 //! What one replication measured, and the end-of-run checks.
 
 use super::Simulation;
-use super::state::{Group, GroupCounters, RetryCause};
+use super::group::Group;
+use super::state::{GroupCounters, RetryCause};
 use crate::model::autoscale::Census;
 use crate::model::series::SeriesLog;
 use crate::stats::LatencySummary;
@@ -412,11 +413,11 @@ pub struct Diagnostics {
 impl Simulation<'_> {
     /// Closes the books: final row, outcome, and the conservation law.
     pub(super) fn finish(mut self) -> Result<RunOutcome, super::RunError> {
-        if self.last_row_at != self.now {
+        if self.last_row_at != self.ctx.now {
             self.record_row(super::sample::FINAL);
         }
-        let now = self.now.0;
-        let window_s = self.now.since(self.window_start).as_secs_f64();
+        let now = self.ctx.now.0;
+        let window_s = self.ctx.now.since(self.ctx.window_start).as_secs_f64();
         let topic = self.topic_outcome(now);
         let groups: Vec<GroupOutcome> = self
             .groups
@@ -447,7 +448,7 @@ impl Simulation<'_> {
         };
         Ok(RunOutcome {
             replication: self.replication,
-            end_s: self.now.as_secs_f64(),
+            end_s: self.ctx.now.as_secs_f64(),
             window_s,
             events: self.watchdog.events(),
             topic,
@@ -461,7 +462,7 @@ impl Simulation<'_> {
                 .map(SeriesLog::into_rows)
                 .unwrap_or_default(),
             diagnostics,
-            log: self.log.unwrap_or_default(),
+            log: self.ctx.log.unwrap_or_default(),
         })
     }
 

@@ -14,7 +14,7 @@ impl Simulation<'_> {
     /// The topic refused `publish`: retry it, or give up with a drop.
     pub(super) fn refuse(&mut self, publish: Publish, why: Refusal) {
         let p = publish.message.producer as usize;
-        if self.now < self.producers[p].down_until {
+        if self.ctx.now < self.producers[p].down_until {
             // Nobody is left to retry or to report the failure.
             self.lose_publish(publish.message);
             return;
@@ -33,7 +33,7 @@ impl Simulation<'_> {
             (0, Refusal::TimedOut) => self.topic.publish_timeouts += 1,
             _ => self.topic.retries_exhausted += 1,
         }
-        self.note(kind, publish.message.id.0, TOPIC);
+        self.ctx.note(kind, publish.message.id.0, TOPIC);
         // The producer hears the refusal: its latency counts too.
         self.record_producer_latency(&publish.message);
         self.release_expected(&publish.message);
@@ -47,8 +47,8 @@ impl Simulation<'_> {
         let id = publish.message.id.0;
         let slot = self.topic.retrying.insert((publish, cause));
         self.check_growth();
-        self.events
-            .schedule(self.now + delay, Event::Retry { slot, id });
+        self.ctx
+            .schedule(self.ctx.now + delay, Event::Retry { slot, id });
     }
 
     /// Decides whether the ack of an accepted publish is lost. If the
@@ -56,7 +56,7 @@ impl Simulation<'_> {
     /// history with the duplicate to come.
     pub(super) fn decide_ack(&mut self, publish: &mut Publish) -> bool {
         let p = publish.message.producer as usize;
-        if self.now < self.producers[p].down_until {
+        if self.ctx.now < self.producers[p].down_until {
             return true; // The ack reaches a crashed producer: nobody retries.
         }
         let faults = &self.scenario.producers[p].faults;
@@ -113,7 +113,7 @@ impl Simulation<'_> {
                 self.next_id += 1;
                 self.topic.published += 1;
                 self.topic.duplicate_publishes += 1;
-                self.note(LogKind::Published, duplicate.id.0, TOPIC);
+                self.ctx.note(LogKind::Published, duplicate.id.0, TOPIC);
                 self.send(Publish {
                     message: duplicate,
                     ..publish
@@ -128,7 +128,7 @@ impl Simulation<'_> {
         let p = message.producer as usize;
         if message.tracked && !self.scenario.producers[p].faults.idempotent {
             for g in 0..self.groups.len() {
-                self.release(g, message.origin.0);
+                self.groups[g].release(message.origin.0);
             }
         }
     }
@@ -137,11 +137,10 @@ impl Simulation<'_> {
     /// that wait, ready or for a redelivery, are lost in every group
     /// (deliveries already handed to workers carry on).
     fn lose_buffers(&mut self, p: usize) {
-        let mine = |item: &super::buffer::Item| item.message.producer as usize == p;
+        let mine = |item: &super::group::Item| item.message.producer as usize == p;
         for g in 0..self.groups.len() {
             for item in self.groups[g].buffer.take_where(mine) {
-                self.total_ready -= 1;
-                self.lost(g, item);
+                self.groups[g].lost(&mut self.ctx, item);
             }
             let delayed: Vec<u32> = self.groups[g]
                 .delayed
@@ -151,18 +150,18 @@ impl Simulation<'_> {
                 .collect();
             for slot in delayed {
                 if let Some(item) = self.groups[g].delayed.remove(slot) {
-                    self.lost(g, item);
+                    self.groups[g].lost(&mut self.ctx, item);
                 }
             }
-            self.groups[g].note_levels(self.now);
-            self.groups[g].note_faults(self.now);
+            self.groups[g].note_levels(self.ctx.now);
+            self.groups[g].note_faults(self.ctx.now);
         }
     }
 
     /// A publish that never reaches a buffer: drop reason `lost`.
     pub(super) fn lose_publish(&mut self, message: Message) {
         self.topic.lost += 1;
-        self.note(LogKind::Lost, message.id.0, TOPIC);
+        self.ctx.note(LogKind::Lost, message.id.0, TOPIC);
         self.release_expected(&message);
     }
 
@@ -171,7 +170,7 @@ impl Simulation<'_> {
     fn release_expected(&mut self, message: &Message) {
         if message.holds_refs {
             for g in 0..self.groups.len() {
-                self.release(g, message.origin.0);
+                self.groups[g].release(message.origin.0);
             }
         }
     }
@@ -179,7 +178,7 @@ impl Simulation<'_> {
     /// Producer `p` crashes: what it still holds (retries, blocked
     /// publishes) is lost; publishes already on the wire still arrive.
     pub(super) fn on_producer_crash(&mut self, p: usize, down: SimDuration) {
-        let until = self.now + down;
+        let until = self.ctx.now + down;
         self.producers[p].down_until = self.producers[p].down_until.max(until);
         let mine: Vec<u32> = self
             .topic

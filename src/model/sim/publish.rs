@@ -1,10 +1,10 @@
 //! Producers' side: ticks of the arrival processes, publishes, and the
 //! topic's admission decision under its backpressure policy.
 
-use super::buffer::Tier;
+use super::group::Tier;
 use super::state::Publish;
 use super::{Event, LogKind, RunError, Simulation, TOPIC};
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::{SimDuration, SimTime, hash_uniform};
 use crate::model::message::Message;
 use crate::model::topic::{Partitioner, Policy};
 
@@ -22,7 +22,7 @@ impl Simulation<'_> {
     pub(super) fn schedule_next_tick(&mut self, p: usize, after: SimTime) {
         match self.producers[p].source.advance(after) {
             Some(time) => {
-                self.events
+                self.ctx
                     .schedule(time, Event::Arrival { producer: p as u32 });
             }
             None => {
@@ -51,14 +51,14 @@ impl Simulation<'_> {
                 break;
             }
             let (key, size) = self.producers[p].source.draw(spec, &tick);
-            let down = self.now < self.producers[p].down_until;
-            let mut message = Message::new(self.next_id, key, size, p as u32, self.now);
+            let down = self.ctx.now < self.producers[p].down_until;
+            let mut message = Message::new(self.next_id, key, size, p as u32, self.ctx.now);
             message.poison = spec.faults.poison;
             message.partition = self.route(key);
             self.next_id += 1;
             self.topic.created += 1;
             self.topic.published += 1;
-            self.note(LogKind::Published, message.id.0, TOPIC);
+            self.ctx.note(LogKind::Published, message.id.0, TOPIC);
             if down {
                 // The producer is down: the request never reaches a buffer.
                 self.lose_publish(message);
@@ -66,7 +66,7 @@ impl Simulation<'_> {
                 self.send(Publish {
                     message,
                     attempt: 0,
-                    since: self.now,
+                    since: self.ctx.now,
                 });
             }
         }
@@ -80,8 +80,8 @@ impl Simulation<'_> {
                 let delay = SimDuration::from_secs_f64(latency.sample(&mut self.publish_rng));
                 let slot = self.topic.in_transit.insert(publish);
                 self.check_growth();
-                self.events
-                    .schedule(self.now + delay, Event::Accept { slot });
+                self.ctx
+                    .schedule(self.ctx.now + delay, Event::Accept { slot });
             }
             None => self.admit(publish),
         }
@@ -95,7 +95,7 @@ impl Simulation<'_> {
 
     /// The topic decides on a publish attempt arriving now.
     fn admit(&mut self, mut publish: Publish) {
-        publish.since = self.now;
+        publish.since = self.ctx.now;
         let size = publish.message.size;
         if !self.groups.iter().all(|g| g.buffer.could_ever_fit(size)) {
             // Larger than a buffer can ever hold: refused at once, so it
@@ -136,8 +136,8 @@ impl Simulation<'_> {
             Policy::Reject | Policy::Spill(_)
         ) && self.scenario.topic.publish_latency.is_none()
             && self.scenario.producers[p].faults.retry_attempts == 0
-            && self.now >= self.producers[p].down_until
-            && self.log.is_none()
+            && self.ctx.now >= self.producers[p].down_until
+            && self.ctx.log.is_none()
             && self.groups.iter().any(|g| g.buffer.full_by_count())
     }
 
@@ -154,8 +154,25 @@ impl Simulation<'_> {
             let at = (u64::from(self.round_robin.wrapping_add(1)) + n - 1) % partitions;
             self.round_robin = at as u32;
         }
-        if self.in_window {
+        if self.ctx.in_window {
             self.topic.producer_latency.record_n(0, n);
+        }
+    }
+
+    /// The partition of a new message with `key`.
+    pub(super) fn route(&mut self, key: u64) -> u32 {
+        let partitions = self.scenario.topic.partitions;
+        if partitions == 1 {
+            return 0;
+        }
+        match self.scenario.topic.partitioner {
+            Partitioner::KeyHash => {
+                (hash_uniform(0x6b65_795f_6861_7368, key) * f64::from(partitions)) as u32
+            }
+            Partitioner::RoundRobin => {
+                self.round_robin = self.round_robin.wrapping_add(1) % partitions;
+                self.round_robin
+            }
         }
     }
 
@@ -172,7 +189,7 @@ impl Simulation<'_> {
                 if self.groups[g].buffer.is_empty() {
                     return false;
                 }
-                self.evict_head(g);
+                self.groups[g].evict_head(&mut self.ctx);
             }
         }
         true
@@ -187,7 +204,10 @@ impl Simulation<'_> {
                 .buffer
                 .room(publish.message.size)
                 .unwrap_or(Tier::Memory);
-            self.enqueue(g, publish.message, tier);
+            self.groups[g].enqueue(&mut self.ctx, publish.message, tier);
+            if self.ready() > self.scenario.max_queued {
+                self.check_growth();
+            }
         }
         if !ack_lost {
             self.record_producer_latency(&publish.message);
@@ -197,22 +217,22 @@ impl Simulation<'_> {
     /// Producer-visible latency: creation to the ack that ends the publish,
     /// retries and blocking included.
     pub(super) fn record_producer_latency(&mut self, message: &Message) {
-        if self.in_window {
+        if self.ctx.in_window {
             self.topic
                 .producer_latency
-                .record(self.now.since(message.created).as_nanos());
+                .record(self.ctx.now.since(message.created).as_nanos());
         }
     }
 
     fn block(&mut self, publish: Publish) {
-        self.note(LogKind::Blocked, publish.message.id.0, TOPIC);
+        self.ctx.note(LogKind::Blocked, publish.message.id.0, TOPIC);
         self.topic.blocked.push_back(publish);
         self.note_blocked();
         if let Policy::Block {
             max_block: Some(max),
         } = self.scenario.topic.policy
         {
-            self.events.schedule(self.now + max, Event::BlockDeadline);
+            self.ctx.schedule(self.ctx.now + max, Event::BlockDeadline);
         }
         self.check_growth();
     }
@@ -220,7 +240,7 @@ impl Simulation<'_> {
     /// Records the number of blocked publishes.
     pub(super) fn note_blocked(&mut self) {
         let level = self.topic.blocked.len() as u64;
-        self.topic.blocked_level.set(self.now.0, level);
+        self.topic.blocked_level.set(self.ctx.now.0, level);
         self.topic.max_blocked = self.topic.max_blocked.max(level);
     }
 
@@ -232,7 +252,7 @@ impl Simulation<'_> {
             _ => None,
         };
         while let Some(head) = self.topic.blocked.front().copied() {
-            let timed_out = max_block.is_some_and(|m| self.now.since(head.since) >= m);
+            let timed_out = max_block.is_some_and(|m| self.ctx.now.since(head.since) >= m);
             if !timed_out && !self.has_room(head.message.size) {
                 break;
             }
@@ -246,11 +266,16 @@ impl Simulation<'_> {
         }
     }
 
+    /// Ready messages across groups.
+    pub(super) fn ready(&self) -> u64 {
+        self.groups.iter().map(|g| g.buffer.len()).sum()
+    }
+
     /// Messages held anywhere: ready, blocked, in transit, waiting to retry
     /// or to be redelivered.
     fn held(&self) -> u64 {
         let delayed: usize = self.groups.iter().map(|g| g.delayed.len()).sum();
-        self.total_ready
+        self.ready()
             + (self.topic.blocked.len()
                 + self.topic.in_transit.len()
                 + self.topic.retrying.len()
@@ -264,7 +289,7 @@ impl Simulation<'_> {
         if self.held() <= self.scenario.max_queued || self.failure.is_some() {
             return;
         }
-        let elapsed = self.now.as_secs_f64().max(1e-9);
+        let elapsed = self.ctx.now.as_secs_f64().max(1e-9);
         let (g, group) = self
             .groups
             .iter()
@@ -293,7 +318,7 @@ impl Simulation<'_> {
             group.counters.accepted as f64 / elapsed,
             workers,
             capacity,
-            self.total_ready,
+            self.ready(),
             if elsewhere.is_empty() {
                 String::new()
             } else {
@@ -303,7 +328,7 @@ impl Simulation<'_> {
         self.failure = Some(RunError::Runaway {
             topic: self.scenario.topic.name.clone(),
             limit: self.scenario.max_queued,
-            at_s: self.now.as_secs_f64(),
+            at_s: self.ctx.now.as_secs_f64(),
             why,
         });
     }

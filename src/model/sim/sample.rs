@@ -9,12 +9,12 @@ use crate::model::series::{SeriesLog, sample_index};
 impl Simulation<'_> {
     pub(super) fn on_sample(&mut self) {
         let interval = self.scenario.sample_interval;
-        let index = sample_index(self.now, interval);
+        let index = sample_index(self.ctx.now, interval);
         self.record_row(index);
         let every = self.series.every();
         let next = SimTime((index / every + 1) * every * interval.as_nanos());
         if self.draining || next <= SimTime::ZERO + self.scenario.horizon {
-            self.events.schedule(next, Event::Sample);
+            self.ctx.schedule(next, Event::Sample);
         }
     }
 
@@ -31,7 +31,9 @@ impl Simulation<'_> {
     /// they are due. The row that closes a run ([`FINAL`]) is always
     /// recorded.
     pub(super) fn record_row(&mut self, index: u64) {
-        self.expire_heads();
+        for group in &mut self.groups {
+            group.expire_heads(&mut self.ctx);
+        }
         let final_row = index == FINAL;
         if final_row || self.series.due(index) {
             self.record_groups();
@@ -44,7 +46,7 @@ impl Simulation<'_> {
 
     /// One row per group.
     fn record_groups(&mut self) {
-        let now = self.now;
+        let now = self.ctx.now;
         let t = &self.topic;
         let topic_drops = t.rejected + t.publish_timeouts + t.retries_exhausted + t.lost;
         let secs = now.since(self.last_row_at).as_secs_f64();
@@ -91,7 +93,7 @@ impl Simulation<'_> {
 
     /// One row per group and partition.
     fn record_partitions(&mut self) {
-        let now = self.now;
+        let now = self.ctx.now;
         let Some(rows) = self.partition_series.as_mut() else {
             return;
         };

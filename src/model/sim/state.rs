@@ -1,12 +1,11 @@
 //! The running state of producers, groups and workers, and the counters
 //! they keep.
 
-use super::buffer::{Buffer, Item};
+use super::group::Item;
 use crate::engine::{RngStream, SimTime, Slab};
-use crate::model::distribution::Distribution;
 use crate::model::message::Message;
 use crate::stats::{LatencyHistogram, TimeAverage};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// A producer's running state.
 pub(super) struct Producer {
@@ -223,134 +222,4 @@ impl std::hash::Hasher for KeyHasher {
 pub(super) struct PartitionStats {
     pub processed: u64,
     pub max_depth: u64,
-}
-
-/// A consumer group's running state.
-pub(super) struct Group {
-    pub buffer: Buffer,
-    pub workers: Vec<Worker>,
-    pub idle: Vec<u32>,
-    /// Workers running a delivery, zombies included.
-    pub busy: u32,
-    pub zombies: u32,
-    /// Outages in progress.
-    pub down: u32,
-    pub delayed: Slab<Item>,
-    pub tracks: BTreeMap<u64, Track>,
-    pub service_rng: RngStream,
-    pub read_rng: RngStream,
-    pub fault_rng: RngStream,
-    pub read_latency: Option<Distribution>,
-    /// Fixes which messages are poison for this group.
-    pub poison_salt: u64,
-    /// Deliveries can fail (consumer faults are configured).
-    pub faulty: bool,
-    /// Cap on deliveries over the whole topic.
-    pub rate_cap: Option<super::throttle::Bucket>,
-    /// Caps on deliveries per partition (empty: none).
-    pub partition_caps: Vec<super::throttle::Bucket>,
-    /// When a Resume event is already scheduled.
-    pub wake_at: Option<SimTime>,
-    /// Partition ownership, for partitioned (in-order) consumption.
-    pub assignment: Option<super::partition::Assignment>,
-    /// Rebalances so far.
-    pub rebalances: u64,
-    /// Per-partition counts.
-    pub partitions: Vec<PartitionStats>,
-    /// Key → id of its latest processed message (order tracking).
-    pub last_by_key: KeyMap<u64>,
-    /// Sweep `last_by_key` when it grows past this size.
-    pub order_sweep_at: usize,
-    /// Completions of a message older than one already processed with the same key.
-    pub out_of_order: u64,
-    pub counters: GroupCounters,
-    pub window: GroupWindow,
-    pub dead_letters: DeadLetters,
-    pub max_depth: u64,
-    /// Counters at the previous time-series row.
-    pub last_row: GroupCounters,
-    /// Scales the number of workers, if the group autoscales.
-    pub scaler: Option<crate::model::autoscale::Scaler>,
-    /// Per-key ordering and caps, if the group has either.
-    pub keys: Option<super::keys::KeyGate>,
-    /// Workers up and paid for.
-    pub census: crate::model::autoscale::Census,
-}
-
-impl Group {
-    /// Deliveries that own their message (zombies excluded).
-    pub fn in_flight(&self) -> u64 {
-        u64::from(self.busy - self.zombies)
-    }
-
-    /// Records the current depth at `now` (busy workers are recorded
-    /// where they change; zombies and delayed messages by `note_faults`).
-    #[inline]
-    pub fn note_levels(&mut self, now: SimTime) {
-        self.window.depth.set(now.0, self.buffer.len());
-    }
-
-    /// Records a partition's peak depth (only with several partitions).
-    #[inline]
-    pub fn note_partition_depth(&mut self, p: usize) {
-        if self.partitions.len() > 1 {
-            let depth = self.buffer.partition_len(p);
-            let stats = &mut self.partitions[p];
-            stats.max_depth = stats.max_depth.max(depth);
-        }
-    }
-
-    /// Workers the autoscaler counts: starting, up or crashed, not leaving.
-    pub fn members(&self) -> u32 {
-        crate::model::autoscale::members(self.workers.iter().map(Worker::slot))
-    }
-
-    /// Records the number of busy workers at `now`.
-    #[inline]
-    pub fn note_busy(&mut self, now: SimTime) {
-        let busy = u64::from(self.busy);
-        self.window.busy.set(now.0, busy);
-        if let Some(scaler) = self.scaler.as_mut() {
-            scaler.note_busy(now, busy);
-        }
-    }
-
-    /// Records how many workers are up and provisioned at `now`.
-    pub fn note_workers(&mut self, now: SimTime) {
-        let crate::model::autoscale::Census { up, paid } = self.census;
-        self.window.up.set(now.0, up);
-        self.window.provisioned.set(now.0, paid);
-    }
-
-    /// Forgets order tracking of keys whose latest processed message is
-    /// older than every copy still in the group: no completion can be out
-    /// of order against them any more. The next sweep waits until the map
-    /// has doubled and outgrown the group's copies, so sweeps cost O(1) per
-    /// message and the map stays bounded by what the group holds.
-    pub fn sweep_order(&mut self) {
-        let in_flight = self
-            .workers
-            .iter()
-            .filter_map(|w| w.current.map(|s| s.item.message.id.0));
-        let delayed = self.delayed.iter().map(|(_, i)| i.message.id.0);
-        let oldest = self
-            .buffer
-            .min_id()
-            .into_iter()
-            .chain(in_flight)
-            .chain(delayed)
-            .min()
-            .unwrap_or(u64::MAX);
-        self.last_by_key.retain(|_, last| *last >= oldest);
-        let held = self.buffer.len() as usize + self.delayed.len() + self.busy as usize;
-        self.order_sweep_at = (2 * self.last_by_key.len())
-            .max(held)
-            .max(super::settle::ORDER_SWEEP_MIN);
-    }
-
-    /// Records zombie deliveries and delayed messages at `now`.
-    pub fn note_faults(&mut self, now: SimTime) {
-        self.window.zombies.set(now.0, u64::from(self.zombies));
-        self.window.delayed.set(now.0, self.delayed.len() as u64);
-    }
 }

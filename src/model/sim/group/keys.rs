@@ -5,11 +5,11 @@
 //! (its message settled or came back) or earns a token, the key's first
 //! held message goes before anything newer.
 
-use super::Simulation;
-use super::buffer::Item;
-use super::state::KeyMap;
+use super::Item;
 use super::throttle::Bucket;
+use super::{Ctx, Group};
 use crate::engine::SimTime;
+use crate::model::sim::state::KeyMap;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -27,7 +27,7 @@ struct Lane {
 
 /// The per-key state of a group that orders or caps by key.
 #[derive(Clone, Debug, Default)]
-pub(super) struct KeyGate {
+pub(in crate::model::sim) struct KeyGate {
     /// One message per key at a time.
     ordered: bool,
     /// Deliveries per second per key.
@@ -103,31 +103,30 @@ impl KeyGate {
     }
 }
 
-impl Simulation<'_> {
+impl Group<'_> {
     /// Delivers to idle workers of a group with a key gate: first the held
     /// messages of keys that may go again, then the buffer's oldest, holding
     /// aside those whose key may not go yet.
-    pub(super) fn dispatch_by_key(&mut self, g: usize) {
-        let capped = !self.groups[g].partition_caps.is_empty();
-        while !self.groups[g].idle.is_empty() {
-            if let Some(at) = self.group_throttled(g) {
-                self.wake_at(g, at);
+    pub(in crate::model::sim) fn dispatch_by_key(&mut self, ctx: &mut Ctx) {
+        let capped = !self.partition_caps.is_empty();
+        while !self.idle.is_empty() {
+            if let Some(at) = self.group_throttled(ctx) {
+                self.wake_at(ctx, at);
                 break;
             }
-            let now = self.now;
-            let group = &mut self.groups[g];
-            let gate = group.keys.as_mut().expect("a gated group");
+            let now = ctx.now;
+            let gate = self.keys.as_mut().expect("a gated group");
             gate.tick(now);
             while let Some(&Reverse((at, key))) = gate.refilling.peek() {
                 if at > now {
                     break;
                 }
                 gate.refilling.pop();
-                gate.tidy(key, now, group.buffer.holds(key));
+                gate.tidy(key, now, self.buffer.holds(key));
             }
             let item = if let Some(key) = gate.ready.pop_front() {
                 gate.lane(key).scheduled = false;
-                match group.buffer.release(key) {
+                match self.buffer.release(key) {
                     Some(item) => item,
                     None => {
                         // Purged meanwhile.
@@ -137,36 +136,34 @@ impl Simulation<'_> {
                 }
             } else {
                 let popped = if capped {
-                    self.pop_open(g)
+                    self.pop_open(ctx)
                 } else {
-                    self.groups[g].buffer.pop()
+                    self.buffer.pop()
                 };
                 let Some(item) = popped else {
                     break;
                 };
                 let key = item.message.key;
-                let group = &mut self.groups[g];
-                let gate = group.keys.as_mut().expect("a gated group");
-                let holds = group.buffer.holds(key);
+                let gate = self.keys.as_mut().expect("a gated group");
+                let holds = self.buffer.holds(key);
                 match gate.opens_at(key, now) {
                     Some(at) if at <= now && !holds => item,
                     _ => {
                         // Behind its key's held messages, or its key is busy.
-                        group.buffer.hold(item, false);
-                        self.schedule_key(g, key);
+                        self.buffer.hold(item, false);
+                        self.schedule_key(ctx, key);
                         continue;
                     }
                 }
             };
-            self.total_ready -= 1;
             let key = item.message.key;
-            if self.is_expired(&item.message) {
-                self.expire(g, item);
-                self.schedule_key(g, key);
+            if self.is_expired(ctx.now, &item.message) {
+                self.expire(ctx, item);
+                self.schedule_key(ctx, key);
                 continue;
             }
-            let w = self.groups[g].idle.pop().expect("checked above");
-            let gate = self.groups[g].keys.as_mut().expect("a gated group");
+            let w = self.idle.pop().expect("checked above");
+            let gate = self.keys.as_mut().expect("a gated group");
             let ordered = gate.ordered;
             let lane = gate.lane(key);
             if ordered {
@@ -175,20 +172,19 @@ impl Simulation<'_> {
             if let Some(bucket) = lane.bucket.as_mut() {
                 bucket.take(now);
             }
-            self.spend_tokens(g, item.message.partition as usize);
-            self.deliver_to(g, w, item);
-            self.schedule_key(g, key);
+            self.spend_tokens(ctx, item.message.partition as usize);
+            self.deliver_to(ctx, w, item);
+            self.schedule_key(ctx, key);
         }
-        self.groups[g].note_levels(self.now);
+        self.note_levels(ctx.now);
     }
 
     /// If `key` has held messages and is not scheduled, puts it on the
     /// ready list (it may go now) or the timed list (when its cap allows).
-    fn schedule_key(&mut self, g: usize, key: u64) {
-        let now = self.now;
-        let group = &mut self.groups[g];
-        let holds = group.buffer.holds(key);
-        let Some(gate) = group.keys.as_mut() else {
+    fn schedule_key(&mut self, ctx: &mut Ctx, key: u64) {
+        let now = ctx.now;
+        let holds = self.buffer.holds(key);
+        let Some(gate) = self.keys.as_mut() else {
             return;
         };
         if !holds {
@@ -209,21 +205,21 @@ impl Simulation<'_> {
         }
         // Not every path that frees a key dispatches afterwards (a crash,
         // an ack timeout, a purge): make sure a dispatch comes.
-        self.wake_at(g, at);
+        self.wake_at(ctx, at);
     }
 
     /// The message out for its key settled or came back: the key may
     /// deliver again.
-    pub(super) fn free_key(&mut self, g: usize, item: &Item) {
+    pub(in crate::model::sim) fn free_key(&mut self, ctx: &mut Ctx, item: &Item) {
         let key = item.message.key;
-        let Some(gate) = self.groups[g].keys.as_mut() else {
+        let Some(gate) = self.keys.as_mut() else {
             return;
         };
         if let Some(lane) = gate.lanes.get_mut(&key)
             && lane.busy == Some(item.message.id.0)
         {
             lane.busy = None;
-            self.schedule_key(g, key);
+            self.schedule_key(ctx, key);
         }
     }
 }

@@ -2,87 +2,85 @@
 //! failed and sent back for another delivery; and side effects, counted
 //! with their duplicates.
 
-use super::buffer::{Item, Tier};
-use super::outcome::DeadLetterSample;
-use super::state::FailKind;
-use super::{Event, LogKind, Simulation};
+use super::{Ctx, Group};
+use super::{Item, Tier};
 use crate::engine::{SimDuration, SimTime};
+use crate::model::sim::outcome::DeadLetterSample;
+use crate::model::sim::state::FailKind;
+use crate::model::sim::{Event, LogKind};
 use crate::model::topic::{DeliveryMode, Requeue};
 
 /// Order-tracking entries kept before the first sweep of idle keys.
-pub(super) const ORDER_SWEEP_MIN: usize = 4096;
+pub(in crate::model::sim) const ORDER_SWEEP_MIN: usize = 4096;
 
 /// Dead letters kept as examples in the summary.
 const DEAD_LETTER_SAMPLES: usize = 10;
 
-impl Simulation<'_> {
+impl Group<'_> {
     /// A delivery succeeded and was acked.
-    pub(super) fn processed(&mut self, g: usize, item: Item) {
-        self.note(LogKind::Processed, item.message.id.0, g as u32);
-        self.free_lanes(g, &item);
+    pub(in crate::model::sim) fn processed(&mut self, ctx: &mut Ctx, item: Item) {
+        ctx.note(LogKind::Processed, item.message.id.0, self.index);
+        self.free_lanes(ctx, &item);
         let track_order = self.track_order;
-        let group = &mut self.groups[g];
-        group.counters.processed += 1;
-        if group.partitions.len() > 1 {
-            group.partitions[item.message.partition as usize].processed += 1;
+        self.counters.processed += 1;
+        if self.partitions.len() > 1 {
+            self.partitions[item.message.partition as usize].processed += 1;
         }
         if track_order {
-            let last = group.last_by_key.entry(item.message.key).or_insert(0);
+            let last = self.last_by_key.entry(item.message.key).or_insert(0);
             if item.message.id.0 < *last {
-                group.out_of_order += 1;
+                self.out_of_order += 1;
             } else {
                 *last = item.message.id.0;
             }
-            if group.last_by_key.len() > group.order_sweep_at {
-                group.sweep_order();
+            if self.last_by_key.len() > self.order_sweep_at {
+                self.sweep_order();
             }
         }
-        if self.in_window {
-            group.window.processed += 1;
-            group
-                .window
+        if ctx.in_window {
+            self.window.processed += 1;
+            self.window
                 .end_to_end
-                .record(self.now.since(item.message.created).as_nanos());
+                .record(ctx.now.since(item.message.created).as_nanos());
         }
-        self.finish_item(g, &item);
+        self.finish_item(ctx, &item);
     }
 
-    pub(super) fn evicted(&mut self, g: usize, item: Item) {
-        self.note(LogKind::Evicted, item.message.id.0, g as u32);
-        self.groups[g].counters.evicted += 1;
-        self.finish_item(g, &item);
+    pub(in crate::model::sim) fn evicted(&mut self, ctx: &mut Ctx, item: Item) {
+        ctx.note(LogKind::Evicted, item.message.id.0, self.index);
+        self.counters.evicted += 1;
+        self.finish_item(ctx, &item);
     }
 
     /// A message whose TTL passed: dropped, or dead-lettered.
-    pub(super) fn expire(&mut self, g: usize, mut item: Item) {
-        let delivery = &self.scenario.topic.delivery;
+    pub(in crate::model::sim) fn expire(&mut self, ctx: &mut Ctx, mut item: Item) {
+        let delivery = &self.topic.delivery;
         // Without a DLQ there is nowhere to dead-letter to: expiry drops.
         if delivery.ttl_dead_letter && delivery.dlq {
             item.last_failure = Some(FailKind::Expired);
-            self.dead_letter(g, item);
+            self.dead_letter(ctx, item);
             return;
         }
-        self.note(LogKind::Expired, item.message.id.0, g as u32);
-        self.groups[g].counters.expired += 1;
-        self.finish_item(g, &item);
+        ctx.note(LogKind::Expired, item.message.id.0, self.index);
+        self.counters.expired += 1;
+        self.finish_item(ctx, &item);
     }
 
     /// A message lost: a failed or crashed delivery at most once, or a
     /// non-durable buffer dying with its producer.
-    pub(super) fn lost(&mut self, g: usize, item: Item) {
-        self.note(LogKind::Lost, item.message.id.0, g as u32);
-        self.free_lanes(g, &item);
-        self.groups[g].counters.lost += 1;
-        self.finish_item(g, &item);
+    pub(in crate::model::sim) fn lost(&mut self, ctx: &mut Ctx, item: Item) {
+        ctx.note(LogKind::Lost, item.message.id.0, self.index);
+        self.free_lanes(ctx, &item);
+        self.counters.lost += 1;
+        self.finish_item(ctx, &item);
     }
 
-    fn dead_letter(&mut self, g: usize, item: Item) {
-        self.note(LogKind::DeadLettered, item.message.id.0, g as u32);
-        self.free_lanes(g, &item);
-        let now = self.now;
-        let group = &mut self.groups[g];
-        group.counters.dead_lettered += 1;
-        let d = &mut group.dead_letters;
+    fn dead_letter(&mut self, ctx: &mut Ctx, item: Item) {
+        ctx.note(LogKind::DeadLettered, item.message.id.0, self.index);
+        self.free_lanes(ctx, &item);
+        let now = ctx.now;
+        self.counters.dead_lettered += 1;
+        let d = &mut self.dead_letters;
         let reason = item.last_failure.unwrap_or(FailKind::Failed);
         d.by_reason[reason as usize] += 1;
         d.deliveries += u64::from(item.deliveries);
@@ -100,28 +98,28 @@ impl Simulation<'_> {
                 reason: reason.name().to_owned(),
             });
         }
-        self.finish_item(g, &item);
+        self.finish_item(ctx, &item);
     }
 
     /// Bookkeeping shared by every end of a copy.
-    fn finish_item(&mut self, g: usize, item: &Item) {
-        self.leave(g, item.enqueued);
+    fn finish_item(&mut self, ctx: &mut Ctx, item: &Item) {
+        self.leave(ctx, item.enqueued);
         if item.tracked {
-            self.release(g, item.message.origin.0);
+            self.release(item.message.origin.0);
         }
     }
 
     /// A delivery failed. At most once, the message is lost; at least once,
     /// it is dead-lettered past `max_deliveries`, or delivered again when it
     /// becomes visible: at `visible_at` if given, else after the backoff.
-    pub(super) fn fail(
+    pub(in crate::model::sim) fn fail(
         &mut self,
-        g: usize,
+        ctx: &mut Ctx,
         mut item: Item,
         kind: FailKind,
         visible_at: Option<SimTime>,
     ) {
-        let c = &mut self.groups[g].counters;
+        let c = &mut self.counters;
         match kind {
             FailKind::Failed => c.failed += 1,
             FailKind::TimedOut => c.timed_out += 1,
@@ -130,9 +128,9 @@ impl Simulation<'_> {
             FailKind::Expired => {}
         }
         item.fail(kind);
-        let delivery = &self.scenario.topic.delivery;
+        let delivery = &self.topic.delivery;
         if delivery.mode == DeliveryMode::AtMostOnce {
-            self.lost(g, item);
+            self.lost(ctx, item);
             return;
         }
         if delivery.dlq
@@ -140,31 +138,31 @@ impl Simulation<'_> {
                 .max_deliveries
                 .is_some_and(|m| u32::from(item.deliveries) >= m)
         {
-            self.dead_letter(g, item);
+            self.dead_letter(ctx, item);
             return;
         }
         let delay = match visible_at {
-            Some(t) => t.since(self.now),
+            Some(t) => t.since(ctx.now),
             None if matches!(kind, FailKind::Failed | FailKind::TimedOut) => {
                 let failures = u32::from(item.deliveries);
                 delivery
                     .redelivery_backoff
-                    .delay(failures, &mut self.groups[g].fault_rng)
+                    .delay(failures, &mut self.fault_rng)
             }
             None => SimDuration::ZERO,
         };
         if delay == SimDuration::ZERO {
-            self.requeue(g, item);
+            self.requeue(ctx, item);
         } else {
-            self.note(LogKind::Delayed, item.message.id.0, g as u32);
+            ctx.note(LogKind::Delayed, item.message.id.0, self.index);
             let id = item.message.id.0;
-            let slot = self.groups[g].delayed.insert(item);
-            self.check_growth();
-            self.groups[g].note_faults(self.now);
-            self.events.schedule(
-                self.now + delay,
+            let slot = self.delayed.insert(item);
+            ctx.grew = true;
+            self.note_faults(ctx.now);
+            ctx.schedule(
+                ctx.now + delay,
                 Event::Redeliver {
-                    group: g as u32,
+                    group: self.index,
                     slot,
                     id,
                 },
@@ -174,65 +172,62 @@ impl Simulation<'_> {
 
     /// A delayed message is due, unless it was purged meanwhile (a
     /// producer crash with a non-durable topic) and its slot reused.
-    pub(super) fn on_redeliver(&mut self, g: usize, slot: u32, id: u64) {
-        let delayed = &self.groups[g].delayed;
+    pub(in crate::model::sim) fn on_redeliver(&mut self, ctx: &mut Ctx, slot: u32, id: u64) {
+        let delayed = &self.delayed;
         if delayed.get(slot).is_none_or(|i| i.message.id.0 != id) {
             return;
         }
-        if let Some(item) = self.groups[g].delayed.remove(slot) {
-            self.groups[g].note_faults(self.now);
-            self.requeue(g, item);
+        if let Some(item) = self.delayed.remove(slot) {
+            self.note_faults(ctx.now);
+            self.requeue(ctx, item);
         }
     }
 
     /// A returned message is ready again, at the head or the tail. Returns
     /// bypass the capacity check: the topic accepted them already.
-    fn requeue(&mut self, g: usize, mut item: Item) {
-        self.note(LogKind::Requeued, item.message.id.0, g as u32);
+    fn requeue(&mut self, ctx: &mut Ctx, mut item: Item) {
+        ctx.note(LogKind::Requeued, item.message.id.0, self.index);
         item.tier = Tier::Memory;
-        let group = &mut self.groups[g];
-        if group.keys.as_ref().is_some_and(|k| k.ordered()) {
+        if self.keys.as_ref().is_some_and(|k| k.ordered()) {
             // First of its key again, whatever `requeue` says.
-            group.buffer.hold(item, true);
+            self.buffer.hold(item, true);
         } else {
-            match self.scenario.topic.delivery.requeue {
-                Requeue::Head => group.buffer.push_front(item),
-                Requeue::Tail => group.buffer.push_back(item),
+            match self.topic.delivery.requeue {
+                Requeue::Head => self.buffer.push_front(item),
+                Requeue::Tail => self.buffer.push_back(item),
             }
         }
-        self.total_ready += 1;
-        group.max_depth = group.max_depth.max(group.buffer.len());
-        group.note_partition_depth(item.message.partition as usize);
-        group.note_levels(self.now);
+        self.max_depth = self.max_depth.max(self.buffer.len());
+        self.note_partition_depth(item.message.partition as usize);
+        self.note_levels(ctx.now);
         // After the hold: a freed key is scheduled only if it holds messages.
-        self.free_lanes(g, &item);
-        self.notify(g, item.message.partition as usize);
+        self.free_lanes(ctx, &item);
+        self.notify(ctx, item.message.partition as usize);
     }
 
     /// The side effect of a successful processing happens now: the first
     /// one counts once; a later one is a duplicate, unless an idempotent
     /// consumer still remembers the first (dedup window).
     #[inline]
-    pub(super) fn side_effect(&mut self, g: usize, item: &mut Item) {
+    pub(in crate::model::sim) fn side_effect(&mut self, ctx: &mut Ctx, item: &mut Item) {
         if !item.tracked && item.side_effects == 0 {
             // The common case: a first side effect nobody else shares.
-            self.groups[g].counters.side_effects += 1;
+            self.counters.side_effects += 1;
             item.side_effects = 1;
-            item.last_side_effect = self.now;
-            self.note(LogKind::SideEffect, item.message.origin.0, g as u32);
+            item.last_side_effect = ctx.now;
+            ctx.note(LogKind::SideEffect, item.message.origin.0, self.index);
             return;
         }
-        self.repeated_side_effect(g, item);
+        self.repeated_side_effect(ctx, item);
     }
 
     /// A side effect of a message that may have had one already.
-    fn repeated_side_effect(&mut self, g: usize, item: &mut Item) {
-        let now = self.now;
+    fn repeated_side_effect(&mut self, ctx: &mut Ctx, item: &mut Item) {
+        let now = ctx.now;
         let origin = item.message.origin.0;
-        let window = self.scenario.groups[g].faults.dedup_window;
-        let group = &mut self.groups[g];
+        let window = self.spec.faults.dedup_window;
         let shared = if item.tracked {
-            group.tracks.get_mut(&origin)
+            self.tracks.get_mut(&origin)
         } else {
             None
         };
@@ -240,42 +235,42 @@ impl Simulation<'_> {
             Some(track) => (&mut track.side_effects, &mut track.last_side_effect),
             None => (&mut item.side_effects, &mut item.last_side_effect),
         };
-        let c = &mut group.counters;
+        let c = &mut self.counters;
         if *count > 0 && window.is_some_and(|w| now.since(*last) <= w) {
             c.suppressed_duplicates += 1;
-            self.note(LogKind::DuplicateSuppressed, origin, g as u32);
+            ctx.note(LogKind::DuplicateSuppressed, origin, self.index);
             return;
         }
         c.side_effects += 1;
         c.duplicate_side_effects += u64::from(*count > 0);
         *count = count.saturating_add(1);
         *last = now;
-        self.note(LogKind::SideEffect, origin, g as u32);
+        ctx.note(LogKind::SideEffect, origin, self.index);
     }
 
     /// A delivery of a message that was already processed, or is being
     /// processed by another worker right now.
-    pub(super) fn is_duplicate_delivery(&self, g: usize, item: &Item) -> bool {
+    pub(in crate::model::sim) fn is_duplicate_delivery(&self, item: &Item) -> bool {
         if !item.tracked {
             return item.side_effects > 0;
         }
-        match self.groups[g].tracks.get(&item.message.origin.0) {
+        match self.tracks.get(&item.message.origin.0) {
             Some(track) => track.side_effects > 0 || track.running > 0,
             None => item.side_effects > 0,
         }
     }
 
     /// A delivery whose ack timed out has ended.
-    pub(super) fn end_zombie(&mut self, g: usize, item: &Item) {
-        if let Some(track) = self.groups[g].tracks.get_mut(&item.message.origin.0) {
+    pub(in crate::model::sim) fn end_zombie(&mut self, item: &Item) {
+        if let Some(track) = self.tracks.get_mut(&item.message.origin.0) {
             track.running = track.running.saturating_sub(1);
         }
-        self.release(g, item.message.origin.0);
+        self.release(item.message.origin.0);
     }
 
     /// Drops one reference to a track entry; the entry goes at zero.
-    pub(super) fn release(&mut self, g: usize, origin: u64) {
-        let tracks = &mut self.groups[g].tracks;
+    pub(in crate::model::sim) fn release(&mut self, origin: u64) {
+        let tracks = &mut self.tracks;
         if let Some(track) = tracks.get_mut(&origin) {
             track.refs = track.refs.saturating_sub(1);
             if track.refs == 0 {

@@ -2,14 +2,15 @@
 //! the topic, and per partition), and idle workers that poll on a schedule
 //! instead of being pushed messages.
 
-use super::{Event, Simulation};
+use super::{Ctx, Group};
 use crate::engine::SimTime;
+use crate::model::sim::Event;
 
 /// A token bucket of `rate` tokens a second holding one second's worth (at
 /// least one token), kept exactly in integer nanoseconds as GCRA (virtual
 /// scheduling): a delivery conforms when `now >= tat - tolerance`.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Bucket {
+pub(in crate::model::sim) struct Bucket {
     /// Nanoseconds per token.
     interval: u64,
     /// How far ahead of `tat` a delivery may go: (burst − 1) tokens.
@@ -51,62 +52,61 @@ impl Bucket {
     }
 }
 
-impl Simulation<'_> {
+impl Group<'_> {
     /// If group `g`'s topic-wide cap holds deliveries back, when it lets
     /// the next one through.
-    pub(super) fn group_throttled(&mut self, g: usize) -> Option<SimTime> {
-        let now = self.now;
-        let at = self.groups[g].rate_cap.as_mut()?.ready_at(now);
+    pub(in crate::model::sim) fn group_throttled(&mut self, ctx: &mut Ctx) -> Option<SimTime> {
+        let now = ctx.now;
+        let at = self.rate_cap.as_mut()?.ready_at(now);
         (at > now).then_some(at)
     }
 
     /// The earliest instant a capped partition of group `g` with messages
     /// can deliver again.
-    pub(super) fn next_partition_opening(&mut self, g: usize) -> Option<SimTime> {
-        let now = self.now;
-        let group = &mut self.groups[g];
-        (0..group.partition_caps.len())
-            .filter(|&p| group.buffer.head_of(p).is_some())
-            .map(|p| group.partition_caps[p].ready_at(now))
+    pub(in crate::model::sim) fn next_partition_opening(
+        &mut self,
+        ctx: &mut Ctx,
+    ) -> Option<SimTime> {
+        let now = ctx.now;
+        (0..self.partition_caps.len())
+            .filter(|&p| self.buffer.head_of(p).is_some())
+            .map(|p| self.partition_caps[p].ready_at(now))
             .filter(|&t| t > now)
             .min()
     }
 
     /// A delivery from partition `p` uses a token of every cap.
-    pub(super) fn spend_tokens(&mut self, g: usize, p: usize) {
-        let now = self.now;
-        let group = &mut self.groups[g];
-        if let Some(bucket) = group.rate_cap.as_mut() {
+    pub(in crate::model::sim) fn spend_tokens(&mut self, ctx: &mut Ctx, p: usize) {
+        let now = ctx.now;
+        if let Some(bucket) = self.rate_cap.as_mut() {
             bucket.take(now);
         }
-        if let Some(bucket) = group.partition_caps.get_mut(p) {
+        if let Some(bucket) = self.partition_caps.get_mut(p) {
             bucket.take(now);
         }
     }
 
     /// Dispatch again at `at` (a cap or a poll lets deliveries through then).
-    pub(super) fn wake_at(&mut self, g: usize, at: SimTime) {
-        let group = &mut self.groups[g];
-        if group.wake_at.is_some_and(|t| t >= self.now && t <= at) {
+    pub(in crate::model::sim) fn wake_at(&mut self, ctx: &mut Ctx, at: SimTime) {
+        if self.wake_at.is_some_and(|t| t >= ctx.now && t <= at) {
             return; // An earlier or equal wake-up is already scheduled.
         }
-        group.wake_at = Some(at);
-        self.events.schedule(at, Event::Resume { group: g as u32 });
+        self.wake_at = Some(at);
+        ctx.schedule(at, Event::Resume { group: self.index });
     }
 
     /// Messages are waiting and workers idle: with polling, the first idle
     /// worker's next poll fetches them; without, they are delivered now.
-    pub(super) fn notify(&mut self, g: usize, partition: usize) {
-        let group = &self.groups[g];
-        if group.idle.is_empty() || group.down > 0 {
+    pub(in crate::model::sim) fn notify(&mut self, ctx: &mut Ctx, partition: usize) {
+        if self.idle.is_empty() || self.down > 0 {
             return;
         }
-        let interval = self.scenario.groups[g].poll_interval.as_nanos();
+        let interval = self.spec.poll_interval.as_nanos();
         if interval > 0 {
-            let workers = group.workers.len() as u64;
-            let now = self.now.0;
+            let workers = self.workers.len() as u64;
+            let now = ctx.now.0;
             // Worker w polls at w·interval/workers + k·interval.
-            let next = group
+            let next = self
                 .idle
                 .iter()
                 .map(|&w| {
@@ -116,11 +116,11 @@ impl Simulation<'_> {
                 })
                 .min()
                 .unwrap_or(now);
-            self.wake_at(g, SimTime(next));
-        } else if group.assignment.is_some() {
-            self.dispatch_partition(g, partition);
+            self.wake_at(ctx, SimTime(next));
+        } else if self.assignment.is_some() {
+            self.dispatch_partition(ctx, partition);
         } else {
-            self.dispatch(g);
+            self.dispatch(ctx);
         }
     }
 }

@@ -1,9 +1,9 @@
 //! A consumer group's buffer of ready messages: FIFO, bounded in messages
 //! and bytes, with an optional disk tier for the spill policy.
 
-use super::state::{FailKind, KeyMap};
 use crate::engine::SimTime;
 use crate::model::message::Message;
+use crate::model::sim::state::{FailKind, KeyMap};
 use crate::model::topic::{Policy, TopicSpec};
 use std::collections::{BTreeSet, VecDeque};
 
@@ -27,7 +27,7 @@ pub enum Tier {
 
 /// A group's copy of a message, with its delivery history.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Item {
+pub(in crate::model::sim) struct Item {
     pub message: Message,
     /// When it first entered this group's buffer.
     pub enqueued: SimTime,
@@ -81,7 +81,7 @@ impl Item {
 /// counted over all of them. Messages whose key may not be delivered yet
 /// (key-ordered consumption, per-key caps) are held aside per key, in
 /// order; they are still ready and count like the others.
-pub(super) struct Buffer {
+pub(in crate::model::sim) struct Buffer {
     queues: Vec<VecDeque<Item>>,
     held: KeyMap<VecDeque<Item>>,
     held_by_partition: Vec<u64>,

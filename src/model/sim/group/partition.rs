@@ -5,18 +5,18 @@
 //! reassigned round robin over the workers that are up; a partition that
 //! changes owner is not consumed for the rebalance pause.
 
-use super::buffer::Item;
-use super::state::Worker;
-use super::{Event, Simulation};
-use crate::engine::{SimTime, hash_uniform};
-use crate::model::topic::Partitioner;
+use super::Item;
+use super::{Ctx, Group};
+use crate::engine::SimTime;
+use crate::model::sim::Event;
+use crate::model::sim::state::Worker;
 
 /// No worker owns the partition.
 const NOBODY: u32 = u32::MAX;
 
-/// Who owns which partition in a partitioned group.
+/// Who owns which partition in a partitioned self.
 #[derive(Clone, Debug)]
-pub(super) struct Assignment {
+pub(in crate::model::sim) struct Assignment {
     /// Partition → owning worker.
     pub owner: Vec<u32>,
     /// Worker → owned partitions.
@@ -77,34 +77,17 @@ impl Assignment {
     }
 }
 
-impl Simulation<'_> {
-    /// The partition of a new message with `key`.
-    pub(super) fn route(&mut self, key: u64) -> u32 {
-        let partitions = self.scenario.topic.partitions;
-        if partitions == 1 {
-            return 0;
-        }
-        match self.scenario.topic.partitioner {
-            Partitioner::KeyHash => {
-                (hash_uniform(0x6b65_795f_6861_7368, key) * f64::from(partitions)) as u32
-            }
-            Partitioner::RoundRobin => {
-                self.round_robin = self.round_robin.wrapping_add(1) % partitions;
-                self.round_robin
-            }
-        }
-    }
-
+impl Group<'_> {
     /// Delivers to idle workers of a partitioned group, each from the next
     /// of its partitions that has a message and none in flight.
-    pub(super) fn dispatch_partitioned(&mut self, g: usize) {
+    pub(in crate::model::sim) fn dispatch_partitioned(&mut self, ctx: &mut Ctx) {
         let mut i = 0;
-        while i < self.groups[g].idle.len() {
-            let w = self.groups[g].idle[i];
-            match self.next_item(g, w as usize) {
+        while i < self.idle.len() {
+            let w = self.idle[i];
+            match self.next_item(ctx, w as usize) {
                 Some(item) => {
-                    self.groups[g].idle.swap_remove(i);
-                    self.deliver_to(g, w, item);
+                    self.idle.swap_remove(i);
+                    self.deliver_to(ctx, w, item);
                 }
                 None => i += 1,
             }
@@ -113,60 +96,57 @@ impl Simulation<'_> {
 
     /// A message entered, or returned to, partition `p`: only its owner can
     /// take it, if idle and the partition is free.
-    pub(super) fn dispatch_partition(&mut self, g: usize, p: usize) {
-        let group = &self.groups[g];
-        let Some(a) = group.assignment.as_ref() else {
+    pub(in crate::model::sim) fn dispatch_partition(&mut self, ctx: &mut Ctx, p: usize) {
+        let Some(a) = self.assignment.as_ref() else {
             return;
         };
         let owner = a.owner[p];
-        if group.down > 0
-            || self.now < a.paused_until[p]
+        if self.down > 0
+            || ctx.now < a.paused_until[p]
             || owner == NOBODY
             || a.in_flight[p].is_some()
         {
             return;
         }
-        self.dispatch_worker(g, owner as usize);
+        self.dispatch_worker(ctx, owner as usize);
     }
 
     /// Worker `w` may be idle now: it takes the next message of its own
     /// partitions, if any.
-    pub(super) fn dispatch_worker(&mut self, g: usize, w: usize) {
-        let group = &self.groups[g];
-        if group.assignment.is_none() || group.down > 0 {
+    pub(in crate::model::sim) fn dispatch_worker(&mut self, ctx: &mut Ctx, w: usize) {
+        if self.assignment.is_none() || self.down > 0 {
             return;
         }
-        let Some(i) = group.idle.iter().position(|&x| x as usize == w) else {
+        let Some(i) = self.idle.iter().position(|&x| x as usize == w) else {
             return;
         };
-        if let Some(at) = self.group_throttled(g) {
-            self.wake_at(g, at);
+        if let Some(at) = self.group_throttled(ctx) {
+            self.wake_at(ctx, at);
             return;
         }
-        if let Some(item) = self.next_item(g, w) {
-            self.groups[g].idle.swap_remove(i);
-            self.deliver_to(g, w as u32, item);
+        if let Some(item) = self.next_item(ctx, w) {
+            self.idle.swap_remove(i);
+            self.deliver_to(ctx, w as u32, item);
         }
-        self.groups[g].note_levels(self.now);
+        self.note_levels(ctx.now);
     }
 
     /// The next message for worker `w` from its own partitions, dropping
     /// expired heads on the way; marks its partition as in flight.
-    fn next_item(&mut self, g: usize, w: usize) -> Option<Item> {
+    fn next_item(&mut self, ctx: &mut Ctx, w: usize) -> Option<Item> {
         loop {
-            let now = self.now;
-            let group = &mut self.groups[g];
-            let a = group.assignment.as_mut()?;
+            let now = ctx.now;
+            let a = self.assignment.as_mut()?;
             let owned = &a.owned[w];
             let n = owned.len();
             let start = a.cursor[w];
-            let caps = &mut group.partition_caps;
+            let caps = &mut self.partition_caps;
             let mut opens_at: Option<SimTime> = None;
             let found = (0..n).map(|k| (start + k) % n).find(|&k| {
                 let p = owned[k] as usize;
                 if a.in_flight[p].is_some()
                     || now < a.paused_until[p]
-                    || group.buffer.head_of(p).is_none()
+                    || self.buffer.head_of(p).is_none()
                 {
                     return false;
                 }
@@ -178,22 +158,21 @@ impl Simulation<'_> {
             });
             let Some(found) = found else {
                 if let Some(at) = opens_at {
-                    self.wake_at(g, at);
+                    self.wake_at(ctx, at);
                 }
                 return None;
             };
             let p = owned[found] as usize;
             a.cursor[w] = (found + 1) % n;
-            let item = group.buffer.pop_from(p).expect("the head exists");
-            self.total_ready -= 1;
-            if self.is_expired(&item.message) {
-                self.expire(g, item);
+            let item = self.buffer.pop_from(p).expect("the head exists");
+            if self.is_expired(ctx.now, &item.message) {
+                self.expire(ctx, item);
                 continue;
             }
-            if let Some(a) = self.groups[g].assignment.as_mut() {
+            if let Some(a) = self.assignment.as_mut() {
                 a.in_flight[p] = Some(item.message.id.0);
             }
-            self.spend_tokens(g, p);
+            self.spend_tokens(ctx, p);
             return Some(item);
         }
     }
@@ -201,35 +180,33 @@ impl Simulation<'_> {
     /// The message in flight on its partition (and, in a key-ordered
     /// group, on its key) has settled or is ready again: the partition and
     /// the key may deliver again.
-    pub(super) fn free_lanes(&mut self, g: usize, item: &Item) {
-        if let Some(a) = self.groups[g].assignment.as_mut() {
+    pub(in crate::model::sim) fn free_lanes(&mut self, ctx: &mut Ctx, item: &Item) {
+        if let Some(a) = self.assignment.as_mut() {
             let slot = &mut a.in_flight[item.message.partition as usize];
             if *slot == Some(item.message.id.0) {
                 *slot = None;
             }
         }
-        self.free_key(g, item);
+        self.free_key(ctx, item);
     }
 
     /// Workers came or went: reassign the partitions. Those that changed
     /// owner are not consumed for the group's rebalance pause.
-    pub(super) fn rebalance(&mut self, g: usize) {
-        let pause = self.scenario.groups[g].rebalance_pause;
-        let group = &mut self.groups[g];
-        let Some(a) = group.assignment.as_mut() else {
+    pub(in crate::model::sim) fn rebalance(&mut self, ctx: &mut Ctx) {
+        let pause = self.spec.rebalance_pause;
+        let Some(a) = self.assignment.as_mut() else {
             return;
         };
-        let moved = a.reassign(&group.workers);
+        let moved = a.reassign(&self.workers);
         for (p, _) in moved.iter().enumerate().filter(|(_, m)| **m) {
-            a.paused_until[p] = self.now + pause;
+            a.paused_until[p] = ctx.now + pause;
         }
-        group.rebalances += 1;
+        self.rebalances += 1;
         if pause > crate::engine::SimDuration::ZERO {
-            self.events
-                .schedule(self.now + pause, Event::Resume { group: g as u32 });
+            ctx.schedule(ctx.now + pause, Event::Resume { group: self.index });
         } else {
             // Partitions may have moved to idle workers: offer them now.
-            self.dispatch(g);
+            self.dispatch(ctx);
         }
     }
 }

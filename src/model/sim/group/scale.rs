@@ -4,35 +4,34 @@
 //! finishes its delivery first). Crashed workers still count as members,
 //! as a restarting pod counts as a replica.
 
-use super::state::Phase;
-use super::{Event, Simulation};
+use super::{Ctx, Group};
 use crate::engine::SimDuration;
 use crate::model::autoscale::{Change, Slot, changes, members};
+use crate::model::sim::Event;
+use crate::model::sim::state::Phase;
 
-impl Simulation<'_> {
+impl Group<'_> {
     /// The autoscaler of group `g` evaluates its metric.
-    pub(super) fn on_evaluate(&mut self, g: usize) {
-        let now = self.now;
-        let group = &mut self.groups[g];
-        let members = group.members();
-        let backlog = group.buffer.len() + group.in_flight() + group.delayed.len() as u64;
-        let Some(scaler) = group.scaler.as_mut() else {
+    pub(in crate::model::sim) fn on_evaluate(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let members = self.members();
+        let backlog = self.buffer.len() + self.in_flight() + self.delayed.len() as u64;
+        let Some(scaler) = self.scaler.as_mut() else {
             return;
         };
         let decision = scaler.evaluate(now, members, backlog);
         let (next, delay) = (scaler.next_evaluation(now), scaler.reaction_delay());
-        self.events
-            .schedule(next, Event::Evaluate { group: g as u32 });
+        ctx.schedule(next, Event::Evaluate { group: self.index });
         if let Some(target) = decision {
             if delay == SimDuration::ZERO {
-                self.scale_to(g, target);
+                self.scale_to(ctx, target);
             } else {
                 scaler.defer(target, members);
                 let event = Event::Scale {
-                    group: g as u32,
+                    group: self.index,
                     target,
                 };
-                self.events.schedule(now + delay, event);
+                ctx.schedule(now + delay, event);
             }
         }
     }
@@ -41,75 +40,72 @@ impl Simulation<'_> {
     /// already went further in its direction (decisions made while an
     /// earlier one was pending saw the same old count), or it is a
     /// scale-down that a later evaluation overruled.
-    pub(super) fn apply_scaling(&mut self, g: usize, target: u32) {
-        let members = self.groups[g].members();
-        let Some(scaler) = self.groups[g].scaler.as_mut() else {
+    pub(in crate::model::sim) fn apply_scaling(&mut self, ctx: &mut Ctx, target: u32) {
+        let members = self.members();
+        let Some(scaler) = self.scaler.as_mut() else {
             return;
         };
         let (up, holds) = scaler.due();
         if holds && ((up && target > members) || (!up && target < members)) {
-            self.scale_to(g, target);
+            self.scale_to(ctx, target);
         }
     }
 
     /// Makes group `g` have `target` members.
-    pub(super) fn scale_to(&mut self, g: usize, target: u32) {
-        let slots: Vec<Slot> = self.groups[g].workers.iter().map(|w| w.slot()).collect();
+    pub(in crate::model::sim) fn scale_to(&mut self, ctx: &mut Ctx, target: u32) {
+        let slots: Vec<Slot> = self.workers.iter().map(|w| w.slot()).collect();
         let members = members(slots.iter().copied());
-        if let Some(scaler) = self.groups[g].scaler.as_mut() {
+        if let Some(scaler) = self.scaler.as_mut() {
             scaler.count(members, target);
         }
         let mut left_up = false;
         for change in changes(&slots, target) {
-            let group = &mut self.groups[g];
             match change {
-                Change::Stay(w) => group.workers[w].leaving = false,
-                Change::Start(w) => self.provision(g, w),
-                Change::Leave(w) => group.workers[w].leaving = true,
+                Change::Stay(w) => self.workers[w].leaving = false,
+                Change::Start(w) => self.provision(ctx, w),
+                Change::Leave(w) => self.workers[w].leaving = true,
                 Change::Park(w) => {
-                    let worker = &mut group.workers[w];
+                    let worker = &mut self.workers[w];
                     left_up |= worker.phase == Phase::Up;
-                    group.census.shift(&mut worker.phase, Phase::Parked);
+                    self.census.shift(&mut worker.phase, Phase::Parked);
                 }
             }
         }
         if left_up {
             // One pass, however many left.
-            let group = &mut self.groups[g];
-            let workers = &group.workers;
-            group.idle.retain(|&i| workers[i as usize].is_up());
+            let workers = &self.workers;
+            self.idle.retain(|&i| workers[i as usize].is_up());
         }
-        self.groups[g].note_workers(self.now);
+        self.note_workers(ctx.now);
         if left_up {
-            self.rebalance(g);
+            self.rebalance(ctx);
         }
     }
 
     /// Slot `w` joins the group: it starts after the start-up delay.
-    fn provision(&mut self, g: usize, w: usize) {
-        let delay = self.groups[g]
+    fn provision(&mut self, ctx: &mut Ctx, w: usize) {
+        let delay = self
             .scaler
             .as_ref()
             .map_or(SimDuration::ZERO, |s| s.startup_delay());
-        let group = &mut self.groups[g];
-        let worker = &mut group.workers[w];
+        let worker = &mut self.workers[w];
         worker.life = worker.life.wrapping_add(1);
-        group.census.shift(&mut worker.phase, Phase::Starting);
+        self.census.shift(&mut worker.phase, Phase::Starting);
         let life = worker.life;
         if delay == SimDuration::ZERO {
-            self.on_started(g, w, life);
+            self.on_started(ctx, w, life);
         } else {
             let event = Event::Started {
-                group: g as u32,
+                group: self.index,
                 worker: w as u32,
                 life,
             };
-            self.events.schedule(self.now + delay, event);
+            ctx.schedule(ctx.now + delay, event);
         }
     }
 
     /// A worker has started (unless it was cancelled meanwhile).
-    pub(super) fn on_started(&mut self, g: usize, w: usize, life: u32) {
-        self.come_up(g, w, life, Phase::Starting);
+    pub(in crate::model::sim) fn on_started(&mut self, ctx: &mut Ctx, w: usize, life: u32) {
+        self.come_up(ctx, w, life, Phase::Starting);
     }
 }

@@ -1,0 +1,236 @@
+//! A consumer group: a component that owns its buffer, its workers and
+//! their faults and autoscaler, its dispatch and settling, and its
+//! counters. It works through the shared context; the simulation routes to
+//! it the events that name it.
+
+mod buffer;
+mod deliver;
+mod faults;
+mod keys;
+mod partition;
+mod scale;
+mod settle;
+mod throttle;
+
+use buffer::Buffer;
+pub(super) use buffer::Item;
+pub use buffer::Tier;
+use partition::Assignment;
+
+use super::ctx::Ctx;
+use super::state::{
+    DeadLetters, GroupCounters, GroupWindow, KeyMap, PartitionStats, Track, Worker,
+};
+use crate::engine::{RngStream, SimTime, Slab, StreamId};
+use crate::model::autoscale::{Census, Scaler};
+use crate::model::distribution::Distribution;
+use crate::model::group::GroupSpec;
+use crate::model::system::System;
+use crate::model::topic::{Policy, TopicSpec};
+use rand::Rng;
+use std::collections::BTreeMap;
+
+/// A consumer group's running state.
+pub(super) struct Group<'s> {
+    /// Its index in the scenario.
+    pub index: u32,
+    pub spec: &'s GroupSpec,
+    pub topic: &'s TopicSpec,
+    /// Count out-of-order completions per key (some producer has keys).
+    pub track_order: bool,
+    pub buffer: Buffer,
+    pub workers: Vec<Worker>,
+    pub idle: Vec<u32>,
+    /// Workers running a delivery, zombies included.
+    pub busy: u32,
+    pub zombies: u32,
+    /// Outages in progress.
+    pub down: u32,
+    pub delayed: Slab<Item>,
+    pub tracks: BTreeMap<u64, Track>,
+    pub service_rng: RngStream,
+    pub read_rng: RngStream,
+    pub fault_rng: RngStream,
+    pub read_latency: Option<Distribution>,
+    /// Fixes which messages are poison for this group.
+    pub poison_salt: u64,
+    /// Deliveries can fail (consumer faults are configured).
+    pub faulty: bool,
+    /// Cap on deliveries over the whole topic.
+    pub rate_cap: Option<throttle::Bucket>,
+    /// Caps on deliveries per partition (empty: none).
+    pub partition_caps: Vec<throttle::Bucket>,
+    /// When a Resume event is already scheduled.
+    pub wake_at: Option<SimTime>,
+    /// Partition ownership, for partitioned (in-order) consumption.
+    pub assignment: Option<partition::Assignment>,
+    /// Rebalances so far.
+    pub rebalances: u64,
+    /// Per-partition counts.
+    pub partitions: Vec<PartitionStats>,
+    /// Key → id of its latest processed message (order tracking).
+    pub last_by_key: KeyMap<u64>,
+    /// Sweep `last_by_key` when it grows past this size.
+    pub order_sweep_at: usize,
+    /// Completions of a message older than one already processed with the same key.
+    pub out_of_order: u64,
+    pub counters: GroupCounters,
+    pub window: GroupWindow,
+    pub dead_letters: DeadLetters,
+    pub max_depth: u64,
+    /// Counters at the previous time-series row.
+    pub last_row: GroupCounters,
+    /// Scales the number of workers, if the group autoscales.
+    pub scaler: Option<crate::model::autoscale::Scaler>,
+    /// Per-key ordering and caps, if the group has either.
+    pub keys: Option<keys::KeyGate>,
+    /// Workers up and paid for.
+    pub census: crate::model::autoscale::Census,
+}
+
+impl<'s> Group<'s> {
+    /// Group `index` of `system` at the start of replication `replication`.
+    pub fn new(system: &'s System, index: usize, replication: u64, track_order: bool) -> Group<'s> {
+        let g = &system.groups[index];
+        let topic = &system.topic;
+        let rng = |what: &str| {
+            StreamId::named(&format!("group/{}/{what}", g.name)).rng(system.seed, replication)
+        };
+        let partitions = topic.partitions as usize;
+        let mut group = Group {
+            index: index as u32,
+            spec: g,
+            topic,
+            track_order,
+            buffer: Buffer::new(topic),
+            workers: (0..g.worker_slots())
+                .map(|w| {
+                    if w < g.workers {
+                        Worker::up()
+                    } else {
+                        Worker::default()
+                    }
+                })
+                .collect(),
+            idle: (0..g.workers).rev().collect(),
+            busy: 0,
+            zombies: 0,
+            down: 0,
+            delayed: Slab::default(),
+            tracks: BTreeMap::new(),
+            service_rng: rng("service"),
+            read_rng: rng("read"),
+            fault_rng: rng("faults"),
+            read_latency: match &topic.policy {
+                Policy::Spill(spill) => spill.read_latency.clone(),
+                _ => None,
+            },
+            poison_salt: rng("poison").next_u64(),
+            faulty: !g.faults.is_none(),
+            assignment: None,
+            rate_cap: g.max_rate_per_s.map(throttle::Bucket::new),
+            partition_caps: g
+                .partition_max_rate_per_s
+                .map(|r| vec![throttle::Bucket::new(r); partitions])
+                .unwrap_or_default(),
+            wake_at: None,
+            rebalances: 0,
+            partitions: vec![PartitionStats::default(); partitions],
+            last_by_key: KeyMap::default(),
+            order_sweep_at: settle::ORDER_SWEEP_MIN,
+            out_of_order: 0,
+            counters: GroupCounters::default(),
+            window: GroupWindow::default(),
+            dead_letters: DeadLetters::default(),
+            max_depth: 0,
+            last_row: GroupCounters::default(),
+            scaler: g
+                .autoscale
+                .clone()
+                .map(|a| Scaler::new(a, SimTime::ZERO, g.workers, 0)),
+            keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
+            census: Census::all_up(g.workers),
+        };
+        group.note_workers(SimTime::ZERO);
+        if g.partitioned {
+            group.assignment = Some(Assignment::new(partitions, &group.workers));
+        }
+        group
+    }
+
+    /// Deliveries that own their message (zombies excluded).
+    pub fn in_flight(&self) -> u64 {
+        u64::from(self.busy - self.zombies)
+    }
+
+    /// Records the current depth at `now` (busy workers are recorded
+    /// where they change; zombies and delayed messages by `note_faults`).
+    #[inline]
+    pub fn note_levels(&mut self, now: SimTime) {
+        self.window.depth.set(now.0, self.buffer.len());
+    }
+
+    /// Records a partition's peak depth (only with several partitions).
+    #[inline]
+    pub fn note_partition_depth(&mut self, p: usize) {
+        if self.partitions.len() > 1 {
+            let depth = self.buffer.partition_len(p);
+            let stats = &mut self.partitions[p];
+            stats.max_depth = stats.max_depth.max(depth);
+        }
+    }
+
+    /// Workers the autoscaler counts: starting, up or crashed, not leaving.
+    pub fn members(&self) -> u32 {
+        crate::model::autoscale::members(self.workers.iter().map(Worker::slot))
+    }
+
+    /// Records the number of busy workers at `now`.
+    #[inline]
+    pub fn note_busy(&mut self, now: SimTime) {
+        let busy = u64::from(self.busy);
+        self.window.busy.set(now.0, busy);
+        if let Some(scaler) = self.scaler.as_mut() {
+            scaler.note_busy(now, busy);
+        }
+    }
+
+    /// Records how many workers are up and provisioned at `now`.
+    pub fn note_workers(&mut self, now: SimTime) {
+        let crate::model::autoscale::Census { up, paid } = self.census;
+        self.window.up.set(now.0, up);
+        self.window.provisioned.set(now.0, paid);
+    }
+
+    /// Forgets order tracking of keys whose latest processed message is
+    /// older than every copy still in the group: no completion can be out
+    /// of order against them any more. The next sweep waits until the map
+    /// has doubled and outgrown the group's copies, so sweeps cost O(1) per
+    /// message and the map stays bounded by what the group holds.
+    pub fn sweep_order(&mut self) {
+        let in_flight = self
+            .workers
+            .iter()
+            .filter_map(|w| w.current.map(|s| s.item.message.id.0));
+        let delayed = self.delayed.iter().map(|(_, i)| i.message.id.0);
+        let oldest = self
+            .buffer
+            .min_id()
+            .into_iter()
+            .chain(in_flight)
+            .chain(delayed)
+            .min()
+            .unwrap_or(u64::MAX);
+        self.last_by_key.retain(|_, last| *last >= oldest);
+        let held = self.buffer.len() as usize + self.delayed.len() + self.busy as usize;
+        self.order_sweep_at = (2 * self.last_by_key.len())
+            .max(held)
+            .max(settle::ORDER_SWEEP_MIN);
+    }
+
+    /// Records zombie deliveries and delayed messages at `now`.
+    pub fn note_faults(&mut self, now: SimTime) {
+        self.window.zombies.set(now.0, u64::from(self.zombies));
+        self.window.delayed.set(now.0, self.delayed.len() as u64);
+    }
+}

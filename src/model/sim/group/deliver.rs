@@ -1,0 +1,262 @@
+//! Consumer groups' side: enqueue, delivery to idle workers, and what a
+//! worker decides when it finishes.
+
+use super::{Ctx, Group};
+use super::{Item, Tier};
+use crate::engine::{SimDuration, SimTime, hash_uniform};
+use crate::model::message::Message;
+use crate::model::sim::state::{FailKind, InService};
+use crate::model::sim::{Event, LogKind};
+use crate::model::topic::DeliveryMode;
+use rand::RngExt;
+
+impl Group<'_> {
+    /// Adds an accepted message to the buffer and delivers it at once if
+    /// a worker is idle.
+    pub(in crate::model::sim) fn enqueue(&mut self, ctx: &mut Ctx, message: Message, tier: Tier) {
+        let now = ctx.now;
+        if message.tracked && !message.holds_refs {
+            self.tracks.entry(message.origin.0).or_default().refs += 1;
+        }
+        ctx.note(LogKind::Enqueued, message.id.0, self.index);
+        self.buffer
+            .push_back(Item::new(message, now, tier, message.tracked));
+        self.counters.accepted += 1;
+        self.max_depth = self.max_depth.max(self.buffer.len());
+        self.note_partition_depth(message.partition as usize);
+        self.note_levels(now);
+        self.notify(ctx, message.partition as usize);
+    }
+
+    /// Hands ready messages to idle workers of group `g` (unless the group
+    /// is down), dropping the expired ones it meets at the head.
+    pub(in crate::model::sim) fn dispatch(&mut self, ctx: &mut Ctx) {
+        if self.down > 0 {
+            return;
+        }
+        if self.assignment.is_some() {
+            self.dispatch_partitioned(ctx);
+            self.note_levels(ctx.now);
+            return;
+        }
+        if self.keys.is_some() {
+            self.dispatch_by_key(ctx);
+            return;
+        }
+        let capped = !self.partition_caps.is_empty();
+        while !self.idle.is_empty() {
+            if let Some(at) = self.group_throttled(ctx) {
+                self.wake_at(ctx, at);
+                break;
+            }
+            let item = if capped {
+                self.pop_open(ctx)
+            } else {
+                self.buffer.pop()
+            };
+            let Some(item) = item else {
+                break;
+            };
+            if self.is_expired(ctx.now, &item.message) {
+                self.expire(ctx, item);
+                continue;
+            }
+            let w = self
+                .idle
+                .pop()
+                .expect("the loop checked for an idle worker");
+            self.spend_tokens(ctx, item.message.partition as usize);
+            self.deliver_to(ctx, w, item);
+        }
+        self.note_levels(ctx.now);
+    }
+
+    /// The oldest head among partitions whose cap has a token; if all with
+    /// messages are capped, wakes up when the first opens.
+    pub(in crate::model::sim) fn pop_open(&mut self, ctx: &mut Ctx) -> Option<Item> {
+        let now = ctx.now;
+        let caps = &self.partition_caps;
+        let open = |p: usize| caps.get(p).is_none_or(|b| b.ready_at(now) <= now);
+        match self.buffer.oldest_partition_among(open) {
+            Some(p) => self.buffer.pop_from(p),
+            None => {
+                if let Some(at) = self.next_partition_opening(ctx) {
+                    self.wake_at(ctx, at);
+                }
+                None
+            }
+        }
+    }
+
+    /// Hands `item` to worker `w` (no longer in the idle list).
+    pub(in crate::model::sim) fn deliver_to(&mut self, ctx: &mut Ctx, w: u32, mut item: Item) {
+        ctx.note(LogKind::Delivered, item.message.id.0, self.index);
+        let now = ctx.now;
+        let first = item.deliveries == 0;
+        let duplicate = if item.tracked {
+            self.is_duplicate_delivery(&item)
+        } else {
+            item.side_effects > 0
+        };
+        item.deliveries = item.deliveries.saturating_add(1);
+        let (busy_for, failure) = self.decide(&item);
+        let c = &mut self.counters;
+        c.deliveries += 1;
+        c.redeliveries += u64::from(!first);
+        c.duplicate_deliveries += u64::from(duplicate);
+        if first && ctx.in_window {
+            self.window
+                .queue_wait
+                .record(now.since(item.enqueued).as_nanos());
+        }
+        let worker = &mut self.workers[w as usize];
+        worker.current = Some(InService {
+            item,
+            failure,
+            started: now,
+            zombie: false,
+        });
+        worker.started = worker.started.wrapping_add(1);
+        let (epoch, delivery) = (worker.epoch, worker.started);
+        self.busy += 1;
+        self.note_busy(now);
+        let (group_ix, worker_ix) = (self.index, w);
+        let delivery_spec = &self.topic.delivery;
+        if delivery_spec.mode == DeliveryMode::AtLeastOnce
+            && let Some(timeout) = delivery_spec.ack_timeout
+            && busy_for > timeout
+        {
+            let event = Event::AckTimeout {
+                group: group_ix,
+                worker: worker_ix,
+                epoch,
+                delivery,
+            };
+            ctx.schedule(now + timeout, event);
+        }
+        let done = Event::Done {
+            group: group_ix,
+            worker: worker_ix,
+            epoch,
+        };
+        ctx.schedule(now + busy_for, done);
+    }
+
+    /// How long a delivery takes and whether it fails, decided as it starts.
+    /// Poison is a fixed draw per message (by origin), so a poison message
+    /// fails on every delivery.
+    fn decide(&mut self, item: &Item) -> (SimDuration, Option<FailKind>) {
+        let spec = self.spec;
+        let mut service = spec.service.sample(&mut self.service_rng);
+        let read = match (&self.read_latency, item.tier) {
+            (Some(read), Tier::Disk) => read.sample(&mut self.read_rng),
+            _ => 0.0,
+        };
+        let faults = &spec.faults;
+        if !self.faulty && !item.message.poison {
+            return (SimDuration::from_secs_f64(read + service), None);
+        }
+        let poison = item.message.poison
+            || hash_uniform(self.poison_salt, item.message.origin.0) < faults.poison_share;
+        // The transient draw is made only for messages that are not poison.
+        let fails = poison
+            || (faults.failure_probability > 0.0
+                && self.fault_rng.random::<f64>() < faults.failure_probability);
+        let mut failure = fails.then_some(FailKind::Failed);
+        if let Some(limit) = faults.processing_timeout
+            && service > limit.as_secs_f64()
+        {
+            service = limit.as_secs_f64();
+            failure = Some(FailKind::TimedOut);
+        }
+        (SimDuration::from_secs_f64(read + service), failure)
+    }
+
+    /// Worker `w` of group `g` finished a delivery (unless it crashed since).
+    pub(in crate::model::sim) fn on_done(&mut self, ctx: &mut Ctx, w: usize, epoch: u32) {
+        let worker = &mut self.workers[w];
+        if worker.epoch != epoch {
+            return;
+        }
+        let Some(mut done) = worker.current.take() else {
+            return;
+        };
+        self.busy -= 1;
+        let leaving = std::mem::take(&mut worker.leaving);
+        if leaving {
+            self.census
+                .shift(&mut worker.phase, crate::model::sim::state::Phase::Parked);
+        } else {
+            self.idle.push(w as u32);
+        }
+        self.note_busy(ctx.now);
+        if done.zombie {
+            // Its ack is stale; its side effect still happens.
+            self.zombies -= 1;
+            self.note_faults(ctx.now);
+            if done.failure.is_none() {
+                self.side_effect(ctx, &mut done.item);
+            }
+            self.end_zombie(&done.item);
+        } else if let Some(kind) = done.failure {
+            self.fail(ctx, done.item, kind, None);
+        } else {
+            self.side_effect(ctx, &mut done.item);
+            self.processed(ctx, done.item);
+        }
+        if leaving {
+            // Scaled down while busy: it leaves now its delivery is over.
+            self.note_workers(ctx.now);
+            self.rebalance(ctx);
+        }
+        if self.assignment.is_some() {
+            // Deliverable now: this worker's partitions, and the partition
+            // just freed, whose owner may have changed while it was busy.
+            self.dispatch_worker(ctx, w);
+            self.dispatch_partition(ctx, done.item.message.partition as usize);
+        } else {
+            self.dispatch(ctx);
+        }
+    }
+
+    pub(in crate::model::sim) fn is_expired(&self, now: SimTime, message: &Message) -> bool {
+        self.topic
+            .ttl
+            .is_some_and(|ttl| now.since(message.created) > ttl)
+    }
+
+    /// Drops the oldest ready message (drop_oldest policy).
+    pub(in crate::model::sim) fn evict_head(&mut self, ctx: &mut Ctx) {
+        if let Some(item) = self.buffer.pop_oldest() {
+            self.evicted(ctx, item);
+            self.note_levels(ctx.now);
+        }
+    }
+
+    /// Drops expired messages at the head of every partition (expiry is
+    /// seen at the head, as in RabbitMQ's classic queues).
+    pub(in crate::model::sim) fn expire_heads(&mut self, ctx: &mut Ctx) {
+        if self.topic.ttl.is_none() {
+            return;
+        }
+        for p in 0..self.buffer.partitions() {
+            while let Some(head) = self.buffer.head_of(p) {
+                if !self.is_expired(ctx.now, &head.message) {
+                    break;
+                }
+                let item = self.buffer.pop_from(p).expect("head exists");
+                self.expire(ctx, item);
+            }
+        }
+        self.note_levels(ctx.now);
+    }
+
+    /// When a message last entered a buffer, for Little's law.
+    pub(in crate::model::sim) fn leave(&mut self, ctx: &mut Ctx, enqueued: SimTime) {
+        let window = &mut self.window;
+        if ctx.in_window && enqueued >= ctx.window_start {
+            window.left += 1;
+            window.sojourn_ns += u128::from(ctx.now.since(enqueued).as_nanos());
+        }
+    }
+}
