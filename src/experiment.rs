@@ -14,7 +14,7 @@ mod vary;
 
 pub use analytic::{AnalyticRow, analytic_rows};
 pub use compare::{Entry, compare, unique_labels};
-pub use metric::{Metric, metrics_of};
+pub use metric::{MAX_PARTITION_METRICS, Metric, metrics_of};
 pub use plan::{PlanOutcome, bisect, checks, meets_all, plan};
 pub use results::{check_resume, differences, merge};
 pub use shard::Shard;

@@ -5,13 +5,23 @@
 //! result can tell whether an input file changed.
 
 use sha2::{Digest as _, Sha256};
+use std::any::Any;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::SystemTime;
 
-/// Largest text file read whole (scenarios, saved summaries and sweep
-/// definitions): 256 MiB.
+/// Largest text file read whole (saved summaries, comparisons and time
+/// series, parsed into compact types): 256 MiB.
 pub const MAX_TEXT_BYTES: u64 = 256 << 20;
+/// Largest scenario file: 1 MiB (parsing with positions costs about 90
+/// times the text; long sample lists and traces belong in CSV files).
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+/// Largest `sweep.json` (its scenario and `--vary` values are parsed as
+/// JSON values): 16 MiB.
+pub const MAX_MANIFEST_BYTES: u64 = 16 << 20;
 /// Longest line of a file read line by line (CSV, `sweep.jsonl`): 16 MiB.
 pub const MAX_LINE_BYTES: usize = 16 << 20;
 
@@ -48,16 +58,29 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
 /// Reads a regular file of at most [`MAX_TEXT_BYTES`] as UTF-8 text.
 ///
 /// # Errors
+/// As [`read_text_at_most`].
+pub fn read_text(path: &Path) -> io::Result<String> {
+    read_text_at_most(path, MAX_TEXT_BYTES)
+}
+
+/// Reads a regular file of at most `max` bytes as UTF-8 text.
+///
+/// # Errors
 /// As [`open_regular`], `InvalidData` for a file that is too large or not
 /// UTF-8 text.
-pub fn read_text(path: &Path) -> io::Result<String> {
+pub fn read_text_at_most(path: &Path, max: u64) -> io::Result<String> {
     let file = open_regular(path)?;
     let mut text = String::new();
-    let read = file.take(MAX_TEXT_BYTES + 1).read_to_string(&mut text)?;
-    if read as u64 > MAX_TEXT_BYTES {
+    let read = file.take(max + 1).read_to_string(&mut text)?;
+    if read as u64 > max {
+        let size = if max >= 1 << 20 {
+            format!("{} MiB", max >> 20)
+        } else {
+            format!("{} KiB", max >> 10)
+        };
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("it is larger than {} MiB", MAX_TEXT_BYTES >> 20),
+            format!("it is larger than {size}"),
         ));
     }
     Ok(text)
@@ -105,6 +128,73 @@ pub struct InputFile {
     /// Its size and digest when the scenario was loaded.
     #[serde(flatten)]
     pub digest: FileDigest,
+}
+
+/// What tells that a file changed without reading it: its size and when
+/// it was last modified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FileStamp {
+    /// Size in bytes.
+    pub len: u64,
+    /// Last modification, if the system records it.
+    pub modified: Option<SystemTime>,
+}
+
+/// The stamp of the file at `path`.
+///
+/// # Errors
+/// The system's error.
+pub fn stamp(path: &Path) -> io::Result<FileStamp> {
+    let meta = std::fs::metadata(path)?;
+    Ok(FileStamp {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    })
+}
+
+/// What was loaded from files, by kind, path and stamp, while someone
+/// still holds it.
+type Loaded = HashMap<(String, PathBuf, FileStamp), Weak<dyn Any + Send + Sync>>;
+
+static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
+
+/// Loads what `load` makes of the file at `path` once while it is in use:
+/// another load of the same `kind` (which names what is made and how,
+/// e.g. a column and scale) from the same unchanged file shares it. A sweep
+/// validates every point's scenario up front, and points reading one file
+/// then hold one copy of it, not one each.
+///
+/// # Errors
+/// What `load` returns.
+pub fn shared<T: Any + Send + Sync, E>(
+    kind: &str,
+    path: &Path,
+    load: impl FnOnce() -> Result<T, E>,
+) -> Result<Arc<T>, E> {
+    let key = match (std::fs::canonicalize(path), stamp(path)) {
+        (Ok(p), Ok(s)) => Some((kind.to_owned(), p, s)),
+        _ => None,
+    };
+    let found = key.as_ref().and_then(|key| {
+        let loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+        loaded
+            .as_ref()
+            .and_then(|l| l.get(key))
+            .and_then(Weak::upgrade)
+            .and_then(|any| any.downcast::<T>().ok())
+    });
+    if let Some(found) = found {
+        return Ok(found);
+    }
+    let made = Arc::new(load()?);
+    if let Some(key) = key {
+        let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+        let map = loaded.get_or_insert_with(HashMap::new);
+        map.retain(|_, w| w.strong_count() > 0);
+        let any: Arc<dyn Any + Send + Sync> = made.clone();
+        map.insert(key, Arc::downgrade(&any));
+    }
+    Ok(made)
 }
 
 /// A regular file read line by line, hashing what it reads.

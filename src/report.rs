@@ -67,6 +67,24 @@ pub enum ReportError {
         /// The files found.
         files: String,
     },
+    /// `plot` would replace a set that holds data.
+    #[error(
+        "{dir} holds the data of a run, comparison or sweep; plot writes charts only and does \
+         not replace it: plot into another --out, or into that folder itself to redraw it"
+    )]
+    HoldsData {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// The folder's outputs were being replaced when a command stopped.
+    #[error(
+        "{dir} holds outputs whose writing was interrupted (the marker says they are \
+         incomplete): run the command again to replace them"
+    )]
+    Incomplete {
+        /// The folder.
+        dir: PathBuf,
+    },
     /// The folder holds a sweep's results, which are never replaced.
     #[error(
         "{dir} holds the results of a sweep, which mqsim never replaces: continue it with \
@@ -110,6 +128,8 @@ impl ReportError {
                 | ReportError::Busy { .. }
                 | ReportError::Foreign { .. }
                 | ReportError::Protected { .. }
+                | ReportError::HoldsData { .. }
+                | ReportError::Incomplete { .. }
         )
     }
 }
@@ -172,7 +192,15 @@ pub fn write_page(
 /// # Errors
 /// [`ReportError::Input`] if it cannot be read.
 pub(crate) fn read_input(path: &Path) -> Result<String, ReportError> {
-    crate::input::read_text(path).map_err(|e| ReportError::Input {
+    read_bounded(path, crate::input::MAX_TEXT_BYTES)
+}
+
+/// The text of a saved result file of at most `max` bytes.
+///
+/// # Errors
+/// [`ReportError::Input`] if it cannot be read.
+pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<String, ReportError> {
+    crate::input::read_text_at_most(path, max).map_err(|e| ReportError::Input {
         path: path.to_owned(),
         reason: format!("cannot read it: {e}"),
     })

@@ -103,14 +103,15 @@ impl Scenario {
                 ));
             }
         };
-        let text = crate::input::read_text(file).map_err(|e| {
-            ScenarioError::single(
-                file.to_owned(),
-                Origin::File { line: 1, column: 1 },
-                "",
-                format!("cannot read the file: {e}"),
-            )
-        })?;
+        let text = crate::input::read_text_at_most(file, crate::input::MAX_SCENARIO_BYTES)
+            .map_err(|e| {
+                ScenarioError::single(
+                    file.to_owned(),
+                    Origin::File { line: 1, column: 1 },
+                    "",
+                    format!("cannot read the file: {e}"),
+                )
+            })?;
         Scenario::from_text(&text, format, file, overrides)
     }
 

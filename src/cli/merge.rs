@@ -32,7 +32,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     for path in &args.results {
         let dir = folder(path);
         let manifest = sweep_file::read_manifest(&dir).map_err(input_error)?;
-        let results = sweep_file::read_results(&dir).map_err(input_error)?;
+        let results = sweep_file::read_results(&dir, &manifest).map_err(input_error)?;
         parts.push((manifest, results));
     }
     let (manifest, results) = merge_results(parts).map_err(BadInput)?;

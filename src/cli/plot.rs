@@ -27,6 +27,7 @@ pub struct PlotArgs {
 pub fn plot(args: PlotArgs) -> anyhow::Result<()> {
     let dir = folder(&args.results);
     let out = args.out.clone().unwrap_or_else(|| dir.clone());
+    mqsim::report::output::check_readable(&dir)?;
     let in_place = same_folder(&dir, &out);
     let mode = if in_place {
         Mode::Redraw
@@ -37,7 +38,7 @@ pub fn plot(args: PlotArgs) -> anyhow::Result<()> {
     let mut set = OutputSet::open(&out, "plot", mode)?;
     if dir.join(sweep_file::MANIFEST).exists() {
         let manifest = sweep_file::read_manifest(&dir).map_err(input_error)?;
-        let results = sweep_file::read_results(&dir).map_err(input_error)?;
+        let results = sweep_file::read_results(&dir, &manifest).map_err(input_error)?;
         let view = SweepView {
             manifest: &manifest,
             results: &results,

@@ -131,7 +131,7 @@ fn previous(
         .into());
     }
     let saved = sweep_file::read_manifest(dir).map_err(input_error)?;
-    let results = sweep_file::read_results(dir).map_err(input_error)?;
+    let results = sweep_file::read_results(dir, &saved).map_err(input_error)?;
     check_resume(manifest, &saved, &results)
         .map_err(|e| BadInput(format!("{}: {e}", dir.display())))?;
     Ok(results)

@@ -37,6 +37,11 @@ impl Metric {
     }
 }
 
+/// Partitions per group above which `summary.json` gives the extremes
+/// across partitions (`partitions.max.*`, `partitions.min.processed`)
+/// instead of each partition's metrics; `partitions.csv` has them all.
+pub const MAX_PARTITION_METRICS: usize = 256;
+
 /// The metrics of one replication, in a fixed order.
 pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
     let mut m: Vec<(String, f64)> = Vec::with_capacity(16 + 40 * o.groups.len());
@@ -97,19 +102,50 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
             format!("{p}.workers_without_partitions"),
             g.workers_without_partitions as f64,
         );
-        for (i, part) in g.partitions.iter().enumerate() {
-            put(format!("{p}.partitions.{i}.queued"), part.queued as f64);
+        if g.partitions.len() <= MAX_PARTITION_METRICS {
+            for (i, part) in g.partitions.iter().enumerate() {
+                put(format!("{p}.partitions.{i}.queued"), part.queued as f64);
+                put(
+                    format!("{p}.partitions.{i}.max_depth"),
+                    part.max_depth as f64,
+                );
+                put(
+                    format!("{p}.partitions.{i}.oldest_age_s"),
+                    part.oldest_age_s,
+                );
+                put(
+                    format!("{p}.partitions.{i}.processed"),
+                    part.processed as f64,
+                );
+            }
+        } else {
+            // Too many to name each: the extremes across partitions.
+            let parts = &g.partitions;
+            let most = |f: &dyn Fn(&crate::model::sim::PartitionOutcome) -> f64| {
+                parts.iter().map(f).fold(f64::MIN, f64::max)
+            };
+            let least = |f: &dyn Fn(&crate::model::sim::PartitionOutcome) -> f64| {
+                parts.iter().map(f).fold(f64::MAX, f64::min)
+            };
             put(
-                format!("{p}.partitions.{i}.max_depth"),
-                part.max_depth as f64,
+                format!("{p}.partitions.max.queued"),
+                most(&|x| x.queued as f64),
             );
             put(
-                format!("{p}.partitions.{i}.oldest_age_s"),
-                part.oldest_age_s,
+                format!("{p}.partitions.max.max_depth"),
+                most(&|x| x.max_depth as f64),
             );
             put(
-                format!("{p}.partitions.{i}.processed"),
-                part.processed as f64,
+                format!("{p}.partitions.max.oldest_age_s"),
+                most(&|x| x.oldest_age_s),
+            );
+            put(
+                format!("{p}.partitions.max.processed"),
+                most(&|x| x.processed as f64),
+            );
+            put(
+                format!("{p}.partitions.min.processed"),
+                least(&|x| x.processed as f64),
             );
         }
         put(format!("{p}.delayed"), g.delayed as f64);

@@ -2,7 +2,7 @@
 //! `--resume` keeps and what `merge` joins. Points are matched by index
 //! and parameters; anything that does not belong is refused, never mixed.
 
-use super::sweep::{Point, PointResult, SweepManifest};
+use super::sweep::{PointResult, SweepManifest};
 use std::collections::BTreeMap;
 
 /// Which parts of two manifests differ, for messages.
@@ -54,10 +54,9 @@ pub fn check_resume(
             changed.join(", ")
         ));
     }
-    let points = now.all_points();
-    let mut seen = vec![false; points.len()];
+    let mut seen = vec![false; now.points];
     for r in results {
-        check_point(&points, r)?;
+        now.check_point(r)?;
         if now.shard.is_some_and(|s| !s.contains(r.index)) {
             return Err(format!(
                 "point {} is not in shard {}",
@@ -68,26 +67,6 @@ pub fn check_resume(
         if std::mem::replace(&mut seen[r.index], true) {
             return Err(format!("point {} appears twice in the results", r.index));
         }
-    }
-    Ok(())
-}
-
-/// The point `r` claims to be must exist and have `r`'s parameters.
-fn check_point(points: &[Point], r: &PointResult) -> Result<(), String> {
-    let point = points.get(r.index).ok_or_else(|| {
-        format!(
-            "point {} is past the sweep's {} points",
-            r.index,
-            points.len()
-        )
-    })?;
-    if point.param_map() != r.params {
-        return Err(format!(
-            "point {} has parameters {} in the results but {} in the sweep: the sweep definition changed",
-            r.index,
-            serde_json::to_string(&r.params).unwrap_or_default(),
-            point.label()
-        ));
     }
     Ok(())
 }
@@ -107,7 +86,6 @@ pub fn merge(
     }) else {
         return Err("nothing to merge: name at least one results folder".into());
     };
-    let points = first.all_points();
     let mut by_index: BTreeMap<usize, PointResult> = BTreeMap::new();
     for (i, (manifest, results)) in parts.into_iter().enumerate() {
         if !manifest.same_sweep(&first) {
@@ -125,9 +103,9 @@ pub fn merge(
             ));
         }
         for r in results {
-            check_point(&points, &r)?;
+            first.check_point(&r)?;
             if by_index.contains_key(&r.index) {
-                let label = points[r.index].label();
+                let label = first.point(r.index).map(|p| p.label()).unwrap_or_default();
                 return Err(format!(
                     "point {} ({label}) appears in more than one of the results",
                     r.index
@@ -136,11 +114,11 @@ pub fn merge(
             by_index.insert(r.index, r);
         }
     }
-    let missing: Vec<usize> = (0..points.len())
+    let missing: Vec<usize> = (0..first.points)
         .filter(|i| !by_index.contains_key(i))
         .collect();
     if !missing.is_empty() {
-        return Err(missing_message(&missing, points.len()));
+        return Err(missing_message(&missing, first.points));
     }
     Ok((first, by_index.into_values().collect()))
 }

@@ -287,6 +287,44 @@ impl SweepManifest {
         }
     }
 
+    /// Point `index` of the whole sweep, if there is one.
+    pub fn point(&self, index: usize) -> Option<Point> {
+        if index >= self.points {
+            return None;
+        }
+        let mut rest = index;
+        let mut params = vec![(String::new(), Value::Null); self.vary.len()];
+        for (k, v) in self.vary.iter().enumerate().rev() {
+            let n = v.values.len().max(1);
+            params[k] = (v.path.clone(), v.values.get(rest % n)?.clone());
+            rest /= n;
+        }
+        Some(Point { index, params })
+    }
+
+    /// Checks a saved result against this sweep: its point exists and has
+    /// its parameters.
+    ///
+    /// # Errors
+    /// A message naming the point.
+    pub fn check_point(&self, r: &PointResult) -> Result<(), String> {
+        let point = self.point(r.index).ok_or_else(|| {
+            format!(
+                "point {} is past the sweep's {} points",
+                r.index, self.points
+            )
+        })?;
+        if point.param_map() != r.params {
+            return Err(format!(
+                "point {} has parameters {} in the results but {} in the sweep: the sweep definition changed",
+                r.index,
+                serde_json::to_string(&r.params).unwrap_or_default(),
+                point.label()
+            ));
+        }
+        Ok(())
+    }
+
     /// Every point of the whole sweep.
     pub fn all_points(&self) -> Vec<Point> {
         let paths: Vec<String> = self.vary.iter().map(|v| v.path.clone()).collect();

@@ -48,6 +48,8 @@ pub(crate) struct SeriesLog<R> {
     drain_from: Option<usize>,
     /// Most rows the drain keeps.
     drain_budget: usize,
+    /// Fewest samples the drain keeps.
+    min_drain: usize,
     /// Records samples whose index is a multiple of this (a power of two).
     every: u64,
 }
@@ -65,8 +67,16 @@ impl<R: Row + Clone> SeriesLog<R> {
             budget: budget.max(4 * per_sample.max(1)),
             drain_from: None,
             drain_budget: 0,
+            min_drain: MIN_DRAIN_SAMPLES,
             every: every.max(1).next_power_of_two(),
         }
+    }
+
+    /// The drain keeps at least `samples` samples (tests use few).
+    #[cfg(test)]
+    fn with_min_drain(mut self, samples: usize) -> SeriesLog<R> {
+        self.min_drain = samples;
+        self
     }
 
     /// Whether sample `index` (the number of intervals since time 0) is to
@@ -96,14 +106,13 @@ impl<R: Row + Clone> SeriesLog<R> {
     }
 
     /// The rows recorded from now on are after the horizon: the drain
-    /// keeps as many as the horizon has (at least [`MIN_DRAIN_SAMPLES`]
-    /// samples, and within the budget).
+    /// keeps as many as the horizon has, within what is left of the budget,
+    /// and never fewer than [`MIN_DRAIN_SAMPLES`] samples.
     pub fn start_drain(&mut self) {
         if self.drain_from.is_none() {
             let n = self.per_sample;
-            // Room for the drain, and for the row that closes the run.
-            let room = self.budget.saturating_sub(self.len + n).max(4 * n);
-            self.drain_budget = self.len.max(MIN_DRAIN_SAMPLES * n).min(room);
+            let room = self.budget.saturating_sub(self.len);
+            self.drain_budget = self.len.min(room).max(self.min_drain * n);
             self.drain_from = Some(self.len);
         }
     }
@@ -214,7 +223,7 @@ mod tests {
 
     #[test]
     fn the_drain_merges_in_pairs_keeping_totals_and_mean_rates() {
-        let mut log = SeriesLog::new(2, 1, 8, true);
+        let mut log = SeriesLog::new(2, 1, 8, true).with_min_drain(2);
         let mut total = [0u64; 2];
         for step in 0..1000u64 {
             let (index, t) = (step, step as f64);
@@ -252,7 +261,7 @@ mod tests {
         assert_eq!(rows[4].t, 2.0);
         assert!(log.every() >= 128);
         // A log that only counts samples at the same instants.
-        let mut counted: SeriesLog<R> = SeriesLog::new(2, 1, 8, false);
+        let mut counted: SeriesLog<R> = SeriesLog::new(2, 1, 8, false).with_min_drain(2);
         for index in 0..1000u64 {
             if index == 3 {
                 counted.start_drain();
@@ -270,7 +279,7 @@ mod tests {
 
     #[test]
     fn merging_sums_counts_exactly() {
-        let mut log = SeriesLog::new(1, 1, 4, true);
+        let mut log = SeriesLog::new(1, 1, 4, true).with_min_drain(4);
         log.start_drain();
         for i in 1..=5 {
             log.push(R {

@@ -206,6 +206,8 @@ pub struct Simulation<'s> {
     replication: u64,
     /// Counts events; stops a stuck or endless run.
     watchdog: Watchdog,
+    /// Messages rejected in bulk (a full buffer), for tests.
+    bulk_rejected: u64,
 }
 
 impl<'s> Simulation<'s> {
@@ -268,6 +270,7 @@ impl<'s> Simulation<'s> {
             drain_deadline: SimTime::MAX,
             replication,
             watchdog: Watchdog::new(scenario.max_events),
+            bulk_rejected: 0,
         }
     }
 
@@ -405,7 +408,6 @@ impl<'s> Simulation<'s> {
                 if self.scenario.drain {
                     self.draining = true;
                     self.drain_deadline = self.ctx.now + self.scenario.max_drain;
-                    self.start_drain_series();
                 } else {
                     self.ended = true;
                 }

@@ -375,7 +375,6 @@ impl<'s> SyncSimulation<'s> {
             Event::Horizon => {
                 if self.scenario.drain {
                     self.draining = true;
-                    self.series.start_drain();
                 } else {
                     self.ended = true;
                 }

@@ -39,14 +39,30 @@ const DATA: [&str; 7] = [
     "sweep.csv",
 ];
 
-/// Names that show a folder holds mqsim outputs.
-const KNOWN: [&str; 5] = [
-    "summary.json",
-    "compare.json",
-    "sweep.json",
-    "sweep.jsonl",
-    "report.html",
+/// Charts mqsim draws, by file stem (sweeps add `sweep-<metric>`).
+const CHARTS: [&str; 6] = [
+    "depth",
+    "latency",
+    "drops",
+    "partitions",
+    "workers",
+    "compare-latency",
 ];
+
+/// Most files a marker may list.
+const MAX_MARKED: usize = 10_000;
+
+/// Whether `name` is a file mqsim writes: a data file, `report.html`, or a
+/// chart. Only such files are ever replaced or removed.
+pub fn is_output_name(name: &str) -> bool {
+    if DATA.contains(&name) || name == "report.html" {
+        return true;
+    }
+    let stem = name
+        .strip_suffix(".png")
+        .or_else(|| name.strip_suffix(".svg"));
+    stem.is_some_and(|stem| CHARTS.contains(&stem) || stem.starts_with("sweep-"))
+}
 
 /// The longest file name written.
 const MAX_FILE_NAME: usize = 200;
@@ -101,10 +117,36 @@ pub fn read_marker(dir: &Path) -> Result<Option<Marker>, ReportError> {
     };
     let text = crate::input::read_text(&path).map_err(|e| bad(format!("cannot read it: {e}")))?;
     let marker: Marker = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    if marker.files.len() > MAX_MARKED {
+        return Err(bad(format!(
+            "it lists {} files; mqsim writes at most {MAX_MARKED}",
+            marker.files.len()
+        )));
+    }
     for f in &marker.files {
         check_file_name(f).map_err(&bad)?;
+        if !is_output_name(f) {
+            return Err(bad(format!(
+                "it lists {}, which is not a file mqsim writes",
+                serde_json::Value::from(f.as_str())
+            )));
+        }
     }
     Ok(Some(marker))
+}
+
+/// Checks that the outputs in `dir` can be read: a set whose writing was
+/// interrupted cannot (a sweep's can: its results are appended whole).
+///
+/// # Errors
+/// [`ReportError::Incomplete`], or a malformed marker.
+pub fn check_readable(dir: &Path) -> Result<(), ReportError> {
+    match read_marker(dir)? {
+        Some(m) if !m.complete && m.command != "sweep" => {
+            Err(ReportError::Incomplete { dir: dir.into() })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// How a command uses a folder that may already hold outputs.
@@ -158,8 +200,17 @@ impl OutputSet {
         let marker = read_marker(dir)?;
         let previous = match marker {
             Some(m) => {
-                if mode == Mode::Replace && m.command == "sweep" {
+                let sweep = m.command == "sweep";
+                if mode == Mode::Replace && sweep {
                     return Err(ReportError::Protected { dir: dir.into() });
+                }
+                let data = m.files.iter().any(|f| DATA.contains(&f.as_str()));
+                if mode == Mode::Replace && command == "plot" && data {
+                    // plot writes charts only: it never replaces data.
+                    return Err(ReportError::HoldsData { dir: dir.into() });
+                }
+                if mode != Mode::Replace && !m.complete && !sweep {
+                    return Err(ReportError::Incomplete { dir: dir.into() });
                 }
                 m
             }
@@ -203,6 +254,10 @@ impl OutputSet {
     /// [`ReportError::Write`] if the temporary file cannot be written.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), ReportError> {
         check_file_name(name).map_err(|reason| ReportError::Name { reason })?;
+        if !is_output_name(name) {
+            let reason = format!("{name} is not a file mqsim writes");
+            return Err(ReportError::Name { reason });
+        }
         let path = self.dir.join(name);
         let temp = write_temporary(&path, bytes).map_err(|source| ReportError::Write {
             path: path.clone(),
@@ -232,14 +287,9 @@ impl OutputSet {
                 self.in_place.push((*name).to_owned());
             }
         }
-        let mut files = self.kept.clone();
-        files.extend(self.in_place.iter().cloned());
+        let files = union(&self.kept, &self.in_place);
         self.write_marker(false, union(&self.previous, &files))?;
-        for old in &self.previous {
-            if !files.contains(old) {
-                let _ = std::fs::remove_file(self.dir.join(old));
-            }
-        }
+        self.remove_others(&files);
         self.previous = files;
         Ok(())
     }
@@ -251,38 +301,35 @@ impl OutputSet {
     /// [`ReportError::Write`] naming the file that could not be put in
     /// place; the marker then says the set is incomplete.
     pub fn commit(mut self) -> Result<Vec<PathBuf>, ReportError> {
-        let mut files = self.kept.clone();
-        for name in self
-            .in_place
-            .iter()
-            .chain(self.staged.iter().map(|(n, _)| n))
-        {
-            if !files.contains(name) {
-                files.push(name.clone());
-            }
-        }
+        let staged: Vec<String> = self.staged.iter().map(|(n, _)| n.clone()).collect();
+        let mut files = union(&union(&self.kept, &self.in_place), &staged);
         self.write_marker(false, union(&self.previous, &files))?;
         let mut written = Vec::new();
-        for (name, temp) in std::mem::take(&mut self.staged) {
+        while !self.staged.is_empty() {
+            let (name, temp) = self.staged.remove(0);
             let path = self.dir.join(&name);
-            std::fs::rename(&temp, &path).map_err(|source| {
+            if let Err(error) = std::fs::rename(&temp, &path) {
+                // The marker stays incomplete; the rest is cleaned on drop.
                 let _ = std::fs::remove_file(&temp);
-                ReportError::Write {
-                    path: path.clone(),
-                    error: source,
-                }
-            })?;
+                return Err(ReportError::Write { path, error });
+            }
             written.push(path);
         }
+        self.remove_others(&files);
+        files.sort();
+        self.write_marker(true, files)?;
+        Ok(written)
+    }
+
+    /// Removes the previous set's files that `files` does not hold (only
+    /// ever files mqsim writes).
+    fn remove_others(&self, files: &[String]) {
+        let keep: std::collections::HashSet<&str> = files.iter().map(String::as_str).collect();
         for old in &self.previous {
-            if !files.contains(old) {
+            if !keep.contains(old.as_str()) && is_output_name(old) {
                 let _ = std::fs::remove_file(self.dir.join(old));
             }
         }
-        files.sort();
-        files.dedup();
-        self.write_marker(true, files)?;
-        Ok(written)
     }
 
     fn write_marker(&self, complete: bool, files: Vec<String>) -> Result<(), ReportError> {
@@ -305,24 +352,29 @@ impl Drop for OutputSet {
     }
 }
 
-/// `a` and the names of `b` it lacks.
+/// `a` and the names of `b` it lacks, once each, in order.
 fn union(a: &[String], b: &[String]) -> Vec<String> {
-    let mut all = a.to_vec();
-    all.extend(b.iter().filter(|f| !a.contains(f)).cloned());
-    all
+    let mut seen = std::collections::HashSet::new();
+    a.iter()
+        .chain(b)
+        .filter(|f| seen.insert(f.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// A folder without a marker: empty of mqsim outputs (an empty set), or,
 /// when resuming, a sweep written before markers existed.
 fn adopt(dir: &Path, mode: Mode) -> Result<Marker, ReportError> {
-    let mut present: Vec<String> = KNOWN
-        .iter()
-        .chain(DATA.iter())
-        .filter(|name| std::fs::symlink_metadata(dir.join(name)).is_ok())
-        .map(|name| (*name).to_owned())
-        .collect();
+    let mut present: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|name| is_output_name(name))
+                .collect()
+        })
+        .unwrap_or_default();
     present.sort();
-    present.dedup();
     if present.is_empty() {
         return Ok(Marker::default());
     }

@@ -8,7 +8,7 @@
 //! both are rewritten atomically sorted by index: the final bytes depend
 //! neither on `--jobs` nor on interruptions.
 
-use super::{OutputSet, ReportError, read_input, write_atomic};
+use super::{OutputSet, ReportError, read_bounded, write_atomic};
 use crate::experiment::{PointResult, SweepManifest, value_text};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -31,10 +31,12 @@ pub const CSV: &str = "sweep.csv";
 pub fn read_manifest(dir: &Path) -> Result<SweepManifest, ReportError> {
     let path = dir.join(MANIFEST);
     let manifest: SweepManifest =
-        serde_json::from_str(&read_input(&path)?).map_err(|e| ReportError::Input {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        serde_json::from_str(&read_bounded(&path, crate::input::MAX_MANIFEST_BYTES)?).map_err(
+            |e| ReportError::Input {
+                path: path.clone(),
+                reason: e.to_string(),
+            },
+        )?;
     manifest
         .check()
         .map_err(|reason| ReportError::Input { path, reason })?;
@@ -43,11 +45,13 @@ pub fn read_manifest(dir: &Path) -> Result<SweepManifest, ReportError> {
 
 /// Reads `sweep.jsonl` from `dir` (none yet: no results), line by line.
 /// A last line without its newline is a write cut short by a kill, and is
-/// ignored. Each point is checked: metrics or an error.
+/// ignored. Each point is checked as it is read: metrics or an error, a
+/// point of `manifest` with its parameters, never twice; so memory is
+/// bounded by the sweep's size, whatever the file holds.
 ///
 /// # Errors
 /// [`ReportError::Input`] naming the malformed line.
-pub fn read_results(dir: &Path) -> Result<Vec<PointResult>, ReportError> {
+pub fn read_results(dir: &Path, manifest: &SweepManifest) -> Result<Vec<PointResult>, ReportError> {
     let path = dir.join(JSONL);
     if std::fs::symlink_metadata(&path).is_err() {
         return Ok(Vec::new());
@@ -61,6 +65,7 @@ pub fn read_results(dir: &Path) -> Result<Vec<PointResult>, ReportError> {
         reason: format!("cannot read it: {e}"),
     })?;
     let mut results = Vec::new();
+    let mut seen = vec![false; manifest.points];
     loop {
         let (n, text) = match lines.next_line() {
             None => break,
@@ -74,6 +79,10 @@ pub fn read_results(dir: &Path) -> Result<Vec<PointResult>, ReportError> {
         let result: PointResult =
             serde_json::from_str(&text).map_err(|e| fail(n, e.to_string()))?;
         result.check().map_err(|e| fail(n, e))?;
+        manifest.check_point(&result).map_err(|e| fail(n, e))?;
+        if std::mem::replace(&mut seen[result.index], true) {
+            return Err(fail(n, format!("point {} appears twice", result.index)));
+        }
         results.push(result);
     }
     Ok(results)

@@ -159,46 +159,103 @@ fn sync_rows(out: &mut String, experiment: &Experiment) {
     let _ = writeln!(out, "  {:<28} {share}", "caller-visible errors (%)");
 }
 
-/// Per-partition peak depth and final lag, so a hot partition stands out.
+/// Per-partition peak depth and final lag, so a hot partition stands out:
+/// the partitions with the highest peak, as means across replications
+/// (or, with too many partitions for per-partition metrics, replication
+/// 0's own numbers).
 fn partition_rows(out: &mut String, experiment: &Experiment, group: &str, partitions: u32) {
     if partitions < 2 {
         return;
     }
+    let name = group.strip_prefix("groups.").unwrap_or(group);
+    let per_partition = partitions as usize <= crate::experiment::MAX_PARTITION_METRICS;
     let _ = writeln!(
         out,
         "  {:<28} {:>12} {:>12} {:>14} {:>12}",
-        "partition", "peak depth", "lag (msgs)", "lag (oldest s)", "processed"
+        if per_partition {
+            "partition"
+        } else {
+            "partition (rep. 0)"
+        },
+        "peak depth",
+        "lag (msgs)",
+        "lag (oldest s)",
+        "processed"
     );
-    let name = group.strip_prefix("groups.").unwrap_or(group);
-    let shown = super::run_report::hottest_partitions(
-        experiment
-            .metrics
-            .iter()
-            .filter(|m| m.name.starts_with(group))
-            .map(|m| (m.name.clone(), m.ci.mean)),
-        super::run_report::MAX_PARTITIONS_SHOWN,
-    );
-    for (_, p) in shown.iter().filter(|(g, _)| g == name) {
-        let m = |f: &str| {
+    let rows: Vec<(u32, [f64; 4])> = if per_partition {
+        let shown = super::run_report::hottest_partitions(
             experiment
-                .metric(&format!("{group}.partitions.{p}.{f}"))
-                .map_or(0.0, |m| m.ci.mean)
+                .metrics
+                .iter()
+                .filter(|m| m.name.starts_with(group))
+                .map(|m| (m.name.clone(), m.ci.mean)),
+            super::run_report::MAX_PARTITIONS_SHOWN,
+        );
+        shown
+            .iter()
+            .filter(|(g, _)| g == name)
+            .map(|&(_, p)| {
+                let m = |f: &str| {
+                    experiment
+                        .metric(&format!("{group}.partitions.{p}.{f}"))
+                        .map_or(0.0, |m| m.ci.mean)
+                };
+                (
+                    p,
+                    [
+                        m("max_depth"),
+                        m("queued"),
+                        m("oldest_age_s"),
+                        m("processed"),
+                    ],
+                )
+            })
+            .collect()
+    } else {
+        let parts = experiment
+            .outcomes
+            .first()
+            .and_then(|o| o.groups.iter().find(|g| g.name == name))
+            .map(|g| g.partitions.as_slice())
+            .unwrap_or_default();
+        let mut order: Vec<usize> = (0..parts.len()).collect();
+        order.sort_by(|&a, &b| parts[b].max_depth.cmp(&parts[a].max_depth).then(a.cmp(&b)));
+        order.truncate(super::run_report::MAX_PARTITIONS_SHOWN);
+        order.sort_unstable();
+        order
+            .into_iter()
+            .map(|i| {
+                let x = &parts[i];
+                let row = [
+                    x.max_depth as f64,
+                    x.queued as f64,
+                    x.oldest_age_s,
+                    x.processed as f64,
+                ];
+                (i as u32, row)
+            })
+            .collect()
+    };
+    for (p, [peak, lag, age, processed]) in &rows {
+        let _ = writeln!(
+            out,
+            "  {p:<28} {peak:>12.0} {lag:>12.0} {age:>14.3} {processed:>12.0}"
+        );
+    }
+    let more = partitions as usize - rows.len();
+    if more > 0 {
+        let csv = experiment
+            .outcomes
+            .first()
+            .is_some_and(|o| !o.partition_series.is_empty());
+        let where_ = match (csv, per_partition) {
+            (true, _) => "; partitions.csv has every partition over time",
+            (false, true) => "; summary.json has every partition",
+            (false, false) => "",
         };
         let _ = writeln!(
             out,
-            "  {:<28} {:>12.0} {:>12.0} {:>14.3} {:>12.0}",
-            p,
-            m("max_depth"),
-            m("queued"),
-            m("oldest_age_s"),
-            m("processed")
-        );
-    }
-    let more = partitions as usize - shown.len();
-    if more > 0 {
-        let _ = writeln!(
-            out,
-            "  … {more} more partitions (those with the highest peak are shown) in summary.json and partitions.csv"
+            "  … {more} more partitions (those with the highest peak are shown){where_}"
         );
     }
 }

@@ -189,7 +189,7 @@ pub(super) fn validate(
         .filter_map(|(name, p)| producer(&mut c, name, p, horizon, &raw.limits))
         .collect();
     if c.issues.len() == before {
-        budget::events(&mut c, &producers, &raw.limits);
+        budget::events(&mut c, &producers, &raw.limits, horizon);
     }
     let partition_every = topic.as_ref().map_or(1, |t| {
         budget::partition_every(t.partitions, groups_count, horizon, sample_interval)

@@ -126,6 +126,13 @@ fn issue_9_a_batch_into_a_full_buffer_costs_one_step() {
     );
     let o = Simulation::new(&big.system, 0, false).run().unwrap();
     assert!(o.topic.published > 300_000_000, "{}", o.topic.published);
+    // Nearly all of them refused in one step per batch, not one by one.
+    assert!(
+        o.diagnostics.bulk_rejected * 100 > o.topic.rejected * 99,
+        "{} of {}",
+        o.diagnostics.bulk_rejected,
+        o.topic.rejected
+    );
     assert_eq!(
         o.topic.published,
         o.topic.rejected + o.groups[0].processed + o.groups[0].queued + o.groups[0].in_flight
@@ -165,6 +172,8 @@ fn issue_9_a_day_long_drain_stays_within_the_series_budget() {
             o.series.len()
         );
         assert!(o.series.windows(2).all(|w| w[0].time_s < w[1].time_s));
+        // The horizon's own last row is kept: the drain is what is thinned.
+        assert_eq!(o.series[horizon_rows - 1].time_s, 1.0);
         let file = write(&dir, &format!("drain-{interval}.toml"), &body);
         let out = dir.join(interval);
         ok(&["run", &file, "--out", out.to_str().unwrap()]);
@@ -203,11 +212,19 @@ fn issue_9_many_partitions_stay_within_the_budget() {
         summary["time_series"]["partition_sample_interval_s"],
         serde_json::json!(1.6)
     );
+    // Too many partitions to name each in summary.json: their extremes.
+    let metrics = summary["metrics"].as_object().unwrap();
+    assert!(metrics.contains_key("groups.workers.partitions.max.max_depth"));
+    assert!(!metrics.keys().any(|k| k.contains("partitions.0.")));
     let shown = stdout
         .lines()
         .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
         .count();
-    assert!(shown <= 20, "{shown} partition rows\n{stdout}");
+    assert!(
+        (1..=20).contains(&shown),
+        "{shown} partition rows\n{stdout}"
+    );
+    assert!(stdout.contains("partition (rep. 0)"), "{stdout}");
     assert!(stdout.contains("more partitions"), "{stdout}");
     for name in ["report.html", "partitions.svg", "depth.svg"] {
         let size = std::fs::metadata(out.join(name)).unwrap().len();
@@ -666,4 +683,164 @@ fn issue_9_every_message_names_its_field() {
         "horizon = \"1s\"\n[producers.\"a.b\"]\narrival = {{ poisson = {{ rate_per_s = 1 }} }}\n{GROUP}"
     ));
     assert!(err.contains("producers.\"a.b\": names must start"), "{err}");
+}
+
+/// Issue 9 (review): the marker is checked, an interrupted replacement is
+/// refused by readers and cleaned by the next writer, `plot --out` never
+/// replaces another run's data, and a user's files are never touched.
+#[test]
+fn issue_9_output_folders_survive_interruptions_and_crafted_markers() {
+    let dir = tmp("issue-9-marker");
+    let out = dir.join("out");
+    let o = out.to_str().unwrap();
+    ok(&["run", "scenarios/hot-partition.toml", "--out", o]);
+    // A failure while the files are put in place: report.html cannot be
+    // replaced (a folder holding a file stands where it goes).
+    std::fs::remove_file(out.join("report.html")).unwrap();
+    std::fs::create_dir_all(out.join("report.html").join("x")).unwrap();
+    let err = fails(&["run", "scenarios/mm1.toml", "--out", o], 1);
+    assert!(err.contains("report.html"), "{err}");
+    let err = fails(&["plot", o], 2);
+    assert!(err.contains("interrupted"), "{err}");
+    let other = dir.join("other");
+    let err = fails(&["plot", o, "--out", other.to_str().unwrap()], 2);
+    assert!(err.contains("interrupted"), "{err}");
+    std::fs::remove_dir_all(out.join("report.html")).unwrap();
+    ok(&["run", "scenarios/mm1.toml", "--out", o]);
+    assert!(!out.join("partitions.csv").exists(), "the old set is gone");
+    // plot never replaces another run's data.
+    let mm1 = dir.join("mm1");
+    ok(&["run", "scenarios/mm1.toml", "--out", mm1.to_str().unwrap()]);
+    let err = fails(&["plot", o, "--out", mm1.to_str().unwrap()], 2);
+    assert!(err.contains("plot writes charts only"), "{err}");
+    assert!(mm1.join("summary.json").exists());
+    // A crafted marker cannot name the user's files for removal.
+    std::fs::write(out.join("thesis.docx"), "mine").unwrap();
+    let marker = out.join(".mqsim-outputs.json");
+    std::fs::write(
+        &marker,
+        r#"{"command":"run","complete":true,"files":["summary.json","thesis.docx"]}"#,
+    )
+    .unwrap();
+    let err = fails(&["run", "scenarios/mm1.toml", "--out", o], 2);
+    assert!(err.contains("not a file mqsim writes"), "{err}");
+    assert!(out.join("thesis.docx").exists());
+    // Without a marker, a file named like mqsim's output is not overwritten.
+    let mine = dir.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("depth.png"), "my chart").unwrap();
+    let err = fails(
+        &["run", "scenarios/mm1.toml", "--out", mine.to_str().unwrap()],
+        2,
+    );
+    assert!(err.contains("depth.png"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(mine.join("depth.png")).unwrap(),
+        "my chart"
+    );
+}
+
+/// Issue 9 (review): a trace rewritten during a run (same size, new
+/// content) ends the run with an error, not with results that disagree
+/// with the digest recorded for it.
+#[test]
+fn issue_9_a_trace_changed_during_a_replay_stops_the_run() {
+    let dir = tmp("issue-9-trace-change");
+    let csv = dir.join("t.csv");
+    std::fs::write(&csv, "timestamp\n0.1\n0.2\n0.3\n").unwrap();
+    let body = format!(
+        "horizon = \"1s\"\n[producers.p]\narrival = {{ trace = {{ csv = \"t.csv\" }} }}\n{GROUP}"
+    );
+    let file = write(&dir, "t.toml", &body);
+    let s = mqsim::scenario::Scenario::load(Path::new(&file), &[]).unwrap();
+    // Same size, other times, and a later modification time.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&csv, "timestamp\n0.4\n0.5\n0.6\n").unwrap();
+    let err = Simulation::new(&s.system, 0, false).run().unwrap_err();
+    assert!(matches!(err, RunError::Input { .. }), "{err}");
+    assert!(err.to_string().contains("was modified"), "{err}");
+}
+
+/// Issue 9 (review): points of a sweep that read one file share it, so a
+/// sweep holds one copy of a large empirical distribution, not one per
+/// point.
+#[test]
+fn issue_9_sweep_points_share_their_input_files() {
+    let dir = tmp("issue-9-shared");
+    let mut csv = String::from("ms\n");
+    for i in 0..2_000_000u32 {
+        csv.push_str(&format!("{}\n", 1 + i % 9));
+    }
+    std::fs::write(dir.join("lat.csv"), csv).unwrap();
+    let body = "horizon = \"1s\"\n[producers.p]\narrival = { poisson = { rate_per_s = 10 } }\n[groups.g]\nworkers = 1\n\
+                service = { empirical = { csv = \"lat.csv\", column = \"ms\", scale = 0.001 } }\n";
+    let file = write(&dir, "e.toml", body);
+    // 40 points × 16 MB of samples would need 640 MB; one shared copy fits.
+    let script = format!(
+        "ulimit -v 400000 && exec {} sweep {file} --vary seed=1..40 --jobs 1 --out {} > /dev/null",
+        env!("CARGO_BIN_EXE_mqsim"),
+        dir.join("out").display()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// Issue 9 (review): saved files larger than mqsim writes are refused by
+/// size before they are parsed, and results are checked against their
+/// sweep as they are read.
+#[test]
+fn issue_9_saved_files_are_bounded_before_parsing() {
+    let dir = tmp("issue-9-bounds");
+    let big = format!(
+        "horizon = \"1s\"\nx = [{}0]\n[producers.p]\narrival = {{ poisson = {{ rate_per_s = 1 }} }}\n{GROUP}",
+        "0,".repeat(600_000)
+    );
+    let file = write(&dir, "big.toml", &big);
+    let err = fails(&["validate", &file], 2);
+    assert!(err.contains("larger than 1 MiB"), "{err}");
+    let small = write(&dir, "small.toml", crate::support::SMALL);
+    let sweep = dir.join("sweep");
+    let s = sweep.to_str().unwrap();
+    ok(&[
+        "sweep",
+        &small,
+        "--vary",
+        "groups.workers.workers=1,2",
+        "--out",
+        s,
+    ]);
+    let jsonl = std::fs::read_to_string(sweep.join("sweep.jsonl")).unwrap();
+    let first = jsonl.lines().next().unwrap();
+    std::fs::write(sweep.join("sweep.jsonl"), format!("{first}\n{first}\n")).unwrap();
+    let err = fails(&["plot", s], 2);
+    assert!(
+        err.contains("sweep.jsonl: line 2: point 0 appears twice"),
+        "{err}"
+    );
+    let manifest = std::fs::read_to_string(sweep.join("sweep.json")).unwrap();
+    let padded = manifest.replacen('{', &format!("{{\"pad\": \"{}\",", "x".repeat(17 << 20)), 1);
+    std::fs::write(sweep.join("sweep.json"), padded).unwrap();
+    let err = fails(&["merge", s, "--out", dir.join("m").to_str().unwrap()], 2);
+    assert!(err.contains("larger than 16 MiB"), "{err}");
+}
+
+/// Issue 9 (review): the event budget counts what producers publish within
+/// the horizon, not past it.
+#[test]
+fn issue_9_the_event_budget_counts_within_the_horizon() {
+    let body = format!(
+        "horizon = \"10s\"\n[producers.p]\narrival = {{ poisson = {{ rate_per_s = 1e7 }} }}\nstop = \"1000s\"\n{GROUP}"
+    );
+    assert!(
+        mqsim::scenario::Scenario::from_text(
+            &body,
+            mqsim::scenario::Format::Toml,
+            Path::new("x.toml"),
+            &[]
+        )
+        .is_ok()
+    );
 }

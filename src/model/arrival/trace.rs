@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::csv::{Csv, CsvError, Record};
 use super::{Tick, instant};
-use crate::input::FileDigest;
+use crate::input::{FileDigest, FileStamp};
 use crate::model::ParamError;
 use crate::model::distribution::check;
 
@@ -33,6 +33,8 @@ enum Rows {
         path: PathBuf,
         rows: u64,
         digest: FileDigest,
+        /// The file's size and modification time when it was checked.
+        stamp: FileStamp,
     },
 }
 
@@ -51,6 +53,21 @@ struct FileReplay {
     csv: Csv,
     columns: Columns,
     previous: f64,
+    path: PathBuf,
+    stamp: FileStamp,
+}
+
+/// Whether the file at `path` still has `stamp`; what changed, if not.
+fn check_stamp(path: &Path, stamp: &FileStamp) -> Result<(), String> {
+    match crate::input::stamp(path) {
+        Ok(now) if now == *stamp => Ok(()),
+        Ok(now) if now.len != stamp.len => Err(format!(
+            "changed size ({} bytes, then {})",
+            stamp.len, now.len
+        )),
+        Ok(_) => Err("was modified".to_owned()),
+        Err(e) => Err(format!("cannot be read ({e})")),
+    }
 }
 
 /// Replays rows at `time_s · time_scale` seconds, one message per row, in
@@ -135,6 +152,24 @@ impl Trace {
     /// these have an empty field and a message naming the file and line.
     pub fn from_csv(path: &Path, time_scale: f64) -> Result<(Trace, FileDigest), ParamError> {
         let time_scale = check::positive("time_scale", time_scale)?;
+        let rows = crate::input::shared("trace", path, || Trace::check_csv(path))?;
+        let Rows::File { digest, .. } = &*rows else {
+            return Err(ParamError::new("", "not a trace file"));
+        };
+        let digest = digest.clone();
+        let trace = Trace {
+            cursor: Trace::start(&rows),
+            rows,
+            time_scale,
+        };
+        Ok((trace, digest))
+    }
+
+    /// Reads the whole trace file once to check it.
+    fn check_csv(path: &Path) -> Result<Rows, ParamError> {
+        let stamp = crate::input::stamp(path).map_err(|e| {
+            ParamError::new("", format!("{}: cannot read the file: {e}", path.display()))
+        })?;
         let mut csv = Csv::read(path)?;
         let columns = Columns::of(&csv)?;
         let mut previous = 0.0;
@@ -148,17 +183,12 @@ impl Trace {
             return Err(csv.error(None, "no rows after the header").into());
         }
         let digest = FileDigest::from(csv.finish()?.unwrap_or_default());
-        let rows = Arc::new(Rows::File {
+        Ok(Rows::File {
             path: path.to_owned(),
             rows: count,
-            digest: digest.clone(),
-        });
-        let trace = Trace {
-            cursor: Trace::start(&rows),
-            rows,
-            time_scale,
-        };
-        Ok((trace, digest))
+            digest,
+            stamp,
+        })
     }
 
     fn start(rows: &Rows) -> Cursor {
@@ -229,9 +259,10 @@ impl Trace {
 }
 
 impl FileReplay {
-    /// Opens the trace file again, checking that its size is unchanged.
+    /// Opens the trace file again, checking that it is unchanged (same
+    /// size and modification time as when it was checked).
     fn open(rows: &Rows) -> Result<FileReplay, String> {
-        let Rows::File { path, digest, .. } = rows else {
+        let Rows::File { path, stamp, .. } = rows else {
             return Err("not a trace file".into());
         };
         let changed = |what: String| {
@@ -241,26 +272,29 @@ impl FileReplay {
             )
         };
         let csv = Csv::read(path).map_err(|e| changed(format!("cannot be read ({e})")))?;
-        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        if bytes != digest.bytes {
-            return Err(changed(format!(
-                "changed size ({} bytes, then {bytes})",
-                digest.bytes
-            )));
-        }
+        check_stamp(path, stamp).map_err(changed)?;
         let columns = Columns::of(&csv).map_err(|e| changed(format!("changed ({e})")))?;
         Ok(FileReplay {
             csv,
             columns,
             previous: 0.0,
+            path: path.clone(),
+            stamp: *stamp,
         })
     }
 
-    /// The next row, `None` at the end.
+    /// The next row, `None` at the end (after checking again that the
+    /// file did not change while it was read).
     fn next(&mut self) -> Result<Option<TraceRow>, String> {
         let changed =
             |e: CsvError| format!("trace file changed since the scenario was loaded: {e}");
         if !self.csv.advance().map_err(changed)? {
+            check_stamp(&self.path, &self.stamp).map_err(|what| {
+                format!(
+                    "trace file {} {what} while it was replayed",
+                    self.path.display()
+                )
+            })?;
             return Ok(None);
         }
         let row = self

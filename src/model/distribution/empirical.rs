@@ -19,10 +19,19 @@ pub const MAX_SAMPLES: usize = 50_000_000;
 /// bytes). The samples are shared, so cloning is cheap.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Empirical {
-    samples: Arc<[f64]>,
+    data: Arc<Samples>,
     index: UniformIndex<usize>,
+}
+
+/// The samples and their moments, shared by every clone and by every load
+/// of the same unchanged file.
+#[derive(Debug, PartialEq)]
+struct Samples {
+    values: Vec<f64>,
     mean: f64,
     variance: f64,
+    /// The file they came from, if any.
+    digest: FileDigest,
 }
 
 impl Empirical {
@@ -35,24 +44,21 @@ impl Empirical {
         for (i, &x) in samples.iter().enumerate() {
             check::non_negative(&format!("samples[{i}]"), x)?;
         }
-        let index = UniformIndex::new(0, samples.len())
+        Empirical::of(Arc::new(Samples::new(samples, FileDigest::default())))
+    }
+
+    fn of(data: Arc<Samples>) -> Result<Empirical, ParamError> {
+        let index = UniformIndex::new(0, data.values.len())
             .map_err(|_| ParamError::new("samples", "must list at least 1 value (got 0)"))?;
-        let n = samples.len() as f64;
-        let mean = samples.iter().sum::<f64>() / n;
-        let variance = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-        Ok(Empirical {
-            samples: samples.into(),
-            index,
-            mean,
-            variance,
-        })
+        Ok(Empirical { data, index })
     }
 
     /// Resamples the values of column `column` (found by its header name)
     /// of the CSV file at `path`, each multiplied by `scale` (e.g. 0.001 for
     /// a column in milliseconds). The file is read as a stream; the samples
-    /// take 8 bytes each, and there may be at most [`MAX_SAMPLES`]. Returns
-    /// the distribution and the file's digest.
+    /// take 8 bytes each, and there may be at most [`MAX_SAMPLES`]; loads of
+    /// the same unchanged file share them (see [`crate::input::shared`]).
+    /// Returns the distribution and the file's digest.
     ///
     /// # Errors
     /// If `scale` is not a finite number > 0 (field `scale`), or the file
@@ -66,72 +72,97 @@ impl Empirical {
         scale: f64,
     ) -> Result<(Empirical, FileDigest), ParamError> {
         let scale = check::positive("scale", scale)?;
-        let mut csv = Csv::read(path)?;
-        let empirical = Empirical::from_table(&mut csv, column, scale)?;
-        let digest = csv.finish()?.map(FileDigest::from).unwrap_or_default();
-        Ok((empirical, digest))
+        let kind = format!("empirical column {column:?} scale {scale}");
+        let data = crate::input::shared(&kind, path, || {
+            let mut csv = Csv::read(path)?;
+            let values = read_column(&mut csv, column, scale)?;
+            let digest = csv.finish()?.map(FileDigest::from).unwrap_or_default();
+            Ok::<_, ParamError>(Samples::new(values, digest))
+        })?;
+        let digest = data.digest.clone();
+        Ok((Empirical::of(data)?, digest))
     }
 
     /// Like [`Empirical::from_csv`] on a CSV being read.
+    #[cfg(test)]
     pub(crate) fn from_table(
         csv: &mut Csv,
         column: &str,
         scale: f64,
     ) -> Result<Empirical, ParamError> {
-        let at = csv.column(column)?;
-        let mut samples = Vec::new();
-        while csv.advance()? {
-            let record = csv.record();
-            let text = &record.fields[at];
-            let line = record.line;
-            match text.parse::<f64>() {
-                Ok(x) if x.is_finite() && x >= 0.0 && (x * scale).is_finite() => {
-                    samples.push(x * scale);
-                }
-                _ => {
-                    let message =
-                        format!("column \"{column}\": expected a number >= 0 (got \"{text}\")");
-                    return Err(csv.error(Some(line), message).into());
-                }
-            }
-            if samples.len() > MAX_SAMPLES {
-                let message = format!(
-                    "more than {MAX_SAMPLES} rows: an empirical distribution holds at most that many samples \
-                     (8 bytes each); sample the file down, or fit a distribution to it"
-                );
-                return Err(csv.error(Some(line), message).into());
-            }
-        }
-        if samples.is_empty() {
-            let message = format!("column \"{column}\" has no values (the file has no data rows)");
-            return Err(csv.error(None, message).into());
-        }
-        samples.shrink_to_fit();
-        Empirical::new(samples)
+        Empirical::new(read_column(csv, column, scale)?)
     }
 
     /// Draws one value: one of the samples, each with probability 1/n.
     #[inline]
     pub fn sample(&self, rng: &mut RngStream) -> f64 {
         let i = rng.sample(self.index);
-        self.samples.get(i).copied().unwrap_or(self.mean)
+        self.data.values.get(i).copied().unwrap_or(self.data.mean)
     }
 
     /// The exact mean of the resampling distribution (the samples' mean).
     pub fn mean(&self) -> f64 {
-        self.mean
+        self.data.mean
     }
 
     /// The exact variance of the resampling distribution: the samples'
     /// population variance (divided by n, not n − 1).
     pub fn variance(&self) -> f64 {
-        self.variance
+        self.data.variance
     }
 
     /// The samples resampled from.
     pub fn samples(&self) -> &[f64] {
-        &self.samples
+        &self.data.values
     }
+}
+
+impl Samples {
+    fn new(values: Vec<f64>, digest: FileDigest) -> Samples {
+        let n = values.len().max(1) as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let variance = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+        Samples {
+            values,
+            mean,
+            variance,
+            digest,
+        }
+    }
+}
+
+/// The values of column `column` of `csv`, times `scale`, checked.
+fn read_column(csv: &mut Csv, column: &str, scale: f64) -> Result<Vec<f64>, ParamError> {
+    let at = csv.column(column)?;
+    let mut samples = Vec::new();
+    while csv.advance()? {
+        let record = csv.record();
+        let text = &record.fields[at];
+        let line = record.line;
+        match text.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 && (x * scale).is_finite() => {
+                samples.push(x * scale);
+            }
+            _ => {
+                let message =
+                    format!("column \"{column}\": expected a number >= 0 (got \"{text}\")");
+                return Err(csv.error(Some(line), message).into());
+            }
+        }
+        if samples.len() > MAX_SAMPLES {
+            let message = format!(
+                "more than {MAX_SAMPLES} rows: an empirical distribution holds at most that many samples \
+                 (8 bytes each); sample the file down, or fit a distribution to it"
+            );
+            return Err(csv.error(Some(line), message).into());
+        }
+    }
+    if samples.is_empty() {
+        let message = format!("column \"{column}\" has no values (the file has no data rows)");
+        return Err(csv.error(None, message).into());
+    }
+    samples.shrink_to_fit();
+    Ok(samples)
 }
 
 #[cfg(test)]

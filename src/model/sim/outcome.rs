@@ -408,6 +408,9 @@ pub struct Diagnostics {
     pub tracked: Vec<usize>,
     /// Whether nothing was left anywhere at the end.
     pub empty: bool,
+    /// Messages rejected in one step with the rest of their tick (the
+    /// buffer was full by count).
+    pub bulk_rejected: u64,
 }
 
 impl Simulation<'_> {
@@ -445,6 +448,7 @@ impl Simulation<'_> {
         let diagnostics = Diagnostics {
             tracked: self.groups.iter().map(|g| g.tracks.len()).collect(),
             empty: self.is_empty(),
+            bulk_rejected: self.bulk_rejected,
         };
         Ok(RunOutcome {
             replication: self.replication,

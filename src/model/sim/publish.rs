@@ -45,9 +45,11 @@ impl Simulation<'_> {
                 // The runaway guard fired inside this tick: stop here.
                 return;
             }
-            let left = tick.count - i;
-            if left > 1 && self.rejects_all(p) {
-                self.reject_in_bulk(u64::from(left));
+            if self.rejects_all(p) {
+                // Full by count: the rest of the tick is refused whatever
+                // its keys and sizes, which are not drawn (a batch of any
+                // size into a full buffer costs one step).
+                self.reject_in_bulk(u64::from(tick.count - i));
                 break;
             }
             let (key, size) = self.producers[p].source.draw(spec, &tick);
@@ -127,9 +129,9 @@ impl Simulation<'_> {
     }
 
     /// True when every message producer `p` publishes now is rejected at
-    /// once, whatever its size: the policy rejects, a group's buffer is
-    /// full by count, and neither a publish latency, a retry, a crash nor
-    /// the per-message log can tell one message from the next.
+    /// once, whatever its key and size: the policy rejects, a group's
+    /// buffer is full by count, and neither a publish latency, a retry nor
+    /// a crash can tell one message from the next.
     fn rejects_all(&self, p: usize) -> bool {
         matches!(
             self.scenario.topic.policy,
@@ -137,13 +139,19 @@ impl Simulation<'_> {
         ) && self.scenario.topic.publish_latency.is_none()
             && self.scenario.producers[p].faults.retry_attempts == 0
             && self.ctx.now >= self.producers[p].down_until
-            && self.ctx.log.is_none()
             && self.groups.iter().any(|g| g.buffer.full_by_count())
     }
 
-    /// Rejects the next `n` messages of producer `p` at once (a large
-    /// batch into a full topic costs O(1)). They draw no key or size.
+    /// Rejects the next `n` messages at once, in O(1) unless the log is
+    /// kept. They draw no key or size.
     fn reject_in_bulk(&mut self, n: u64) {
+        if self.ctx.log.is_some() {
+            for id in self.next_id..self.next_id + n {
+                self.ctx.note(LogKind::Published, id, TOPIC);
+                self.ctx.note(LogKind::Rejected, id, TOPIC);
+            }
+        }
+        self.bulk_rejected += n;
         self.next_id += n;
         self.topic.created += n;
         self.topic.published += n;

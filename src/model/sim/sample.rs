@@ -9,6 +9,10 @@ use crate::model::series::{SeriesLog, sample_index};
 impl Simulation<'_> {
     pub(super) fn on_sample(&mut self) {
         let interval = self.scenario.sample_interval;
+        if self.draining && self.ctx.now > SimTime::ZERO + self.scenario.horizon {
+            // Rows up to the horizon's are the horizon's, kept whole.
+            self.start_drain_series();
+        }
         let index = sample_index(self.ctx.now, interval);
         self.record_row(index);
         let every = self.series.every();

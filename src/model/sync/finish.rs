@@ -50,6 +50,7 @@ impl SyncSimulation<'_> {
             diagnostics: Diagnostics {
                 tracked: vec![self.requests.len()],
                 empty: self.requests.is_empty(),
+                bulk_rejected: 0,
             },
         })
     }

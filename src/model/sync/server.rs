@@ -225,6 +225,9 @@ impl SyncSimulation<'_> {
 
     pub(super) fn on_sample(&mut self) {
         let interval = self.scenario.sample_interval;
+        if self.draining && self.now > SimTime::ZERO + self.scenario.horizon {
+            self.series.start_drain();
+        }
         let index = sample_index(self.now, interval);
         if self.series.due(index) {
             self.record_row();

@@ -51,13 +51,18 @@ pub(super) fn ticks(
 
 /// Refuses a scenario whose arrivals alone exceed `limits.max_events` per
 /// replication: it would run for hours. Blames the busiest producer.
-pub(super) fn events(c: &mut Checker<'_>, producers: &[ProducerSpec], limits: &RawLimits) {
+pub(super) fn events(
+    c: &mut Checker<'_>,
+    producers: &[ProducerSpec],
+    limits: &RawLimits,
+    horizon: SimDuration,
+) {
+    // Producers publish within the horizon only.
+    let end = crate::engine::SimTime::ZERO + horizon;
+    let span = |p: &ProducerSpec| p.stop.min(end).since(p.start);
     let ticks: Vec<f64> = producers
         .iter()
-        .map(|p| {
-            let span = p.stop.since(p.start).as_secs_f64();
-            p.arrival.expected_ticks(span)
-        })
+        .map(|p| p.arrival.expected_ticks(span(p).as_secs_f64()))
         .collect();
     let total: f64 = ticks.iter().sum();
     if total <= limits.max_events as f64 {
@@ -80,7 +85,7 @@ pub(super) fn events(c: &mut Checker<'_>, producers: &[ProducerSpec], limits: &R
              limits.max_events = {} events per replication: the run would take hours. Shorten \
              the horizon, lower the rate, or raise limits.max_events",
             ticks[busiest],
-            crate::scenario::Dur(p.stop.since(p.start)),
+            crate::scenario::Dur(span(p)),
             limits.max_events
         ),
     );
