@@ -80,7 +80,7 @@ pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
             .collect();
     }
     match (&topic.policy, scenario.system.groups.as_slice()) {
-        (Policy::Reject, [g]) if topic.capacity_bytes == u64::MAX => {
+        (Policy::Reject(_), [g]) if topic.capacity_bytes == u64::MAX => {
             mm1k_rows(lambda, topic.capacity, g)
         }
         _ => Vec::new(),

@@ -10,6 +10,7 @@ mod producer_faults;
 mod publish;
 mod sample;
 mod state;
+mod topic;
 
 pub use group::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
@@ -20,13 +21,14 @@ pub use outcome::{
 pub(crate) use outcome::{check_conservation, share};
 pub use state::FailKind;
 
-use crate::engine::{RngStream, SimDuration, SimTime, StreamId};
+use crate::engine::{SimDuration, SimTime, StreamId};
 use crate::model::series::{MAX_PARTITION_ROWS, MAX_SERIES_ROWS, SeriesLog};
 use crate::model::system::System;
 use crate::model::watchdog::{EventKind, Watchdog};
 use ctx::Ctx;
 use group::Group;
-use state::{Producer, TopicState};
+use state::Producer;
+use topic::Topic;
 
 /// Why a run stopped without a result.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -187,11 +189,8 @@ pub struct Simulation<'s> {
     ctx: Ctx,
     producers: Vec<Producer>,
     groups: Vec<Group<'s>>,
-    topic: TopicState,
-    publish_rng: RngStream,
+    topic: Topic<'s>,
     next_id: u64,
-    /// The last partition a round-robin partitioner used.
-    round_robin: u32,
     failure: Option<RunError>,
     series: SeriesLog<SeriesRow>,
     /// Several partitions whose series is recorded.
@@ -241,10 +240,11 @@ impl<'s> Simulation<'s> {
             ctx: Ctx::new(scenario.warmup),
             producers,
             groups,
-            topic: TopicState::default(),
-            publish_rng: rng(format!("topic/{}/publish", scenario.topic.name)),
+            topic: Topic::new(
+                &scenario.topic,
+                rng(format!("topic/{}/publish", scenario.topic.name)),
+            ),
             next_id: 0,
-            round_robin: u32::MAX,
             failure: None,
             series: SeriesLog::new(
                 scenario.groups.len(),

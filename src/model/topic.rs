@@ -1,37 +1,12 @@
 //! The topic's validated settings.
 
+pub mod policy;
+
+pub use policy::{Block, DropOldest, Policy, Reject, Spill, WhenFull};
+
 use super::backoff::Backoff;
 use super::distribution::Distribution;
 use crate::engine::SimDuration;
-
-/// What a full buffer does to a publish.
-#[derive(Clone, Debug)]
-pub enum Policy {
-    /// The publish fails (drop reason `rejected`).
-    Reject,
-    /// The oldest ready message is evicted (drop reason `evicted`).
-    DropOldest,
-    /// The publish waits for room; after `max_block`, if set, it fails
-    /// (drop reason `publish_timeout`).
-    Block {
-        /// Longest wait before the publish fails.
-        max_block: Option<SimDuration>,
-    },
-    /// Overflow goes to a disk tier; a publish that fits in neither is
-    /// rejected.
-    Spill(Spill),
-}
-
-/// The disk tier of the spill policy.
-#[derive(Clone, Debug)]
-pub struct Spill {
-    /// Messages the disk tier holds.
-    pub capacity: u64,
-    /// Bytes the disk tier holds.
-    pub capacity_bytes: u64,
-    /// Extra time (seconds) before a spilled message can be delivered.
-    pub read_latency: Option<Distribution>,
-}
 
 /// When a delivery is acknowledged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use crate::model::group::GroupSpec;
 use crate::model::key::KeyChooser;
 use crate::model::producer::ProducerSpec;
 use crate::model::system::{Link, System};
-use crate::model::topic::{Partitioner, Policy, Spill, TopicSpec};
+use crate::model::topic::{Block, DropOldest, Partitioner, Policy, Reject, Spill, TopicSpec};
 use std::path::{Path, PathBuf};
 
 use crate::model::series::MAX_SERIES_ROWS;
@@ -289,11 +289,11 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
         ),
     };
     let policy = match raw.policy {
-        RawPolicy::Reject => Policy::Reject,
-        RawPolicy::DropOldest => Policy::DropOldest,
-        RawPolicy::Block => Policy::Block {
+        RawPolicy::Reject => Policy::Reject(Reject),
+        RawPolicy::DropOldest => Policy::DropOldest(DropOldest),
+        RawPolicy::Block => Policy::Block(Block {
             max_block: raw.max_block.map(|d| d.0),
-        },
+        }),
         RawPolicy::Spill => Policy::Spill(spill),
     };
     let publish_latency = opt_dist(

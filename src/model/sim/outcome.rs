@@ -488,7 +488,7 @@ impl Simulation<'_> {
                 .iter()
                 .filter(|(_, (_, cause))| *cause == RetryCause::Refused)
                 .count() as u64,
-            caller_errors: t.rejected + t.publish_timeouts + t.retries_exhausted + t.lost,
+            caller_errors: t.drops(),
             caller_timeouts: 0,
             wasted: 0,
             accepted: t.accepted,

@@ -35,7 +35,7 @@ impl Simulation<'_> {
         }
         self.ctx.note(kind, publish.message.id.0, TOPIC);
         // The producer hears the refusal: its latency counts too.
-        self.record_producer_latency(&publish.message);
+        self.topic.record_latency(&self.ctx, &publish.message);
         self.release_expected(&publish.message);
     }
 
@@ -100,7 +100,7 @@ impl Simulation<'_> {
             RetryCause::AckLost if self.scenario.producers[p].faults.idempotent => {
                 // The broker recognises the retry and only acks it.
                 self.topic.duplicates_suppressed += 1;
-                self.record_producer_latency(&publish.message);
+                self.topic.record_latency(&self.ctx, &publish.message);
             }
             RetryCause::AckLost => {
                 let original = publish.message;
@@ -202,7 +202,7 @@ impl Simulation<'_> {
         for publish in lost {
             self.lose_publish(publish.message);
         }
-        self.note_blocked();
+        self.topic.note_blocked(self.ctx.now);
         if !self.scenario.topic.durable {
             self.lose_buffers(p);
         }

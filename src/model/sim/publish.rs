@@ -3,10 +3,11 @@
 
 use super::group::Tier;
 use super::state::Publish;
+use super::topic::Admission;
 use super::{Event, LogKind, RunError, Simulation, TOPIC};
-use crate::engine::{SimDuration, SimTime, hash_uniform};
+use crate::engine::SimTime;
 use crate::model::message::Message;
-use crate::model::topic::{Partitioner, Policy};
+use crate::model::topic::WhenFull;
 
 /// Why the topic refused a publish.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +57,7 @@ impl Simulation<'_> {
             let down = self.ctx.now < self.producers[p].down_until;
             let mut message = Message::new(self.next_id, key, size, p as u32, self.ctx.now);
             message.poison = spec.faults.poison;
-            message.partition = self.route(key);
+            message.partition = self.topic.route(key);
             self.next_id += 1;
             self.topic.created += 1;
             self.topic.published += 1;
@@ -77,15 +78,9 @@ impl Simulation<'_> {
 
     /// Sends one attempt; it reaches the topic after the publish latency.
     pub(super) fn send(&mut self, publish: Publish) {
-        match &self.scenario.topic.publish_latency {
-            Some(latency) => {
-                let delay = SimDuration::from_secs_f64(latency.sample(&mut self.publish_rng));
-                let slot = self.topic.in_transit.insert(publish);
-                self.check_growth();
-                self.ctx
-                    .schedule(self.ctx.now + delay, Event::Accept { slot });
-            }
-            None => self.admit(publish),
+        match self.topic.send(&mut self.ctx, publish) {
+            Some(now) => self.admit(now),
+            None => self.check_growth(),
         }
     }
 
@@ -99,32 +94,15 @@ impl Simulation<'_> {
     fn admit(&mut self, mut publish: Publish) {
         publish.since = self.ctx.now;
         let size = publish.message.size;
-        if !self.groups.iter().all(|g| g.buffer.could_ever_fit(size)) {
-            // Larger than a buffer can ever hold: refused at once, so it
-            // neither blocks the publishes behind it nor evicts anything.
-            self.refuse(publish, Refusal::Rejected);
-            return;
-        }
-        let blocking = matches!(self.scenario.topic.policy, Policy::Block { .. });
-        if blocking && !self.topic.blocked.is_empty() {
-            // Publishes are admitted in order: wait behind earlier ones.
-            self.block(publish);
-            return;
-        }
-        if self.has_room(publish.message.size) {
-            self.accept(publish);
-            return;
-        }
-        match self.scenario.topic.policy {
-            Policy::Reject | Policy::Spill(_) => self.refuse(publish, Refusal::Rejected),
-            Policy::DropOldest => {
-                if self.evict_for(publish.message.size) {
-                    self.accept(publish);
-                } else {
-                    self.refuse(publish, Refusal::Rejected);
-                }
+        match self.topic.decide(size, &self.groups) {
+            Admission::Accept => self.accept(publish),
+            Admission::Refuse => self.refuse(publish, Refusal::Rejected),
+            Admission::Evict if self.evict_for(size) => self.accept(publish),
+            Admission::Evict => self.refuse(publish, Refusal::Rejected),
+            Admission::Wait => {
+                self.topic.block(&mut self.ctx, publish);
+                self.check_growth();
             }
-            Policy::Block { .. } => self.block(publish),
         }
     }
 
@@ -133,10 +111,8 @@ impl Simulation<'_> {
     /// buffer is full by count, and neither a publish latency, a retry nor
     /// a crash can tell one message from the next.
     fn rejects_all(&self, p: usize) -> bool {
-        matches!(
-            self.scenario.topic.policy,
-            Policy::Reject | Policy::Spill(_)
-        ) && self.scenario.topic.publish_latency.is_none()
+        self.scenario.topic.policy.when_full() == WhenFull::Refuse
+            && self.scenario.topic.publish_latency.is_none()
             && self.scenario.producers[p].faults.retry_attempts == 0
             && self.ctx.now >= self.producers[p].down_until
             && self.groups.iter().any(|g| g.buffer.full_by_count())
@@ -156,37 +132,10 @@ impl Simulation<'_> {
         self.topic.created += n;
         self.topic.published += n;
         self.topic.rejected += n;
-        let partitions = u64::from(self.scenario.topic.partitions);
-        if partitions > 1 && self.scenario.topic.partitioner == Partitioner::RoundRobin {
-            // Where the round robin would have got to.
-            let at = (u64::from(self.round_robin.wrapping_add(1)) + n - 1) % partitions;
-            self.round_robin = at as u32;
-        }
+        self.topic.skip_routes(n);
         if self.ctx.in_window {
             self.topic.producer_latency.record_n(0, n);
         }
-    }
-
-    /// The partition of a new message with `key`.
-    pub(super) fn route(&mut self, key: u64) -> u32 {
-        let partitions = self.scenario.topic.partitions;
-        if partitions == 1 {
-            return 0;
-        }
-        match self.scenario.topic.partitioner {
-            Partitioner::KeyHash => {
-                (hash_uniform(0x6b65_795f_6861_7368, key) * f64::from(partitions)) as u32
-            }
-            Partitioner::RoundRobin => {
-                self.round_robin = self.round_robin.wrapping_add(1) % partitions;
-                self.round_robin
-            }
-        }
-    }
-
-    /// True when every group's buffer can take `size` bytes.
-    fn has_room(&self, size: u32) -> bool {
-        self.groups.iter().all(|g| g.buffer.room(size).is_some())
     }
 
     /// Evicts the oldest ready messages of each full group until a message
@@ -218,54 +167,14 @@ impl Simulation<'_> {
             }
         }
         if !ack_lost {
-            self.record_producer_latency(&publish.message);
+            self.topic.record_latency(&self.ctx, &publish.message);
         }
-    }
-
-    /// Producer-visible latency: creation to the ack that ends the publish,
-    /// retries and blocking included.
-    pub(super) fn record_producer_latency(&mut self, message: &Message) {
-        if self.ctx.in_window {
-            self.topic
-                .producer_latency
-                .record(self.ctx.now.since(message.created).as_nanos());
-        }
-    }
-
-    fn block(&mut self, publish: Publish) {
-        self.ctx.note(LogKind::Blocked, publish.message.id.0, TOPIC);
-        self.topic.blocked.push_back(publish);
-        self.note_blocked();
-        if let Policy::Block {
-            max_block: Some(max),
-        } = self.scenario.topic.policy
-        {
-            self.ctx.schedule(self.ctx.now + max, Event::BlockDeadline);
-        }
-        self.check_growth();
-    }
-
-    /// Records the number of blocked publishes.
-    pub(super) fn note_blocked(&mut self) {
-        let level = self.topic.blocked.len() as u64;
-        self.topic.blocked_level.set(self.ctx.now.0, level);
-        self.topic.max_blocked = self.topic.max_blocked.max(level);
     }
 
     /// Admits blocked publishes, oldest first, while they fit; those that
     /// waited `max_block` fail with `publish_timeout`.
     pub(super) fn unblock(&mut self) {
-        let max_block = match self.scenario.topic.policy {
-            Policy::Block { max_block } => max_block,
-            _ => None,
-        };
-        while let Some(head) = self.topic.blocked.front().copied() {
-            let timed_out = max_block.is_some_and(|m| self.ctx.now.since(head.since) >= m);
-            if !timed_out && !self.has_room(head.message.size) {
-                break;
-            }
-            self.topic.blocked.pop_front();
-            self.note_blocked();
+        while let Some((head, timed_out)) = self.topic.next_unblocked(self.ctx.now, &self.groups) {
             if timed_out {
                 self.refuse(head, Refusal::TimedOut);
             } else {

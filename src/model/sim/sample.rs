@@ -52,7 +52,7 @@ impl Simulation<'_> {
     fn record_groups(&mut self) {
         let now = self.ctx.now;
         let t = &self.topic;
-        let topic_drops = t.rejected + t.publish_timeouts + t.retries_exhausted + t.lost;
+        let topic_drops = t.drops();
         let secs = now.since(self.last_row_at).as_secs_f64();
         let first = self.last_row_at == SimTime::MAX;
         // Rates cover the time since the previous row (zero in the first row).

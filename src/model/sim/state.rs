@@ -2,10 +2,9 @@
 //! they keep.
 
 use super::group::Item;
-use crate::engine::{RngStream, SimTime, Slab};
+use crate::engine::{RngStream, SimTime};
 use crate::model::message::Message;
 use crate::stats::{LatencyHistogram, TimeAverage};
-use std::collections::VecDeque;
 
 /// A producer's running state.
 pub(super) struct Producer {
@@ -32,28 +31,6 @@ pub(super) enum RetryCause {
     Refused,
     /// It was accepted but its ack never came.
     AckLost,
-}
-
-/// Topic-level and producer-side counts.
-#[derive(Clone, Debug, Default)]
-pub(super) struct TopicState {
-    pub created: u64,
-    pub published: u64,
-    pub accepted: u64,
-    pub rejected: u64,
-    pub publish_timeouts: u64,
-    pub retries_exhausted: u64,
-    pub lost: u64,
-    pub retries: u64,
-    pub acks_lost: u64,
-    pub duplicate_publishes: u64,
-    pub duplicates_suppressed: u64,
-    pub in_transit: Slab<Publish>,
-    pub retrying: Slab<(Publish, RetryCause)>,
-    pub blocked: VecDeque<Publish>,
-    pub max_blocked: u64,
-    pub producer_latency: LatencyHistogram,
-    pub blocked_level: TimeAverage,
 }
 
 /// Why a delivery failed.

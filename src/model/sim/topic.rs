@@ -1,0 +1,192 @@
+//! The topic: a component that routes each publish to a partition, holds
+//! publishes in transit, waiting to retry and blocked, decides on each
+//! publish by its backpressure policy, and keeps the producer-side counts.
+
+use super::ctx::Ctx;
+use super::group::Group;
+use super::state::{Publish, RetryCause};
+use super::{Event, LogKind, TOPIC};
+use crate::engine::{RngStream, SimDuration, SimTime, Slab, hash_uniform};
+use crate::model::message::Message;
+use crate::model::topic::{Partitioner, TopicSpec, WhenFull};
+use crate::stats::{LatencyHistogram, TimeAverage};
+use std::collections::VecDeque;
+
+/// What the topic does with a publish arriving now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Admission {
+    /// Into every group's buffer.
+    Accept,
+    /// Refused (drop reason `rejected`).
+    Refuse,
+    /// Into every buffer once the oldest ready messages make room (or
+    /// refused if it cannot fit even then).
+    Evict,
+    /// Held until there is room, behind earlier blocked publishes.
+    Wait,
+}
+
+/// The topic's running state and producer-side counts.
+pub(super) struct Topic<'s> {
+    pub spec: &'s TopicSpec,
+    pub created: u64,
+    pub published: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub publish_timeouts: u64,
+    pub retries_exhausted: u64,
+    pub lost: u64,
+    pub retries: u64,
+    pub acks_lost: u64,
+    pub duplicate_publishes: u64,
+    pub duplicates_suppressed: u64,
+    pub in_transit: Slab<Publish>,
+    pub retrying: Slab<(Publish, RetryCause)>,
+    pub blocked: VecDeque<Publish>,
+    pub max_blocked: u64,
+    pub producer_latency: LatencyHistogram,
+    pub blocked_level: TimeAverage,
+    publish_rng: RngStream,
+    /// The last partition the round-robin partitioner used.
+    round_robin: u32,
+}
+
+impl<'s> Topic<'s> {
+    /// The topic of `spec`, drawing publish latencies from `publish_rng`.
+    pub fn new(spec: &'s TopicSpec, publish_rng: RngStream) -> Topic<'s> {
+        Topic {
+            spec,
+            created: 0,
+            published: 0,
+            accepted: 0,
+            rejected: 0,
+            publish_timeouts: 0,
+            retries_exhausted: 0,
+            lost: 0,
+            retries: 0,
+            acks_lost: 0,
+            duplicate_publishes: 0,
+            duplicates_suppressed: 0,
+            in_transit: Slab::default(),
+            retrying: Slab::default(),
+            blocked: VecDeque::new(),
+            max_blocked: 0,
+            producer_latency: LatencyHistogram::new(),
+            blocked_level: TimeAverage::default(),
+            publish_rng,
+            round_robin: u32::MAX,
+        }
+    }
+
+    /// The partition of a new message with `key`.
+    pub fn route(&mut self, key: u64) -> u32 {
+        let partitions = self.spec.partitions;
+        if partitions == 1 {
+            return 0;
+        }
+        match self.spec.partitioner {
+            Partitioner::KeyHash => {
+                (hash_uniform(0x6b65_795f_6861_7368, key) * f64::from(partitions)) as u32
+            }
+            Partitioner::RoundRobin => {
+                self.round_robin = self.round_robin.wrapping_add(1) % partitions;
+                self.round_robin
+            }
+        }
+    }
+
+    /// Routes `n` messages without looking at them (round robin moves on
+    /// by `n`; key hashing needs no state).
+    pub fn skip_routes(&mut self, n: u64) {
+        let partitions = u64::from(self.spec.partitions);
+        if partitions > 1 && self.spec.partitioner == Partitioner::RoundRobin && n > 0 {
+            let at = (u64::from(self.round_robin.wrapping_add(1)) + n - 1) % partitions;
+            self.round_robin = at as u32;
+        }
+    }
+
+    /// Sends one attempt: it arrives now (returned) or after the publish
+    /// latency (held in transit until its `Accept` event).
+    pub fn send(&mut self, ctx: &mut Ctx, publish: Publish) -> Option<Publish> {
+        let Some(latency) = &self.spec.publish_latency else {
+            return Some(publish);
+        };
+        let delay = SimDuration::from_secs_f64(latency.sample(&mut self.publish_rng));
+        let slot = self.in_transit.insert(publish);
+        ctx.schedule(ctx.now + delay, Event::Accept { slot });
+        None
+    }
+
+    /// The one decision on a publish of `size` bytes arriving now, by the
+    /// policy and the groups' buffers.
+    pub fn decide(&self, size: u32, groups: &[Group]) -> Admission {
+        if !groups.iter().all(|g| g.buffer.could_ever_fit(size)) {
+            // Larger than a buffer can ever hold: refused at once, so it
+            // neither blocks the publishes behind it nor evicts anything.
+            return Admission::Refuse;
+        }
+        let when_full = self.spec.policy.when_full();
+        if when_full == WhenFull::Wait && !self.blocked.is_empty() {
+            // Publishes are admitted in order: wait behind earlier ones.
+            return Admission::Wait;
+        }
+        if Topic::fits(size, groups) {
+            return Admission::Accept;
+        }
+        match when_full {
+            WhenFull::Refuse => Admission::Refuse,
+            WhenFull::EvictOldest => Admission::Evict,
+            WhenFull::Wait => Admission::Wait,
+        }
+    }
+
+    /// True when every group's buffer can take `size` bytes.
+    pub fn fits(size: u32, groups: &[Group]) -> bool {
+        groups.iter().all(|g| g.buffer.room(size).is_some())
+    }
+
+    /// Holds `publish` until there is room; it fails at `max_block`.
+    pub fn block(&mut self, ctx: &mut Ctx, publish: Publish) {
+        ctx.note(LogKind::Blocked, publish.message.id.0, TOPIC);
+        self.blocked.push_back(publish);
+        self.note_blocked(ctx.now);
+        if let Some(max) = self.spec.policy.max_block() {
+            ctx.schedule(ctx.now + max, Event::BlockDeadline);
+        }
+    }
+
+    /// The oldest blocked publish, if it may leave now: it fits (`false`)
+    /// or it waited `max_block` (`true`, timed out).
+    pub fn next_unblocked(&mut self, now: SimTime, groups: &[Group]) -> Option<(Publish, bool)> {
+        let head = self.blocked.front().copied()?;
+        let max_block = self.spec.policy.max_block();
+        let timed_out = max_block.is_some_and(|m| now.since(head.since) >= m);
+        if !timed_out && !Topic::fits(head.message.size, groups) {
+            return None;
+        }
+        self.blocked.pop_front();
+        self.note_blocked(now);
+        Some((head, timed_out))
+    }
+
+    /// Records the number of blocked publishes.
+    pub fn note_blocked(&mut self, now: SimTime) {
+        let level = self.blocked.len() as u64;
+        self.blocked_level.set(now.0, level);
+        self.max_blocked = self.max_blocked.max(level);
+    }
+
+    /// Producer-visible latency: creation to the ack that ends the publish,
+    /// retries and blocking included.
+    pub fn record_latency(&mut self, ctx: &Ctx, message: &Message) {
+        if ctx.in_window {
+            self.producer_latency
+                .record(ctx.now.since(message.created).as_nanos());
+        }
+    }
+
+    /// Drops of every reason so far.
+    pub fn drops(&self) -> u64 {
+        self.rejected + self.publish_timeouts + self.retries_exhausted + self.lost
+    }
+}
