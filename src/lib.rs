@@ -28,8 +28,9 @@
 //!    `report.html`, and the terminal table, atomically.
 //!
 //! The command line adds `compare` (with `--sync`, the direct-call twin:
-//! [`model::sync`]), `sweep`, `merge`, `plan` and `plot` on top of these
-//! ([`experiment`] holds sweeps, shards, SLOs and plans).
+//! the same producers linked to the group by a call instead of the topic,
+//! [`model::system::Link`]), `sweep`, `merge`, `plan` and `plot` on top of
+//! these ([`experiment`] holds sweeps, shards, SLOs and plans).
 //!
 //! ## Determinism contract
 //!

@@ -50,7 +50,6 @@ pub mod producer;
 pub mod series;
 pub mod sim;
 mod source;
-pub mod sync;
 pub mod system;
 pub mod topic;
 pub mod watchdog;
@@ -65,8 +64,5 @@ pub fn run_replication(
     replication: u64,
     record_series: bool,
 ) -> Result<sim::RunOutcome, sim::RunError> {
-    match sync::SyncSimulation::new(system, replication, record_series) {
-        Some(simulation) => simulation.run(),
-        None => sim::Simulation::new(system, replication, record_series).run(),
-    }
+    sim::Simulation::new(system, replication, record_series).run()
 }

@@ -2,6 +2,9 @@
 //! that handles them in (time, sequence) order. The world's state is in
 //! `state`; what each event does is in the files named after its side.
 
+mod call;
+mod called;
+mod callers;
 mod ctx;
 mod group;
 mod log;
@@ -18,13 +21,14 @@ pub use outcome::{
     DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome, LittlesLaw,
     PartitionOutcome, PartitionRow, RunOutcome, Sampling, SeriesRow, TopicOutcome,
 };
-pub(crate) use outcome::{check_conservation, share};
 pub use state::FailKind;
 
 use crate::engine::{SimDuration, SimTime, StreamId};
 use crate::model::series::{MAX_PARTITION_ROWS, MAX_SERIES_ROWS, SeriesLog};
 use crate::model::system::System;
 use crate::model::watchdog::{EventKind, Watchdog};
+use called::Called;
+use callers::Callers;
 use ctx::Ctx;
 use group::Group;
 use state::Producer;
@@ -139,6 +143,11 @@ enum Event {
     Resume { group: u32 },
     /// A producer crashes.
     ProducerCrash { producer: u32, down_ns: u64 },
+    /// A caller's patience for attempt `attempt` of a request ran out
+    /// (stale unless request `id` is still in the slot).
+    CallTimeout { request: u32, id: u64, attempt: u32 },
+    /// A caller retries a request (stale unless `id` is still in the slot).
+    CallRetry { request: u32, id: u64 },
     /// Time to record a time-series row.
     Sample,
     /// End of warm-up: statistics restart.
@@ -169,6 +178,11 @@ impl Event {
             ),
             Event::Done { group: g, .. } => (format!("deliveries finishing {}", group(g)), FAILING),
             Event::Redeliver { group: g, .. } => (format!("redeliveries {}", group(g)), FAILING),
+            Event::CallTimeout { .. } | Event::CallRetry { .. } => (
+                "call timeouts and retries".to_owned(),
+                "A request that fails over and over with (almost) no service time, timeout or \
+                 retry backoff loops: give them durations.",
+            ),
             Event::AckTimeout { group: g, .. } => (
                 format!("ack timeouts {}", group(g)),
                 "Deliveries whose ack timeout is (almost) zero loop: give topic.ack_timeout a \
@@ -190,6 +204,10 @@ pub struct Simulation<'s> {
     producers: Vec<Producer>,
     groups: Vec<Group<'s>>,
     topic: Topic<'s>,
+    /// The callers, when producers call the group directly.
+    callers: Option<Callers<'s>>,
+    /// The group called directly, when producers call it.
+    called: Option<Called<'s>>,
     next_id: u64,
     failure: Option<RunError>,
     series: SeriesLog<SeriesRow>,
@@ -232,9 +250,15 @@ impl<'s> Simulation<'s> {
             .producers
             .iter()
             .any(|p| !matches!(p.keys, crate::model::key::KeyChooser::Single));
-        let groups: Vec<Group> = (0..scenario.groups.len())
-            .map(|g| Group::new(scenario, g, replication, track_order))
-            .collect();
+        let call = scenario.call();
+        let groups: Vec<Group> = match call {
+            Some(_) => Vec::new(),
+            None => (0..scenario.groups.len())
+                .map(|g| Group::new(scenario, g, replication, track_order))
+                .collect(),
+        };
+        let callers = call.map(|spec| Callers::new(spec, rng("sync/retry".to_owned())));
+        let called = call.map(|_| Called::new(scenario, 0, replication));
         Simulation {
             scenario,
             ctx: Ctx::new(scenario.warmup),
@@ -244,6 +268,8 @@ impl<'s> Simulation<'s> {
                 &scenario.topic,
                 rng(format!("topic/{}/publish", scenario.topic.name)),
             ),
+            callers,
+            called,
             next_id: 0,
             failure: None,
             series: SeriesLog::new(
@@ -341,9 +367,20 @@ impl<'s> Simulation<'s> {
                     .schedule(first, Event::Evaluate { group: g as u32 });
             }
         }
+        if let Some(called) = self.called.as_mut() {
+            called.schedule_faults(&mut self.ctx);
+            if let Some(first) = called.first_evaluation() {
+                let group = called.index;
+                self.ctx.schedule(first, Event::Evaluate { group });
+            }
+        }
     }
 
     fn handle(&mut self, event: Event) {
+        if self.called.is_some() {
+            self.handle_call(event);
+            return;
+        }
         match event {
             Event::Arrival { producer } => self.on_arrival(producer as usize),
             Event::Accept { slot } => self.on_accept(slot),
@@ -402,16 +439,10 @@ impl<'s> Simulation<'s> {
             Event::ProducerCrash { producer, down_ns } => {
                 self.on_producer_crash(producer as usize, SimDuration(down_ns));
             }
+            Event::CallTimeout { .. } | Event::CallRetry { .. } => {}
             Event::Sample => self.on_sample(),
             Event::WarmupEnd => self.restart_window(),
-            Event::Horizon => {
-                if self.scenario.drain {
-                    self.draining = true;
-                    self.drain_deadline = self.ctx.now + self.scenario.max_drain;
-                } else {
-                    self.ended = true;
-                }
-            }
+            Event::Horizon => self.on_horizon(),
         }
         if !self.topic.blocked.is_empty() {
             self.unblock();
@@ -421,8 +452,63 @@ impl<'s> Simulation<'s> {
         }
     }
 
-    /// Nothing queued, delayed, in service, blocked, in transit or retrying.
+    /// Events of a run whose producers call the group directly.
+    fn handle_call(&mut self, event: Event) {
+        let Some(called) = self.called.as_mut() else {
+            return;
+        };
+        let ctx = &mut self.ctx;
+        match event {
+            Event::Arrival { producer } => self.on_call_arrival(producer as usize),
+            Event::Done { worker, epoch, .. } => self.on_call_done(worker as usize, epoch),
+            Event::Crash { worker, life, .. } => self.on_call_crash(worker as usize, life),
+            Event::Restart { worker, life, .. } => {
+                called.come_up(ctx, worker as usize, life, state::Phase::Crashed);
+            }
+            Event::Started { worker, life, .. } => {
+                called.come_up(ctx, worker as usize, life, state::Phase::Starting);
+            }
+            Event::Evaluate { .. } => called.on_evaluate(ctx),
+            Event::Scale { target, .. } => called.apply_scaling(ctx, target),
+            Event::Outage { start, .. } => self.on_call_outage(start),
+            Event::CallTimeout {
+                request,
+                id,
+                attempt,
+            } => self.on_call_timeout(request, id, attempt),
+            Event::CallRetry { request, id } => self.on_call_retry(request, id),
+            Event::ProducerCrash { producer, down_ns } => {
+                self.on_caller_crash(producer as usize, SimDuration(down_ns));
+            }
+            Event::Sample => self.on_sample(),
+            Event::WarmupEnd => self.restart_window(),
+            Event::Horizon => self.on_horizon(),
+            // Publishes and buffers belong to queued runs.
+            Event::Accept { .. }
+            | Event::Retry { .. }
+            | Event::BlockDeadline
+            | Event::AckTimeout { .. }
+            | Event::Redeliver { .. }
+            | Event::Resume { .. } => {}
+        }
+    }
+
+    /// The horizon: producers have stopped; drain or end.
+    fn on_horizon(&mut self) {
+        if self.scenario.drain {
+            self.draining = true;
+            self.drain_deadline = self.ctx.now + self.scenario.max_drain;
+        } else {
+            self.ended = true;
+        }
+    }
+
+    /// Nothing queued, delayed, in service, blocked, in transit or
+    /// retrying; with a direct call, no request left.
     fn is_empty(&self) -> bool {
+        if let Some(callers) = &self.callers {
+            return callers.requests.is_empty();
+        }
         self.ready() == 0
             && self.topic.blocked.is_empty()
             && self.topic.in_transit.is_empty()
@@ -439,6 +525,12 @@ impl<'s> Simulation<'s> {
         self.ctx.window_start = self.ctx.now;
         self.topic.producer_latency.clear();
         self.topic.blocked_level.restart(now);
+        if let Some(callers) = self.callers.as_mut() {
+            callers.latency.clear();
+        }
+        if let Some(called) = self.called.as_mut() {
+            called.restart_window(self.ctx.now);
+        }
         for g in &mut self.groups {
             let w = &mut g.window;
             w.queue_wait.clear();

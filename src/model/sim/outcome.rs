@@ -421,13 +421,34 @@ impl Simulation<'_> {
         }
         let now = self.ctx.now.0;
         let window_s = self.ctx.now.since(self.ctx.window_start).as_secs_f64();
-        let topic = self.topic_outcome(now);
-        let groups: Vec<GroupOutcome> = self
-            .groups
-            .iter()
-            .zip(&self.scenario.groups)
-            .map(|(g, spec)| group_outcome(g, &spec.name, &topic, now, window_s))
-            .collect();
+        let (topic, groups) = match (&self.callers, &self.called) {
+            (Some(callers), Some(called)) => {
+                let k = callers.counts;
+                let topic = TopicOutcome {
+                    created: k.requests,
+                    published: k.attempts,
+                    retries: k.attempts - k.requests,
+                    accepted: k.accepted,
+                    rejected: k.refused,
+                    caller_errors: k.caller_errors,
+                    caller_timeouts: k.caller_timeouts,
+                    wasted: called.counts.wasted,
+                    producer_latency: callers.latency.summary(),
+                    ..TopicOutcome::default()
+                };
+                (topic, vec![called.outcome(now, window_s, k)])
+            }
+            _ => {
+                let topic = self.topic_outcome(now);
+                let groups = self
+                    .groups
+                    .iter()
+                    .zip(&self.scenario.groups)
+                    .map(|(g, spec)| group_outcome(g, &spec.name, &topic, now, window_s))
+                    .collect();
+                (topic, groups)
+            }
+        };
         for g in &groups {
             check_conservation(&topic, g)?;
         }
@@ -445,8 +466,12 @@ impl Simulation<'_> {
                 });
             }
         }
+        let tracked = match &self.callers {
+            Some(callers) => vec![callers.requests.len()],
+            None => self.groups.iter().map(|g| g.tracks.len()).collect(),
+        };
         let diagnostics = Diagnostics {
-            tracked: self.groups.iter().map(|g| g.tracks.len()).collect(),
+            tracked,
             empty: self.is_empty(),
             bulk_rejected: self.bulk_rejected,
         };

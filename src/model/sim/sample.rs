@@ -35,6 +35,12 @@ impl Simulation<'_> {
     /// they are due. The row that closes a run ([`FINAL`]) is always
     /// recorded.
     pub(super) fn record_row(&mut self, index: u64) {
+        if self.called.is_some() {
+            if index == FINAL || self.series.due(index) {
+                self.record_called();
+            }
+            return;
+        }
         for group in &mut self.groups {
             group.expire_heads(&mut self.ctx);
         }
@@ -46,6 +52,20 @@ impl Simulation<'_> {
         if self.partition_series.as_ref().is_some_and(due) {
             self.record_partitions();
         }
+    }
+
+    /// The called service's row (sync mode).
+    fn record_called(&mut self) {
+        let (Some(called), Some(callers)) = (self.called.as_mut(), self.callers.as_ref()) else {
+            return;
+        };
+        let now = self.ctx.now;
+        let first = self.last_row_at == SimTime::MAX;
+        let secs = now.since(self.last_row_at).as_secs_f64();
+        self.last_row_at = now;
+        self.series
+            .push(called.row(now, callers.counts, first, secs));
+        self.series.end_sample();
     }
 
     /// One row per group.
