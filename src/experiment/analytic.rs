@@ -275,6 +275,27 @@ mod tests {
         assert_eq!(mm1k[0].model, "M/M/1/5");
     }
 
+    /// Every row names a metric a run reports.
+    #[test]
+    fn every_row_names_a_metric() {
+        let all = [
+            rows("", EXP, 4),
+            rows("", "{ constant = { value = \"250ms\" } }", 1),
+            rows(
+                "[topic]\ncapacity = 4\npolicy = \"reject\"",
+                "{ exponential = { mean = \"250ms\" } }",
+                1,
+            ),
+        ];
+        for r in all.iter().flatten() {
+            assert!(
+                crate::model::sim::fields::is_metric(&r.metric),
+                "{}",
+                r.metric
+            );
+        }
+    }
+
     #[test]
     fn nothing_applies_outside_the_models() {
         assert!(rows("", EXP, 3).is_empty(), "unstable: λ = 3.2 > 3μ");

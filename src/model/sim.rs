@@ -6,6 +6,7 @@ mod call;
 mod called;
 mod callers;
 mod ctx;
+pub mod fields;
 mod group;
 mod log;
 mod outcome;

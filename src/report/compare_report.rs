@@ -26,6 +26,44 @@ pub struct CompareColumn {
     pub scenario: RawScenario,
 }
 
+/// The callers' rows: label, metric, scale, digits.
+const TOPIC_ROWS: [(&str, &str, f64, usize); 5] = [
+    ("requests / messages", "topic.created", 1.0, 0),
+    (
+        "caller latency p50 (ms)",
+        "topic.producer_latency.p50_s",
+        1e3,
+        3,
+    ),
+    (
+        "caller latency p99 (ms)",
+        "topic.producer_latency.p99_s",
+        1e3,
+        3,
+    ),
+    ("caller-visible errors", "topic.caller_errors", 1.0, 0),
+    (
+        "caller-visible errors (%)",
+        "topic.caller_error_share",
+        100.0,
+        2,
+    ),
+];
+
+/// Each group's rows (drops by reason after the first four): label,
+/// field, scale, digits.
+const GROUP_ROWS: [(&str, &str, f64, usize); 9] = [
+    ("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3),
+    ("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3),
+    ("processed", "processed", 1.0, 0),
+    ("dropped (all reasons)", "dropped", 1.0, 0),
+    ("work lost", "work_lost", 1.0, 0),
+    ("peak backlog (messages)", "max_depth", 1.0, 0),
+    ("throughput (msg/s)", "throughput_per_s", 1.0, 2),
+    ("workers, mean paid for", "workers_mean", 1.0, 1),
+    ("workers, most at once", "workers_max", 1.0, 0),
+];
+
 /// The structure of `compare.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CompareView {
@@ -97,28 +135,10 @@ impl CompareView {
 
     /// Rows of the side-by-side table: label, then one cell per scenario.
     pub fn rows(&self) -> Vec<Vec<String>> {
-        let mut specs: Vec<RowSpec> = vec![
-            row("requests / messages", "topic.created", 1.0, 0),
-            row(
-                "caller latency p50 (ms)",
-                "topic.producer_latency.p50_s",
-                1e3,
-                3,
-            ),
-            row(
-                "caller latency p99 (ms)",
-                "topic.producer_latency.p99_s",
-                1e3,
-                3,
-            ),
-            row("caller-visible errors", "topic.caller_errors", 1.0, 0),
-            row(
-                "caller-visible errors (%)",
-                "topic.caller_error_share",
-                100.0,
-                2,
-            ),
-        ];
+        let mut specs: Vec<RowSpec> = TOPIC_ROWS
+            .iter()
+            .map(|&(label, name, scale, digits)| row(label, name, scale, digits))
+            .collect();
         for g in self.groups() {
             let p = format!("groups.{g}");
             let mut add = |label: &str, field: &str, scale: f64, digits: usize| {
@@ -129,10 +149,9 @@ impl CompareView {
                     digits,
                 ));
             };
-            add("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3);
-            add("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3);
-            add("processed", "processed", 1.0, 0);
-            add("dropped (all reasons)", "dropped", 1.0, 0);
+            for (label, field, scale, digits) in GROUP_ROWS[..4].iter().copied() {
+                add(label, field, scale, digits);
+            }
             for reason in self.drop_reasons(&p) {
                 add(
                     &format!("  dropped, {}", reason.replace('_', " ")),
@@ -141,11 +160,9 @@ impl CompareView {
                     0,
                 );
             }
-            add("work lost", "work_lost", 1.0, 0);
-            add("peak backlog (messages)", "max_depth", 1.0, 0);
-            add("throughput (msg/s)", "throughput_per_s", 1.0, 2);
-            add("workers, mean paid for", "workers_mean", 1.0, 1);
-            add("workers, most at once", "workers_max", 1.0, 0);
+            for (label, field, scale, digits) in GROUP_ROWS[4..].iter().copied() {
+                add(label, field, scale, digits);
+            }
         }
         specs
             .into_iter()
@@ -204,7 +221,7 @@ impl CompareView {
         let mut groups = Vec::new();
         for s in &self.scenarios {
             for g in s.scenario.groups.keys() {
-                let p = format!("groups.{g}.e2e");
+                let p = format!("groups.{g}");
                 groups.push(BarGroup {
                     label: if several {
                         format!("{} / {g}", s.label)
@@ -212,10 +229,10 @@ impl CompareView {
                         s.label.clone()
                     },
                     values: vec![
-                        get(s, "topic.producer_latency.p50_s"),
-                        get(s, "topic.producer_latency.p99_s"),
-                        get(s, &format!("{p}.p50_s")),
-                        get(s, &format!("{p}.p99_s")),
+                        get(s, TOPIC_ROWS[1].1),
+                        get(s, TOPIC_ROWS[2].1),
+                        get(s, &format!("{p}.{}", GROUP_ROWS[0].1)),
+                        get(s, &format!("{p}.{}", GROUP_ROWS[1].1)),
                     ],
                 });
             }
@@ -275,5 +292,22 @@ fn row(label: &str, metric: &str, scale: f64, digits: usize) -> RowSpec {
         metric: metric.to_owned(),
         scale,
         digits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::sim::fields::{is_group_field, is_metric};
+
+    /// Every metric the comparison names is one a run reports.
+    #[test]
+    fn every_named_metric_exists() {
+        for (_, name, _, _) in TOPIC_ROWS {
+            assert!(is_metric(name), "{name}");
+        }
+        for (_, field, _, _) in GROUP_ROWS {
+            assert!(is_group_field(field), "{field}");
+        }
     }
 }

@@ -11,6 +11,7 @@ use super::{ReportError, read_input};
 use crate::experiment::{
     AnalyticRow, Experiment, MetricValue, analytic_rows, check_metric_name, metric_values,
 };
+use crate::model::sim::fields;
 use crate::scenario::name::{check_name, check_scenario_names};
 use crate::scenario::{Format, RawScenario, Scenario};
 use serde::Deserialize;
@@ -180,7 +181,7 @@ impl RunView {
     fn workers_chart(&self) -> Option<WorkersChart> {
         let mut lines = Vec::new();
         for g in self.series.groups() {
-            for (column, what) in [("workers", "paid for"), ("workers_up", "up")] {
+            for (column, what) in WORKER_COLUMNS {
                 lines.push(Line {
                     label: format!("{g}: {what}"),
                     points: self.series.column(&g, column).unwrap_or_default(),
@@ -202,12 +203,12 @@ impl RunView {
             .iter()
             .map(|g| Line {
                 label: format!("{g}: depth"),
-                points: self.series.column(g, "depth").unwrap_or_default(),
+                points: self.series.column(g, DEPTH_COLUMN).unwrap_or_default(),
             })
             .collect();
         let arrival = groups
             .first()
-            .and_then(|g| self.series.column(g, "published_per_s"))
+            .and_then(|g| self.series.column(g, RATE_COLUMN))
             .unwrap_or_default();
         DepthChart {
             title: format!("{}: depth and arrival rate", self.name),
@@ -220,13 +221,6 @@ impl RunView {
     }
 
     fn latency_chart(&self) -> LatencyChart {
-        const FIELDS: [(&str, &str); 5] = [
-            ("p50", "p50_s"),
-            ("p90", "p90_s"),
-            ("p99", "p99_s"),
-            ("p99.9", "p999_s"),
-            ("max", "max_s"),
-        ];
         let series_of = |label: String, prefix: String| LatencySeries {
             label,
             values: FIELDS
@@ -239,18 +233,16 @@ impl RunView {
         };
         let mut series = Vec::new();
         for g in &self.groups {
-            series.push(series_of(
-                format!("{g}: end-to-end"),
-                format!("groups.{g}.e2e"),
-            ));
-            series.push(series_of(
-                format!("{g}: queue wait"),
-                format!("groups.{g}.queue_wait"),
-            ));
+            for (label, prefix) in GROUP_LATENCIES {
+                series.push(series_of(
+                    format!("{g}: {label}"),
+                    format!("groups.{g}.{prefix}"),
+                ));
+            }
         }
         series.push(series_of(
             "producer: send → accepted".into(),
-            "topic.producer_latency".into(),
+            format!("topic.{}", fields::TOPIC_LATENCY),
         ));
         LatencyChart {
             title: format!("{}: latency percentiles", self.name),
@@ -281,7 +273,7 @@ impl RunView {
         DropsChart {
             title: format!("{}: drops over time", self.name),
             y_desc: format!("dropped per interval{interval}"),
-            per_interval: lines(&|c| c == "dropped"),
+            per_interval: lines(&|c| c == DROPPED_COLUMN),
             // Running totals that stay at zero say nothing: no panel.
             so_far: Some(lines(&|c| {
                 c.starts_with("dead_letter") || c.contains("duplicate")
@@ -350,14 +342,9 @@ impl RunView {
         let mut add = |label: String, name: String, scale: f64, digits: usize| {
             rows.push(vec![label, with_ci(self.get(&name), scale, digits)]);
         };
-        add("published".into(), "topic.published".into(), 1.0, 0);
-        add("rejected".into(), "topic.rejected".into(), 1.0, 0);
-        add(
-            "producer latency p99 (ms)".into(),
-            "topic.producer_latency.p99_s".into(),
-            1e3,
-            3,
-        );
+        for (label, name, scale, digits) in TOPIC_HEADLINE {
+            add(label.into(), name.into(), scale, digits);
+        }
         for g in &self.groups {
             for (label, field, scale, digits) in HEADLINE {
                 add(
@@ -372,6 +359,37 @@ impl RunView {
     }
 }
 
+/// `timeseries.csv` columns charted.
+const DEPTH_COLUMN: &str = "depth";
+const RATE_COLUMN: &str = "published_per_s";
+const DROPPED_COLUMN: &str = "dropped";
+const WORKER_COLUMNS: [(&str, &str); 2] = [("workers", "paid for"), ("workers_up", "up")];
+
+/// Latency percentiles charted: label, field.
+const FIELDS: [(&str, &str); 5] = [
+    ("p50", "p50_s"),
+    ("p90", "p90_s"),
+    ("p99", "p99_s"),
+    ("p99.9", "p999_s"),
+    ("max", "max_s"),
+];
+
+/// A group's latencies charted: label, prefix.
+const GROUP_LATENCIES: [(&str, &str); 2] = [("end-to-end", "e2e"), ("queue wait", "queue_wait")];
+
+/// The topic's headline rows: label, metric, scale, digits.
+const TOPIC_HEADLINE: [(&str, &str, f64, usize); 3] = [
+    ("published", "topic.published", 1.0, 0),
+    ("rejected", "topic.rejected", 1.0, 0),
+    (
+        "producer latency p99 (ms)",
+        "topic.producer_latency.p99_s",
+        1e3,
+        3,
+    ),
+];
+
+/// Each group's headline rows: label, field, scale, digits.
 const HEADLINE: [(&str, &str, f64, usize); 9] = [
     ("processed", "processed", 1.0, 0),
     ("dropped (all reasons)", "dropped", 1.0, 0),
@@ -475,4 +493,31 @@ fn partition_lines(csv: &str) -> Vec<Line> {
             points,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::sim::fields::{LATENCY, is_column, is_group_field, is_metric};
+
+    /// Every metric and column the report names is one a run writes.
+    #[test]
+    fn every_named_metric_and_column_exists() {
+        for (_, name, _, _) in TOPIC_HEADLINE {
+            assert!(is_metric(name), "{name}");
+        }
+        for (_, field, _, _) in HEADLINE {
+            assert!(is_group_field(field), "{field}");
+        }
+        for (_, prefix) in GROUP_LATENCIES {
+            for (_, field) in FIELDS {
+                assert!(is_group_field(&format!("{prefix}.{field}")));
+            }
+        }
+        assert!(FIELDS.iter().all(|(_, f)| LATENCY.contains(f)));
+        let columns = [DEPTH_COLUMN, RATE_COLUMN, DROPPED_COLUMN];
+        for c in columns.into_iter().chain(WORKER_COLUMNS.map(|w| w.0)) {
+            assert!(is_column(c), "{c}");
+        }
+    }
 }

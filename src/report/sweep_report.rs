@@ -246,3 +246,14 @@ pub fn write_sweep(
     }
     Ok(metrics)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The metrics charted by default are metrics a run reports.
+    #[test]
+    fn default_metrics_exist() {
+        for field in super::DEFAULT_FIELDS {
+            assert!(crate::model::sim::fields::is_group_field(field), "{field}");
+        }
+    }
+}

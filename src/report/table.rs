@@ -4,6 +4,88 @@ use crate::experiment::Experiment;
 use crate::scenario::Scenario;
 use std::fmt::Write;
 
+/// Topic rows of a queued run: label, metric.
+const TOPIC_ROWS: [(&str, &str); 5] = [
+    ("published", "topic.published"),
+    ("rejected", "topic.rejected"),
+    ("publish timeouts", "topic.publish_timeouts"),
+    ("max blocked publishes", "topic.max_blocked"),
+    ("caller-visible errors", "topic.caller_errors"),
+];
+
+/// Producer faults, shown only when they happened.
+const PRODUCER_FAULT_ROWS: [(&str, &str); 6] = [
+    ("producer retries", "topic.retries"),
+    ("retries exhausted", "topic.retries_exhausted"),
+    ("lost in producer crashes", "topic.lost"),
+    ("acks lost", "topic.acks_lost"),
+    ("duplicate publishes", "topic.duplicate_publishes"),
+    (
+        "duplicates suppressed (idempotent)",
+        "topic.duplicates_suppressed",
+    ),
+];
+
+/// The callers' rows of a sync-mode run.
+const SYNC_ROWS: [(&str, &str); 6] = [
+    ("requests", "topic.created"),
+    ("attempts", "topic.published"),
+    ("refused (downstream down)", "topic.rejected"),
+    ("caller timeouts", "topic.caller_timeouts"),
+    ("caller-visible errors", "topic.caller_errors"),
+    ("wasted work (answered too late)", "topic.wasted"),
+];
+
+/// Every group's rows: label, field (after `groups.<g>.`), scale, digits.
+const GROUP_ROWS: [(&str, &str, f64, usize); 21] = [
+    ("processed", "processed", 1.0, 0),
+    ("dropped (all reasons)", "dropped", 1.0, 0),
+    ("  evicted", "dropped.evicted", 1.0, 0),
+    ("  expired", "dropped.expired", 1.0, 0),
+    ("  lost", "dropped.lost", 1.0, 0),
+    ("dead-lettered", "dead_lettered", 1.0, 0),
+    ("work lost", "work_lost", 1.0, 0),
+    ("still queued", "queued", 1.0, 0),
+    ("waiting to be redelivered", "delayed", 1.0, 0),
+    ("in flight", "in_flight", 1.0, 0),
+    ("max depth", "max_depth", 1.0, 0),
+    ("mean depth", "mean_depth", 1.0, 2),
+    ("utilisation (%)", "utilisation", 100.0, 1),
+    ("throughput (msg/s)", "throughput_per_s", 1.0, 2),
+    ("queue wait p50 (ms)", "queue_wait.p50_s", 1e3, 3),
+    ("queue wait p99 (ms)", "queue_wait.p99_s", 1e3, 3),
+    ("end-to-end mean (ms)", "e2e.mean_s", 1e3, 3),
+    ("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3),
+    ("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3),
+    ("end-to-end p99.9 (ms)", "e2e.p999_s", 1e3, 3),
+    ("end-to-end max (ms)", "e2e.max_s", 1e3, 3),
+];
+
+/// A group's events, shown only when they happened: label, field.
+const GROUP_EVENT_ROWS: [(&str, &str); 13] = [
+    ("redeliveries", "redeliveries"),
+    ("duplicate deliveries", "duplicate_deliveries"),
+    ("duplicate side effects", "duplicate_side_effects"),
+    ("duplicates suppressed", "suppressed_duplicates"),
+    ("failed deliveries", "failures.failed"),
+    ("timed-out deliveries", "failures.timed_out"),
+    ("crashed deliveries", "failures.crashed"),
+    ("ack timeouts", "failures.ack_timeouts"),
+    ("out-of-order completions", "out_of_order"),
+    ("rebalances", "rebalances"),
+    ("workers owning no partition", "workers_without_partitions"),
+    ("scale-ups", "scale_ups"),
+    ("scale-downs", "scale_downs"),
+];
+
+/// Group fields the table names one by one.
+const GROUP_FIELDS: [&str; 4] = [
+    "workers_mean",
+    "workers_max",
+    "littles_law.l",
+    "littles_law.lambda_w",
+];
+
 /// Formats a metric's mean with its interval, e.g. `1.234 ± 0.010`.
 fn cell(experiment: &Experiment, name: &str, scale: f64, digits: usize) -> String {
     match experiment.metric(name) {
@@ -36,28 +118,12 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
         sync_rows(&mut out, experiment);
     } else {
         let _ = writeln!(out, "topic {}", scenario.system.topic.name);
-        for (label, name) in [
-            ("published", "topic.published"),
-            ("rejected", "topic.rejected"),
-            ("publish timeouts", "topic.publish_timeouts"),
-            ("max blocked publishes", "topic.max_blocked"),
-            ("caller-visible errors", "topic.caller_errors"),
-        ] {
+        for (label, name) in TOPIC_ROWS {
             row(&mut out, label, cell(experiment, name, 1.0, 0));
         }
     }
     // Producer faults, shown only when they happened.
-    for (label, name) in [
-        ("producer retries", "topic.retries"),
-        ("retries exhausted", "topic.retries_exhausted"),
-        ("lost in producer crashes", "topic.lost"),
-        ("acks lost", "topic.acks_lost"),
-        ("duplicate publishes", "topic.duplicate_publishes"),
-        (
-            "duplicates suppressed (idempotent)",
-            "topic.duplicates_suppressed",
-        ),
-    ] {
+    for (label, name) in PRODUCER_FAULT_ROWS {
         if experiment.metric(name).is_some_and(|m| m.ci.mean > 0.0) {
             row(&mut out, label, cell(experiment, name, 1.0, 0));
         }
@@ -79,64 +145,28 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
             }
         }
         let p = format!("groups.{}", g.name);
-        for (label, field, scale, digits) in [
-            ("processed", "processed", 1.0, 0),
-            ("dropped (all reasons)", "dropped", 1.0, 0),
-            ("  evicted", "dropped.evicted", 1.0, 0),
-            ("  expired", "dropped.expired", 1.0, 0),
-            ("  lost", "dropped.lost", 1.0, 0),
-            ("dead-lettered", "dead_lettered", 1.0, 0),
-            ("work lost", "work_lost", 1.0, 0),
-            ("still queued", "queued", 1.0, 0),
-            ("waiting to be redelivered", "delayed", 1.0, 0),
-            ("in flight", "in_flight", 1.0, 0),
-            ("max depth", "max_depth", 1.0, 0),
-            ("mean depth", "mean_depth", 1.0, 2),
-            ("utilisation (%)", "utilisation", 100.0, 1),
-            ("throughput (msg/s)", "throughput_per_s", 1.0, 2),
-            ("queue wait p50 (ms)", "queue_wait.p50_s", 1e3, 3),
-            ("queue wait p99 (ms)", "queue_wait.p99_s", 1e3, 3),
-            ("end-to-end mean (ms)", "e2e.mean_s", 1e3, 3),
-            ("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3),
-            ("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3),
-            ("end-to-end p99.9 (ms)", "e2e.p999_s", 1e3, 3),
-            ("end-to-end max (ms)", "e2e.max_s", 1e3, 3),
-        ] {
+        for (label, field, scale, digits) in GROUP_ROWS {
             row(
                 &mut out,
                 label,
                 cell(experiment, &format!("{p}.{field}"), scale, digits),
             );
         }
-        for (label, field) in [
-            ("redeliveries", "redeliveries"),
-            ("duplicate deliveries", "duplicate_deliveries"),
-            ("duplicate side effects", "duplicate_side_effects"),
-            ("duplicates suppressed", "suppressed_duplicates"),
-            ("failed deliveries", "failures.failed"),
-            ("timed-out deliveries", "failures.timed_out"),
-            ("crashed deliveries", "failures.crashed"),
-            ("ack timeouts", "failures.ack_timeouts"),
-            ("out-of-order completions", "out_of_order"),
-            ("rebalances", "rebalances"),
-            ("workers owning no partition", "workers_without_partitions"),
-            ("scale-ups", "scale_ups"),
-            ("scale-downs", "scale_downs"),
-        ] {
+        for (label, field) in GROUP_EVENT_ROWS {
             let name = format!("{p}.{field}");
             if experiment.metric(&name).is_some_and(|m| m.ci.mean > 0.0) {
                 row(&mut out, label, cell(experiment, &name, 1.0, 0));
             }
         }
         if g.autoscale.is_some() {
-            let mean = cell(experiment, &format!("{p}.workers_mean"), 1.0, 1);
+            let mean = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[0]), 1.0, 1);
             row(&mut out, "workers, mean paid for", mean);
-            let most = cell(experiment, &format!("{p}.workers_max"), 1.0, 0);
+            let most = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[1]), 1.0, 0);
             row(&mut out, "workers, most at once", most);
         }
         partition_rows(&mut out, experiment, &p, scenario.system.topic.partitions);
-        let l = cell(experiment, &format!("{p}.littles_law.l"), 1.0, 3);
-        let lw = cell(experiment, &format!("{p}.littles_law.lambda_w"), 1.0, 3);
+        let l = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[2]), 1.0, 3);
+        let lw = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[3]), 1.0, 3);
         row(&mut out, "Little's law L vs λW", format!("{l} vs {lw}"));
     }
     out
@@ -145,14 +175,7 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
 /// The caller's side of a sync-mode run.
 fn sync_rows(out: &mut String, experiment: &Experiment) {
     let _ = writeln!(out, "sync callers (no broker)");
-    for (label, name) in [
-        ("requests", "topic.created"),
-        ("attempts", "topic.published"),
-        ("refused (downstream down)", "topic.rejected"),
-        ("caller timeouts", "topic.caller_timeouts"),
-        ("caller-visible errors", "topic.caller_errors"),
-        ("wasted work (answered too late)", "topic.wasted"),
-    ] {
+    for (label, name) in SYNC_ROWS {
         let _ = writeln!(out, "  {label:<28} {}", cell(experiment, name, 1.0, 0));
     }
     let share = cell(experiment, "topic.caller_error_share", 100.0, 2);
@@ -257,5 +280,29 @@ fn partition_rows(out: &mut String, experiment: &Experiment, group: &str, partit
             out,
             "  … {more} more partitions (those with the highest peak are shown){where_}"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::sim::fields::{is_group_field, is_metric};
+
+    /// Every metric the table names is one a run reports.
+    #[test]
+    fn every_named_metric_exists() {
+        let topic = TOPIC_ROWS
+            .iter()
+            .chain(&PRODUCER_FAULT_ROWS)
+            .chain(&SYNC_ROWS);
+        for (_, name) in topic {
+            assert!(is_metric(name), "{name}");
+        }
+        assert!(is_metric("topic.caller_error_share"));
+        let groups = GROUP_ROWS.iter().map(|r| r.1);
+        let events = GROUP_EVENT_ROWS.iter().map(|r| r.1);
+        for field in groups.chain(events).chain(GROUP_FIELDS) {
+            assert!(is_group_field(field), "{field}");
+        }
     }
 }

@@ -547,13 +547,13 @@ fn partition_outcomes(g: &Group, now: u64) -> Vec<PartitionOutcome> {
 
 fn dead_letter_summary(g: &Group) -> DeadLetterSummary {
     let d = &g.dead_letters;
-    let names = ["failed", "timed_out", "crashed", "ack_timeout", "expired"];
     let count = g.counters.dead_lettered;
     DeadLetterSummary {
-        by_reason: names
+        by_reason: d
+            .by_reason
+            .named()
             .iter()
-            .zip(d.by_reason)
-            .map(|(n, c)| ((*n).to_owned(), c))
+            .map(|(kind, c)| (kind.name().to_owned(), *c))
             .collect(),
         mean_deliveries: if count > 0 {
             d.deliveries as f64 / count as f64

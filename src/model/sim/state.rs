@@ -158,10 +158,44 @@ pub(super) struct Track {
     pub running: u32,
 }
 
+/// Dead letters by the failure that sent them there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct ByReason {
+    pub failed: u64,
+    pub timed_out: u64,
+    pub crashed: u64,
+    pub ack_timeout: u64,
+    pub expired: u64,
+}
+
+impl ByReason {
+    /// The count of `kind`.
+    pub fn of(&mut self, kind: FailKind) -> &mut u64 {
+        match kind {
+            FailKind::Failed => &mut self.failed,
+            FailKind::TimedOut => &mut self.timed_out,
+            FailKind::Crashed => &mut self.crashed,
+            FailKind::AckTimeout => &mut self.ack_timeout,
+            FailKind::Expired => &mut self.expired,
+        }
+    }
+
+    /// Each reason's name and count, in a fixed order.
+    pub fn named(self) -> [(FailKind, u64); 5] {
+        [
+            (FailKind::Failed, self.failed),
+            (FailKind::TimedOut, self.timed_out),
+            (FailKind::Crashed, self.crashed),
+            (FailKind::AckTimeout, self.ack_timeout),
+            (FailKind::Expired, self.expired),
+        ]
+    }
+}
+
 /// What dead letters looked like.
 #[derive(Clone, Debug, Default)]
 pub(super) struct DeadLetters {
-    pub by_reason: [u64; 5],
+    pub by_reason: ByReason,
     pub deliveries: u64,
     pub age: LatencyHistogram,
     pub samples: Vec<super::outcome::DeadLetterSample>,

@@ -37,8 +37,8 @@ pub(in crate::model::sim) struct Item {
     pub last_side_effect: SimTime,
     pub deliveries: u16,
     pub side_effects: u16,
-    /// Failed deliveries by kind: failed, timed out, crashed, ack timeout.
-    pub failures: [u16; 4],
+    /// Failed deliveries, by kind.
+    pub failures: FailureTally,
     /// The last failure, for dead-letter summaries.
     pub last_failure: Option<FailKind>,
     pub tier: Tier,
@@ -57,7 +57,7 @@ impl Item {
             last_side_effect: SimTime::ZERO,
             deliveries: 0,
             side_effects: 0,
-            failures: [0; 4],
+            failures: FailureTally::default(),
             last_failure: None,
             tier,
             tracked,
@@ -66,15 +66,29 @@ impl Item {
 
     /// Counts a failed delivery.
     pub fn fail(&mut self, kind: FailKind) {
-        let slot = match kind {
-            FailKind::Failed => 0,
-            FailKind::TimedOut => 1,
-            FailKind::Crashed => 2,
-            FailKind::AckTimeout | FailKind::Expired => 3,
+        let t = &mut self.failures;
+        let count = match kind {
+            FailKind::Failed => &mut t.failed,
+            FailKind::TimedOut => &mut t.timed_out,
+            FailKind::Crashed => &mut t.crashed,
+            FailKind::AckTimeout | FailKind::Expired => &mut t.ack_timeouts,
         };
-        self.failures[slot] = self.failures[slot].saturating_add(1);
+        *count = count.saturating_add(1);
         self.last_failure = Some(kind);
     }
+}
+
+/// A message's failed deliveries, by kind (saturating at 65,535).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FailureTally {
+    /// Nacked (transient failure or poison).
+    pub failed: u16,
+    /// Past the processing timeout.
+    pub timed_out: u16,
+    /// Interrupted by a crash or an outage.
+    pub crashed: u16,
+    /// Not acked within the ack timeout.
+    pub ack_timeouts: u16,
 }
 
 /// Ready messages of one group: one FIFO per partition, with capacity

@@ -82,7 +82,7 @@ impl Group<'_> {
         self.counters.dead_lettered += 1;
         let d = &mut self.dead_letters;
         let reason = item.last_failure.unwrap_or(FailKind::Failed);
-        d.by_reason[reason as usize] += 1;
+        *d.by_reason.of(reason) += 1;
         d.deliveries += u64::from(item.deliveries);
         d.age.record(now.since(item.message.created).as_nanos());
         if d.samples.len() < DEAD_LETTER_SAMPLES {
@@ -91,10 +91,10 @@ impl Group<'_> {
                 created_s: item.message.created.as_secs_f64(),
                 dead_lettered_s: now.as_secs_f64(),
                 deliveries: item.deliveries,
-                failed: item.failures[0],
-                timed_out: item.failures[1],
-                crashed: item.failures[2],
-                ack_timeouts: item.failures[3],
+                failed: item.failures.failed,
+                timed_out: item.failures.timed_out,
+                crashed: item.failures.crashed,
+                ack_timeouts: item.failures.ack_timeouts,
                 reason: reason.name().to_owned(),
             });
         }
