@@ -9,6 +9,19 @@ use serde::de::DeserializeOwned;
 use serde_path_to_error::Segment as SerdeSegment;
 use std::collections::HashSet;
 
+/// Fields that moved, and how to write them now.
+const MOVED: [(&str, &str); 2] = [
+    (
+        "topic.max_block",
+        "belongs to the block policy now: write policy = { block = { max_block = \"2s\" } }",
+    ),
+    (
+        "topic.spill",
+        "belongs to the spill policy now: write policy = { spill = { disk_capacity = 5000 } } \
+         (with disk_capacity_bytes and read_latency as before)",
+    ),
+];
+
 /// Enough passes for any hand-written file; each pass removes one value.
 const MAX_PASSES: usize = 200;
 
@@ -25,7 +38,12 @@ pub(super) fn decode<T: DeserializeOwned>(doc: &Document) -> (Option<T>, Vec<Iss
         };
         let mut path = convert(err.path());
         let raw = err.inner().to_string();
-        let (field, message) = explain(&raw);
+        let (field, mut message) = explain(&raw);
+        if let Some((_, hint)) = MOVED.iter().find(|(p, _)| path.to_string() == *p)
+            && raw.starts_with("unknown field")
+        {
+            message = (*hint).to_owned();
+        }
         if let Some(field) = field {
             path = path.key(&field);
         }

@@ -7,10 +7,10 @@
 //! The fragment is merged *under* the scenario's value tree after `--set`
 //! overrides and before decoding: a field the file or `--set` wrote keeps
 //! its value, and a field only the preset sets is inserted. Sections
-//! (`[topic]`, `[topic.spill]`, each group and producer, and their
-//! `retry`, `crash` and `autoscale` tables) merge field by field; any other
-//! value (a distribution, a backoff, an arrival) is replaced whole, since
-//! mixing the fields of two variants would make neither.
+//! (`[topic]`, each group and producer, and their `retry`, `crash` and
+//! `autoscale` tables) merge field by field; any other value (a policy
+//! with its options, a distribution, a backoff, an arrival) is replaced
+//! whole, since mixing the fields of two variants would make neither.
 
 use super::decode::closest;
 use super::document::{Document, Format};
@@ -51,7 +51,7 @@ const fn preset(name: &'static str, fragment: &'static str) -> Preset {
 
 /// Tables inside a section that are sections themselves (structs, merged
 /// field by field); every other table is one value.
-const SUBSECTIONS: [&str; 4] = ["spill", "retry", "crash", "autoscale"];
+const SUBSECTIONS: [&str; 3] = ["retry", "crash", "autoscale"];
 
 /// The names of every preset.
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -267,19 +267,18 @@ mod tests {
     fn sections_merge_deeply_and_other_tables_are_replaced_whole() {
         let (value, _) = merged(
             "[topic]\nredelivery_backoff = { exponential = { initial = \"1s\", max = \"1m\" } }\n\
-             [topic.spill]\ndisk_capacity = 10\n[producers.p]\nretry = { attempts = 3 }\n",
+             policy = { spill = { disk_capacity = 10 } }\n[producers.p]\nretry = { attempts = 3 }\n",
             "[topic]\nredelivery_backoff = { fixed = { delay = \"1m\" } }\n\
-             spill = { disk_capacity = 99, read_latency = { constant = { value = \"5ms\" } } }\n\
+             policy = { block = { max_block = \"30s\" } }\n\
              [producer_defaults]\nretry = { attempts = 9, backoff = { fixed = { delay = \"100ms\" } } }\n",
         );
         // A backoff is one value: mixing fixed and exponential would be neither.
         let backoff = value["topic"]["redelivery_backoff"].as_object().unwrap();
         assert_eq!(backoff.keys().collect::<Vec<_>>(), ["exponential"]);
-        assert_eq!(value["topic"]["spill"]["disk_capacity"], 10);
-        assert_eq!(
-            value["topic"]["spill"]["read_latency"]["constant"]["value"],
-            "5ms"
-        );
+        // So is a policy with its options.
+        let policy = value["topic"]["policy"].as_object().unwrap();
+        assert_eq!(policy.keys().collect::<Vec<_>>(), ["spill"]);
+        assert_eq!(value["topic"]["policy"]["spill"]["disk_capacity"], 10);
         assert_eq!(value["producers"]["p"]["retry"]["attempts"], 3);
         assert_eq!(
             value["producers"]["p"]["retry"]["backoff"]["fixed"]["delay"],
@@ -332,7 +331,10 @@ mod tests {
         assert_eq!(topic.preset.as_deref(), Some("rabbitmq"));
         assert_eq!(topic.max_deliveries, Some(7), "--set beats file and preset");
         assert_eq!(topic.ttl.map(|d| d.to_string()).as_deref(), Some("1h"));
-        assert_eq!(topic.policy, RawPolicy::DropOldest, "from the preset");
+        assert!(
+            matches!(topic.policy, RawPolicy::DropOldest),
+            "from the preset"
+        );
         assert!(s.from_preset.contains(&"topic.policy".to_owned()));
         assert!(!s.from_preset.iter().any(|f| f == "topic.max_deliveries"));
     }

@@ -162,15 +162,11 @@ pub struct RawTopic {
     /// Bytes of ready messages each group's buffer holds; unbounded when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity_bytes: Option<u64>,
-    /// What happens to a publish when the buffer is full.
+    /// What happens to a publish when the buffer is full, with the
+    /// policy's own options: `"reject"`, `"drop_oldest"`,
+    /// `{ block = { max_block = "2s" } }`, `{ spill = { disk_capacity = … } }`.
     #[serde(default)]
     pub policy: RawPolicy,
-    /// With `policy = "block"`: how long a publish may wait before it fails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_block: Option<Dur>,
-    /// With `policy = "spill"`: the disk tier.
-    #[serde(default)]
-    pub spill: RawSpill,
     /// Time from send until the topic has accepted a message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_latency: Option<RawDist<Dur>>,
@@ -309,8 +305,6 @@ impl Default for RawTopic {
             capacity: None,
             capacity_bytes: None,
             policy: RawPolicy::default(),
-            max_block: None,
-            spill: RawSpill::default(),
             publish_latency: None,
             ttl: None,
             ttl_action: RawTtlAction::default(),
@@ -324,8 +318,10 @@ impl Default for RawTopic {
     }
 }
 
-/// Backpressure policy when a buffer is full.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+/// Backpressure policy when a buffer is full, externally tagged with its
+/// own options, so an option of another policy cannot be written. A policy
+/// without options may be written by name alone (`policy = "block"`).
+#[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RawPolicy {
     /// Drop the newest: the publish fails with reason `rejected`.
@@ -334,12 +330,81 @@ pub enum RawPolicy {
     /// Evict the oldest ready message (reason `evicted`) to make room.
     DropOldest,
     /// The publish waits for room, up to `max_block`.
-    Block,
+    Block(RawBlock),
     /// Overflow to a slower disk tier; reject when that is full too.
+    Spill(RawSpill),
+}
+
+/// The options of `policy = { block = { … } }`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBlock {
+    /// How long a publish may wait before it fails; forever when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_block: Option<Dur>,
+}
+
+/// The policy as written: a table naming the policy and holding its
+/// options.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum TaggedPolicy {
+    Reject {},
+    DropOldest {},
+    Block(RawBlock),
+    Spill(RawSpill),
+}
+
+/// The policy as written: its name alone.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum NamedPolicy {
+    Reject,
+    DropOldest,
+    Block,
     Spill,
 }
 
-/// The disk tier of `policy = "spill"`.
+impl<'de> Deserialize<'de> for RawPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RawPolicy, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawPolicy;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a policy: \"reject\", \"drop_oldest\", \"block\", \"spill\", or a table such as { block = { max_block = \"2s\" } }")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<RawPolicy, E> {
+                let named =
+                    NamedPolicy::deserialize(serde::de::value::StrDeserializer::<E>::new(name))?;
+                Ok(match named {
+                    NamedPolicy::Reject => RawPolicy::Reject,
+                    NamedPolicy::DropOldest => RawPolicy::DropOldest,
+                    NamedPolicy::Block => RawPolicy::Block(RawBlock::default()),
+                    NamedPolicy::Spill => RawPolicy::Spill(RawSpill::default()),
+                })
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawPolicy, A::Error> {
+                let tagged =
+                    TaggedPolicy::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(match tagged {
+                    TaggedPolicy::Reject {} => RawPolicy::Reject,
+                    TaggedPolicy::DropOldest {} => RawPolicy::DropOldest,
+                    TaggedPolicy::Block(b) => RawPolicy::Block(b),
+                    TaggedPolicy::Spill(s) => RawPolicy::Spill(s),
+                })
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// The options of `policy = { spill = { … } }`: the disk tier.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpill {

@@ -262,40 +262,13 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
     c.name(&path.key("name"), &raw.name);
     let capacity = positive(c, &path.key("capacity"), raw.capacity);
     let capacity_bytes = positive(c, &path.key("capacity_bytes"), raw.capacity_bytes);
-    if raw.max_block == Some(Dur(SimDuration::ZERO)) {
-        c.fail(
-            &path.key("max_block"),
-            "must be longer than 0s (got 0s); leave it out to wait forever",
-        );
-    }
     if raw.ttl == Some(Dur(SimDuration::ZERO)) {
         c.fail(
             &path.key("ttl"),
             "must be longer than 0s (got 0s); leave it out for no expiry",
         );
     }
-    let spill_path = path.key("spill");
-    let spill = Spill {
-        capacity: positive(c, &spill_path.key("disk_capacity"), raw.spill.disk_capacity),
-        capacity_bytes: positive(
-            c,
-            &spill_path.key("disk_capacity_bytes"),
-            raw.spill.disk_capacity_bytes,
-        ),
-        read_latency: opt_dist(
-            c,
-            &spill_path.key("read_latency"),
-            raw.spill.read_latency.as_ref(),
-        ),
-    };
-    let policy = match raw.policy {
-        RawPolicy::Reject => Policy::Reject(Reject),
-        RawPolicy::DropOldest => Policy::DropOldest(DropOldest),
-        RawPolicy::Block => Policy::Block(Block {
-            max_block: raw.max_block.map(|d| d.0),
-        }),
-        RawPolicy::Spill => Policy::Spill(spill),
-    };
+    let policy = policy(c, &path.key("policy"), &raw.policy);
     let publish_latency = opt_dist(
         c,
         &path.key("publish_latency"),
@@ -312,7 +285,7 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
         name: raw.name.clone(),
         capacity,
         capacity_bytes,
-        policy,
+        policy: policy?,
         publish_latency,
         ttl: raw.ttl.map(|d| d.0),
         delivery,
@@ -322,6 +295,37 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
             RawPartitioner::KeyHash => Partitioner::KeyHash,
             RawPartitioner::RoundRobin => Partitioner::RoundRobin,
         },
+    })
+}
+
+/// The backpressure policy at `path`, with its own options.
+fn policy(c: &mut Checker<'_>, path: &FieldPath, raw: &RawPolicy) -> Option<Policy> {
+    Some(match raw {
+        RawPolicy::Reject => Policy::Reject(Reject),
+        RawPolicy::DropOldest => Policy::DropOldest(DropOldest),
+        RawPolicy::Block(block) => {
+            if block.max_block == Some(Dur(SimDuration::ZERO)) {
+                c.fail(
+                    &path.key("block").key("max_block"),
+                    "must be longer than 0s (got 0s); leave it out to wait forever",
+                );
+            }
+            Policy::Block(Block {
+                max_block: block.max_block.map(|d| d.0),
+            })
+        }
+        RawPolicy::Spill(spill) => {
+            let at = path.key("spill");
+            Policy::Spill(Spill {
+                capacity: positive(c, &at.key("disk_capacity"), spill.disk_capacity),
+                capacity_bytes: positive(
+                    c,
+                    &at.key("disk_capacity_bytes"),
+                    spill.disk_capacity_bytes,
+                ),
+                read_latency: opt_dist(c, &at.key("read_latency"), spill.read_latency.as_ref()),
+            })
+        }
     })
 }
 

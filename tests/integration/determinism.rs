@@ -18,11 +18,8 @@ const BUSY: &str = r#"
     replications = 6
     [topic]
     capacity = 300
-    policy = "spill"
+    policy = { spill = { disk_capacity = 2000, read_latency = { exponential = { mean = "5ms" } } } }
     publish_latency = { lognormal = { p50 = "2ms", p99 = "40ms" } }
-    [topic.spill]
-    disk_capacity = 2000
-    read_latency = { exponential = { mean = "5ms" } }
     [producers.web]
     arrival = { mmpp = { states = [ { rate_per_s = 50, mean_sojourn = "10s" }, { rate_per_s = 400, mean_sojourn = "5s" } ] } }
     keys = { zipf = { n = 100, s = 1.2 } }

@@ -108,7 +108,7 @@ fn drop_oldest_evicts_the_oldest_ready_messages() {
 fn block_admits_when_room_frees_and_times_out_at_max_block() {
     let o = run(&burst(
         10,
-        "[topic]\ncapacity = 3\npolicy = \"block\"\nmax_block = \"1500ms\"",
+        "[topic]\ncapacity = 3\npolicy = { block = { max_block = \"1500ms\" } }",
     ));
     let g = &o.groups[0];
     // t = 1 s: a slot frees and message 4 (blocked 1 s) gets it; at 1.5 s
@@ -146,8 +146,8 @@ fn block_without_max_block_never_drops() {
 
 #[test]
 fn spill_overflows_to_disk_and_pays_the_read_latency() {
-    let topic = "[topic]\ncapacity = 2\npolicy = \"spill\"\n[topic.spill]\ndisk_capacity = 3\n\
-                 read_latency = { constant = { value = \"500ms\" } }";
+    let topic = "[topic]\ncapacity = 2\npolicy = { spill = { disk_capacity = 3, \
+                 read_latency = { constant = { value = \"500ms\" } } } }";
     let o = run(&burst(10, topic));
     let g = &o.groups[0];
     // 1 in service, 2 in memory, 3 on disk, 4 rejected.

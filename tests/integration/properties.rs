@@ -33,17 +33,21 @@ struct Case {
 /// The autoscaling maximum in random scenarios.
 const MAX_SCALED: u64 = 6;
 
-fn topic_text(policy: &str, capacity: Option<u64>, flags: (bool, bool, bool)) -> String {
+fn topic_text(policy: &str, capacity: Option<u64>, disk: u64, flags: (bool, bool, bool)) -> String {
     let (ttl, max_block, latency) = flags;
-    let mut text = format!("[topic]\npolicy = \"{policy}\"\n");
+    let policy = match policy {
+        "block" if max_block => "{ block = { max_block = \"500ms\" } }".to_owned(),
+        "spill" => format!(
+            "{{ spill = {{ disk_capacity = {disk}, read_latency = {{ constant = {{ value = \"10ms\" }} }} }} }}"
+        ),
+        other => format!("\"{other}\""),
+    };
+    let mut text = format!("[topic]\npolicy = {policy}\n");
     if let Some(c) = capacity {
         text += &format!("capacity = {c}\n");
     }
     if ttl {
         text += "ttl = \"2s\"\n";
-    }
-    if max_block {
-        text += "max_block = \"500ms\"\n";
     }
     if latency {
         text += "publish_latency = { exponential = { mean = \"50ms\" } }\n";
@@ -129,15 +133,12 @@ fn cases() -> impl Strategy<Value = Case> {
             let (fault_topic, fault_group, fault_producer, dedup) =
                 if faulty { fault_text(knobs) } else { Default::default() };
             let mut text = format!("horizon = \"20s\"\nseed = {seed}\ndrain = {drain}\n[limits]\nmax_drain = \"60s\"\n");
-            text += &topic_text(policy, capacity, (ttl, max_block, latency));
+            text += &topic_text(policy, capacity, disk, (ttl, max_block, latency));
             text += &fault_topic;
             text += &format!("partitions = {partitions}\n");
             if round_robin {
                 text += "partitioner = \"round_robin\"\n";
             }
-            text += &format!(
-                "[topic.spill]\ndisk_capacity = {disk}\nread_latency = {{ constant = {{ value = \"10ms\" }} }}\n"
-            );
             text += &format!(
                 "[producers.steady]\narrival = {{ poisson = {{ rate_per_s = {rate} }} }}\nkeys = {{ uniform = {{ n = 7 }} }}\n{fault_producer}"
             );
