@@ -15,6 +15,7 @@ mod publish;
 mod sample;
 mod state;
 mod topic;
+mod workers;
 
 pub use group::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
@@ -362,18 +363,13 @@ impl<'s> Simulation<'s> {
         }
         for g in 0..self.groups.len() {
             self.groups[g].schedule_faults(&mut self.ctx);
-            if let Some(scaler) = &self.groups[g].scaler {
-                let first = scaler.next_evaluation(SimTime::ZERO);
-                self.ctx
-                    .schedule(first, Event::Evaluate { group: g as u32 });
-            }
+            self.groups[g]
+                .workers
+                .schedule_first_evaluation(&mut self.ctx);
         }
         if let Some(called) = self.called.as_mut() {
             called.schedule_faults(&mut self.ctx);
-            if let Some(first) = called.first_evaluation() {
-                let group = called.index;
-                self.ctx.schedule(first, Event::Evaluate { group });
-            }
+            called.workers.schedule_first_evaluation(&mut self.ctx);
         }
     }
 
@@ -464,10 +460,20 @@ impl<'s> Simulation<'s> {
             Event::Done { worker, epoch, .. } => self.on_call_done(worker as usize, epoch),
             Event::Crash { worker, life, .. } => self.on_call_crash(worker as usize, life),
             Event::Restart { worker, life, .. } => {
-                called.come_up(ctx, worker as usize, life, state::Phase::Crashed);
+                called.come_up(
+                    ctx,
+                    worker as usize,
+                    life,
+                    crate::model::autoscale::Phase::Crashed,
+                );
             }
             Event::Started { worker, life, .. } => {
-                called.come_up(ctx, worker as usize, life, state::Phase::Starting);
+                called.come_up(
+                    ctx,
+                    worker as usize,
+                    life,
+                    crate::model::autoscale::Phase::Starting,
+                );
             }
             Event::Evaluate { .. } => called.on_evaluate(ctx),
             Event::Scale { target, .. } => called.apply_scaling(ctx, target),
@@ -517,7 +523,7 @@ impl<'s> Simulation<'s> {
             && self
                 .groups
                 .iter()
-                .all(|g| g.busy == 0 && g.delayed.is_empty())
+                .all(|g| g.workers.busy() == 0 && g.delayed.is_empty())
     }
 
     fn restart_window(&mut self) {
@@ -539,12 +545,10 @@ impl<'s> Simulation<'s> {
             w.depth.restart(now);
             w.zombies.restart(now);
             w.delayed.restart(now);
-            w.busy.restart(now);
-            w.up.restart(now);
-            w.provisioned.restart(now);
             w.processed = 0;
             w.left = 0;
             w.sojourn_ns = 0;
+            g.workers.restart_window(self.ctx.now);
         }
     }
 }

@@ -37,7 +37,7 @@ impl Simulation<'_> {
         let (Some(callers), Some(called)) = (self.callers.as_mut(), self.called.as_mut()) else {
             return;
         };
-        let down = called.down > 0;
+        let down = called.workers.is_down();
         let Some(attempt) = callers.attempt(&mut self.ctx, request, down) else {
             return;
         };

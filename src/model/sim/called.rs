@@ -9,40 +9,15 @@ use super::ctx::Ctx;
 use super::outcome::{
     DeadLetterSummary, Dropped, Failures, GroupOutcome, LittlesLaw, SeriesRow, share,
 };
+use super::workers::{Crashed, Workers};
 use super::{Event, RunError};
 use crate::engine::{RngStream, SimDuration, SimTime, StreamId, hash_uniform};
-use crate::model::autoscale::{Census, Change, Phase, Scaler, Slot, changes, members};
+use crate::model::autoscale::Phase;
 use crate::model::group::GroupSpec;
 use crate::model::system::System;
 use crate::stats::{LatencyHistogram, TimeAverage};
 use rand::{Rng, RngExt};
 use std::collections::VecDeque;
-
-/// A worker of the called service.
-#[derive(Clone, Copy, Debug, Default)]
-struct Worker {
-    current: Option<Attempt>,
-    phase: Phase,
-    /// Scaled down while busy: leaves when its attempt ends.
-    leaving: bool,
-    epoch: u32,
-    /// Bumped each time the slot joins, so older events are stale.
-    life: u32,
-}
-
-impl Worker {
-    fn is_up(&self) -> bool {
-        self.phase == Phase::Up
-    }
-
-    fn slot(&self) -> Slot {
-        Slot {
-            phase: self.phase,
-            leaving: self.leaving,
-            busy: self.current.is_some(),
-        }
-    }
-}
 
 /// The called service's counts.
 #[derive(Clone, Copy, Debug, Default)]
@@ -66,25 +41,13 @@ pub(super) struct Caller {
     pub created: SimTime,
 }
 
-/// A crash that struck a worker.
-pub(super) struct Crashed {
-    /// The attempt it interrupted.
-    pub interrupted: Option<Attempt>,
-    /// The worker was leaving (scaled down): it does not restart.
-    pub leaving: bool,
-}
-
 /// The service the callers call.
 pub(super) struct Called<'s> {
     pub spec: &'s GroupSpec,
     /// Its index among the groups (the events name it).
     pub index: u32,
     queue: VecDeque<Attempt>,
-    workers: Vec<Worker>,
-    idle: Vec<u32>,
-    busy: u32,
-    /// Outages in progress.
-    pub down: u32,
+    pub workers: Workers<Attempt>,
     service_rng: RngStream,
     fault_rng: RngStream,
     poison_salt: u64,
@@ -94,14 +57,6 @@ pub(super) struct Called<'s> {
     end_to_end: LatencyHistogram,
     queue_wait: LatencyHistogram,
     depth: TimeAverage,
-    busy_level: TimeAverage,
-    /// Workers up.
-    up_level: TimeAverage,
-    /// Workers paid for: starting, up, crashed or leaving.
-    provisioned: TimeAverage,
-    scaler: Option<Scaler>,
-    /// Workers up and paid for.
-    census: Census,
     max_depth: u64,
     processed_in_window: u64,
     /// Attempts that left in the window, and their total time here.
@@ -122,19 +77,7 @@ impl<'s> Called<'s> {
             spec,
             index: index as u32,
             queue: VecDeque::new(),
-            workers: (0..spec.worker_slots())
-                .map(|w| Worker {
-                    phase: if w < spec.workers {
-                        Phase::Up
-                    } else {
-                        Phase::Parked
-                    },
-                    ..Worker::default()
-                })
-                .collect(),
-            idle: (0..spec.workers).rev().collect(),
-            busy: 0,
-            down: 0,
+            workers: Workers::new(spec, index as u32),
             service_rng: rng("service"),
             fault_rng: rng("faults"),
             poison_salt: rng("poison").next_u64(),
@@ -143,14 +86,6 @@ impl<'s> Called<'s> {
             end_to_end: LatencyHistogram::new(),
             queue_wait: LatencyHistogram::new(),
             depth: TimeAverage::default(),
-            busy_level: TimeAverage::default(),
-            up_level: TimeAverage::new(0, u64::from(spec.workers)),
-            provisioned: TimeAverage::new(0, u64::from(spec.workers)),
-            scaler: spec
-                .autoscale
-                .clone()
-                .map(|a| Scaler::new(a, SimTime::ZERO, spec.workers, 0)),
-            census: Census::all_up(spec.workers),
             max_depth: 0,
             processed_in_window: 0,
             left: 0,
@@ -186,11 +121,11 @@ impl<'s> Called<'s> {
     /// Hands queued attempts to idle workers, deciding each one's service
     /// time and failure as it starts.
     pub fn dispatch(&mut self, ctx: &mut Ctx) {
-        while self.down == 0 && !self.idle.is_empty() {
+        while !self.workers.is_down() && self.workers.has_idle() {
             let Some(mut attempt) = self.queue.pop_front() else {
                 break;
             };
-            let w = self.idle.pop().expect("checked") as usize;
+            let w = self.workers.pop_idle().expect("checked") as usize;
             let faults = &self.spec.faults;
             let mut service = self.spec.service.sample(&mut self.service_rng);
             let poison =
@@ -210,13 +145,11 @@ impl<'s> Called<'s> {
                     .record(ctx.now.since(attempt.enqueued).as_nanos());
             }
             self.counts.deliveries += 1;
-            let worker = &mut self.workers[w];
-            worker.current = Some(attempt);
-            self.busy += 1;
+            let (epoch, _) = self.workers.start(w, attempt);
             let event = Event::Done {
                 group: self.index,
                 worker: w as u32,
-                epoch: worker.epoch,
+                epoch,
             };
             ctx.schedule(ctx.now + SimDuration::from_secs_f64(service), event);
         }
@@ -226,29 +159,18 @@ impl<'s> Called<'s> {
     /// Records the queue's depth and the busy workers at `now`.
     pub fn note_levels(&mut self, now: SimTime) {
         self.depth.set(now.0, self.queue.len() as u64);
-        self.busy_level.set(now.0, u64::from(self.busy));
-        if let Some(scaler) = self.scaler.as_mut() {
-            scaler.note_busy(now, u64::from(self.busy));
-        }
+        self.workers.note_busy(now);
     }
 
     /// Worker `w` finished its attempt (unless it crashed since): the
     /// attempt to end.
     pub fn on_done(&mut self, ctx: &mut Ctx, w: usize, epoch: u32) -> Option<Attempt> {
-        let worker = &mut self.workers[w];
-        if worker.epoch != epoch {
-            return None;
-        }
-        let attempt = worker.current.take()?;
-        self.busy -= 1;
-        if std::mem::take(&mut worker.leaving) {
+        let finished = self.workers.finish(w, epoch)?;
+        if finished.left {
             // Scaled down while busy: it leaves now its attempt is over.
-            self.census.shift(&mut worker.phase, Phase::Parked);
-            self.note_workers(ctx.now);
-        } else {
-            self.idle.push(w as u32);
+            self.workers.note_workers(ctx.now);
         }
-        Some(attempt)
+        Some(finished.job)
     }
 
     /// Counts an attempt that ends: processed, or failed (its work not
@@ -288,7 +210,7 @@ impl<'s> Called<'s> {
             );
         }
         for w in 0..self.workers.len() {
-            if self.workers[w].is_up() {
+            if self.workers.slots()[w].is_up() {
                 self.schedule_crash(ctx, w, false);
             }
         }
@@ -296,53 +218,18 @@ impl<'s> Called<'s> {
 
     /// The next crash (`restart = false`) or restart of worker `w`.
     fn schedule_crash(&mut self, ctx: &mut Ctx, w: usize, restart: bool) {
-        if let Some((mtbf, mttr)) = &self.spec.faults.crash {
-            let d = if restart { mttr } else { mtbf };
-            let after = SimDuration::from_secs_f64(d.sample(&mut self.fault_rng));
-            let (group, worker, life) = (self.index, w as u32, self.workers[w].life);
-            let event = if restart {
-                Event::Restart {
-                    group,
-                    worker,
-                    life,
-                }
-            } else {
-                Event::Crash {
-                    group,
-                    worker,
-                    life,
-                }
-            };
-            ctx.schedule(ctx.now + after, event);
-        }
+        let crash = self.spec.faults.crash.as_ref();
+        (self.workers).schedule_crash(ctx, w, crash, &mut self.fault_rng, restart);
     }
 
-    /// Worker `w` crashes, unless it left the group since; the attempt it
+    /// Worker `w` crashes, unless it left the service since; the attempt it
     /// interrupted is for the simulation to end, then [`Called::after_crash`].
-    pub fn crash(&mut self, ctx: &mut Ctx, w: usize, life: u32) -> Option<Crashed> {
-        let worker = &mut self.workers[w];
-        if worker.life != life || worker.phase != Phase::Up {
-            return None;
-        }
-        let leaving = std::mem::take(&mut worker.leaving);
-        let to = if leaving {
-            Phase::Parked
-        } else {
-            Phase::Crashed
-        };
-        self.census.shift(&mut worker.phase, to);
-        worker.epoch = worker.epoch.wrapping_add(1);
-        let interrupted = worker.current.take();
-        self.idle.retain(|&i| i as usize != w);
-        self.note_workers(ctx.now);
-        if interrupted.is_some() {
-            self.busy -= 1;
+    pub fn crash(&mut self, ctx: &mut Ctx, w: usize, life: u32) -> Option<Crashed<Attempt>> {
+        let crashed = self.workers.crash(ctx.now, w, life)?;
+        if crashed.interrupted.is_some() {
             self.counts.crashed += 1;
         }
-        Some(Crashed {
-            interrupted,
-            leaving,
-        })
+        Some(crashed)
     }
 
     /// After a crash of worker `w` (and the end of what it interrupted):
@@ -358,144 +245,66 @@ impl<'s> Called<'s> {
     /// simulation to end; new ones are refused) or comes back.
     pub fn on_outage(&mut self, ctx: &mut Ctx, start: bool) -> Vec<Attempt> {
         if !start {
-            self.down -= 1;
+            self.workers.come_back();
             self.dispatch(ctx);
             return Vec::new();
         }
-        self.down += 1;
+        self.workers.go_down();
         let mut interrupted = Vec::new();
-        for w in 0..self.workers.len() {
-            let worker = &mut self.workers[w];
-            if let Some(attempt) = worker.current.take() {
-                worker.epoch = worker.epoch.wrapping_add(1);
-                if std::mem::take(&mut worker.leaving) {
-                    self.census.shift(&mut worker.phase, Phase::Parked);
-                } else {
-                    self.idle.push(w as u32);
-                }
-                self.busy -= 1;
-                self.counts.crashed += 1;
-                interrupted.push(attempt);
-            }
+        let mut from = 0;
+        while let Some((w, stopped)) = self.workers.interrupt_from(from) {
+            from = w + 1;
+            self.counts.crashed += 1;
+            interrupted.push(stopped.job);
         }
         interrupted
     }
 
     /// After an outage started (and the attempts it interrupted ended).
     pub fn after_outage(&mut self, now: SimTime) {
-        self.note_workers(now);
+        self.workers.note_workers(now);
         self.note_levels(now);
     }
 
-    /// The autoscaler evaluates its metric.
+    /// The autoscaler evaluates its metric against the attempts queued
+    /// and running.
     pub fn on_evaluate(&mut self, ctx: &mut Ctx) {
-        let now = ctx.now;
-        let members = self.members();
-        let backlog = self.queue.len() as u64 + u64::from(self.busy);
-        let group = self.index;
-        let Some(scaler) = self.scaler.as_mut() else {
-            return;
-        };
-        let decision = scaler.evaluate(now, members, backlog);
-        let (next, delay) = (scaler.next_evaluation(now), scaler.reaction_delay());
-        ctx.schedule(next, Event::Evaluate { group });
-        match decision {
-            Some(target) if delay == SimDuration::ZERO => self.scale_to(ctx, target),
-            Some(target) => {
-                scaler.defer(target, members);
-                ctx.schedule(now + delay, Event::Scale { group, target });
-            }
-            None => {}
-        }
-    }
-
-    /// When the autoscaler evaluates first.
-    pub fn first_evaluation(&self) -> Option<SimTime> {
-        self.scaler
-            .as_ref()
-            .map(|s| s.next_evaluation(SimTime::ZERO))
-    }
-
-    /// A decision made a reaction delay ago takes effect, unless the
-    /// service already went further in its direction or a later evaluation
-    /// overruled a scale-down.
-    pub fn apply_scaling(&mut self, ctx: &mut Ctx, target: u32) {
-        let members = self.members();
-        let Some(scaler) = self.scaler.as_mut() else {
-            return;
-        };
-        let (up, holds) = scaler.due();
-        if holds && ((up && target > members) || (!up && target < members)) {
+        let backlog = self.queue.len() as u64 + u64::from(self.workers.busy());
+        if let Some(target) = self.workers.evaluate(ctx, backlog) {
             self.scale_to(ctx, target);
         }
     }
 
-    /// Brings the service to `target` members.
+    /// A decision made a reaction delay ago takes effect, unless it no
+    /// longer holds.
+    pub fn apply_scaling(&mut self, ctx: &mut Ctx, target: u32) {
+        if self.workers.still_holds(target) {
+            self.scale_to(ctx, target);
+        }
+    }
+
+    /// Brings the service to `target` members; workers that start come up
+    /// after the start-up delay.
     fn scale_to(&mut self, ctx: &mut Ctx, target: u32) {
-        let slots: Vec<Slot> = self.workers.iter().map(|w| w.slot()).collect();
-        let members = members(slots.iter().copied());
-        if let Some(scaler) = self.scaler.as_mut() {
-            scaler.count(members, target);
+        let scaled = self.workers.scale_to(ctx.now, target);
+        let startup = self.workers.startup_delay();
+        for (w, life) in scaled.starting {
+            let event = Event::Started {
+                group: self.index,
+                worker: w as u32,
+                life,
+            };
+            ctx.schedule(ctx.now + startup, event);
         }
-        let startup = self
-            .scaler
-            .as_ref()
-            .map_or(SimDuration::ZERO, |s| s.startup_delay());
-        let mut left_up = false;
-        for change in changes(&slots, target) {
-            match change {
-                Change::Stay(w) => self.workers[w].leaving = false,
-                Change::Leave(w) => self.workers[w].leaving = true,
-                Change::Park(w) => {
-                    let worker = &mut self.workers[w];
-                    left_up |= worker.is_up();
-                    self.census.shift(&mut worker.phase, Phase::Parked);
-                }
-                Change::Start(w) => {
-                    let worker = &mut self.workers[w];
-                    worker.life = worker.life.wrapping_add(1);
-                    self.census.shift(&mut worker.phase, Phase::Starting);
-                    let event = Event::Started {
-                        group: self.index,
-                        worker: w as u32,
-                        life: worker.life,
-                    };
-                    ctx.schedule(ctx.now + startup, event);
-                }
-            }
-        }
-        if left_up {
-            // One pass, however many left.
-            let workers = &self.workers;
-            self.idle.retain(|&i| workers[i as usize].is_up());
-        }
-        self.note_workers(ctx.now);
     }
 
     /// Worker `w` is up after a restart or its start-up, unless it is no
     /// longer in phase `from` of life `life` (it was scaled away meanwhile).
     pub fn come_up(&mut self, ctx: &mut Ctx, w: usize, life: u32, from: Phase) {
-        let worker = &mut self.workers[w];
-        if worker.life != life || worker.phase != from {
-            return;
+        if self.workers.come_up(ctx.now, w, life, from) {
+            self.schedule_crash(ctx, w, false);
+            self.dispatch(ctx);
         }
-        self.census.shift(&mut worker.phase, Phase::Up);
-        self.idle.push(w as u32);
-        self.note_workers(ctx.now);
-        self.schedule_crash(ctx, w, false);
-        self.dispatch(ctx);
-    }
-
-    /// Workers the autoscaler counts: starting, up or crashed, not leaving.
-    fn members(&self) -> u32 {
-        members(self.workers.iter().map(|w| w.slot()))
-    }
-
-    /// Records how many workers are up and paid for.
-    fn note_workers(&mut self, now: SimTime) {
-        let Census { up, paid } = self.census;
-        self.up_level.set(now.0, up);
-        self.provisioned.set(now.0, paid);
     }
 
     /// Statistics restart at the end of warm-up.
@@ -504,9 +313,7 @@ impl<'s> Called<'s> {
         self.end_to_end.clear();
         self.queue_wait.clear();
         self.depth.restart(now);
-        self.busy_level.restart(now);
-        self.up_level.restart(now);
-        self.provisioned.restart(now);
+        self.workers.restart_window(SimTime(now));
         self.processed_in_window = 0;
         self.left = 0;
         self.sojourn_ns = 0;
@@ -524,7 +331,7 @@ impl<'s> Called<'s> {
         let (k, c) = (callers, self.counts);
         let (lk, lc) = std::mem::replace(&mut self.last_row, (k, c));
         let per_s = |n: u64| if first { 0.0 } else { n as f64 / secs };
-        let up = if self.down > 0 { 0 } else { self.census.up };
+        let up = self.workers.up_now();
         SeriesRow {
             time_s: now.as_secs_f64(),
             group: self.index,
@@ -535,7 +342,7 @@ impl<'s> Called<'s> {
                 .queue
                 .front()
                 .map_or(0.0, |a| now.since(a.enqueued).as_secs_f64()),
-            in_flight: u64::from(self.busy),
+            in_flight: u64::from(self.workers.busy()),
             published_per_s: per_s(k.attempts - lk.attempts),
             accepted_per_s: per_s(k.accepted - lk.accepted),
             completed_per_s: per_s(c.processed - lc.processed),
@@ -546,7 +353,7 @@ impl<'s> Called<'s> {
             redelivered_per_s: per_s((k.attempts - k.requests) - (lk.attempts - lk.requests)),
             duplicate_side_effects: c.wasted,
             workers_up: up,
-            workers: self.provisioned.level(),
+            workers: self.workers.levels().provisioned.level(),
         }
     }
 
@@ -555,9 +362,11 @@ impl<'s> Called<'s> {
     pub fn outcome(&self, now: u64, window_s: f64, k: CallerCounts) -> GroupOutcome {
         let c = self.counts;
         let queued = self.queue.len() as u64;
-        let in_flight = u64::from(self.busy);
+        let in_flight = u64::from(self.workers.busy());
+        let levels = self.workers.levels();
         let mean_depth = self.depth.mean(now);
-        let mean_busy = self.busy_level.mean(now);
+        let mean_busy = levels.busy.mean(now);
+        let (scale_ups, scale_downs) = self.workers.scalings();
         let throughput = if window_s > 0.0 {
             self.processed_in_window as f64 / window_s
         } else {
@@ -596,11 +405,11 @@ impl<'s> Called<'s> {
             workers_without_partitions: 0,
             max_depth: self.max_depth,
             mean_depth,
-            utilisation: share(mean_busy, self.up_level.mean(now)),
-            workers_mean: self.provisioned.mean(now),
-            workers_max: self.provisioned.max(),
-            scale_ups: self.scaler.as_ref().map_or(0, |s| s.scale_ups),
-            scale_downs: self.scaler.as_ref().map_or(0, |s| s.scale_downs),
+            utilisation: share(mean_busy, levels.up.mean(now)),
+            workers_mean: levels.provisioned.mean(now),
+            workers_max: levels.provisioned.max(),
+            scale_ups,
+            scale_downs,
             throughput_per_s: throughput,
             queue_wait: self.queue_wait.summary(),
             end_to_end: self.end_to_end.summary(),

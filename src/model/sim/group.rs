@@ -19,10 +19,10 @@ use partition::Assignment;
 
 use super::ctx::Ctx;
 use super::state::{
-    DeadLetters, GroupCounters, GroupWindow, KeyMap, PartitionStats, Track, Worker,
+    DeadLetters, GroupCounters, GroupWindow, InService, KeyMap, PartitionStats, Track,
 };
+use super::workers::Workers;
 use crate::engine::{RngStream, SimTime, Slab, StreamId};
-use crate::model::autoscale::{Census, Scaler};
 use crate::model::distribution::Distribution;
 use crate::model::group::GroupSpec;
 use crate::model::system::System;
@@ -39,13 +39,9 @@ pub(super) struct Group<'s> {
     /// Count out-of-order completions per key (some producer has keys).
     pub track_order: bool,
     pub buffer: Buffer,
-    pub workers: Vec<Worker>,
-    pub idle: Vec<u32>,
-    /// Workers running a delivery, zombies included.
-    pub busy: u32,
+    /// Its workers (busy ones count zombies).
+    pub workers: Workers<InService>,
     pub zombies: u32,
-    /// Outages in progress.
-    pub down: u32,
     pub delayed: Slab<Item>,
     pub tracks: BTreeMap<u64, Track>,
     pub service_rng: RngStream,
@@ -80,12 +76,8 @@ pub(super) struct Group<'s> {
     pub max_depth: u64,
     /// Counters at the previous time-series row.
     pub last_row: GroupCounters,
-    /// Scales the number of workers, if the group autoscales.
-    pub scaler: Option<crate::model::autoscale::Scaler>,
     /// Per-key ordering and caps, if the group has either.
     pub keys: Option<keys::KeyGate>,
-    /// Workers up and paid for.
-    pub census: crate::model::autoscale::Census,
 }
 
 impl<'s> Group<'s> {
@@ -103,19 +95,8 @@ impl<'s> Group<'s> {
             topic,
             track_order,
             buffer: Buffer::new(topic),
-            workers: (0..g.worker_slots())
-                .map(|w| {
-                    if w < g.workers {
-                        Worker::up()
-                    } else {
-                        Worker::default()
-                    }
-                })
-                .collect(),
-            idle: (0..g.workers).rev().collect(),
-            busy: 0,
+            workers: Workers::new(g, index as u32),
             zombies: 0,
-            down: 0,
             delayed: Slab::default(),
             tracks: BTreeMap::new(),
             service_rng: rng("service"),
@@ -144,23 +125,17 @@ impl<'s> Group<'s> {
             dead_letters: DeadLetters::default(),
             max_depth: 0,
             last_row: GroupCounters::default(),
-            scaler: g
-                .autoscale
-                .clone()
-                .map(|a| Scaler::new(a, SimTime::ZERO, g.workers, 0)),
             keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
-            census: Census::all_up(g.workers),
         };
-        group.note_workers(SimTime::ZERO);
         if g.partitioned {
-            group.assignment = Some(Assignment::new(partitions, &group.workers));
+            group.assignment = Some(Assignment::new(partitions, group.workers.slots()));
         }
         group
     }
 
     /// Deliveries that own their message (zombies excluded).
     pub fn in_flight(&self) -> u64 {
-        u64::from(self.busy - self.zombies)
+        u64::from(self.workers.busy() - self.zombies)
     }
 
     /// Records the current depth at `now` (busy workers are recorded
@@ -180,38 +155,13 @@ impl<'s> Group<'s> {
         }
     }
 
-    /// Workers the autoscaler counts: starting, up or crashed, not leaving.
-    pub fn members(&self) -> u32 {
-        crate::model::autoscale::members(self.workers.iter().map(Worker::slot))
-    }
-
-    /// Records the number of busy workers at `now`.
-    #[inline]
-    pub fn note_busy(&mut self, now: SimTime) {
-        let busy = u64::from(self.busy);
-        self.window.busy.set(now.0, busy);
-        if let Some(scaler) = self.scaler.as_mut() {
-            scaler.note_busy(now, busy);
-        }
-    }
-
-    /// Records how many workers are up and provisioned at `now`.
-    pub fn note_workers(&mut self, now: SimTime) {
-        let crate::model::autoscale::Census { up, paid } = self.census;
-        self.window.up.set(now.0, up);
-        self.window.provisioned.set(now.0, paid);
-    }
-
     /// Forgets order tracking of keys whose latest processed message is
     /// older than every copy still in the group: no completion can be out
     /// of order against them any more. The next sweep waits until the map
     /// has doubled and outgrown the group's copies, so sweeps cost O(1) per
     /// message and the map stays bounded by what the group holds.
     pub fn sweep_order(&mut self) {
-        let in_flight = self
-            .workers
-            .iter()
-            .filter_map(|w| w.current.map(|s| s.item.message.id.0));
+        let in_flight = self.workers.jobs().map(|s| s.item.message.id.0);
         let delayed = self.delayed.iter().map(|(_, i)| i.message.id.0);
         let oldest = self
             .buffer
@@ -222,7 +172,7 @@ impl<'s> Group<'s> {
             .min()
             .unwrap_or(u64::MAX);
         self.last_by_key.retain(|_, last| *last >= oldest);
-        let held = self.buffer.len() as usize + self.delayed.len() + self.busy as usize;
+        let held = self.buffer.len() as usize + self.delayed.len() + self.workers.busy() as usize;
         self.order_sweep_at = (2 * self.last_by_key.len())
             .max(held)
             .max(settle::ORDER_SWEEP_MIN);

@@ -3,7 +3,6 @@
 use super::Simulation;
 use super::group::Group;
 use super::state::{GroupCounters, RetryCause};
-use crate::model::autoscale::Census;
 use crate::model::series::SeriesLog;
 use crate::stats::LatencySummary;
 use serde::{Deserialize, Serialize};
@@ -454,15 +453,11 @@ impl Simulation<'_> {
         }
         for (g, spec) in self.groups.iter().zip(&self.scenario.groups) {
             // The running census of workers against a recount.
-            let recount = g.workers.iter().fold(Census::default(), |mut c, w| {
-                c.up += u64::from(w.is_up());
-                c.paid += u64::from(w.phase != super::state::Phase::Parked);
-                c
-            });
-            if recount != g.census {
+            let (census, recount) = (g.workers.census(), g.workers.recount());
+            if recount != census {
                 return Err(super::RunError::Conservation {
                     group: spec.name.clone(),
-                    detail: format!("worker census {:?}, recounted {recount:?}", g.census),
+                    detail: format!("worker census {census:?}, recounted {recount:?}"),
                 });
             }
         }
@@ -574,8 +569,10 @@ fn group_outcome(
 ) -> GroupOutcome {
     let c: GroupCounters = g.counters;
     let w = &g.window;
+    let levels = g.workers.levels();
+    let (scale_ups, scale_downs) = g.workers.scalings();
     // Messages in the group: ready + in flight (busy − zombies) + delayed.
-    let l = w.depth.mean(now) + w.busy.mean(now) - w.zombies.mean(now) + w.delayed.mean(now);
+    let l = w.depth.mean(now) + levels.busy.mean(now) - w.zombies.mean(now) + w.delayed.mean(now);
     GroupOutcome {
         name: name.to_owned(),
         accepted: c.accepted,
@@ -611,7 +608,7 @@ fn group_outcome(
         workers_without_partitions: g
             .assignment
             .as_ref()
-            .map_or(0, |a| a.workers_without_partitions(&g.workers)),
+            .map_or(0, |a| a.workers_without_partitions(g.workers.slots())),
         work_lost: topic.rejected
             + topic.publish_timeouts
             + topic.retries_exhausted
@@ -622,11 +619,11 @@ fn group_outcome(
             + c.dead_lettered,
         max_depth: g.max_depth,
         mean_depth: w.depth.mean(now),
-        utilisation: share(w.busy.mean(now), w.up.mean(now)),
-        workers_mean: w.provisioned.mean(now),
-        workers_max: w.provisioned.max(),
-        scale_ups: g.scaler.as_ref().map_or(0, |s| s.scale_ups),
-        scale_downs: g.scaler.as_ref().map_or(0, |s| s.scale_downs),
+        utilisation: share(levels.busy.mean(now), levels.up.mean(now)),
+        workers_mean: levels.provisioned.mean(now),
+        workers_max: levels.provisioned.max(),
+        scale_ups,
+        scale_downs,
         throughput_per_s: if window_s > 0.0 {
             w.processed as f64 / window_s
         } else {

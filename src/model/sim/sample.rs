@@ -84,7 +84,7 @@ impl Simulation<'_> {
             let last = std::mem::replace(&mut group.last_row, c);
             let dropped =
                 (c.evicted + c.expired + c.lost) - (last.evicted + last.expired + last.lost);
-            let up = if group.down > 0 { 0 } else { group.census.up };
+            let up = group.workers.up_now();
             self.series.push(SeriesRow {
                 time_s: now.as_secs_f64(),
                 group: g as u32,
@@ -106,7 +106,7 @@ impl Simulation<'_> {
                 redelivered_per_s: per_s(c.redeliveries - last.redeliveries),
                 duplicate_side_effects: c.duplicate_side_effects,
                 workers_up: up,
-                workers: group.window.provisioned.level(),
+                workers: group.workers.levels().provisioned.level(),
             });
         }
         self.series.end_sample();

@@ -60,50 +60,6 @@ pub(super) struct InService {
     pub zombie: bool,
 }
 
-pub(super) use crate::model::autoscale::Phase;
-use crate::model::autoscale::Slot;
-
-/// One unit of consumer concurrency.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Worker {
-    pub current: Option<InService>,
-    pub phase: Phase,
-    /// Scaled down while busy: leaves when its delivery ends.
-    pub leaving: bool,
-    /// Bumped by every crash, so events of interrupted deliveries are stale.
-    pub epoch: u32,
-    /// Deliveries started, to match ack-timeout events to their delivery.
-    pub started: u32,
-    /// Bumped each time the slot joins the group, so crash, restart and
-    /// start-up events of an earlier life are stale.
-    pub life: u32,
-}
-
-impl Worker {
-    /// A worker that is up from the start.
-    pub fn up() -> Worker {
-        Worker {
-            phase: Phase::Up,
-            ..Worker::default()
-        }
-    }
-
-    /// Taking messages (or finishing its last one before it leaves).
-    #[inline]
-    pub fn is_up(&self) -> bool {
-        self.phase == Phase::Up
-    }
-
-    /// What the autoscaler sees of it.
-    pub fn slot(&self) -> Slot {
-        Slot {
-            phase: self.phase,
-            leaving: self.leaving,
-            busy: self.current.is_some(),
-        }
-    }
-}
-
 /// Lifetime counters of a group (the conservation law uses them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct GroupCounters {
@@ -135,11 +91,6 @@ pub(super) struct GroupWindow {
     pub zombies: TimeAverage,
     /// Messages waiting for a redelivery backoff.
     pub delayed: TimeAverage,
-    pub busy: TimeAverage,
-    /// Workers up (taking messages or finishing before they leave).
-    pub up: TimeAverage,
-    /// Workers paid for: starting, up, crashed or leaving.
-    pub provisioned: TimeAverage,
     pub processed: u64,
     pub left: u64,
     pub sojourn_ns: u128,

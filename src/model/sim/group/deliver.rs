@@ -31,7 +31,7 @@ impl Group<'_> {
     /// Hands ready messages to idle workers of group `g` (unless the group
     /// is down), dropping the expired ones it meets at the head.
     pub(in crate::model::sim) fn dispatch(&mut self, ctx: &mut Ctx) {
-        if self.down > 0 {
+        if self.workers.is_down() {
             return;
         }
         if self.assignment.is_some() {
@@ -44,7 +44,7 @@ impl Group<'_> {
             return;
         }
         let capped = !self.partition_caps.is_empty();
-        while !self.idle.is_empty() {
+        while self.workers.has_idle() {
             if let Some(at) = self.group_throttled(ctx) {
                 self.wake_at(ctx, at);
                 break;
@@ -61,9 +61,8 @@ impl Group<'_> {
                 self.expire(ctx, item);
                 continue;
             }
-            let w = self
-                .idle
-                .pop()
+            let w = (self.workers)
+                .pop_idle()
                 .expect("the loop checked for an idle worker");
             self.spend_tokens(ctx, item.message.partition as usize);
             self.deliver_to(ctx, w, item);
@@ -109,17 +108,14 @@ impl Group<'_> {
                 .queue_wait
                 .record(now.since(item.enqueued).as_nanos());
         }
-        let worker = &mut self.workers[w as usize];
-        worker.current = Some(InService {
+        let job = InService {
             item,
             failure,
             started: now,
             zombie: false,
-        });
-        worker.started = worker.started.wrapping_add(1);
-        let (epoch, delivery) = (worker.epoch, worker.started);
-        self.busy += 1;
-        self.note_busy(now);
+        };
+        let (epoch, delivery) = self.workers.start(w as usize, job);
+        self.workers.note_busy(now);
         let (group_ix, worker_ix) = (self.index, w);
         let delivery_spec = &self.topic.delivery;
         if delivery_spec.mode == DeliveryMode::AtLeastOnce
@@ -174,22 +170,11 @@ impl Group<'_> {
 
     /// Worker `w` of group `g` finished a delivery (unless it crashed since).
     pub(in crate::model::sim) fn on_done(&mut self, ctx: &mut Ctx, w: usize, epoch: u32) {
-        let worker = &mut self.workers[w];
-        if worker.epoch != epoch {
-            return;
-        }
-        let Some(mut done) = worker.current.take() else {
+        let Some(finished) = self.workers.finish(w, epoch) else {
             return;
         };
-        self.busy -= 1;
-        let leaving = std::mem::take(&mut worker.leaving);
-        if leaving {
-            self.census
-                .shift(&mut worker.phase, crate::model::sim::state::Phase::Parked);
-        } else {
-            self.idle.push(w as u32);
-        }
-        self.note_busy(ctx.now);
+        let (mut done, leaving) = (finished.job, finished.left);
+        self.workers.note_busy(ctx.now);
         if done.zombie {
             // Its ack is stale; its side effect still happens.
             self.zombies -= 1;
@@ -206,7 +191,7 @@ impl Group<'_> {
         }
         if leaving {
             // Scaled down while busy: it leaves now its delivery is over.
-            self.note_workers(ctx.now);
+            self.workers.note_workers(ctx.now);
             self.rebalance(ctx);
         }
         if self.assignment.is_some() {

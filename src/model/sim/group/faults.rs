@@ -3,9 +3,9 @@
 //! while its first delivery still runs.
 
 use super::{Ctx, Group};
-use crate::engine::SimDuration;
+use crate::model::autoscale::Phase;
 use crate::model::sim::Event;
-use crate::model::sim::state::{FailKind, InService, Phase};
+use crate::model::sim::state::{FailKind, InService};
 use crate::model::topic::DeliveryMode;
 use rand::RngExt;
 
@@ -31,7 +31,7 @@ impl Group<'_> {
         }
         if faults.crash.is_some() {
             for w in 0..self.workers.len() {
-                if self.workers[w].is_up() {
+                if self.workers.slots()[w].is_up() {
                     self.schedule_crash(ctx, w);
                 }
             }
@@ -40,52 +40,23 @@ impl Group<'_> {
 
     /// Schedules worker `w`'s next crash, if workers crash.
     pub(in crate::model::sim) fn schedule_crash(&mut self, ctx: &mut Ctx, w: usize) {
-        if let Some((mtbf, _)) = &self.spec.faults.crash {
-            let after = SimDuration::from_secs_f64(mtbf.sample(&mut self.fault_rng));
-            let event = Event::Crash {
-                group: self.index,
-                worker: w as u32,
-                life: self.workers[w].life,
-            };
-            ctx.schedule(ctx.now + after, event);
-        }
+        let crash = self.spec.faults.crash.as_ref();
+        (self.workers).schedule_crash(ctx, w, crash, &mut self.fault_rng, false);
     }
 
     /// Worker `w` crashes, unless it has left the group since the crash was
     /// scheduled. A worker that was leaving (scaled down) does not restart.
     pub(in crate::model::sim) fn on_crash(&mut self, ctx: &mut Ctx, w: usize, life: u32) {
-        let worker = &mut self.workers[w];
-        if worker.life != life || !worker.is_up() {
+        let Some(crashed) = self.workers.crash(ctx.now, w, life) else {
             return;
-        }
-        let leaving = std::mem::take(&mut worker.leaving);
-        let to = if leaving {
-            Phase::Parked
-        } else {
-            Phase::Crashed
         };
-        self.census.shift(&mut worker.phase, to);
-        worker.epoch = worker.epoch.wrapping_add(1);
-        let interrupted = worker.current.take();
-        self.idle.retain(|&i| i as usize != w);
-        self.note_workers(ctx.now);
-        if let Some(s) = interrupted {
+        if let Some(s) = crashed.interrupted {
             self.interrupt(ctx, s);
         }
         self.rebalance(ctx);
-        if leaving {
-            return;
-        }
-        if let Some((_, mttr)) = &self.spec.faults.crash {
-            let repair = SimDuration::from_secs_f64(mttr.sample(&mut self.fault_rng));
-            ctx.schedule(
-                ctx.now + repair,
-                Event::Restart {
-                    group: self.index,
-                    worker: w as u32,
-                    life,
-                },
-            );
+        if !crashed.leaving {
+            let crash = self.spec.faults.crash.as_ref();
+            (self.workers).schedule_crash(ctx, w, crash, &mut self.fault_rng, true);
         }
     }
 
@@ -103,13 +74,9 @@ impl Group<'_> {
         life: u32,
         from: Phase,
     ) {
-        let worker = &mut self.workers[w];
-        if worker.life != life || worker.phase != from {
+        if !self.workers.come_up(ctx.now, w, life, from) {
             return;
         }
-        self.census.shift(&mut worker.phase, Phase::Up);
-        self.idle.push(w as u32);
-        self.note_workers(ctx.now);
         self.schedule_crash(ctx, w);
         self.rebalance(ctx);
         self.dispatch(ctx);
@@ -119,27 +86,20 @@ impl Group<'_> {
     /// or ends (delivery resumes).
     pub(in crate::model::sim) fn on_outage(&mut self, ctx: &mut Ctx, start: bool) {
         if !start {
-            self.down -= 1;
+            self.workers.come_back();
             self.dispatch(ctx);
             return;
         }
-        self.down += 1;
+        self.workers.go_down();
         let mut left = false;
-        for w in 0..self.workers.len() {
-            let worker = &mut self.workers[w];
-            if let Some(s) = worker.current.take() {
-                worker.epoch = worker.epoch.wrapping_add(1);
-                if std::mem::take(&mut worker.leaving) {
-                    self.census.shift(&mut worker.phase, Phase::Parked);
-                    left = true;
-                } else {
-                    self.idle.push(w as u32);
-                }
-                self.interrupt(ctx, s);
-            }
+        let mut from = 0;
+        while let Some((w, stopped)) = self.workers.interrupt_from(from) {
+            from = w + 1;
+            left |= stopped.left;
+            self.interrupt(ctx, stopped.job);
         }
         if left {
-            self.note_workers(ctx.now);
+            self.workers.note_workers(ctx.now);
             self.rebalance(ctx);
         }
     }
@@ -149,8 +109,7 @@ impl Group<'_> {
     /// happened. The message returns when the broker notices: at its ack
     /// timeout if there is one, else at once (the connection dropped).
     fn interrupt(&mut self, ctx: &mut Ctx, mut s: InService) {
-        self.busy -= 1;
-        self.note_busy(ctx.now);
+        self.workers.note_busy(ctx.now);
         let share = self.spec.faults.crash_after_side_effect;
         if s.failure.is_none() && share > 0.0 && self.fault_rng.random::<f64>() < share {
             self.side_effect(ctx, &mut s.item);
@@ -181,11 +140,10 @@ impl Group<'_> {
         if self.topic.delivery.mode == DeliveryMode::AtMostOnce {
             return;
         }
-        let worker = &mut self.workers[w];
-        if worker.epoch != epoch || worker.started != delivery {
-            return;
-        }
-        let Some(s) = worker.current.as_mut().filter(|s| !s.zombie) else {
+        let Some(s) = (self.workers)
+            .job_mut(w, epoch, delivery)
+            .filter(|s| !s.zombie)
+        else {
             return;
         };
         s.zombie = true;

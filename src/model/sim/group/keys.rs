@@ -109,7 +109,7 @@ impl Group<'_> {
     /// aside those whose key may not go yet.
     pub(in crate::model::sim) fn dispatch_by_key(&mut self, ctx: &mut Ctx) {
         let capped = !self.partition_caps.is_empty();
-        while !self.idle.is_empty() {
+        while self.workers.has_idle() {
             if let Some(at) = self.group_throttled(ctx) {
                 self.wake_at(ctx, at);
                 break;
@@ -162,7 +162,7 @@ impl Group<'_> {
                 self.schedule_key(ctx, key);
                 continue;
             }
-            let w = self.idle.pop().expect("checked above");
+            let w = self.workers.pop_idle().expect("checked above");
             let gate = self.keys.as_mut().expect("a gated group");
             let ordered = gate.ordered;
             let lane = gate.lane(key);

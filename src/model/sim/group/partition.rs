@@ -9,7 +9,8 @@ use super::Item;
 use super::{Ctx, Group};
 use crate::engine::SimTime;
 use crate::model::sim::Event;
-use crate::model::sim::state::Worker;
+use crate::model::sim::state::InService;
+use crate::model::sim::workers::Worker;
 
 /// No worker owns the partition.
 const NOBODY: u32 = u32::MAX;
@@ -32,7 +33,7 @@ pub(in crate::model::sim) struct Assignment {
 
 impl Assignment {
     /// Every partition assigned round robin over the workers that are up.
-    pub fn new(partitions: usize, workers: &[Worker]) -> Assignment {
+    pub fn new(partitions: usize, workers: &[Worker<InService>]) -> Assignment {
         let mut a = Assignment {
             owner: vec![NOBODY; partitions],
             owned: vec![Vec::new(); workers.len()],
@@ -46,10 +47,10 @@ impl Assignment {
 
     /// Partition p goes to the (p mod n)-th worker that is up. Returns
     /// which partitions changed owner.
-    pub fn reassign(&mut self, workers: &[Worker]) -> Vec<bool> {
+    pub fn reassign(&mut self, workers: &[Worker<InService>]) -> Vec<bool> {
         let before = self.owner.clone();
         let up: Vec<u32> = (0..workers.len() as u32)
-            .filter(|&w| workers[w as usize].is_up() && !workers[w as usize].leaving)
+            .filter(|&w| workers[w as usize].is_staying())
             .collect();
         self.owned.iter_mut().for_each(Vec::clear);
         for (p, owner) in self.owner.iter_mut().enumerate() {
@@ -70,9 +71,9 @@ impl Assignment {
     }
 
     /// Up workers that own no partition (more workers than partitions).
-    pub fn workers_without_partitions(&self, workers: &[Worker]) -> u64 {
+    pub fn workers_without_partitions(&self, workers: &[Worker<InService>]) -> u64 {
         (0..workers.len())
-            .filter(|&w| workers[w].is_up() && !workers[w].leaving && self.owned[w].is_empty())
+            .filter(|&w| workers[w].is_staying() && self.owned[w].is_empty())
             .count() as u64
     }
 }
@@ -82,11 +83,11 @@ impl Group<'_> {
     /// of its partitions that has a message and none in flight.
     pub(in crate::model::sim) fn dispatch_partitioned(&mut self, ctx: &mut Ctx) {
         let mut i = 0;
-        while i < self.idle.len() {
-            let w = self.idle[i];
+        while i < self.workers.idle().len() {
+            let w = self.workers.idle()[i];
             match self.next_item(ctx, w as usize) {
                 Some(item) => {
-                    self.idle.swap_remove(i);
+                    self.workers.take_idle_at(i);
                     self.deliver_to(ctx, w, item);
                 }
                 None => i += 1,
@@ -101,7 +102,7 @@ impl Group<'_> {
             return;
         };
         let owner = a.owner[p];
-        if self.down > 0
+        if self.workers.is_down()
             || ctx.now < a.paused_until[p]
             || owner == NOBODY
             || a.in_flight[p].is_some()
@@ -114,10 +115,10 @@ impl Group<'_> {
     /// Worker `w` may be idle now: it takes the next message of its own
     /// partitions, if any.
     pub(in crate::model::sim) fn dispatch_worker(&mut self, ctx: &mut Ctx, w: usize) {
-        if self.assignment.is_none() || self.down > 0 {
+        if self.assignment.is_none() || self.workers.is_down() {
             return;
         }
-        let Some(i) = self.idle.iter().position(|&x| x as usize == w) else {
+        let Some(i) = self.workers.idle().iter().position(|&x| x as usize == w) else {
             return;
         };
         if let Some(at) = self.group_throttled(ctx) {
@@ -125,7 +126,7 @@ impl Group<'_> {
             return;
         }
         if let Some(item) = self.next_item(ctx, w) {
-            self.idle.swap_remove(i);
+            self.workers.take_idle_at(i);
             self.deliver_to(ctx, w as u32, item);
         }
         self.note_levels(ctx.now);
@@ -197,7 +198,7 @@ impl Group<'_> {
         let Some(a) = self.assignment.as_mut() else {
             return;
         };
-        let moved = a.reassign(&self.workers);
+        let moved = a.reassign(self.workers.slots());
         for (p, _) in moved.iter().enumerate().filter(|(_, m)| **m) {
             a.paused_until[p] = ctx.now + pause;
         }

@@ -98,7 +98,7 @@ impl Group<'_> {
     /// Messages are waiting and workers idle: with polling, the first idle
     /// worker's next poll fetches them; without, they are delivered now.
     pub(in crate::model::sim) fn notify(&mut self, ctx: &mut Ctx, partition: usize) {
-        if self.idle.is_empty() || self.down > 0 {
+        if !self.workers.has_idle() || self.workers.is_down() {
             return;
         }
         let interval = self.spec.poll_interval.as_nanos();
@@ -106,9 +106,7 @@ impl Group<'_> {
             let workers = self.workers.len() as u64;
             let now = ctx.now.0;
             // Worker w polls at w·interval/workers + k·interval.
-            let next = self
-                .idle
-                .iter()
+            let next = (self.workers.idle().iter())
                 .map(|&w| {
                     let phase = u64::from(w) * interval / workers;
                     let k = now.saturating_sub(phase).div_ceil(interval);

@@ -1,0 +1,547 @@
+//! A pool of workers: the units of concurrency a consumer group (or a
+//! called service) runs its jobs on. The pool owns each worker's phase
+//! (starting, up, crashed, parked), the job it runs, the idle list, the
+//! census of workers up and paid for, the autoscaler and the time averages
+//! of busy, up and provisioned workers. Its owner decides what a job is
+//! and what happens to one a crash or an outage interrupts; the pool keeps
+//! the workers' bookkeeping in one place, so the two owners cannot drift.
+
+use super::Event;
+use super::ctx::Ctx;
+use crate::engine::{RngStream, SimDuration, SimTime};
+use crate::model::autoscale::{Census, Change, Phase, Scaler, Slot, changes, members};
+use crate::model::distribution::Distribution;
+use crate::model::group::GroupSpec;
+use crate::stats::TimeAverage;
+
+/// One unit of concurrency, running a job of type `J` or idle.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Worker<J> {
+    current: Option<J>,
+    phase: Phase,
+    /// Scaled down while busy: leaves when its job ends.
+    leaving: bool,
+    /// Bumped by every crash or outage, so the events of an interrupted
+    /// job are stale.
+    epoch: u32,
+    /// Jobs started, to match ack-timeout events to their delivery.
+    started: u32,
+    /// Bumped each time the slot joins, so crash, restart and start-up
+    /// events of an earlier life are stale.
+    life: u32,
+}
+
+impl<J> Worker<J> {
+    fn new(phase: Phase) -> Worker<J> {
+        Worker {
+            current: None,
+            phase,
+            leaving: false,
+            epoch: 0,
+            started: 0,
+            life: 0,
+        }
+    }
+
+    /// Taking jobs (or finishing its last one before it leaves).
+    #[inline]
+    pub fn is_up(&self) -> bool {
+        self.phase == Phase::Up
+    }
+
+    /// Up and not on its way out: partitions may be assigned to it.
+    #[inline]
+    pub fn is_staying(&self) -> bool {
+        self.is_up() && !self.leaving
+    }
+
+    /// What the autoscaler sees of it.
+    fn slot(&self) -> Slot {
+        Slot {
+            phase: self.phase,
+            leaving: self.leaving,
+            busy: self.current.is_some(),
+        }
+    }
+}
+
+/// How busy, up and provisioned workers were over the window.
+#[derive(Clone, Debug)]
+pub(super) struct Levels {
+    /// Workers running a job.
+    pub busy: TimeAverage,
+    /// Workers up (taking jobs or finishing before they leave).
+    pub up: TimeAverage,
+    /// Workers paid for: starting, up, crashed or leaving.
+    pub provisioned: TimeAverage,
+}
+
+/// A job that ended on its worker.
+pub(super) struct Finished<J> {
+    pub job: J,
+    /// The worker was scaled down while busy and has now left.
+    pub left: bool,
+}
+
+/// A crash that struck a worker.
+pub(super) struct Crashed<J> {
+    /// The job it interrupted.
+    pub interrupted: Option<J>,
+    /// The worker was leaving (scaled down): it does not restart.
+    pub leaving: bool,
+}
+
+/// What a scaling decision did.
+pub(super) struct Scaled {
+    /// Slots that start a worker, with their new life.
+    pub starting: Vec<(usize, u32)>,
+    /// Some worker that was up left at once.
+    pub left_up: bool,
+}
+
+/// The workers of one group or called service.
+pub(super) struct Workers<J> {
+    /// The owner's index: the events this pool schedules name it.
+    owner: u32,
+    slots: Vec<Worker<J>>,
+    /// Up workers without a job (the last is handed the next job).
+    idle: Vec<u32>,
+    /// Workers running a job.
+    busy: u32,
+    /// Outages in progress.
+    down: u32,
+    census: Census,
+    scaler: Option<Scaler>,
+    levels: Levels,
+}
+
+impl<J> Workers<J> {
+    /// The workers of `spec` at time 0, owned by group `owner`: the first
+    /// `spec.workers` slots up, the rest free for the autoscaler.
+    pub fn new(spec: &GroupSpec, owner: u32) -> Workers<J> {
+        let up = spec.workers;
+        Workers {
+            owner,
+            slots: (0..spec.worker_slots())
+                .map(|w| Worker::new(if w < up { Phase::Up } else { Phase::Parked }))
+                .collect(),
+            idle: (0..up).rev().collect(),
+            busy: 0,
+            down: 0,
+            census: Census::all_up(up),
+            scaler: spec
+                .autoscale
+                .clone()
+                .map(|a| Scaler::new(a, SimTime::ZERO, up, 0)),
+            levels: Levels {
+                busy: TimeAverage::default(),
+                up: TimeAverage::new(0, u64::from(up)),
+                provisioned: TimeAverage::new(0, u64::from(up)),
+            },
+        }
+    }
+
+    /// Worker slots (up or not).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Every slot, in order.
+    #[inline]
+    pub fn slots(&self) -> &[Worker<J>] {
+        &self.slots
+    }
+
+    /// The jobs running.
+    pub fn jobs(&self) -> impl Iterator<Item = &J> {
+        self.slots.iter().filter_map(|w| w.current.as_ref())
+    }
+
+    /// The idle workers; the last is handed the next job.
+    #[inline]
+    pub fn idle(&self) -> &[u32] {
+        &self.idle
+    }
+
+    /// Some worker is idle.
+    #[inline]
+    pub fn has_idle(&self) -> bool {
+        !self.idle.is_empty()
+    }
+
+    /// Takes the next idle worker.
+    #[inline]
+    pub fn pop_idle(&mut self) -> Option<u32> {
+        self.idle.pop()
+    }
+
+    /// Takes the idle worker at position `i` of [`Workers::idle`].
+    #[inline]
+    pub fn take_idle_at(&mut self, i: usize) -> u32 {
+        self.idle.swap_remove(i)
+    }
+
+    /// Workers running a job.
+    #[inline]
+    pub fn busy(&self) -> u32 {
+        self.busy
+    }
+
+    /// An outage is in progress: no job starts.
+    #[inline]
+    pub fn is_down(&self) -> bool {
+        self.down > 0
+    }
+
+    /// Workers up now (none during an outage).
+    pub fn up_now(&self) -> u64 {
+        if self.is_down() { 0 } else { self.census.up }
+    }
+
+    /// The running census.
+    pub fn census(&self) -> Census {
+        self.census
+    }
+
+    /// The census recounted from the slots (an invariant check).
+    pub fn recount(&self) -> Census {
+        self.slots.iter().fold(Census::default(), |mut c, w| {
+            c.up += u64::from(w.is_up());
+            c.paid += u64::from(w.phase != Phase::Parked);
+            c
+        })
+    }
+
+    /// The time averages of the window.
+    pub fn levels(&self) -> &Levels {
+        &self.levels
+    }
+
+    /// Decisions that added workers, and that removed them.
+    pub fn scalings(&self) -> (u64, u64) {
+        self.scaler
+            .as_ref()
+            .map_or((0, 0), |s| (s.scale_ups, s.scale_downs))
+    }
+
+    /// Worker `w` (idle, and no longer in the idle list) starts `job`:
+    /// the epoch and the number of its delivery, for the events that end it.
+    #[inline]
+    pub fn start(&mut self, w: usize, job: J) -> (u32, u32) {
+        let worker = &mut self.slots[w];
+        worker.current = Some(job);
+        worker.started = worker.started.wrapping_add(1);
+        self.busy += 1;
+        (worker.epoch, worker.started)
+    }
+
+    /// The job of worker `w` if it is still delivery `delivery` of epoch
+    /// `epoch` (an ack-timeout event is not stale).
+    pub fn job_mut(&mut self, w: usize, epoch: u32, delivery: u32) -> Option<&mut J> {
+        let worker = &mut self.slots[w];
+        if worker.epoch != epoch || worker.started != delivery {
+            return None;
+        }
+        worker.current.as_mut()
+    }
+
+    /// Worker `w` finished its job, unless it crashed since (`epoch`
+    /// moved on). It becomes idle, or leaves if it was scaled down.
+    #[inline]
+    pub fn finish(&mut self, w: usize, epoch: u32) -> Option<Finished<J>> {
+        let worker = &mut self.slots[w];
+        if worker.epoch != epoch {
+            return None;
+        }
+        let job = worker.current.take()?;
+        self.busy -= 1;
+        let left = std::mem::take(&mut worker.leaving);
+        if left {
+            self.census.shift(&mut worker.phase, Phase::Parked);
+        } else {
+            self.idle.push(w as u32);
+        }
+        Some(Finished { job, left })
+    }
+
+    /// Worker `w` crashes, unless it left or crashed since the crash was
+    /// scheduled (`life` moved on, or it is not up).
+    pub fn crash(&mut self, now: SimTime, w: usize, life: u32) -> Option<Crashed<J>> {
+        let worker = &mut self.slots[w];
+        if worker.life != life || !worker.is_up() {
+            return None;
+        }
+        let leaving = std::mem::take(&mut worker.leaving);
+        let to = if leaving {
+            Phase::Parked
+        } else {
+            Phase::Crashed
+        };
+        self.census.shift(&mut worker.phase, to);
+        worker.epoch = worker.epoch.wrapping_add(1);
+        let interrupted = worker.current.take();
+        self.idle.retain(|&i| i as usize != w);
+        if interrupted.is_some() {
+            self.busy -= 1;
+        }
+        self.note_workers(now);
+        Some(Crashed {
+            interrupted,
+            leaving,
+        })
+    }
+
+    /// Worker `w` is up after a restart or its start-up, unless it is no
+    /// longer in phase `from` of life `life` (it was scaled away meanwhile).
+    pub fn come_up(&mut self, now: SimTime, w: usize, life: u32, from: Phase) -> bool {
+        let worker = &mut self.slots[w];
+        if worker.life != life || worker.phase != from {
+            return false;
+        }
+        self.census.shift(&mut worker.phase, Phase::Up);
+        self.idle.push(w as u32);
+        self.note_workers(now);
+        true
+    }
+
+    /// An outage starts: no job starts until it ends.
+    pub fn go_down(&mut self) {
+        self.down += 1;
+    }
+
+    /// An outage ends.
+    pub fn come_back(&mut self) {
+        self.down -= 1;
+    }
+
+    /// Interrupts the first busy worker from slot `from` on (an outage
+    /// stops every job): its slot, its job, and whether it left (it was
+    /// scaled down while busy). The worker stays up, idle.
+    pub fn interrupt_from(&mut self, from: usize) -> Option<(usize, Finished<J>)> {
+        let w = (from..self.slots.len()).find(|&w| self.slots[w].current.is_some())?;
+        let worker = &mut self.slots[w];
+        let job = worker.current.take()?;
+        worker.epoch = worker.epoch.wrapping_add(1);
+        let left = std::mem::take(&mut worker.leaving);
+        if left {
+            self.census.shift(&mut worker.phase, Phase::Parked);
+        } else {
+            self.idle.push(w as u32);
+        }
+        self.busy -= 1;
+        Some((w, Finished { job, left }))
+    }
+
+    /// Schedules worker `w`'s next crash (or, with `restart`, its return
+    /// from one), if workers crash: `crash` holds the distributions of the
+    /// time between failures and of the time to repair.
+    pub fn schedule_crash(
+        &self,
+        ctx: &mut Ctx,
+        w: usize,
+        crash: Option<&(Distribution, Distribution)>,
+        rng: &mut RngStream,
+        restart: bool,
+    ) {
+        let Some((mtbf, mttr)) = crash else {
+            return;
+        };
+        let d = if restart { mttr } else { mtbf };
+        let after = SimDuration::from_secs_f64(d.sample(rng));
+        let (group, worker, life) = (self.owner, w as u32, self.slots[w].life);
+        let event = if restart {
+            Event::Restart {
+                group,
+                worker,
+                life,
+            }
+        } else {
+            Event::Crash {
+                group,
+                worker,
+                life,
+            }
+        };
+        ctx.schedule(ctx.now + after, event);
+    }
+
+    /// Workers the autoscaler counts: starting, up or crashed, not leaving.
+    pub fn members(&self) -> u32 {
+        members(self.slots.iter().map(Worker::slot))
+    }
+
+    /// Schedules the autoscaler's first evaluation, if the pool scales.
+    pub fn schedule_first_evaluation(&self, ctx: &mut Ctx) {
+        if let Some(scaler) = &self.scaler {
+            let first = scaler.next_evaluation(SimTime::ZERO);
+            ctx.schedule(first, Event::Evaluate { group: self.owner });
+        }
+    }
+
+    /// The autoscaler evaluates its metric against `backlog` jobs: it
+    /// schedules its next evaluation, and either a decision after the
+    /// reaction delay or, without one, returns the target to scale to now.
+    pub fn evaluate(&mut self, ctx: &mut Ctx, backlog: u64) -> Option<u32> {
+        let now = ctx.now;
+        let members = self.members();
+        let group = self.owner;
+        let scaler = self.scaler.as_mut()?;
+        let decision = scaler.evaluate(now, members, backlog);
+        let (next, delay) = (scaler.next_evaluation(now), scaler.reaction_delay());
+        ctx.schedule(next, Event::Evaluate { group });
+        let target = decision?;
+        if delay == SimDuration::ZERO {
+            return Some(target);
+        }
+        scaler.defer(target, members);
+        ctx.schedule(now + delay, Event::Scale { group, target });
+        None
+    }
+
+    /// A decision made a reaction delay ago is due: whether it still
+    /// holds. It does not if the pool already went further in its
+    /// direction (decisions made while an earlier one was pending saw the
+    /// same old count), or if it is a scale-down a later evaluation
+    /// overruled.
+    pub fn still_holds(&mut self, target: u32) -> bool {
+        let members = self.members();
+        let Some(scaler) = self.scaler.as_mut() else {
+            return false;
+        };
+        let (up, holds) = scaler.due();
+        holds && ((up && target > members) || (!up && target < members))
+    }
+
+    /// Makes the pool have `target` members: leaving workers stay, free
+    /// slots start (returned, for the owner to bring up after the start-up
+    /// delay), idle or starting workers leave at once and busy ones when
+    /// their job ends.
+    pub fn scale_to(&mut self, now: SimTime, target: u32) -> Scaled {
+        let slots: Vec<Slot> = self.slots.iter().map(Worker::slot).collect();
+        let members = members(slots.iter().copied());
+        if let Some(scaler) = self.scaler.as_mut() {
+            scaler.count(members, target);
+        }
+        let mut scaled = Scaled {
+            starting: Vec::new(),
+            left_up: false,
+        };
+        for change in changes(&slots, target) {
+            match change {
+                Change::Stay(w) => self.slots[w].leaving = false,
+                Change::Leave(w) => self.slots[w].leaving = true,
+                Change::Park(w) => {
+                    let worker = &mut self.slots[w];
+                    scaled.left_up |= worker.is_up();
+                    self.census.shift(&mut worker.phase, Phase::Parked);
+                }
+                Change::Start(w) => {
+                    let worker = &mut self.slots[w];
+                    worker.life = worker.life.wrapping_add(1);
+                    self.census.shift(&mut worker.phase, Phase::Starting);
+                    scaled.starting.push((w, worker.life));
+                }
+            }
+        }
+        if scaled.left_up {
+            // One pass, however many left.
+            let slots = &self.slots;
+            self.idle.retain(|&i| slots[i as usize].is_up());
+        }
+        self.note_workers(now);
+        scaled
+    }
+
+    /// How long a worker the autoscaler asked for takes to start.
+    pub fn startup_delay(&self) -> SimDuration {
+        self.scaler
+            .as_ref()
+            .map_or(SimDuration::ZERO, Scaler::startup_delay)
+    }
+
+    /// Records the number of busy workers at `now`.
+    #[inline]
+    pub fn note_busy(&mut self, now: SimTime) {
+        let busy = u64::from(self.busy);
+        self.levels.busy.set(now.0, busy);
+        if let Some(scaler) = self.scaler.as_mut() {
+            scaler.note_busy(now, busy);
+        }
+    }
+
+    /// Records how many workers are up and provisioned at `now`.
+    pub fn note_workers(&mut self, now: SimTime) {
+        let Census { up, paid } = self.census;
+        self.levels.up.set(now.0, up);
+        self.levels.provisioned.set(now.0, paid);
+    }
+
+    /// The averages restart at the end of warm-up.
+    pub fn restart_window(&mut self, now: SimTime) {
+        self.levels.busy.restart(now.0);
+        self.levels.up.restart(now.0);
+        self.levels.provisioned.restart(now.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::group::GroupSpec;
+
+    fn pool(workers: u32) -> Workers<u64> {
+        let spec = GroupSpec {
+            name: "g".to_owned(),
+            workers,
+            service: crate::model::distribution::Distribution::Constant(1.0),
+            faults: crate::model::group::GroupFaults::default(),
+            partitioned: false,
+            key_ordered: false,
+            rebalance_pause: SimDuration::ZERO,
+            poll_interval: SimDuration::ZERO,
+            max_rate_per_s: None,
+            partition_max_rate_per_s: None,
+            key_max_rate_per_s: None,
+            autoscale: None,
+        };
+        Workers::new(&spec, 0)
+    }
+
+    #[test]
+    fn a_finished_job_frees_its_worker_unless_it_crashed_since() {
+        let mut p = pool(2);
+        let w = p.pop_idle().expect("idle") as usize;
+        let (epoch, _) = p.start(w, 7);
+        assert_eq!(p.busy(), 1);
+        let crashed = p.crash(SimTime::ZERO, w, 0).expect("up");
+        assert_eq!(crashed.interrupted, Some(7));
+        assert_eq!(p.busy(), 0);
+        assert!(p.finish(w, epoch).is_none(), "a stale end is ignored");
+        assert_eq!(p.census(), p.recount());
+        assert_eq!(p.census().up, 1);
+        assert!(p.come_up(SimTime::ZERO, w, 0, Phase::Crashed));
+        assert_eq!(p.census(), Census::all_up(2));
+        assert_eq!(p.idle().len(), 2);
+    }
+
+    #[test]
+    fn an_outage_interrupts_every_busy_worker_in_slot_order() {
+        let mut p = pool(3);
+        for job in [10, 11] {
+            let w = p.pop_idle().expect("idle") as usize;
+            p.start(w, job);
+        }
+        p.go_down();
+        let mut seen = Vec::new();
+        let mut from = 0;
+        while let Some((w, f)) = p.interrupt_from(from) {
+            seen.push((w, f.job));
+            from = w + 1;
+        }
+        assert_eq!(seen, vec![(0, 10), (1, 11)]);
+        assert_eq!((p.busy(), p.up_now(), p.idle().len()), (0, 0, 3));
+        p.come_back();
+        assert_eq!(p.up_now(), 3);
+    }
+}
