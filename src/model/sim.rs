@@ -1,6 +1,12 @@
-//! One replication of a scenario: the closed set of events and the loop
-//! that handles them in (time, sequence) order. The world's state is in
-//! `state`; what each event does is in the files named after its side.
+//! One replication of a system: the closed set of events and the loop
+//! that handles them in (time, sequence) order. `Simulation` is a router:
+//! it pops an event and hands it to the component the event names — a
+//! `Producer`, the `Topic`, a `Group` with
+//! its `Workers`, or, for a direct call, the
+//! `Callers` and the `Called` service. Flows that
+//! cross components (a publish reaching the groups, an attempt's answer
+//! reaching its caller) are in `publish`, `producer_faults` and `call`;
+//! sampling, warm-up and the outcome exist once, for every kind of link.
 
 mod call;
 mod called;
@@ -8,8 +14,10 @@ mod callers;
 mod ctx;
 pub mod fields;
 mod group;
+mod ids;
 mod log;
 mod outcome;
+mod producer;
 mod producer_faults;
 mod publish;
 mod sample;
@@ -26,6 +34,7 @@ pub use outcome::{
 pub use state::FailKind;
 
 use crate::engine::{SimDuration, SimTime, StreamId};
+use crate::model::autoscale::Phase;
 use crate::model::series::{MAX_PARTITION_ROWS, MAX_SERIES_ROWS, SeriesLog};
 use crate::model::system::System;
 use crate::model::watchdog::{EventKind, Watchdog};
@@ -33,7 +42,8 @@ use called::Called;
 use callers::Callers;
 use ctx::Ctx;
 use group::Group;
-use state::Producer;
+use ids::{GroupId, ProducerId, WorkerId};
+use producer::Producer;
 use topic::Topic;
 
 /// Why a run stopped without a result.
@@ -106,7 +116,7 @@ pub enum RunError {
 #[derive(Clone, Copy, Debug)]
 enum Event {
     /// A producer's next tick is due.
-    Arrival { producer: u32 },
+    Arrival { producer: ProducerId },
     /// A publish in transit reaches the topic.
     Accept { slot: u32 },
     /// A producer retries a publish (stale unless message `id` is still
@@ -115,36 +125,52 @@ enum Event {
     /// A blocked publish reaches its `max_block`.
     BlockDeadline,
     /// A worker finished its delivery (stale if the epoch moved on).
-    Done { group: u32, worker: u32, epoch: u32 },
+    Done {
+        group: GroupId,
+        worker: WorkerId,
+        epoch: u32,
+    },
     /// A delivery's ack timeout passed.
     AckTimeout {
-        group: u32,
-        worker: u32,
+        group: GroupId,
+        worker: WorkerId,
         epoch: u32,
         delivery: u32,
     },
     /// A delayed message becomes ready again (stale unless message `id` is
     /// still in the slot).
-    Redeliver { group: u32, slot: u32, id: u64 },
+    Redeliver { group: GroupId, slot: u32, id: u64 },
     /// A worker crashes (stale if its slot's life moved on).
-    Crash { group: u32, worker: u32, life: u32 },
+    Crash {
+        group: GroupId,
+        worker: WorkerId,
+        life: u32,
+    },
     /// A crashed worker is back.
-    Restart { group: u32, worker: u32, life: u32 },
+    Restart {
+        group: GroupId,
+        worker: WorkerId,
+        life: u32,
+    },
     /// The autoscaler evaluates its metric.
-    Evaluate { group: u32 },
+    Evaluate { group: GroupId },
     /// An autoscaling decision takes effect: the group grows to at least,
     /// or shrinks to at most, `target` workers (the scaler knows which,
     /// and whether a later evaluation made a scale-down stale).
-    Scale { group: u32, target: u32 },
+    Scale { group: GroupId, target: u32 },
     /// A worker the autoscaler asked for has started.
-    Started { group: u32, worker: u32, life: u32 },
+    Started {
+        group: GroupId,
+        worker: WorkerId,
+        life: u32,
+    },
     /// A group outage starts or ends.
-    Outage { group: u32, start: bool },
+    Outage { group: GroupId, start: bool },
     /// Deliveries may go ahead again: a rebalance pause is over, a cap
     /// has a token, or idle workers poll.
-    Resume { group: u32 },
+    Resume { group: GroupId },
     /// A producer crashes.
-    ProducerCrash { producer: u32, down_ns: u64 },
+    ProducerCrash { producer: ProducerId, down_ns: u64 },
     /// A caller's patience for attempt `attempt` of a request ran out
     /// (stale unless request `id` is still in the slot).
     CallTimeout { request: u32, id: u64, attempt: u32 },
@@ -162,8 +188,9 @@ impl Event {
     /// What this event is, for the error of a stuck run.
     #[cold]
     fn kind(self, scenario: &System) -> EventKind {
-        let group = |g: u32| format!("in group `{}`", scenario.groups[g as usize].name);
-        let producer = |p: u32| format!("of producer `{}`", scenario.producers[p as usize].name);
+        let group = |g: GroupId| format!("in group `{}`", scenario.groups[g.index()].name);
+        let producer =
+            |p: ProducerId| format!("of producer `{}`", scenario.producers[p.index()].name);
         const FAILING: &str = "A message that fails over and over with (almost) no service \
             time, processing timeout or redelivery backoff loops: give topic.redelivery_backoff \
             a duration, or dead-letter it (max_deliveries with dlq = true).";
@@ -203,7 +230,7 @@ impl Event {
 pub struct Simulation<'s> {
     scenario: &'s System,
     ctx: Ctx,
-    producers: Vec<Producer>,
+    producers: Vec<Producer<'s>>,
     groups: Vec<Group<'s>>,
     topic: Topic<'s>,
     /// The callers, when producers call the group directly.
@@ -234,19 +261,8 @@ impl<'s> Simulation<'s> {
     /// keeps the time series.
     pub fn new(scenario: &'s System, replication: u64, record_series: bool) -> Simulation<'s> {
         let rng = |name: String| StreamId::named(&name).rng(scenario.seed, replication);
-        let producers = scenario
-            .producers
-            .iter()
-            .map(|p| Producer {
-                source: crate::model::source::Source::new(
-                    p,
-                    scenario.horizon,
-                    scenario.seed,
-                    replication,
-                ),
-                down_until: SimTime::ZERO,
-                fault_rng: rng(format!("producer/{}/faults", p.name)),
-            })
+        let producers = (0..scenario.producers.len())
+            .map(|p| Producer::new(scenario, p, replication))
             .collect();
         let track_order = scenario
             .producers
@@ -351,14 +367,9 @@ impl<'s> Simulation<'s> {
                 .schedule(SimTime::ZERO + scenario.warmup, Event::WarmupEnd);
         }
         self.ctx.schedule(SimTime::ZERO, Event::Sample);
-        for p in 0..self.producers.len() {
-            self.schedule_next_tick(p, SimTime::ZERO);
-            for &(at, down) in &scenario.producers[p].faults.crashes {
-                let event = Event::ProducerCrash {
-                    producer: p as u32,
-                    down_ns: down.as_nanos(),
-                };
-                self.ctx.schedule(at, event);
+        for producer in &mut self.producers {
+            if let Err(err) = producer.start(&mut self.ctx) {
+                self.failure.get_or_insert(err);
             }
         }
         for g in 0..self.groups.len() {
@@ -378,8 +389,9 @@ impl<'s> Simulation<'s> {
             self.handle_call(event);
             return;
         }
+        let ctx = &mut self.ctx;
         match event {
-            Event::Arrival { producer } => self.on_arrival(producer as usize),
+            Event::Arrival { producer } => self.on_arrival(producer.index()),
             Event::Accept { slot } => self.on_accept(slot),
             Event::Retry { slot, id } => self.on_retry(slot, id),
             Event::BlockDeadline => {} // `unblock` below fails what timed out.
@@ -387,54 +399,39 @@ impl<'s> Simulation<'s> {
                 group,
                 worker,
                 epoch,
-            } => self.groups[group as usize].on_done(&mut self.ctx, worker as usize, epoch),
+            } => self.groups[group.index()].on_done(ctx, worker.index(), epoch),
             Event::AckTimeout {
                 group,
                 worker,
                 epoch,
                 delivery,
-            } => {
-                self.groups[group as usize].on_ack_timeout(
-                    &mut self.ctx,
-                    worker as usize,
-                    epoch,
-                    delivery,
-                );
-            }
+            } => self.groups[group.index()].on_ack_timeout(ctx, worker.index(), epoch, delivery),
             Event::Redeliver { group, slot, id } => {
-                self.groups[group as usize].on_redeliver(&mut self.ctx, slot, id)
+                self.groups[group.index()].on_redeliver(ctx, slot, id);
             }
             Event::Crash {
                 group,
                 worker,
                 life,
-            } => self.groups[group as usize].on_crash(&mut self.ctx, worker as usize, life),
+            } => self.groups[group.index()].on_crash(ctx, worker.index(), life),
             Event::Restart {
                 group,
                 worker,
                 life,
-            } => self.groups[group as usize].on_restart(&mut self.ctx, worker as usize, life),
-            Event::Evaluate { group } => self.groups[group as usize].on_evaluate(&mut self.ctx),
+            } => self.groups[group.index()].on_restart(ctx, worker.index(), life),
+            Event::Evaluate { group } => self.groups[group.index()].on_evaluate(ctx),
             Event::Scale { group, target } => {
-                self.groups[group as usize].apply_scaling(&mut self.ctx, target)
+                self.groups[group.index()].apply_scaling(ctx, target);
             }
             Event::Started {
                 group,
                 worker,
                 life,
-            } => self.groups[group as usize].on_started(&mut self.ctx, worker as usize, life),
-            Event::Outage { group, start } => {
-                self.groups[group as usize].on_outage(&mut self.ctx, start)
-            }
-            Event::Resume { group } => {
-                let g = group as usize;
-                if self.groups[g].wake_at == Some(self.ctx.now) {
-                    self.groups[g].wake_at = None;
-                }
-                self.groups[g].dispatch(&mut self.ctx);
-            }
+            } => self.groups[group.index()].on_started(ctx, worker.index(), life),
+            Event::Outage { group, start } => self.groups[group.index()].on_outage(ctx, start),
+            Event::Resume { group } => self.groups[group.index()].on_resume(ctx),
             Event::ProducerCrash { producer, down_ns } => {
-                self.on_producer_crash(producer as usize, SimDuration(down_ns));
+                self.on_producer_crash(producer.index(), SimDuration(down_ns));
             }
             Event::CallTimeout { .. } | Event::CallRetry { .. } => {}
             Event::Sample => self.on_sample(),
@@ -456,24 +453,14 @@ impl<'s> Simulation<'s> {
         };
         let ctx = &mut self.ctx;
         match event {
-            Event::Arrival { producer } => self.on_call_arrival(producer as usize),
-            Event::Done { worker, epoch, .. } => self.on_call_done(worker as usize, epoch),
-            Event::Crash { worker, life, .. } => self.on_call_crash(worker as usize, life),
+            Event::Arrival { producer } => self.on_call_arrival(producer.index()),
+            Event::Done { worker, epoch, .. } => self.on_call_done(worker.index(), epoch),
+            Event::Crash { worker, life, .. } => self.on_call_crash(worker.index(), life),
             Event::Restart { worker, life, .. } => {
-                called.come_up(
-                    ctx,
-                    worker as usize,
-                    life,
-                    crate::model::autoscale::Phase::Crashed,
-                );
+                called.come_up(ctx, worker.index(), life, Phase::Crashed);
             }
             Event::Started { worker, life, .. } => {
-                called.come_up(
-                    ctx,
-                    worker as usize,
-                    life,
-                    crate::model::autoscale::Phase::Starting,
-                );
+                called.come_up(ctx, worker.index(), life, Phase::Starting);
             }
             Event::Evaluate { .. } => called.on_evaluate(ctx),
             Event::Scale { target, .. } => called.apply_scaling(ctx, target),
@@ -485,7 +472,7 @@ impl<'s> Simulation<'s> {
             } => self.on_call_timeout(request, id, attempt),
             Event::CallRetry { request, id } => self.on_call_retry(request, id),
             Event::ProducerCrash { producer, down_ns } => {
-                self.on_caller_crash(producer as usize, SimDuration(down_ns));
+                self.on_caller_crash(producer.index(), SimDuration(down_ns));
             }
             Event::Sample => self.on_sample(),
             Event::WarmupEnd => self.restart_window(),

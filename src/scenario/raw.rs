@@ -674,7 +674,7 @@ pub enum RawArrival {
         /// Messages per batch (rounded, at least 1).
         size: RawDist<f64>,
     },
-    /// Replay of a CSV trace: timestamp[,key][,size].
+    /// Replay of a CSV trace: `timestamp[,key][,size]`.
     Trace {
         /// Path of the CSV file, relative to the scenario file.
         csv: String,

@@ -52,7 +52,7 @@ pub fn mm1k_mean_in_system(k: u32, rho: f64) -> f64 {
 }
 
 /// M/G/1 mean wait in queue (Pollaczek–Khinchine):
-/// Wq = λ E[S²] / (2(1 − ρ)), with E[S²] = Var[S] + E[S]².
+/// `Wq = λ E[S²] / (2(1 − ρ))`, with `E[S²] = Var[S] + E[S]²`.
 pub fn mg1_wait(lambda: f64, mean_service: f64, var_service: f64) -> f64 {
     let rho = lambda * mean_service;
     lambda * (var_service + mean_service * mean_service) / (2.0 * (1.0 - rho))

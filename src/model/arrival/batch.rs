@@ -53,7 +53,7 @@ impl Batch {
 
     /// The long-run mean rate in messages per second: batches per second
     /// times the mean batch size. Exact for a constant size; otherwise uses
-    /// max(1, E[size]), which ignores the rounding of each draw.
+    /// max(1, E\[size\]), which ignores the rounding of each draw.
     pub fn mean_rate(&self) -> f64 {
         let mean_count = match self.size {
             Distribution::Constant(v) => v.round().clamp(1.0, f64::from(u32::MAX)),

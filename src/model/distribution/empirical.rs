@@ -56,7 +56,7 @@ impl Empirical {
     /// Resamples the values of column `column` (found by its header name)
     /// of the CSV file at `path`, each multiplied by `scale` (e.g. 0.001 for
     /// a column in milliseconds). The file is read as a stream; the samples
-    /// take 8 bytes each, and there may be at most [`MAX_SAMPLES`]; loads of
+    /// take 8 bytes each, and there may be at most 50 million; loads of
     /// the same unchanged file share them (see [`crate::input::shared`]).
     /// Returns the distribution and the file's digest.
     ///

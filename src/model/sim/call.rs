@@ -9,23 +9,22 @@ use crate::engine::SimDuration;
 impl Simulation<'_> {
     /// Producer `p`'s tick: one request per message.
     pub(super) fn on_call_arrival(&mut self, p: usize) {
-        let Some(tick) = self.producers[p].source.take() else {
+        let Some(tick) = self.producers[p].take_tick() else {
             return;
         };
-        let spec = &self.scenario.producers[p];
+        let poison = self.producers[p].faults().poison;
         for _ in 0..tick.count {
             if self.failure.is_some() {
                 return;
             }
             // Keys and sizes are drawn as in the queued run, to keep the
             // streams aligned, though a direct call does not use them.
-            let _ = self.producers[p].source.draw(spec, &tick);
-            let down = self.ctx.now < self.producers[p].down_until;
+            let _ = self.producers[p].draw(&tick);
+            let down = self.producers[p].is_down(self.ctx.now);
             let Some(callers) = self.callers.as_mut() else {
                 return;
             };
-            if let Some(request) = callers.create(&mut self.ctx, p as u32, spec.faults.poison, down)
-            {
+            if let Some(request) = callers.create(&mut self.ctx, p as u32, poison, down) {
                 self.call(request);
             }
         }
@@ -128,8 +127,7 @@ impl Simulation<'_> {
     /// Producer `p` crashes: its waiting callers are gone, and it loses
     /// its arrivals until it is back.
     pub(super) fn on_caller_crash(&mut self, p: usize, down: SimDuration) {
-        let until = self.ctx.now + down;
-        self.producers[p].down_until = self.producers[p].down_until.max(until);
+        self.producers[p].crash(self.ctx.now, down);
         if let Some(callers) = self.callers.as_mut() {
             callers.producer_crashed(p);
         }

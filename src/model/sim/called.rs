@@ -6,6 +6,7 @@
 
 use super::callers::{Attempt, CallerCounts};
 use super::ctx::Ctx;
+use super::ids::{GroupId, WorkerId};
 use super::outcome::{
     DeadLetterSummary, Dropped, Failures, GroupOutcome, LittlesLaw, SeriesRow, share,
 };
@@ -45,7 +46,7 @@ pub(super) struct Caller {
 pub(super) struct Called<'s> {
     pub spec: &'s GroupSpec,
     /// Its index among the groups (the events name it).
-    pub index: u32,
+    pub index: GroupId,
     queue: VecDeque<Attempt>,
     pub workers: Workers<Attempt>,
     service_rng: RngStream,
@@ -75,9 +76,9 @@ impl<'s> Called<'s> {
         };
         Called {
             spec,
-            index: index as u32,
+            index: GroupId(index as u32),
             queue: VecDeque::new(),
-            workers: Workers::new(spec, index as u32),
+            workers: Workers::new(spec, GroupId(index as u32)),
             service_rng: rng("service"),
             fault_rng: rng("faults"),
             poison_salt: rng("poison").next_u64(),
@@ -148,7 +149,7 @@ impl<'s> Called<'s> {
             let (epoch, _) = self.workers.start(w, attempt);
             let event = Event::Done {
                 group: self.index,
-                worker: w as u32,
+                worker: WorkerId::of(w),
                 epoch,
             };
             ctx.schedule(ctx.now + SimDuration::from_secs_f64(service), event);
@@ -291,7 +292,7 @@ impl<'s> Called<'s> {
         for (w, life) in scaled.starting {
             let event = Event::Started {
                 group: self.index,
-                worker: w as u32,
+                worker: WorkerId::of(w),
                 life,
             };
             ctx.schedule(ctx.now + startup, event);
@@ -334,7 +335,7 @@ impl<'s> Called<'s> {
         let up = self.workers.up_now();
         SeriesRow {
             time_s: now.as_secs_f64(),
-            group: self.index,
+            group: self.index.0,
             depth: self.queue.len() as u64,
             depth_bytes: 0,
             disk_depth: 0,

@@ -18,6 +18,7 @@ pub use buffer::Tier;
 use partition::Assignment;
 
 use super::ctx::Ctx;
+use super::ids::GroupId;
 use super::state::{
     DeadLetters, GroupCounters, GroupWindow, InService, KeyMap, PartitionStats, Track,
 };
@@ -32,8 +33,8 @@ use std::collections::BTreeMap;
 
 /// A consumer group's running state.
 pub(super) struct Group<'s> {
-    /// Its index in the scenario.
-    pub index: u32,
+    /// Its index in the system.
+    pub index: GroupId,
     pub spec: &'s GroupSpec,
     pub topic: &'s TopicSpec,
     /// Count out-of-order completions per key (some producer has keys).
@@ -90,12 +91,12 @@ impl<'s> Group<'s> {
         };
         let partitions = topic.partitions as usize;
         let mut group = Group {
-            index: index as u32,
+            index: GroupId(index as u32),
             spec: g,
             topic,
             track_order,
             buffer: Buffer::new(topic),
-            workers: Workers::new(g, index as u32),
+            workers: Workers::new(g, GroupId(index as u32)),
             zombies: 0,
             delayed: Slab::default(),
             tracks: BTreeMap::new(),

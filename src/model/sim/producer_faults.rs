@@ -7,19 +7,18 @@ use super::state::{Publish, RetryCause};
 use super::{Event, LogKind, Simulation, TOPIC};
 use crate::engine::SimDuration;
 use crate::model::message::{Message, MessageId};
-use rand::RngExt;
 use std::collections::VecDeque;
 
 impl Simulation<'_> {
     /// The topic refused `publish`: retry it, or give up with a drop.
     pub(super) fn refuse(&mut self, publish: Publish, why: Refusal) {
         let p = publish.message.producer as usize;
-        if self.ctx.now < self.producers[p].down_until {
+        if self.producers[p].is_down(self.ctx.now) {
             // Nobody is left to retry or to report the failure.
             self.lose_publish(publish.message);
             return;
         }
-        let faults = &self.scenario.producers[p].faults;
+        let faults = self.producers[p].faults();
         if publish.attempt < faults.retry_attempts {
             self.schedule_retry(publish, RetryCause::Refused, SimDuration::ZERO);
             return;
@@ -42,8 +41,7 @@ impl Simulation<'_> {
     /// Waits `extra` plus the retry backoff, then tries again.
     fn schedule_retry(&mut self, publish: Publish, cause: RetryCause, extra: SimDuration) {
         let p = publish.message.producer as usize;
-        let backoff = &self.scenario.producers[p].faults.retry_backoff;
-        let delay = extra + backoff.delay(publish.attempt + 1, &mut self.producers[p].fault_rng);
+        let delay = extra + self.producers[p].retry_delay(publish.attempt + 1);
         let id = publish.message.id.0;
         let slot = self.topic.retrying.insert((publish, cause));
         self.check_growth();
@@ -56,14 +54,13 @@ impl Simulation<'_> {
     /// history with the duplicate to come.
     pub(super) fn decide_ack(&mut self, publish: &mut Publish) -> bool {
         let p = publish.message.producer as usize;
-        if self.ctx.now < self.producers[p].down_until {
+        if self.producers[p].is_down(self.ctx.now) {
             return true; // The ack reaches a crashed producer: nobody retries.
         }
-        let faults = &self.scenario.producers[p].faults;
-        if faults.ack_loss == 0.0 || self.producers[p].fault_rng.random::<f64>() >= faults.ack_loss
-        {
+        if !self.producers[p].loses_ack() {
             return false;
         }
+        let faults = self.producers[p].faults();
         self.topic.acks_lost += 1;
         if publish.attempt >= faults.retry_attempts {
             return true; // The producer gives up; the topic has the message anyway.
@@ -97,7 +94,7 @@ impl Simulation<'_> {
         let p = publish.message.producer as usize;
         match cause {
             RetryCause::Refused => self.send(publish),
-            RetryCause::AckLost if self.scenario.producers[p].faults.idempotent => {
+            RetryCause::AckLost if self.producers[p].faults().idempotent => {
                 // The broker recognises the retry and only acks it.
                 self.topic.duplicates_suppressed += 1;
                 self.topic.record_latency(&self.ctx, &publish.message);
@@ -126,7 +123,7 @@ impl Simulation<'_> {
     /// topic already; only the duplicate its groups expect is gone.
     fn cancel_duplicate(&mut self, message: &Message) {
         let p = message.producer as usize;
-        if message.tracked && !self.scenario.producers[p].faults.idempotent {
+        if message.tracked && !self.producers[p].faults().idempotent {
             for g in 0..self.groups.len() {
                 self.groups[g].release(message.origin.0);
             }
@@ -178,8 +175,7 @@ impl Simulation<'_> {
     /// Producer `p` crashes: what it still holds (retries, blocked
     /// publishes) is lost; publishes already on the wire still arrive.
     pub(super) fn on_producer_crash(&mut self, p: usize, down: SimDuration) {
-        let until = self.ctx.now + down;
-        self.producers[p].down_until = self.producers[p].down_until.max(until);
+        self.producers[p].crash(self.ctx.now, down);
         let mine: Vec<u32> = self
             .topic
             .retrying

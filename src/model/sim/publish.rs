@@ -4,7 +4,7 @@
 use super::group::Tier;
 use super::state::Publish;
 use super::topic::Admission;
-use super::{Event, LogKind, RunError, Simulation, TOPIC};
+use super::{LogKind, RunError, Simulation, TOPIC};
 use crate::engine::SimTime;
 use crate::model::message::Message;
 use crate::model::topic::WhenFull;
@@ -21,26 +21,18 @@ pub(super) enum Refusal {
 impl Simulation<'_> {
     /// Draws producer `p`'s next tick after `after` and schedules it.
     pub(super) fn schedule_next_tick(&mut self, p: usize, after: SimTime) {
-        match self.producers[p].source.advance(after) {
-            Some(time) => {
-                self.ctx
-                    .schedule(time, Event::Arrival { producer: p as u32 });
-            }
-            None => {
-                if let Some(reason) = self.producers[p].source.failure() {
-                    let reason =
-                        format!("producer `{}`: {reason}", self.scenario.producers[p].name);
-                    self.failure.get_or_insert(RunError::Input { reason });
-                }
-            }
+        if let Err(err) = self.producers[p].schedule_next_tick(&mut self.ctx, after) {
+            self.failure.get_or_insert(err);
         }
     }
 
+    /// Producer `p`'s tick: its messages are published.
     pub(super) fn on_arrival(&mut self, p: usize) {
-        let Some(tick) = self.producers[p].source.take() else {
+        let Some(tick) = self.producers[p].take_tick() else {
             return;
         };
-        let spec = &self.scenario.producers[p];
+        let producer = &self.producers[p];
+        let (id, poison) = (producer.id, producer.spec.faults.poison);
         for i in 0..tick.count {
             if self.failure.is_some() {
                 // The runaway guard fired inside this tick: stop here.
@@ -53,10 +45,10 @@ impl Simulation<'_> {
                 self.reject_in_bulk(u64::from(tick.count - i));
                 break;
             }
-            let (key, size) = self.producers[p].source.draw(spec, &tick);
-            let down = self.ctx.now < self.producers[p].down_until;
-            let mut message = Message::new(self.next_id, key, size, p as u32, self.ctx.now);
-            message.poison = spec.faults.poison;
+            let (key, size) = self.producers[p].draw(&tick);
+            let down = self.producers[p].is_down(self.ctx.now);
+            let mut message = Message::new(self.next_id, key, size, id.0, self.ctx.now);
+            message.poison = poison;
             message.partition = self.topic.route(key);
             self.next_id += 1;
             self.topic.created += 1;
@@ -113,8 +105,8 @@ impl Simulation<'_> {
     fn rejects_all(&self, p: usize) -> bool {
         self.scenario.topic.policy.when_full() == WhenFull::Refuse
             && self.scenario.topic.publish_latency.is_none()
-            && self.scenario.producers[p].faults.retry_attempts == 0
-            && self.ctx.now >= self.producers[p].down_until
+            && self.producers[p].faults().retry_attempts == 0
+            && !self.producers[p].is_down(self.ctx.now)
             && self.groups.iter().any(|g| g.buffer.full_by_count())
     }
 

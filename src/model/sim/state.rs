@@ -1,18 +1,10 @@
-//! The running state of producers, groups and workers, and the counters
-//! they keep.
+//! State the components share: publishes on their way, why deliveries
+//! fail, a delivery in service, and the counters groups keep.
 
 use super::group::Item;
-use crate::engine::{RngStream, SimTime};
+use crate::engine::SimTime;
 use crate::model::message::Message;
 use crate::stats::{LatencyHistogram, TimeAverage};
-
-/// A producer's running state.
-pub(super) struct Producer {
-    pub source: crate::model::source::Source,
-    /// Down after a crash, until this instant.
-    pub down_until: SimTime,
-    pub fault_rng: RngStream,
-}
 
 /// A publish on its way: in transit, waiting to retry, or blocked.
 #[derive(Clone, Copy, Debug)]

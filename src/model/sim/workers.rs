@@ -8,6 +8,7 @@
 
 use super::Event;
 use super::ctx::Ctx;
+use super::ids::{GroupId, WorkerId};
 use crate::engine::{RngStream, SimDuration, SimTime};
 use crate::model::autoscale::{Census, Change, Phase, Scaler, Slot, changes, members};
 use crate::model::distribution::Distribution;
@@ -102,7 +103,7 @@ pub(super) struct Scaled {
 /// The workers of one group or called service.
 pub(super) struct Workers<J> {
     /// The owner's index: the events this pool schedules name it.
-    owner: u32,
+    owner: GroupId,
     slots: Vec<Worker<J>>,
     /// Up workers without a job (the last is handed the next job).
     idle: Vec<u32>,
@@ -118,7 +119,7 @@ pub(super) struct Workers<J> {
 impl<J> Workers<J> {
     /// The workers of `spec` at time 0, owned by group `owner`: the first
     /// `spec.workers` slots up, the rest free for the autoscaler.
-    pub fn new(spec: &GroupSpec, owner: u32) -> Workers<J> {
+    pub fn new(spec: &GroupSpec, owner: GroupId) -> Workers<J> {
         let up = spec.workers;
         Workers {
             owner,
@@ -349,7 +350,7 @@ impl<J> Workers<J> {
         };
         let d = if restart { mttr } else { mtbf };
         let after = SimDuration::from_secs_f64(d.sample(rng));
-        let (group, worker, life) = (self.owner, w as u32, self.slots[w].life);
+        let (group, worker, life) = (self.owner, WorkerId::of(w), self.slots[w].life);
         let event = if restart {
             Event::Restart {
                 group,
@@ -505,7 +506,7 @@ mod tests {
             key_max_rate_per_s: None,
             autoscale: None,
         };
-        Workers::new(&spec, 0)
+        Workers::new(&spec, GroupId(0))
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::{Ctx, Group};
 use super::{Item, Tier};
 use crate::engine::{SimDuration, SimTime, hash_uniform};
 use crate::model::message::Message;
+use crate::model::sim::ids::WorkerId;
 use crate::model::sim::state::{FailKind, InService};
 use crate::model::sim::{Event, LogKind};
 use crate::model::topic::DeliveryMode;
@@ -18,7 +19,7 @@ impl Group<'_> {
         if message.tracked && !message.holds_refs {
             self.tracks.entry(message.origin.0).or_default().refs += 1;
         }
-        ctx.note(LogKind::Enqueued, message.id.0, self.index);
+        ctx.note(LogKind::Enqueued, message.id.0, self.index.0);
         self.buffer
             .push_back(Item::new(message, now, tier, message.tracked));
         self.counters.accepted += 1;
@@ -89,7 +90,7 @@ impl Group<'_> {
 
     /// Hands `item` to worker `w` (no longer in the idle list).
     pub(in crate::model::sim) fn deliver_to(&mut self, ctx: &mut Ctx, w: u32, mut item: Item) {
-        ctx.note(LogKind::Delivered, item.message.id.0, self.index);
+        ctx.note(LogKind::Delivered, item.message.id.0, self.index.0);
         let now = ctx.now;
         let first = item.deliveries == 0;
         let duplicate = if item.tracked {
@@ -116,7 +117,7 @@ impl Group<'_> {
         };
         let (epoch, delivery) = self.workers.start(w as usize, job);
         self.workers.note_busy(now);
-        let (group_ix, worker_ix) = (self.index, w);
+        let (group_ix, worker_ix) = (self.index, WorkerId(w));
         let delivery_spec = &self.topic.delivery;
         if delivery_spec.mode == DeliveryMode::AtLeastOnce
             && let Some(timeout) = delivery_spec.ack_timeout

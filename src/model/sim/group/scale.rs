@@ -8,6 +8,7 @@ use super::{Ctx, Group};
 use crate::engine::SimDuration;
 use crate::model::autoscale::Phase;
 use crate::model::sim::Event;
+use crate::model::sim::ids::WorkerId;
 
 impl Group<'_> {
     /// The autoscaler evaluates its metric against the group's backlog.
@@ -37,7 +38,7 @@ impl Group<'_> {
             } else {
                 let event = Event::Started {
                     group: self.index,
-                    worker: w as u32,
+                    worker: WorkerId::of(w),
                     life,
                 };
                 ctx.schedule(ctx.now + delay, event);

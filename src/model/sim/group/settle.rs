@@ -19,7 +19,7 @@ const DEAD_LETTER_SAMPLES: usize = 10;
 impl Group<'_> {
     /// A delivery succeeded and was acked.
     pub(in crate::model::sim) fn processed(&mut self, ctx: &mut Ctx, item: Item) {
-        ctx.note(LogKind::Processed, item.message.id.0, self.index);
+        ctx.note(LogKind::Processed, item.message.id.0, self.index.0);
         self.free_lanes(ctx, &item);
         let track_order = self.track_order;
         self.counters.processed += 1;
@@ -47,7 +47,7 @@ impl Group<'_> {
     }
 
     pub(in crate::model::sim) fn evicted(&mut self, ctx: &mut Ctx, item: Item) {
-        ctx.note(LogKind::Evicted, item.message.id.0, self.index);
+        ctx.note(LogKind::Evicted, item.message.id.0, self.index.0);
         self.counters.evicted += 1;
         self.finish_item(ctx, &item);
     }
@@ -61,7 +61,7 @@ impl Group<'_> {
             self.dead_letter(ctx, item);
             return;
         }
-        ctx.note(LogKind::Expired, item.message.id.0, self.index);
+        ctx.note(LogKind::Expired, item.message.id.0, self.index.0);
         self.counters.expired += 1;
         self.finish_item(ctx, &item);
     }
@@ -69,14 +69,14 @@ impl Group<'_> {
     /// A message lost: a failed or crashed delivery at most once, or a
     /// non-durable buffer dying with its producer.
     pub(in crate::model::sim) fn lost(&mut self, ctx: &mut Ctx, item: Item) {
-        ctx.note(LogKind::Lost, item.message.id.0, self.index);
+        ctx.note(LogKind::Lost, item.message.id.0, self.index.0);
         self.free_lanes(ctx, &item);
         self.counters.lost += 1;
         self.finish_item(ctx, &item);
     }
 
     fn dead_letter(&mut self, ctx: &mut Ctx, item: Item) {
-        ctx.note(LogKind::DeadLettered, item.message.id.0, self.index);
+        ctx.note(LogKind::DeadLettered, item.message.id.0, self.index.0);
         self.free_lanes(ctx, &item);
         let now = ctx.now;
         self.counters.dead_lettered += 1;
@@ -154,7 +154,7 @@ impl Group<'_> {
         if delay == SimDuration::ZERO {
             self.requeue(ctx, item);
         } else {
-            ctx.note(LogKind::Delayed, item.message.id.0, self.index);
+            ctx.note(LogKind::Delayed, item.message.id.0, self.index.0);
             let id = item.message.id.0;
             let slot = self.delayed.insert(item);
             ctx.grew = true;
@@ -186,7 +186,7 @@ impl Group<'_> {
     /// A returned message is ready again, at the head or the tail. Returns
     /// bypass the capacity check: the topic accepted them already.
     fn requeue(&mut self, ctx: &mut Ctx, mut item: Item) {
-        ctx.note(LogKind::Requeued, item.message.id.0, self.index);
+        ctx.note(LogKind::Requeued, item.message.id.0, self.index.0);
         item.tier = Tier::Memory;
         if self.keys.as_ref().is_some_and(|k| k.ordered()) {
             // First of its key again, whatever `requeue` says.
@@ -215,7 +215,7 @@ impl Group<'_> {
             self.counters.side_effects += 1;
             item.side_effects = 1;
             item.last_side_effect = ctx.now;
-            ctx.note(LogKind::SideEffect, item.message.origin.0, self.index);
+            ctx.note(LogKind::SideEffect, item.message.origin.0, self.index.0);
             return;
         }
         self.repeated_side_effect(ctx, item);
@@ -238,14 +238,14 @@ impl Group<'_> {
         let c = &mut self.counters;
         if *count > 0 && window.is_some_and(|w| now.since(*last) <= w) {
             c.suppressed_duplicates += 1;
-            ctx.note(LogKind::DuplicateSuppressed, origin, self.index);
+            ctx.note(LogKind::DuplicateSuppressed, origin, self.index.0);
             return;
         }
         c.side_effects += 1;
         c.duplicate_side_effects += u64::from(*count > 0);
         *count = count.saturating_add(1);
         *last = now;
-        ctx.note(LogKind::SideEffect, origin, self.index);
+        ctx.note(LogKind::SideEffect, origin, self.index.0);
     }
 
     /// A delivery of a message that was already processed, or is being

@@ -95,6 +95,15 @@ impl Group<'_> {
         ctx.schedule(at, Event::Resume { group: self.index });
     }
 
+    /// A wake-up is due: deliveries may go ahead again (a rebalance pause
+    /// is over, a cap has a token, or idle workers poll).
+    pub(in crate::model::sim) fn on_resume(&mut self, ctx: &mut Ctx) {
+        if self.wake_at == Some(ctx.now) {
+            self.wake_at = None;
+        }
+        self.dispatch(ctx);
+    }
+
     /// Messages are waiting and workers idle: with polling, the first idle
     /// worker's next poll fetches them; without, they are delivered now.
     pub(in crate::model::sim) fn notify(&mut self, ctx: &mut Ctx, partition: usize) {

@@ -1,0 +1,117 @@
+//! A producer: a component that owns its arrivals (ticks, keys, sizes),
+//! the random stream of its faults, and whether it is down after a crash.
+//! What happens to its publishes (the topic's decision, retries, lost
+//! acks) is the simulation's, which routes them between the producer and
+//! the topic ([`super::publish`], [`super::producer_faults`]).
+
+use super::ctx::Ctx;
+use super::ids::ProducerId;
+use super::{Event, RunError};
+use crate::engine::{RngStream, SimDuration, SimTime, StreamId};
+use crate::model::arrival::Tick;
+use crate::model::producer::{ProducerFaults, ProducerSpec};
+use crate::model::source::Source;
+use crate::model::system::System;
+use rand::RngExt;
+
+/// A producer's running state.
+pub(super) struct Producer<'s> {
+    pub spec: &'s ProducerSpec,
+    pub id: ProducerId,
+    source: Source,
+    /// Down after a crash, until this instant.
+    down_until: SimTime,
+    fault_rng: RngStream,
+}
+
+impl<'s> Producer<'s> {
+    /// Producer `index` of `system` at the start of replication
+    /// `replication`.
+    pub fn new(system: &'s System, index: usize, replication: u64) -> Producer<'s> {
+        let spec = &system.producers[index];
+        let faults = StreamId::named(&format!("producer/{}/faults", spec.name));
+        Producer {
+            spec,
+            id: ProducerId(index as u32),
+            source: Source::new(spec, system.horizon, system.seed, replication),
+            down_until: SimTime::ZERO,
+            fault_rng: faults.rng(system.seed, replication),
+        }
+    }
+
+    /// How its publishes fail and are retried.
+    #[inline]
+    pub fn faults(&self) -> &'s ProducerFaults {
+        &self.spec.faults
+    }
+
+    /// Schedules its first tick and its crashes.
+    ///
+    /// # Errors
+    /// [`RunError::Input`] when its input file failed.
+    pub fn start(&mut self, ctx: &mut Ctx) -> Result<(), RunError> {
+        self.schedule_next_tick(ctx, SimTime::ZERO)?;
+        for &(at, down) in &self.spec.faults.crashes {
+            let event = Event::ProducerCrash {
+                producer: self.id,
+                down_ns: down.as_nanos(),
+            };
+            ctx.schedule(at, event);
+        }
+        Ok(())
+    }
+
+    /// Draws its next tick after `after` and schedules it.
+    ///
+    /// # Errors
+    /// [`RunError::Input`] when the arrivals ended because an input file
+    /// failed during the run (a trace that changed since it was loaded).
+    pub fn schedule_next_tick(&mut self, ctx: &mut Ctx, after: SimTime) -> Result<(), RunError> {
+        if let Some(time) = self.source.advance(after) {
+            ctx.schedule(time, Event::Arrival { producer: self.id });
+        } else if let Some(reason) = self.source.failure() {
+            let reason = format!("producer `{}`: {reason}", self.spec.name);
+            return Err(RunError::Input { reason });
+        }
+        Ok(())
+    }
+
+    /// The tick whose time has come.
+    #[inline]
+    pub fn take_tick(&mut self) -> Option<Tick> {
+        self.source.take()
+    }
+
+    /// The key and size (bytes) of one message of `tick`.
+    #[inline]
+    pub fn draw(&mut self, tick: &Tick) -> (u64, u32) {
+        self.source.draw(self.spec, tick)
+    }
+
+    /// Down (crashed) at `now`.
+    #[inline]
+    pub fn is_down(&self, now: SimTime) -> bool {
+        now < self.down_until
+    }
+
+    /// It crashes at `now` and stays down for `down` (or longer, if an
+    /// earlier crash keeps it down).
+    pub fn crash(&mut self, now: SimTime, down: SimDuration) {
+        self.down_until = self.down_until.max(now + down);
+    }
+
+    /// The wait before retry number `attempt` (from 1).
+    pub fn retry_delay(&mut self, attempt: u32) -> SimDuration {
+        self.spec
+            .faults
+            .retry_backoff
+            .delay(attempt, &mut self.fault_rng)
+    }
+
+    /// Whether the ack of an accepted publish is lost (a draw only when
+    /// acks can be lost).
+    pub fn loses_ack(&mut self) -> bool {
+        let loss = self.spec.faults.ack_loss;
+        loss != 0.0 && self.fault_rng.random::<f64>() < loss
+    }
+}
