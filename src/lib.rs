@@ -65,6 +65,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+//! ## The library's API
+//!
+//! What a program needs is re-exported here: [`Scenario`] (load and
+//! validate), [`Experiment`] (run and aggregate), [`Simulation`] (one
+//! replication, for tests and tools) and their errors. The modules below
+//! are its namespaces; everything else is crate-private, which the
+//! `unreachable_pub` lint keeps honest. The command line is the binary's
+//! (`src/main.rs`, `src/cli/`), built on this API alone.
+
+#![warn(unreachable_pub)]
+
+pub use experiment::Experiment;
+pub use model::sim::{RunError, RunOutcome, Simulation};
+pub use model::system::System;
+pub use scenario::{Format, Override, Scenario, ScenarioError};
+
 pub mod engine;
 pub mod experiment;
 pub mod input;

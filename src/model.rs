@@ -47,12 +47,12 @@ impl std::error::Error for ParamError {}
 pub mod group;
 pub mod message;
 pub mod producer;
-pub mod series;
+pub(crate) mod series;
 pub mod sim;
 mod source;
 pub mod system;
 pub mod topic;
-pub mod watchdog;
+pub(crate) mod watchdog;
 
 /// Runs replication `replication` of `system`, queued or sync as its
 /// link says; `record_series` keeps the time series.

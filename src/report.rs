@@ -2,7 +2,7 @@
 //! (PNG and SVG), `report.html`, and sweep results. Draws numbers already
 //! computed; every file is written atomically.
 
-pub mod chart;
+pub(crate) mod chart;
 mod compare_report;
 mod html;
 pub mod output;

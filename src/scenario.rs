@@ -6,7 +6,7 @@ mod decode;
 mod document;
 mod duration;
 mod error;
-pub mod name;
+pub(crate) mod name;
 mod path;
 pub mod preset;
 mod raw;
@@ -16,7 +16,7 @@ pub use document::{Document, Format};
 pub use duration::Dur;
 pub use error::{Issue, Origin, ScenarioError};
 pub use path::{FieldPath, Segment};
-pub use raw::*;
+pub(crate) use raw::*;
 
 use crate::model::system::System;
 use serde_json::Value;

@@ -24,7 +24,7 @@
 mod batch;
 mod burst;
 mod constant;
-pub mod csv;
+pub(crate) mod csv;
 mod mmpp;
 mod on_off;
 mod poisson;

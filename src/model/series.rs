@@ -11,13 +11,13 @@ use crate::engine::{SimDuration, SimTime};
 /// Rows of `timeseries.csv` a run may produce (samples × groups): the
 /// horizon's samples must fit (validation refuses a shorter interval), and
 /// the drain is thinned to stay within it.
-pub const MAX_SERIES_ROWS: u64 = 1_000_000;
+pub(crate) const MAX_SERIES_ROWS: u64 = 1_000_000;
 /// Rows of `partitions.csv` a run may produce (samples × groups ×
 /// partitions): with many partitions, they are sampled every k-th interval.
-pub const MAX_PARTITION_ROWS: u64 = 1_000_000;
+pub(crate) const MAX_PARTITION_ROWS: u64 = 1_000_000;
 /// Samples a drain may have before it is thinned, if the horizon had
 /// fewer.
-pub const MIN_DRAIN_SAMPLES: usize = 1_000;
+pub(crate) const MIN_DRAIN_SAMPLES: usize = 1_000;
 
 /// A time-series row that can absorb the row before it when two samples
 /// are merged into one.
@@ -58,7 +58,7 @@ impl<R: Row + Clone> SeriesLog<R> {
     /// A log of `per_sample` rows per sample that records every `every`-th
     /// sample (rounded up to a power of two) and keeps at most about
     /// `budget` rows.
-    pub fn new(per_sample: usize, every: u64, budget: usize, keep: bool) -> SeriesLog<R> {
+    pub(crate) fn new(per_sample: usize, every: u64, budget: usize, keep: bool) -> SeriesLog<R> {
         SeriesLog {
             rows: Vec::new(),
             keep,
@@ -82,23 +82,23 @@ impl<R: Row + Clone> SeriesLog<R> {
     /// Whether sample `index` (the number of intervals since time 0) is to
     /// be recorded.
     #[inline]
-    pub fn due(&self, index: u64) -> bool {
+    pub(crate) fn due(&self, index: u64) -> bool {
         index.is_multiple_of(self.every)
     }
 
     /// Records the samples of this log every this many intervals.
-    pub fn every(&self) -> u64 {
+    pub(crate) fn every(&self) -> u64 {
         self.every
     }
 
     /// The rows so far.
     #[cfg(test)]
-    pub fn rows(&self) -> &[R] {
+    pub(crate) fn rows(&self) -> &[R] {
         &self.rows
     }
 
     /// Adds one row of the current sample.
-    pub fn push(&mut self, row: R) {
+    pub(crate) fn push(&mut self, row: R) {
         self.len += 1;
         if self.keep {
             self.rows.push(row);
@@ -108,7 +108,7 @@ impl<R: Row + Clone> SeriesLog<R> {
     /// The rows recorded from now on are after the horizon: the drain
     /// keeps as many as the horizon has, within what is left of the budget,
     /// and never fewer than [`MIN_DRAIN_SAMPLES`] samples.
-    pub fn start_drain(&mut self) {
+    pub(crate) fn start_drain(&mut self) {
         if self.drain_from.is_none() {
             let n = self.per_sample;
             let room = self.budget.saturating_sub(self.len);
@@ -119,7 +119,7 @@ impl<R: Row + Clone> SeriesLog<R> {
 
     /// Ends a sample: past the budget, the drain's samples merge in pairs
     /// and the log records half as often.
-    pub fn end_sample(&mut self) {
+    pub(crate) fn end_sample(&mut self) {
         let Some(from) = self.drain_from else {
             return;
         };
@@ -172,7 +172,7 @@ impl<R: Row + Clone> SeriesLog<R> {
     }
 
     /// Takes the rows out.
-    pub fn into_rows(self) -> Vec<R> {
+    pub(crate) fn into_rows(self) -> Vec<R> {
         self.rows
     }
 }

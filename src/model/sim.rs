@@ -12,7 +12,7 @@ mod call;
 mod called;
 mod callers;
 mod ctx;
-pub mod fields;
+pub(crate) mod fields;
 mod group;
 mod ids;
 mod log;

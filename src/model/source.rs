@@ -22,7 +22,12 @@ pub(crate) struct Source {
 impl Source {
     /// The arrivals of `spec` in replication `replication` of a run seeded
     /// with `seed`, ending at the horizon.
-    pub fn new(spec: &ProducerSpec, horizon: SimDuration, seed: u64, replication: u64) -> Source {
+    pub(super) fn new(
+        spec: &ProducerSpec,
+        horizon: SimDuration,
+        seed: u64,
+        replication: u64,
+    ) -> Source {
         let rng = |what: &str| {
             StreamId::named(&format!("producer/{}/{what}", spec.name)).rng(seed, replication)
         };
@@ -39,7 +44,7 @@ impl Source {
 
     /// Draws the next tick after `after`; returns its time, unless the
     /// process is exhausted or the tick falls at or after the stop.
-    pub fn advance(&mut self, after: SimTime) -> Option<SimTime> {
+    pub(super) fn advance(&mut self, after: SimTime) -> Option<SimTime> {
         let local = SimTime(after.0.saturating_sub(self.offset.0));
         let mut tick = self.arrival.next(local, &mut self.arrival_rng)?;
         tick.time += self.offset;
@@ -51,17 +56,17 @@ impl Source {
 
     /// Why the arrivals ended early, if an input file failed during the
     /// run (a trace that changed since the scenario was loaded).
-    pub fn failure(&self) -> Option<&str> {
+    pub(super) fn failure(&self) -> Option<&str> {
         self.arrival.failure()
     }
 
     /// The tick whose time has come.
-    pub fn take(&mut self) -> Option<Tick> {
+    pub(super) fn take(&mut self) -> Option<Tick> {
         self.pending.take()
     }
 
     /// The key and size (bytes) of one message of `tick`.
-    pub fn draw(&mut self, spec: &ProducerSpec, tick: &Tick) -> (u64, u32) {
+    pub(super) fn draw(&mut self, spec: &ProducerSpec, tick: &Tick) -> (u64, u32) {
         let key = tick
             .key
             .unwrap_or_else(|| spec.keys.sample(&mut self.key_rng));

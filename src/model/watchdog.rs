@@ -10,14 +10,14 @@ use crate::engine::SimTime;
 /// Events at one instant of simulated time after which a run is stuck.
 /// Legitimate runs stay far below: even a million messages published at
 /// one instant are one event per batch.
-pub const MAX_EVENTS_AT_ONE_INSTANT: u64 = 10_000_000;
+pub(crate) const MAX_EVENTS_AT_ONE_INSTANT: u64 = 10_000_000;
 /// The last events at a stuck instant whose kinds the error reports.
 const TALLY: u64 = 10_000;
 
 /// What an event is, for the stuck-run error: a label naming its kind and
 /// component (`redeliveries in group \`email\``), and what usually causes a
 /// loop of such events.
-pub struct EventKind {
+pub(crate) struct EventKind {
     /// E.g. ``deliveries finishing in group `email` ``.
     pub label: String,
     /// The usual cause and its remedy.
@@ -37,7 +37,7 @@ pub(crate) struct Watchdog {
 
 impl Watchdog {
     /// A watchdog allowing `max_events` events.
-    pub fn new(max_events: u64) -> Watchdog {
+    pub(crate) fn new(max_events: u64) -> Watchdog {
         Watchdog {
             events: 0,
             max_events,
@@ -48,14 +48,14 @@ impl Watchdog {
     }
 
     /// Events so far.
-    pub fn events(&self) -> u64 {
+    pub(crate) fn events(&self) -> u64 {
         self.events
     }
 
     /// Counts an event at `time`; true when the caller must call
     /// [`Watchdog::inspect`] (rarely: near a limit).
     #[inline]
-    pub fn count(&mut self, time: SimTime) -> bool {
+    pub(crate) fn count(&mut self, time: SimTime) -> bool {
         self.events += 1;
         if time == self.instant {
             self.at_instant += 1;
@@ -75,7 +75,7 @@ impl Watchdog {
     /// that stops the run, if a limit is passed. `horizon` is the end of
     /// the horizon, for the message.
     #[cold]
-    pub fn inspect(
+    pub(crate) fn inspect(
         &mut self,
         kind: impl FnOnce() -> EventKind,
         horizon: SimTime,

@@ -13,13 +13,13 @@ mod partition_lag;
 mod sweep;
 mod workers;
 
-pub use compare::{BarGroup, CompareChart};
-pub use depth::DepthChart;
-pub use drops::DropsChart;
-pub use latency::{LatencyChart, LatencySeries};
-pub use partition_lag::PartitionLagChart;
-pub use sweep::{Band, SweepChart, XAxis};
-pub use workers::WorkersChart;
+pub(crate) use compare::{BarGroup, CompareChart};
+pub(crate) use depth::DepthChart;
+pub(crate) use drops::DropsChart;
+pub(crate) use latency::{LatencyChart, LatencySeries};
+pub(crate) use partition_lag::PartitionLagChart;
+pub(crate) use sweep::{Band, SweepChart, XAxis};
+pub(crate) use workers::WorkersChart;
 
 use super::ReportError;
 use plotters::chart::MeshStyle;
@@ -29,7 +29,7 @@ use plotters::prelude::*;
 use std::sync::OnceLock;
 
 /// Pixel size of every chart.
-pub const SIZE: (u32, u32) = (1000, 560);
+pub(crate) const SIZE: (u32, u32) = (1000, 560);
 
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
@@ -174,14 +174,14 @@ pub(crate) fn draw_over_time<DB: DrawingBackend>(
 }
 
 /// Most points drawn per line: two per pixel column of a chart.
-pub const MAX_POINTS_DRAWN: usize = 2 * SIZE.0 as usize;
+pub(crate) const MAX_POINTS_DRAWN: usize = 2 * SIZE.0 as usize;
 
 /// At most about [`MAX_POINTS_DRAWN`] of `points` (x ascending), chosen so
 /// the drawn line looks the same: the x range is cut into buckets, and
 /// each bucket keeps its lowest and highest point in x order, with the
 /// first and last points of all. Peaks survive; a chart stays small however
 /// long the series.
-pub fn thin(points: &[(f64, f64)]) -> std::borrow::Cow<'_, [(f64, f64)]> {
+pub(crate) fn thin(points: &[(f64, f64)]) -> std::borrow::Cow<'_, [(f64, f64)]> {
     if points.len() <= MAX_POINTS_DRAWN {
         return points.into();
     }

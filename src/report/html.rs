@@ -126,7 +126,7 @@ fn strip_xml_declaration(svg: &str) -> &str {
 
 /// `mean ± half-width` with `digits` decimals (just the mean when the
 /// half-width is 0), or `-` when there is no value.
-pub fn with_ci(value: Option<(f64, f64)>, scale: f64, digits: usize) -> String {
+pub(super) fn with_ci(value: Option<(f64, f64)>, scale: f64, digits: usize) -> String {
     match value {
         Some((m, h)) if !m.is_finite() => {
             let _ = h;

@@ -430,7 +430,7 @@ fn seconds_text(s: f64) -> String {
 
 /// Partitions shown by name in charts, tables and the report; the others
 /// are in `summary.json` and `partitions.csv`.
-pub const MAX_PARTITIONS_SHOWN: usize = 20;
+pub(super) const MAX_PARTITIONS_SHOWN: usize = 20;
 
 /// The `n` lines with the highest peak, in their original order.
 fn hottest(lines: &[Line], n: usize) -> Vec<Line> {

@@ -18,9 +18,9 @@ pub struct SweepView<'a> {
 }
 
 /// Lines drawn per chart: the first combinations of the other fields.
-pub const MAX_BANDS: usize = 12;
+pub(super) const MAX_BANDS: usize = 12;
 /// Points listed in `report.html`; all of them are in `sweep.csv`.
-pub const MAX_ROWS_SHOWN: usize = 500;
+pub(super) const MAX_ROWS_SHOWN: usize = 500;
 
 /// Per group: end-to-end p99, drops and peak depth.
 const DEFAULT_FIELDS: [&str; 3] = ["e2e.p99_s", "dropped", "max_depth"];

@@ -6,7 +6,7 @@ use crate::scenario::Scenario;
 use std::fmt::Write;
 
 /// The header line, from the outcome's field list.
-pub fn header() -> String {
+pub(super) fn header() -> String {
     let mut header = String::from("time_s,group");
     for c in fields::SERIES {
         header.push(',');
@@ -40,7 +40,7 @@ pub fn timeseries_csv(scenario: &Scenario, rows: &[SeriesRow]) -> String {
 
 /// `partitions.csv`: one row per sample, group and partition (depth and
 /// the age of the oldest ready message: the partition's lag).
-pub fn partitions_csv(scenario: &Scenario, rows: &[PartitionRow]) -> String {
+pub(super) fn partitions_csv(scenario: &Scenario, rows: &[PartitionRow]) -> String {
     let mut out = String::with_capacity(40 * (rows.len() + 1));
     out.push_str("time_s,group,partition,depth,oldest_age_s\n");
     for r in rows {

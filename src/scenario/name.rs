@@ -5,13 +5,13 @@
 
 /// The longest name, in characters (a name plus mqsim's suffixes must fit
 /// in a file name).
-pub const MAX_NAME_LEN: usize = 100;
+pub(crate) const MAX_NAME_LEN: usize = 100;
 
 /// Checks `name` against the rule.
 ///
 /// # Errors
 /// A message saying what the rule is and what was found.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_name(name: &str) -> Result<(), String> {
     let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && name
             .chars()
@@ -36,7 +36,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
 ///
 /// # Errors
 /// The first name that breaks the rule, with the rule.
-pub fn check_scenario_names(raw: &super::RawScenario) -> Result<(), String> {
+pub(crate) fn check_scenario_names(raw: &super::RawScenario) -> Result<(), String> {
     let names = raw
         .name
         .iter()
@@ -52,7 +52,7 @@ pub fn check_scenario_names(raw: &super::RawScenario) -> Result<(), String> {
 /// A name following the rule made from a file's stem: other characters
 /// become `_`, a name not starting with a letter gets `scenario-` in front,
 /// and a long one is cut.
-pub fn name_from_stem(stem: &str) -> String {
+pub(crate) fn name_from_stem(stem: &str) -> String {
     let mut name: String = stem
         .chars()
         .map(|c| {

@@ -72,13 +72,13 @@ pub(super) struct Applied {
 
 impl Applied {
     /// The paths of the fields the preset filled in.
-    pub fn fields(&self) -> Vec<String> {
+    pub(super) fn fields(&self) -> Vec<String> {
         self.inserted.iter().map(FieldPath::to_string).collect()
     }
 
     /// Notes on each issue about a value the preset inserted that it came
     /// from the preset, and how to override it.
-    pub fn annotate(&self, issues: &mut [Issue]) {
+    pub(super) fn annotate(&self, issues: &mut [Issue]) {
         for issue in issues {
             let Ok(path) = FieldPath::parse(&issue.path) else {
                 continue;

@@ -148,16 +148,20 @@ pub struct LatencySummary {
 }
 
 impl LatencySummary {
+    /// The names of its figures, as metrics name them.
+    pub const FIELDS: [&'static str; 6] = ["mean_s", "p50_s", "p90_s", "p99_s", "p999_s", "max_s"];
+
     /// The figures by name, for flattening into metrics.
     pub fn fields(&self) -> [(&'static str, f64); 6] {
-        [
-            ("mean_s", self.mean_s),
-            ("p50_s", self.p50_s),
-            ("p90_s", self.p90_s),
-            ("p99_s", self.p99_s),
-            ("p999_s", self.p999_s),
-            ("max_s", self.max_s),
-        ]
+        let values = [
+            self.mean_s,
+            self.p50_s,
+            self.p90_s,
+            self.p99_s,
+            self.p999_s,
+            self.max_s,
+        ];
+        std::array::from_fn(|i| (Self::FIELDS[i], values[i]))
     }
 }
 

@@ -46,7 +46,7 @@ impl From<CsvError> for ParamError {
 
 /// One data row and the line it came from.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Record {
+pub(crate) struct Record {
     /// 1-based line number in the file.
     pub line: usize,
     /// The fields, unquoted and trimmed, as many as the header has.
@@ -56,12 +56,13 @@ pub struct Record {
 /// Where the lines come from.
 enum Source {
     File(Lines),
-    /// Text already in memory (tests, and callers that hold the text).
+    /// Text already in memory (tests).
+    #[cfg(test)]
     Text(std::vec::IntoIter<(usize, String)>),
 }
 
 /// A CSV file being read: its header, then one record at a time.
-pub struct Csv {
+pub(crate) struct Csv {
     file: String,
     source: Source,
     header_line: usize,
@@ -83,8 +84,8 @@ impl Csv {
     ///
     /// # Errors
     /// If the path is not a regular file or cannot be read, or the header
-    /// is missing or malformed (see [`Csv::parse`]).
-    pub fn read(path: &Path) -> Result<Csv, CsvError> {
+    /// is missing or malformed.
+    pub(crate) fn read(path: &Path) -> Result<Csv, CsvError> {
         let file = path.display().to_string();
         let lines = Lines::open(path).map_err(|err| CsvError {
             file: file.clone(),
@@ -98,7 +99,8 @@ impl Csv {
     ///
     /// # Errors
     /// If the header is missing or malformed.
-    pub fn parse(file: &str, text: &str) -> Result<Csv, CsvError> {
+    #[cfg(test)]
+    pub(crate) fn parse(file: &str, text: &str) -> Result<Csv, CsvError> {
         let lines: Vec<(usize, String)> = text
             .lines()
             .enumerate()
@@ -145,6 +147,7 @@ impl Csv {
                         return Err(self.error(Some(line), read_problem(&err)));
                     }
                 },
+                #[cfg(test)]
                 Source::Text(lines) => match lines.next() {
                     None => return Ok(None),
                     Some((line, text)) => (line, split_line(&text, line == 1)),
@@ -167,7 +170,7 @@ impl Csv {
     /// # Errors
     /// If a line cannot be read, a quote is not closed on its line, or a
     /// record has a different number of fields than the header.
-    pub fn advance(&mut self) -> Result<bool, CsvError> {
+    pub(crate) fn advance(&mut self) -> Result<bool, CsvError> {
         let Some(line) = self.next_fields()? else {
             return Ok(false);
         };
@@ -183,17 +186,17 @@ impl Csv {
     }
 
     /// The row [`Csv::advance`] read last.
-    pub fn record(&self) -> &Record {
+    pub(crate) fn record(&self) -> &Record {
         &self.record
     }
 
     /// The column names, in file order.
-    pub fn header(&self) -> &[String] {
+    pub(crate) fn header(&self) -> &[String] {
         &self.header
     }
 
     /// The 1-based line of the header.
-    pub fn header_line(&self) -> usize {
+    pub(crate) fn header_line(&self) -> usize {
         self.header_line
     }
 
@@ -202,7 +205,7 @@ impl Csv {
     ///
     /// # Errors
     /// If no column has that name.
-    pub fn column(&self, name: &str) -> Result<usize, CsvError> {
+    pub(crate) fn column(&self, name: &str) -> Result<usize, CsvError> {
         self.header.iter().position(|h| h == name).ok_or_else(|| {
             let message = format!(
                 "no column named \"{name}\" in the header (columns: {})",
@@ -217,18 +220,19 @@ impl Csv {
     ///
     /// # Errors
     /// If the rest of the file cannot be read.
-    pub fn finish(&mut self) -> Result<Option<(String, u64)>, CsvError> {
+    pub(crate) fn finish(&mut self) -> Result<Option<(String, u64)>, CsvError> {
         match &mut self.source {
             Source::File(lines) => match lines.finish() {
                 Ok(()) => Ok(Some((lines.digest(), lines.bytes_read()))),
                 Err(err) => Err(self.error(None, format!("cannot read the file: {err}"))),
             },
+            #[cfg(test)]
             Source::Text(_) => Ok(None),
         }
     }
 
     /// An error in this file at `line`.
-    pub fn error(&self, line: Option<usize>, message: impl Into<String>) -> CsvError {
+    pub(crate) fn error(&self, line: Option<usize>, message: impl Into<String>) -> CsvError {
         CsvError {
             file: self.file.clone(),
             line,

@@ -13,7 +13,7 @@ use crate::model::ParamError;
 use crate::model::arrival::csv::Csv;
 
 /// Most samples an empirical distribution holds (400 MB at 8 bytes each).
-pub const MAX_SAMPLES: usize = 50_000_000;
+pub(super) const MAX_SAMPLES: usize = 50_000_000;
 
 /// Each draw is one of the listed samples, chosen uniformly (seconds or
 /// bytes). The samples are shared, so cloning is cheap.

@@ -69,7 +69,7 @@ impl<'s> Called<'s> {
     /// Group `index` of `system`, called directly, at the start of
     /// replication `replication`. Its random streams are those of the
     /// queued run's group: the same service times.
-    pub fn new(system: &'s System, index: usize, replication: u64) -> Called<'s> {
+    pub(super) fn new(system: &'s System, index: usize, replication: u64) -> Called<'s> {
         let spec = &system.groups[index];
         let rng = |what: &str| {
             StreamId::named(&format!("group/{}/{what}", spec.name)).rng(system.seed, replication)
@@ -98,7 +98,7 @@ impl<'s> Called<'s> {
     ///
     /// # Errors
     /// [`RunError::Runaway`] when the queue passes `max_queued`.
-    pub fn enqueue(
+    pub(super) fn enqueue(
         &mut self,
         ctx: &mut Ctx,
         attempt: Attempt,
@@ -121,7 +121,7 @@ impl<'s> Called<'s> {
 
     /// Hands queued attempts to idle workers, deciding each one's service
     /// time and failure as it starts.
-    pub fn dispatch(&mut self, ctx: &mut Ctx) {
+    pub(super) fn dispatch(&mut self, ctx: &mut Ctx) {
         while !self.workers.is_down() && self.workers.has_idle() {
             let Some(mut attempt) = self.queue.pop_front() else {
                 break;
@@ -158,14 +158,14 @@ impl<'s> Called<'s> {
     }
 
     /// Records the queue's depth and the busy workers at `now`.
-    pub fn note_levels(&mut self, now: SimTime) {
+    pub(super) fn note_levels(&mut self, now: SimTime) {
         self.depth.set(now.0, self.queue.len() as u64);
         self.workers.note_busy(now);
     }
 
     /// Worker `w` finished its attempt (unless it crashed since): the
     /// attempt to end.
-    pub fn on_done(&mut self, ctx: &mut Ctx, w: usize, epoch: u32) -> Option<Attempt> {
+    pub(super) fn on_done(&mut self, ctx: &mut Ctx, w: usize, epoch: u32) -> Option<Attempt> {
         let finished = self.workers.finish(w, epoch)?;
         if finished.left {
             // Scaled down while busy: it leaves now its attempt is over.
@@ -176,7 +176,13 @@ impl<'s> Called<'s> {
 
     /// Counts an attempt that ends: processed, or failed (its work not
     /// done); `caller` is what its caller knew.
-    pub fn end(&mut self, ctx: &Ctx, attempt: &Attempt, processed: bool, caller: Option<Caller>) {
+    pub(super) fn end(
+        &mut self,
+        ctx: &Ctx,
+        attempt: &Attempt,
+        processed: bool,
+        caller: Option<Caller>,
+    ) {
         if ctx.in_window && attempt.enqueued >= ctx.window_start {
             self.left += 1;
             self.sojourn_ns += u128::from(ctx.now.since(attempt.enqueued).as_nanos());
@@ -197,7 +203,7 @@ impl<'s> Called<'s> {
     }
 
     /// Schedules the outages and each worker's first crash.
-    pub fn schedule_faults(&mut self, ctx: &mut Ctx) {
+    pub(super) fn schedule_faults(&mut self, ctx: &mut Ctx) {
         let faults = &self.spec.faults;
         for &(start, end) in &faults.outages {
             let group = self.index;
@@ -225,7 +231,7 @@ impl<'s> Called<'s> {
 
     /// Worker `w` crashes, unless it left the service since; the attempt it
     /// interrupted is for the simulation to end, then [`Called::after_crash`].
-    pub fn crash(&mut self, ctx: &mut Ctx, w: usize, life: u32) -> Option<Crashed<Attempt>> {
+    pub(super) fn crash(&mut self, ctx: &mut Ctx, w: usize, life: u32) -> Option<Crashed<Attempt>> {
         let crashed = self.workers.crash(ctx.now, w, life)?;
         if crashed.interrupted.is_some() {
             self.counts.crashed += 1;
@@ -235,7 +241,7 @@ impl<'s> Called<'s> {
 
     /// After a crash of worker `w` (and the end of what it interrupted):
     /// its restart, unless it was leaving.
-    pub fn after_crash(&mut self, ctx: &mut Ctx, w: usize, leaving: bool) {
+    pub(super) fn after_crash(&mut self, ctx: &mut Ctx, w: usize, leaving: bool) {
         if !leaving {
             self.schedule_crash(ctx, w, true);
         }
@@ -244,7 +250,7 @@ impl<'s> Called<'s> {
 
     /// The service goes down (attempts in progress fail, returned for the
     /// simulation to end; new ones are refused) or comes back.
-    pub fn on_outage(&mut self, ctx: &mut Ctx, start: bool) -> Vec<Attempt> {
+    pub(super) fn on_outage(&mut self, ctx: &mut Ctx, start: bool) -> Vec<Attempt> {
         if !start {
             self.workers.come_back();
             self.dispatch(ctx);
@@ -262,14 +268,14 @@ impl<'s> Called<'s> {
     }
 
     /// After an outage started (and the attempts it interrupted ended).
-    pub fn after_outage(&mut self, now: SimTime) {
+    pub(super) fn after_outage(&mut self, now: SimTime) {
         self.workers.note_workers(now);
         self.note_levels(now);
     }
 
     /// The autoscaler evaluates its metric against the attempts queued
     /// and running.
-    pub fn on_evaluate(&mut self, ctx: &mut Ctx) {
+    pub(super) fn on_evaluate(&mut self, ctx: &mut Ctx) {
         let backlog = self.queue.len() as u64 + u64::from(self.workers.busy());
         if let Some(target) = self.workers.evaluate(ctx, backlog) {
             self.scale_to(ctx, target);
@@ -278,7 +284,7 @@ impl<'s> Called<'s> {
 
     /// A decision made a reaction delay ago takes effect, unless it no
     /// longer holds.
-    pub fn apply_scaling(&mut self, ctx: &mut Ctx, target: u32) {
+    pub(super) fn apply_scaling(&mut self, ctx: &mut Ctx, target: u32) {
         if self.workers.still_holds(target) {
             self.scale_to(ctx, target);
         }
@@ -301,7 +307,7 @@ impl<'s> Called<'s> {
 
     /// Worker `w` is up after a restart or its start-up, unless it is no
     /// longer in phase `from` of life `life` (it was scaled away meanwhile).
-    pub fn come_up(&mut self, ctx: &mut Ctx, w: usize, life: u32, from: Phase) {
+    pub(super) fn come_up(&mut self, ctx: &mut Ctx, w: usize, life: u32, from: Phase) {
         if self.workers.come_up(ctx.now, w, life, from) {
             self.schedule_crash(ctx, w, false);
             self.dispatch(ctx);
@@ -309,7 +315,7 @@ impl<'s> Called<'s> {
     }
 
     /// Statistics restart at the end of warm-up.
-    pub fn restart_window(&mut self, now: SimTime) {
+    pub(super) fn restart_window(&mut self, now: SimTime) {
         let now = now.0;
         self.end_to_end.clear();
         self.queue_wait.clear();
@@ -322,7 +328,7 @@ impl<'s> Called<'s> {
 
     /// The time-series row now: the state now and the `secs` seconds since
     /// the previous row (rates 0 in the `first` row).
-    pub fn row(
+    pub(super) fn row(
         &mut self,
         now: SimTime,
         callers: CallerCounts,
@@ -360,7 +366,7 @@ impl<'s> Called<'s> {
 
     /// The outcome, in the queued run's shape: attempts are the deliveries,
     /// refusals are "rejected", failed attempts "lost".
-    pub fn outcome(&self, now: u64, window_s: f64, k: CallerCounts) -> GroupOutcome {
+    pub(super) fn outcome(&self, now: u64, window_s: f64, k: CallerCounts) -> GroupOutcome {
         let c = self.counts;
         let queued = self.queue.len() as u64;
         let in_flight = u64::from(self.workers.busy());

@@ -77,7 +77,7 @@ pub(super) struct Callers<'s> {
 
 impl<'s> Callers<'s> {
     /// Callers following `spec`, drawing retry backoffs from `retry_rng`.
-    pub fn new(spec: &'s CallSpec, retry_rng: RngStream) -> Callers<'s> {
+    pub(super) fn new(spec: &'s CallSpec, retry_rng: RngStream) -> Callers<'s> {
         Callers {
             spec,
             requests: Slab::default(),
@@ -89,7 +89,13 @@ impl<'s> Callers<'s> {
 
     /// A new request of producer `p`, or `None` if its caller is down (the
     /// request is lost with it).
-    pub fn create(&mut self, ctx: &mut Ctx, p: u32, poison: bool, down: bool) -> Option<u32> {
+    pub(super) fn create(
+        &mut self,
+        ctx: &mut Ctx,
+        p: u32,
+        poison: bool,
+        down: bool,
+    ) -> Option<u32> {
         let id = self.counts.requests;
         self.counts.requests += 1;
         ctx.note(LogKind::Published, id, TOPIC);
@@ -113,7 +119,7 @@ impl<'s> Callers<'s> {
     /// The next attempt of `request`: counted, and refused at once if the
     /// called service is down (`Ok(None)` then). Otherwise its timeout is
     /// scheduled and the attempt returned for the called service.
-    pub fn attempt(&mut self, ctx: &mut Ctx, request: u32, down: bool) -> Option<Attempt> {
+    pub(super) fn attempt(&mut self, ctx: &mut Ctx, request: u32, down: bool) -> Option<Attempt> {
         let r = self.requests.get_mut(request)?;
         r.attempt += 1;
         let number = r.attempt;
@@ -153,7 +159,7 @@ impl<'s> Callers<'s> {
 
     /// The answer to attempt `number` of `request` reaches its caller, who
     /// is done, retries, or has stopped listening to that attempt.
-    pub fn answer(&mut self, ctx: &mut Ctx, request: u32, number: u32, answer: Answer) {
+    pub(super) fn answer(&mut self, ctx: &mut Ctx, request: u32, number: u32, answer: Answer) {
         let Some(r) = self.requests.get(request).copied() else {
             return;
         };
@@ -186,12 +192,12 @@ impl<'s> Callers<'s> {
 
     /// Whether `request` still is the one with creation id `id` (slots are
     /// reused).
-    pub fn is(&self, request: u32, id: u64) -> bool {
+    pub(super) fn is(&self, request: u32, id: u64) -> bool {
         self.requests.get(request).is_some_and(|r| r.id == id)
     }
 
     /// What the caller of `request` knows as attempt `number` ends.
-    pub fn caller(&self, request: u32, number: u32) -> Option<super::called::Caller> {
+    pub(super) fn caller(&self, request: u32, number: u32) -> Option<super::called::Caller> {
         self.requests.get(request).map(|r| super::called::Caller {
             waiting: !r.answered && r.attempt == number,
             first: !r.done,
@@ -200,7 +206,7 @@ impl<'s> Callers<'s> {
     }
 
     /// An attempt of `request` left the called service.
-    pub fn attempt_ended(&mut self, request: u32, processed: bool) {
+    pub(super) fn attempt_ended(&mut self, request: u32, processed: bool) {
         if let Some(r) = self.requests.get_mut(request) {
             r.outstanding -= 1;
             r.done |= processed;
@@ -210,7 +216,7 @@ impl<'s> Callers<'s> {
 
     /// Producer `p` crashed: its waiting callers are gone (their requests
     /// end as errors; what is downstream finishes unheard).
-    pub fn producer_crashed(&mut self, p: usize) {
+    pub(super) fn producer_crashed(&mut self, p: usize) {
         let waiting: Vec<u32> = self
             .requests
             .iter()

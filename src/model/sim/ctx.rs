@@ -24,7 +24,7 @@ pub(super) struct Ctx {
 impl Ctx {
     /// A context at time 0; the window is open from the start without a
     /// warm-up.
-    pub fn new(warmup: SimDuration) -> Ctx {
+    pub(super) fn new(warmup: SimDuration) -> Ctx {
         Ctx {
             now: SimTime::ZERO,
             events: EventQueue::new(),
@@ -37,13 +37,13 @@ impl Ctx {
 
     /// Schedules `event` at `at`.
     #[inline]
-    pub fn schedule(&mut self, at: SimTime, event: Event) {
+    pub(super) fn schedule(&mut self, at: SimTime, event: Event) {
         self.events.schedule(at, event);
     }
 
     /// Logs what happened to `message` (in `group`, or `TOPIC`).
     #[inline]
-    pub fn note(&mut self, kind: LogKind, message: u64, group: u32) {
+    pub(super) fn note(&mut self, kind: LogKind, message: u64, group: u32) {
         if let Some(log) = self.log.as_mut() {
             log.push(LogEntry {
                 time_ns: self.now.0,

@@ -7,7 +7,7 @@
 use super::outcome::{GroupOutcome, SeriesRow, TopicOutcome};
 
 /// One field: its name and how to read it from `T`.
-pub struct Field<T> {
+pub(crate) struct Field<T> {
     /// The name, after `topic.` or `groups.<g>.`.
     pub name: &'static str,
     /// Its value in one outcome.
@@ -15,20 +15,21 @@ pub struct Field<T> {
 }
 
 /// The figures of a latency summary, after its prefix (`e2e.p99_s`).
-pub const LATENCY: [&str; 6] = ["mean_s", "p50_s", "p90_s", "p99_s", "p999_s", "max_s"];
+#[cfg(test)]
+pub(crate) const LATENCY: [&str; 6] = crate::stats::LatencySummary::FIELDS;
 
 /// Latency summaries of a group, by prefix.
-pub const GROUP_LATENCIES: [&str; 2] = ["queue_wait", "e2e"];
+pub(crate) const GROUP_LATENCIES: [&str; 2] = ["queue_wait", "e2e"];
 
 /// The topic's latency summary: what producers (callers) see.
-pub const TOPIC_LATENCY: &str = "producer_latency";
+pub(crate) const TOPIC_LATENCY: &str = "producer_latency";
 
 /// Per-partition fields (`partitions.<p>.<field>`; with many partitions,
 /// `partitions.max.<field>` and `partitions.min.processed`).
-pub const PARTITION: [&str; 4] = ["queued", "max_depth", "oldest_age_s", "processed"];
+pub(crate) const PARTITION: [&str; 4] = ["queued", "max_depth", "oldest_age_s", "processed"];
 
 /// Topic-level metrics (`topic.<name>`), producer latency aside.
-pub const TOPIC: &[Field<TopicOutcome>] = &[
+pub(crate) const TOPIC: &[Field<TopicOutcome>] = &[
     Field {
         name: "created",
         read: |t| t.created as f64,
@@ -109,7 +110,7 @@ fn caller_error_share(t: &TopicOutcome) -> f64 {
 
 /// Group-level metrics (`groups.<g>.<name>`), latencies and partitions
 /// aside.
-pub const GROUP: &[Field<GroupOutcome>] = &[
+pub(crate) const GROUP: &[Field<GroupOutcome>] = &[
     Field {
         name: "processed",
         read: |g| g.processed as f64,
@@ -257,7 +258,8 @@ pub const GROUP: &[Field<GroupOutcome>] = &[
 ];
 
 /// Whether `field` (after `groups.<g>.`) names a group metric.
-pub fn is_group_field(field: &str) -> bool {
+#[cfg(test)]
+pub(crate) fn is_group_field(field: &str) -> bool {
     if GROUP.iter().any(|f| f.name == field) {
         return true;
     }
@@ -275,7 +277,8 @@ pub fn is_group_field(field: &str) -> bool {
 }
 
 /// Whether `name` names a metric: `topic.<field>` or `groups.<g>.<field>`.
-pub fn is_metric(name: &str) -> bool {
+#[cfg(test)]
+pub(crate) fn is_metric(name: &str) -> bool {
     if let Some(field) = name.strip_prefix("topic.") {
         let latency = field
             .strip_prefix(TOPIC_LATENCY)
@@ -290,7 +293,7 @@ pub fn is_metric(name: &str) -> bool {
 
 /// A value in `timeseries.csv`: a count, written as an integer, or a
 /// measure.
-pub enum Cell {
+pub(crate) enum Cell {
     /// Written as an integer.
     Count(u64),
     /// Written as the shortest decimal that reads back the same.
@@ -298,7 +301,7 @@ pub enum Cell {
 }
 
 /// One `timeseries.csv` column after `time_s` and `group`.
-pub struct Column {
+pub(crate) struct Column {
     /// The header name, units in the name.
     pub name: &'static str,
     /// Its value in one row.
@@ -306,7 +309,7 @@ pub struct Column {
 }
 
 /// The `timeseries.csv` columns after `time_s` and `group`, in order.
-pub const SERIES: &[Column] = &[
+pub(crate) const SERIES: &[Column] = &[
     Column {
         name: "depth",
         read: |r| Cell::Count(r.depth),
@@ -374,7 +377,8 @@ pub const SERIES: &[Column] = &[
 ];
 
 /// Whether `name` is a `timeseries.csv` column.
-pub fn is_column(name: &str) -> bool {
+#[cfg(test)]
+pub(crate) fn is_column(name: &str) -> bool {
     name == "time_s" || name == "group" || SERIES.iter().any(|c| c.name == name)
 }
 

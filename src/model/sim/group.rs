@@ -83,7 +83,12 @@ pub(super) struct Group<'s> {
 
 impl<'s> Group<'s> {
     /// Group `index` of `system` at the start of replication `replication`.
-    pub fn new(system: &'s System, index: usize, replication: u64, track_order: bool) -> Group<'s> {
+    pub(super) fn new(
+        system: &'s System,
+        index: usize,
+        replication: u64,
+        track_order: bool,
+    ) -> Group<'s> {
         let g = &system.groups[index];
         let topic = &system.topic;
         let rng = |what: &str| {
@@ -135,20 +140,20 @@ impl<'s> Group<'s> {
     }
 
     /// Deliveries that own their message (zombies excluded).
-    pub fn in_flight(&self) -> u64 {
+    pub(super) fn in_flight(&self) -> u64 {
         u64::from(self.workers.busy() - self.zombies)
     }
 
     /// Records the current depth at `now` (busy workers are recorded
     /// where they change; zombies and delayed messages by `note_faults`).
     #[inline]
-    pub fn note_levels(&mut self, now: SimTime) {
+    pub(super) fn note_levels(&mut self, now: SimTime) {
         self.window.depth.set(now.0, self.buffer.len());
     }
 
     /// Records a partition's peak depth (only with several partitions).
     #[inline]
-    pub fn note_partition_depth(&mut self, p: usize) {
+    pub(super) fn note_partition_depth(&mut self, p: usize) {
         if self.partitions.len() > 1 {
             let depth = self.buffer.partition_len(p);
             let stats = &mut self.partitions[p];
@@ -161,7 +166,7 @@ impl<'s> Group<'s> {
     /// of order against them any more. The next sweep waits until the map
     /// has doubled and outgrown the group's copies, so sweeps cost O(1) per
     /// message and the map stays bounded by what the group holds.
-    pub fn sweep_order(&mut self) {
+    pub(super) fn sweep_order(&mut self) {
         let in_flight = self.workers.jobs().map(|s| s.item.message.id.0);
         let delayed = self.delayed.iter().map(|(_, i)| i.message.id.0);
         let oldest = self
@@ -180,7 +185,7 @@ impl<'s> Group<'s> {
     }
 
     /// Records zombie deliveries and delayed messages at `now`.
-    pub fn note_faults(&mut self, now: SimTime) {
+    pub(super) fn note_faults(&mut self, now: SimTime) {
         self.window.zombies.set(now.0, u64::from(self.zombies));
         self.window.delayed.set(now.0, self.delayed.len() as u64);
     }

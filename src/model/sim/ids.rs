@@ -18,7 +18,7 @@ pub(super) struct ProducerId(pub u32);
 impl GroupId {
     /// Its index.
     #[inline]
-    pub fn index(self) -> usize {
+    pub(super) fn index(self) -> usize {
         self.0 as usize
     }
 }
@@ -26,13 +26,13 @@ impl GroupId {
 impl WorkerId {
     /// Worker `w`.
     #[inline]
-    pub fn of(w: usize) -> WorkerId {
+    pub(super) fn of(w: usize) -> WorkerId {
         WorkerId(w as u32)
     }
 
     /// Its index.
     #[inline]
-    pub fn index(self) -> usize {
+    pub(super) fn index(self) -> usize {
         self.0 as usize
     }
 }
@@ -40,7 +40,7 @@ impl WorkerId {
 impl ProducerId {
     /// Its index.
     #[inline]
-    pub fn index(self) -> usize {
+    pub(super) fn index(self) -> usize {
         self.0 as usize
     }
 }

@@ -27,7 +27,7 @@ pub(super) struct Producer<'s> {
 impl<'s> Producer<'s> {
     /// Producer `index` of `system` at the start of replication
     /// `replication`.
-    pub fn new(system: &'s System, index: usize, replication: u64) -> Producer<'s> {
+    pub(super) fn new(system: &'s System, index: usize, replication: u64) -> Producer<'s> {
         let spec = &system.producers[index];
         let faults = StreamId::named(&format!("producer/{}/faults", spec.name));
         Producer {
@@ -41,7 +41,7 @@ impl<'s> Producer<'s> {
 
     /// How its publishes fail and are retried.
     #[inline]
-    pub fn faults(&self) -> &'s ProducerFaults {
+    pub(super) fn faults(&self) -> &'s ProducerFaults {
         &self.spec.faults
     }
 
@@ -49,7 +49,7 @@ impl<'s> Producer<'s> {
     ///
     /// # Errors
     /// [`RunError::Input`] when its input file failed.
-    pub fn start(&mut self, ctx: &mut Ctx) -> Result<(), RunError> {
+    pub(super) fn start(&mut self, ctx: &mut Ctx) -> Result<(), RunError> {
         self.schedule_next_tick(ctx, SimTime::ZERO)?;
         for &(at, down) in &self.spec.faults.crashes {
             let event = Event::ProducerCrash {
@@ -66,7 +66,11 @@ impl<'s> Producer<'s> {
     /// # Errors
     /// [`RunError::Input`] when the arrivals ended because an input file
     /// failed during the run (a trace that changed since it was loaded).
-    pub fn schedule_next_tick(&mut self, ctx: &mut Ctx, after: SimTime) -> Result<(), RunError> {
+    pub(super) fn schedule_next_tick(
+        &mut self,
+        ctx: &mut Ctx,
+        after: SimTime,
+    ) -> Result<(), RunError> {
         if let Some(time) = self.source.advance(after) {
             ctx.schedule(time, Event::Arrival { producer: self.id });
         } else if let Some(reason) = self.source.failure() {
@@ -78,30 +82,30 @@ impl<'s> Producer<'s> {
 
     /// The tick whose time has come.
     #[inline]
-    pub fn take_tick(&mut self) -> Option<Tick> {
+    pub(super) fn take_tick(&mut self) -> Option<Tick> {
         self.source.take()
     }
 
     /// The key and size (bytes) of one message of `tick`.
     #[inline]
-    pub fn draw(&mut self, tick: &Tick) -> (u64, u32) {
+    pub(super) fn draw(&mut self, tick: &Tick) -> (u64, u32) {
         self.source.draw(self.spec, tick)
     }
 
     /// Down (crashed) at `now`.
     #[inline]
-    pub fn is_down(&self, now: SimTime) -> bool {
+    pub(super) fn is_down(&self, now: SimTime) -> bool {
         now < self.down_until
     }
 
     /// It crashes at `now` and stays down for `down` (or longer, if an
     /// earlier crash keeps it down).
-    pub fn crash(&mut self, now: SimTime, down: SimDuration) {
+    pub(super) fn crash(&mut self, now: SimTime, down: SimDuration) {
         self.down_until = self.down_until.max(now + down);
     }
 
     /// The wait before retry number `attempt` (from 1).
-    pub fn retry_delay(&mut self, attempt: u32) -> SimDuration {
+    pub(super) fn retry_delay(&mut self, attempt: u32) -> SimDuration {
         self.spec
             .faults
             .retry_backoff
@@ -110,7 +114,7 @@ impl<'s> Producer<'s> {
 
     /// Whether the ack of an accepted publish is lost (a draw only when
     /// acks can be lost).
-    pub fn loses_ack(&mut self) -> bool {
+    pub(super) fn loses_ack(&mut self) -> bool {
         let loss = self.spec.faults.ack_loss;
         loss != 0.0 && self.fault_rng.random::<f64>() < loss
     }

@@ -113,7 +113,7 @@ pub(super) struct ByReason {
 
 impl ByReason {
     /// The count of `kind`.
-    pub fn of(&mut self, kind: FailKind) -> &mut u64 {
+    pub(super) fn of(&mut self, kind: FailKind) -> &mut u64 {
         match kind {
             FailKind::Failed => &mut self.failed,
             FailKind::TimedOut => &mut self.timed_out,
@@ -124,7 +124,7 @@ impl ByReason {
     }
 
     /// Each reason's name and count, in a fixed order.
-    pub fn named(self) -> [(FailKind, u64); 5] {
+    pub(super) fn named(self) -> [(FailKind, u64); 5] {
         [
             (FailKind::Failed, self.failed),
             (FailKind::TimedOut, self.timed_out),

@@ -53,7 +53,7 @@ pub(super) struct Topic<'s> {
 
 impl<'s> Topic<'s> {
     /// The topic of `spec`, drawing publish latencies from `publish_rng`.
-    pub fn new(spec: &'s TopicSpec, publish_rng: RngStream) -> Topic<'s> {
+    pub(super) fn new(spec: &'s TopicSpec, publish_rng: RngStream) -> Topic<'s> {
         Topic {
             spec,
             created: 0,
@@ -79,7 +79,7 @@ impl<'s> Topic<'s> {
     }
 
     /// The partition of a new message with `key`.
-    pub fn route(&mut self, key: u64) -> u32 {
+    pub(super) fn route(&mut self, key: u64) -> u32 {
         let partitions = self.spec.partitions;
         if partitions == 1 {
             return 0;
@@ -97,7 +97,7 @@ impl<'s> Topic<'s> {
 
     /// Routes `n` messages without looking at them (round robin moves on
     /// by `n`; key hashing needs no state).
-    pub fn skip_routes(&mut self, n: u64) {
+    pub(super) fn skip_routes(&mut self, n: u64) {
         let partitions = u64::from(self.spec.partitions);
         if partitions > 1 && self.spec.partitioner == Partitioner::RoundRobin && n > 0 {
             let at = (u64::from(self.round_robin.wrapping_add(1)) + n - 1) % partitions;
@@ -107,7 +107,7 @@ impl<'s> Topic<'s> {
 
     /// Sends one attempt: it arrives now (returned) or after the publish
     /// latency (held in transit until its `Accept` event).
-    pub fn send(&mut self, ctx: &mut Ctx, publish: Publish) -> Option<Publish> {
+    pub(super) fn send(&mut self, ctx: &mut Ctx, publish: Publish) -> Option<Publish> {
         let Some(latency) = &self.spec.publish_latency else {
             return Some(publish);
         };
@@ -119,7 +119,7 @@ impl<'s> Topic<'s> {
 
     /// The one decision on a publish of `size` bytes arriving now, by the
     /// policy and the groups' buffers.
-    pub fn decide(&self, size: u32, groups: &[Group]) -> Admission {
+    pub(super) fn decide(&self, size: u32, groups: &[Group]) -> Admission {
         if !groups.iter().all(|g| g.buffer.could_ever_fit(size)) {
             // Larger than a buffer can ever hold: refused at once, so it
             // neither blocks the publishes behind it nor evicts anything.
@@ -141,12 +141,12 @@ impl<'s> Topic<'s> {
     }
 
     /// True when every group's buffer can take `size` bytes.
-    pub fn fits(size: u32, groups: &[Group]) -> bool {
+    pub(super) fn fits(size: u32, groups: &[Group]) -> bool {
         groups.iter().all(|g| g.buffer.room(size).is_some())
     }
 
     /// Holds `publish` until there is room; it fails at `max_block`.
-    pub fn block(&mut self, ctx: &mut Ctx, publish: Publish) {
+    pub(super) fn block(&mut self, ctx: &mut Ctx, publish: Publish) {
         ctx.note(LogKind::Blocked, publish.message.id.0, TOPIC);
         self.blocked.push_back(publish);
         self.note_blocked(ctx.now);
@@ -157,7 +157,11 @@ impl<'s> Topic<'s> {
 
     /// The oldest blocked publish, if it may leave now: it fits (`false`)
     /// or it waited `max_block` (`true`, timed out).
-    pub fn next_unblocked(&mut self, now: SimTime, groups: &[Group]) -> Option<(Publish, bool)> {
+    pub(super) fn next_unblocked(
+        &mut self,
+        now: SimTime,
+        groups: &[Group],
+    ) -> Option<(Publish, bool)> {
         let head = self.blocked.front().copied()?;
         let max_block = self.spec.policy.max_block();
         let timed_out = max_block.is_some_and(|m| now.since(head.since) >= m);
@@ -170,7 +174,7 @@ impl<'s> Topic<'s> {
     }
 
     /// Records the number of blocked publishes.
-    pub fn note_blocked(&mut self, now: SimTime) {
+    pub(super) fn note_blocked(&mut self, now: SimTime) {
         let level = self.blocked.len() as u64;
         self.blocked_level.set(now.0, level);
         self.max_blocked = self.max_blocked.max(level);
@@ -178,7 +182,7 @@ impl<'s> Topic<'s> {
 
     /// Producer-visible latency: creation to the ack that ends the publish,
     /// retries and blocking included.
-    pub fn record_latency(&mut self, ctx: &Ctx, message: &Message) {
+    pub(super) fn record_latency(&mut self, ctx: &Ctx, message: &Message) {
         if ctx.in_window {
             self.producer_latency
                 .record(ctx.now.since(message.created).as_nanos());
@@ -186,7 +190,7 @@ impl<'s> Topic<'s> {
     }
 
     /// Drops of every reason so far.
-    pub fn drops(&self) -> u64 {
+    pub(super) fn drops(&self) -> u64 {
         self.rejected + self.publish_timeouts + self.retries_exhausted + self.lost
     }
 }

@@ -46,13 +46,13 @@ impl<J> Worker<J> {
 
     /// Taking jobs (or finishing its last one before it leaves).
     #[inline]
-    pub fn is_up(&self) -> bool {
+    pub(super) fn is_up(&self) -> bool {
         self.phase == Phase::Up
     }
 
     /// Up and not on its way out: partitions may be assigned to it.
     #[inline]
-    pub fn is_staying(&self) -> bool {
+    pub(super) fn is_staying(&self) -> bool {
         self.is_up() && !self.leaving
     }
 
@@ -119,7 +119,7 @@ pub(super) struct Workers<J> {
 impl<J> Workers<J> {
     /// The workers of `spec` at time 0, owned by group `owner`: the first
     /// `spec.workers` slots up, the rest free for the autoscaler.
-    pub fn new(spec: &GroupSpec, owner: GroupId) -> Workers<J> {
+    pub(super) fn new(spec: &GroupSpec, owner: GroupId) -> Workers<J> {
         let up = spec.workers;
         Workers {
             owner,
@@ -144,69 +144,69 @@ impl<J> Workers<J> {
 
     /// Worker slots (up or not).
     #[inline]
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.slots.len()
     }
 
     /// Every slot, in order.
     #[inline]
-    pub fn slots(&self) -> &[Worker<J>] {
+    pub(super) fn slots(&self) -> &[Worker<J>] {
         &self.slots
     }
 
     /// The jobs running.
-    pub fn jobs(&self) -> impl Iterator<Item = &J> {
+    pub(super) fn jobs(&self) -> impl Iterator<Item = &J> {
         self.slots.iter().filter_map(|w| w.current.as_ref())
     }
 
     /// The idle workers; the last is handed the next job.
     #[inline]
-    pub fn idle(&self) -> &[u32] {
+    pub(super) fn idle(&self) -> &[u32] {
         &self.idle
     }
 
     /// Some worker is idle.
     #[inline]
-    pub fn has_idle(&self) -> bool {
+    pub(super) fn has_idle(&self) -> bool {
         !self.idle.is_empty()
     }
 
     /// Takes the next idle worker.
     #[inline]
-    pub fn pop_idle(&mut self) -> Option<u32> {
+    pub(super) fn pop_idle(&mut self) -> Option<u32> {
         self.idle.pop()
     }
 
     /// Takes the idle worker at position `i` of [`Workers::idle`].
     #[inline]
-    pub fn take_idle_at(&mut self, i: usize) -> u32 {
+    pub(super) fn take_idle_at(&mut self, i: usize) -> u32 {
         self.idle.swap_remove(i)
     }
 
     /// Workers running a job.
     #[inline]
-    pub fn busy(&self) -> u32 {
+    pub(super) fn busy(&self) -> u32 {
         self.busy
     }
 
     /// An outage is in progress: no job starts.
     #[inline]
-    pub fn is_down(&self) -> bool {
+    pub(super) fn is_down(&self) -> bool {
         self.down > 0
     }
 
     /// Workers up now (none during an outage).
-    pub fn up_now(&self) -> u64 {
+    pub(super) fn up_now(&self) -> u64 {
         if self.is_down() { 0 } else { self.census.up }
     }
 
     /// The running census.
-    pub fn census(&self) -> Census {
+    pub(super) fn census(&self) -> Census {
         self.census
     }
 
     /// The census recounted from the slots (an invariant check).
-    pub fn recount(&self) -> Census {
+    pub(super) fn recount(&self) -> Census {
         self.slots.iter().fold(Census::default(), |mut c, w| {
             c.up += u64::from(w.is_up());
             c.paid += u64::from(w.phase != Phase::Parked);
@@ -215,12 +215,12 @@ impl<J> Workers<J> {
     }
 
     /// The time averages of the window.
-    pub fn levels(&self) -> &Levels {
+    pub(super) fn levels(&self) -> &Levels {
         &self.levels
     }
 
     /// Decisions that added workers, and that removed them.
-    pub fn scalings(&self) -> (u64, u64) {
+    pub(super) fn scalings(&self) -> (u64, u64) {
         self.scaler
             .as_ref()
             .map_or((0, 0), |s| (s.scale_ups, s.scale_downs))
@@ -229,7 +229,7 @@ impl<J> Workers<J> {
     /// Worker `w` (idle, and no longer in the idle list) starts `job`:
     /// the epoch and the number of its delivery, for the events that end it.
     #[inline]
-    pub fn start(&mut self, w: usize, job: J) -> (u32, u32) {
+    pub(super) fn start(&mut self, w: usize, job: J) -> (u32, u32) {
         let worker = &mut self.slots[w];
         worker.current = Some(job);
         worker.started = worker.started.wrapping_add(1);
@@ -239,7 +239,7 @@ impl<J> Workers<J> {
 
     /// The job of worker `w` if it is still delivery `delivery` of epoch
     /// `epoch` (an ack-timeout event is not stale).
-    pub fn job_mut(&mut self, w: usize, epoch: u32, delivery: u32) -> Option<&mut J> {
+    pub(super) fn job_mut(&mut self, w: usize, epoch: u32, delivery: u32) -> Option<&mut J> {
         let worker = &mut self.slots[w];
         if worker.epoch != epoch || worker.started != delivery {
             return None;
@@ -250,7 +250,7 @@ impl<J> Workers<J> {
     /// Worker `w` finished its job, unless it crashed since (`epoch`
     /// moved on). It becomes idle, or leaves if it was scaled down.
     #[inline]
-    pub fn finish(&mut self, w: usize, epoch: u32) -> Option<Finished<J>> {
+    pub(super) fn finish(&mut self, w: usize, epoch: u32) -> Option<Finished<J>> {
         let worker = &mut self.slots[w];
         if worker.epoch != epoch {
             return None;
@@ -268,7 +268,7 @@ impl<J> Workers<J> {
 
     /// Worker `w` crashes, unless it left or crashed since the crash was
     /// scheduled (`life` moved on, or it is not up).
-    pub fn crash(&mut self, now: SimTime, w: usize, life: u32) -> Option<Crashed<J>> {
+    pub(super) fn crash(&mut self, now: SimTime, w: usize, life: u32) -> Option<Crashed<J>> {
         let worker = &mut self.slots[w];
         if worker.life != life || !worker.is_up() {
             return None;
@@ -295,7 +295,7 @@ impl<J> Workers<J> {
 
     /// Worker `w` is up after a restart or its start-up, unless it is no
     /// longer in phase `from` of life `life` (it was scaled away meanwhile).
-    pub fn come_up(&mut self, now: SimTime, w: usize, life: u32, from: Phase) -> bool {
+    pub(super) fn come_up(&mut self, now: SimTime, w: usize, life: u32, from: Phase) -> bool {
         let worker = &mut self.slots[w];
         if worker.life != life || worker.phase != from {
             return false;
@@ -307,19 +307,19 @@ impl<J> Workers<J> {
     }
 
     /// An outage starts: no job starts until it ends.
-    pub fn go_down(&mut self) {
+    pub(super) fn go_down(&mut self) {
         self.down += 1;
     }
 
     /// An outage ends.
-    pub fn come_back(&mut self) {
+    pub(super) fn come_back(&mut self) {
         self.down -= 1;
     }
 
     /// Interrupts the first busy worker from slot `from` on (an outage
     /// stops every job): its slot, its job, and whether it left (it was
     /// scaled down while busy). The worker stays up, idle.
-    pub fn interrupt_from(&mut self, from: usize) -> Option<(usize, Finished<J>)> {
+    pub(super) fn interrupt_from(&mut self, from: usize) -> Option<(usize, Finished<J>)> {
         let w = (from..self.slots.len()).find(|&w| self.slots[w].current.is_some())?;
         let worker = &mut self.slots[w];
         let job = worker.current.take()?;
@@ -337,7 +337,7 @@ impl<J> Workers<J> {
     /// Schedules worker `w`'s next crash (or, with `restart`, its return
     /// from one), if workers crash: `crash` holds the distributions of the
     /// time between failures and of the time to repair.
-    pub fn schedule_crash(
+    pub(super) fn schedule_crash(
         &self,
         ctx: &mut Ctx,
         w: usize,
@@ -368,12 +368,12 @@ impl<J> Workers<J> {
     }
 
     /// Workers the autoscaler counts: starting, up or crashed, not leaving.
-    pub fn members(&self) -> u32 {
+    pub(super) fn members(&self) -> u32 {
         members(self.slots.iter().map(Worker::slot))
     }
 
     /// Schedules the autoscaler's first evaluation, if the pool scales.
-    pub fn schedule_first_evaluation(&self, ctx: &mut Ctx) {
+    pub(super) fn schedule_first_evaluation(&self, ctx: &mut Ctx) {
         if let Some(scaler) = &self.scaler {
             let first = scaler.next_evaluation(SimTime::ZERO);
             ctx.schedule(first, Event::Evaluate { group: self.owner });
@@ -383,7 +383,7 @@ impl<J> Workers<J> {
     /// The autoscaler evaluates its metric against `backlog` jobs: it
     /// schedules its next evaluation, and either a decision after the
     /// reaction delay or, without one, returns the target to scale to now.
-    pub fn evaluate(&mut self, ctx: &mut Ctx, backlog: u64) -> Option<u32> {
+    pub(super) fn evaluate(&mut self, ctx: &mut Ctx, backlog: u64) -> Option<u32> {
         let now = ctx.now;
         let members = self.members();
         let group = self.owner;
@@ -405,7 +405,7 @@ impl<J> Workers<J> {
     /// direction (decisions made while an earlier one was pending saw the
     /// same old count), or if it is a scale-down a later evaluation
     /// overruled.
-    pub fn still_holds(&mut self, target: u32) -> bool {
+    pub(super) fn still_holds(&mut self, target: u32) -> bool {
         let members = self.members();
         let Some(scaler) = self.scaler.as_mut() else {
             return false;
@@ -418,7 +418,7 @@ impl<J> Workers<J> {
     /// slots start (returned, for the owner to bring up after the start-up
     /// delay), idle or starting workers leave at once and busy ones when
     /// their job ends.
-    pub fn scale_to(&mut self, now: SimTime, target: u32) -> Scaled {
+    pub(super) fn scale_to(&mut self, now: SimTime, target: u32) -> Scaled {
         let slots: Vec<Slot> = self.slots.iter().map(Worker::slot).collect();
         let members = members(slots.iter().copied());
         if let Some(scaler) = self.scaler.as_mut() {
@@ -455,7 +455,7 @@ impl<J> Workers<J> {
     }
 
     /// How long a worker the autoscaler asked for takes to start.
-    pub fn startup_delay(&self) -> SimDuration {
+    pub(super) fn startup_delay(&self) -> SimDuration {
         self.scaler
             .as_ref()
             .map_or(SimDuration::ZERO, Scaler::startup_delay)
@@ -463,7 +463,7 @@ impl<J> Workers<J> {
 
     /// Records the number of busy workers at `now`.
     #[inline]
-    pub fn note_busy(&mut self, now: SimTime) {
+    pub(super) fn note_busy(&mut self, now: SimTime) {
         let busy = u64::from(self.busy);
         self.levels.busy.set(now.0, busy);
         if let Some(scaler) = self.scaler.as_mut() {
@@ -472,14 +472,14 @@ impl<J> Workers<J> {
     }
 
     /// Records how many workers are up and provisioned at `now`.
-    pub fn note_workers(&mut self, now: SimTime) {
+    pub(super) fn note_workers(&mut self, now: SimTime) {
         let Census { up, paid } = self.census;
         self.levels.up.set(now.0, up);
         self.levels.provisioned.set(now.0, paid);
     }
 
     /// The averages restart at the end of warm-up.
-    pub fn restart_window(&mut self, now: SimTime) {
+    pub(super) fn restart_window(&mut self, now: SimTime) {
         self.levels.busy.restart(now.0);
         self.levels.up.restart(now.0);
         self.levels.provisioned.restart(now.0);

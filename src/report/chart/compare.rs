@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 /// The bars of one scenario.
 #[derive(Clone, Debug, PartialEq)]
-pub struct BarGroup {
+pub(crate) struct BarGroup {
     /// The scenario's label, under its bars.
     pub label: String,
     /// (mean, 95% half-width) in seconds, one per series.
@@ -16,7 +16,7 @@ pub struct BarGroup {
 
 /// Data for the comparison chart.
 #[derive(Clone, Debug, PartialEq)]
-pub struct CompareChart {
+pub(crate) struct CompareChart {
     /// Caption.
     pub title: String,
     /// What each bar of a group shows, e.g. `end-to-end p99`.

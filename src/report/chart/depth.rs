@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 /// Data for the depth chart.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DepthChart {
+pub(crate) struct DepthChart {
     /// Caption.
     pub title: String,
     /// Ready messages over time, one line per group.

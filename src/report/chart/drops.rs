@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 /// Data for the drops chart.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DropsChart {
+pub(crate) struct DropsChart {
     /// Caption.
     pub title: String,
     /// Unit of the per-interval panel, e.g. `dropped per 250 ms interval`.

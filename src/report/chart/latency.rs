@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 /// One line: a latency at each percentile.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LatencySeries {
+pub(crate) struct LatencySeries {
     /// Legend text, e.g. `email: end-to-end`.
     pub label: String,
     /// (mean, 95% half-width) in seconds, one per percentile.
@@ -17,7 +17,7 @@ pub struct LatencySeries {
 
 /// Data for the latency chart.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LatencyChart {
+pub(crate) struct LatencyChart {
     /// Caption.
     pub title: String,
     /// Percentile names along the x axis, e.g. `p50`.

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 /// Data for the partition lag chart.
 #[derive(Clone, Debug, PartialEq)]
-pub struct PartitionLagChart {
+pub(crate) struct PartitionLagChart {
     /// Caption.
     pub title: String,
     /// Ready messages over time, one line per group and partition.

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 /// How the x axis is laid out.
 #[derive(Clone, Debug, PartialEq)]
-pub enum XAxis {
+pub(crate) enum XAxis {
     /// Values on a linear axis.
     Linear,
     /// Evenly spaced named positions 0, 1, 2 … (text values, or powers of
@@ -18,7 +18,7 @@ pub enum XAxis {
 
 /// One line with its band: (x, mean, 95% half-width).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Band {
+pub(crate) struct Band {
     /// Legend text.
     pub label: String,
     /// The points, x ascending.
@@ -27,7 +27,7 @@ pub struct Band {
 
 /// Data for a sweep chart.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SweepChart {
+pub(crate) struct SweepChart {
     /// Caption.
     pub title: String,
     /// X axis title, e.g. `groups.email.workers`.

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 /// Data for the workers chart.
 #[derive(Clone, Debug, PartialEq)]
-pub struct WorkersChart {
+pub(crate) struct WorkersChart {
     /// Caption.
     pub title: String,
     /// Workers over time, up and paid for, per group.

@@ -49,7 +49,7 @@ pub(in crate::model::sim) struct Item {
 
 impl Item {
     /// A fresh copy entering a buffer.
-    pub fn new(message: Message, enqueued: SimTime, tier: Tier, tracked: bool) -> Item {
+    pub(crate) fn new(message: Message, enqueued: SimTime, tier: Tier, tracked: bool) -> Item {
         Item {
             message,
             enqueued,
@@ -65,7 +65,7 @@ impl Item {
     }
 
     /// Counts a failed delivery.
-    pub fn fail(&mut self, kind: FailKind) {
+    pub(crate) fn fail(&mut self, kind: FailKind) {
         let t = &mut self.failures;
         let count = match kind {
             FailKind::Failed => &mut t.failed,
@@ -80,7 +80,7 @@ impl Item {
 
 /// A message's failed deliveries, by kind (saturating at 65,535).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FailureTally {
+pub(crate) struct FailureTally {
     /// Nacked (transient failure or poison).
     pub failed: u16,
     /// Past the processing timeout.
@@ -114,7 +114,7 @@ pub(in crate::model::sim) struct Buffer {
 }
 
 impl Buffer {
-    pub fn new(topic: &TopicSpec) -> Buffer {
+    pub(crate) fn new(topic: &TopicSpec) -> Buffer {
         let disk = match &topic.policy {
             Policy::Spill(s) => Some((s.capacity, s.capacity_bytes)),
             _ => None,
@@ -140,7 +140,7 @@ impl Buffer {
     /// The tier a new message of `size` bytes would go to, if any has room.
     /// Once anything is on disk, newer messages go to disk too (FIFO).
     #[inline]
-    pub fn room(&self, size: u32) -> Option<Tier> {
+    pub(crate) fn room(&self, size: u32) -> Option<Tier> {
         let size = u64::from(size);
         let memory_len = self.len - self.disk_len;
         let memory_bytes = self.bytes - self.disk_bytes;
@@ -155,7 +155,7 @@ impl Buffer {
     }
 
     /// Removes and returns every ready message for which `pick` holds.
-    pub fn take_where(&mut self, pick: impl Fn(&Item) -> bool) -> Vec<Item> {
+    pub(crate) fn take_where(&mut self, pick: impl Fn(&Item) -> bool) -> Vec<Item> {
         let mut taken = Vec::new();
         for p in 0..self.queues.len() {
             let (out, kept): (VecDeque<Item>, VecDeque<Item>) = std::mem::take(&mut self.queues[p])
@@ -191,7 +191,7 @@ impl Buffer {
     /// Holds a ready message until its key may be delivered, behind the
     /// key's other held messages (it was just popped: `returned` false), or
     /// first (a returned delivery: `returned` true, counted in again).
-    pub fn hold(&mut self, item: Item, returned: bool) {
+    pub(crate) fn hold(&mut self, item: Item, returned: bool) {
         self.count_in(&item);
         self.held_by_partition[item.message.partition as usize] += 1;
         let lane = self.held.entry(item.message.key).or_default();
@@ -209,7 +209,7 @@ impl Buffer {
     }
 
     /// Takes the first held message of `key`.
-    pub fn release(&mut self, key: u64) -> Option<Item> {
+    pub(crate) fn release(&mut self, key: u64) -> Option<Item> {
         let lane = self.held.get_mut(&key)?;
         let item = lane.pop_front()?;
         let (p, entry) = front_of(&item);
@@ -229,7 +229,7 @@ impl Buffer {
     }
 
     /// The smallest message id among ready messages, held ones included.
-    pub fn min_id(&self) -> Option<u64> {
+    pub(crate) fn min_id(&self) -> Option<u64> {
         self.queues
             .iter()
             .flatten()
@@ -240,20 +240,20 @@ impl Buffer {
 
     /// Whether messages of `key` are held.
     #[inline]
-    pub fn holds(&self, key: u64) -> bool {
+    pub(crate) fn holds(&self, key: u64) -> bool {
         self.held.contains_key(&key)
     }
 
     /// Whether no message fits, whatever its size: the memory tier is full
     /// by count (or has spilled), and so is the disk tier if there is one.
     #[inline]
-    pub fn full_by_count(&self) -> bool {
+    pub(crate) fn full_by_count(&self) -> bool {
         let memory_full = self.disk_len > 0 || self.len - self.disk_len >= self.capacity;
         memory_full && self.disk.is_none_or(|(cap, _)| self.disk_len >= cap)
     }
 
     /// Whether a message of `size` bytes would fit in this buffer empty.
-    pub fn could_ever_fit(&self, size: u32) -> bool {
+    pub(crate) fn could_ever_fit(&self, size: u32) -> bool {
         let size = u64::from(size);
         let memory = self.capacity > 0 && size <= self.capacity_bytes;
         memory
@@ -285,7 +285,7 @@ impl Buffer {
 
     /// Appends a message (new messages, and returns with requeue = tail).
     #[inline]
-    pub fn push_back(&mut self, mut item: Item) {
+    pub(crate) fn push_back(&mut self, mut item: Item) {
         item.seq = self.next_seq;
         self.next_seq += 1;
         self.count_in(&item);
@@ -293,7 +293,7 @@ impl Buffer {
     }
 
     /// Puts a returned message first in line (requeue = head).
-    pub fn push_front(&mut self, item: Item) {
+    pub(crate) fn push_front(&mut self, item: Item) {
         self.count_in(&item);
         self.queues[item.message.partition as usize].push_front(item);
     }
@@ -301,7 +301,7 @@ impl Buffer {
     /// Removes the oldest head across partitions (the head itself with one
     /// partition): what competing consumers and drop_oldest take next.
     #[inline]
-    pub fn pop(&mut self) -> Option<Item> {
+    pub(crate) fn pop(&mut self) -> Option<Item> {
         let p = if self.queues.len() == 1 {
             0
         } else {
@@ -312,7 +312,7 @@ impl Buffer {
 
     /// Removes the ready message that entered first, held ones included:
     /// what drop_oldest evicts.
-    pub fn pop_oldest(&mut self) -> Option<Item> {
+    pub(crate) fn pop_oldest(&mut self) -> Option<Item> {
         let queued = self
             .oldest_partition()
             .and_then(|p| self.queues[p].front().map(|h| ((h.enqueued, h.seq), p)));
@@ -331,7 +331,7 @@ impl Buffer {
 
     /// Removes the head of partition `p`.
     #[inline]
-    pub fn pop_from(&mut self, p: usize) -> Option<Item> {
+    pub(crate) fn pop_from(&mut self, p: usize) -> Option<Item> {
         let item = self.queues[p].pop_front()?;
         self.count_out(&item);
         Some(item)
@@ -343,7 +343,7 @@ impl Buffer {
     }
 
     /// The partition, among those `allowed`, whose head entered first.
-    pub fn oldest_partition_among(&self, allowed: impl Fn(usize) -> bool) -> Option<usize> {
+    pub(crate) fn oldest_partition_among(&self, allowed: impl Fn(usize) -> bool) -> Option<usize> {
         self.queues
             .iter()
             .enumerate()
@@ -355,19 +355,19 @@ impl Buffer {
 
     /// When the longest-waiting ready message of partition `p` entered,
     /// held ones included.
-    pub fn oldest_in(&self, p: usize) -> Option<SimTime> {
+    pub(crate) fn oldest_in(&self, p: usize) -> Option<SimTime> {
         let queued = self.queues[p].front().map(|h| h.enqueued);
         let held = self.held_fronts[p].first().map(|h| h.0);
         queued.into_iter().chain(held).min()
     }
 
     /// The head of partition `p`.
-    pub fn head_of(&self, p: usize) -> Option<&Item> {
+    pub(crate) fn head_of(&self, p: usize) -> Option<&Item> {
         self.queues[p].front()
     }
 
     /// The longest-waiting ready message's entry time, over partitions.
-    pub fn oldest_enqueued(&self) -> Option<SimTime> {
+    pub(crate) fn oldest_enqueued(&self) -> Option<SimTime> {
         self.queues
             .iter()
             .filter_map(|q| q.front().map(|h| h.enqueued))
@@ -380,33 +380,33 @@ impl Buffer {
     }
 
     /// Number of partitions.
-    pub fn partitions(&self) -> usize {
+    pub(crate) fn partitions(&self) -> usize {
         self.queues.len()
     }
 
     /// Ready messages in partition `p`.
-    pub fn partition_len(&self, p: usize) -> u64 {
+    pub(crate) fn partition_len(&self, p: usize) -> u64 {
         self.queues[p].len() as u64 + self.held_by_partition[p]
     }
 
     /// Ready messages, both tiers.
     #[inline]
-    pub fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.len
     }
 
     /// Ready bytes, both tiers.
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         self.bytes
     }
 
     /// Ready messages on disk.
-    pub fn disk_len(&self) -> u64 {
+    pub(crate) fn disk_len(&self) -> u64 {
         self.disk_len
     }
 
     /// True if the buffer is empty.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 }

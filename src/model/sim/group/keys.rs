@@ -44,7 +44,7 @@ pub(in crate::model::sim) struct KeyGate {
 
 impl KeyGate {
     /// A gate for a group, if it orders or caps by key.
-    pub fn new(ordered: bool, rate: Option<f64>) -> Option<KeyGate> {
+    pub(crate) fn new(ordered: bool, rate: Option<f64>) -> Option<KeyGate> {
         (ordered || rate.is_some()).then(|| KeyGate {
             ordered,
             rate,
@@ -53,7 +53,7 @@ impl KeyGate {
     }
 
     /// Whether the group returns messages to the front of their key.
-    pub fn ordered(&self) -> bool {
+    pub(crate) fn ordered(&self) -> bool {
         self.ordered
     }
 

@@ -33,7 +33,7 @@ pub(in crate::model::sim) struct Assignment {
 
 impl Assignment {
     /// Every partition assigned round robin over the workers that are up.
-    pub fn new(partitions: usize, workers: &[Worker<InService>]) -> Assignment {
+    pub(crate) fn new(partitions: usize, workers: &[Worker<InService>]) -> Assignment {
         let mut a = Assignment {
             owner: vec![NOBODY; partitions],
             owned: vec![Vec::new(); workers.len()],
@@ -47,7 +47,7 @@ impl Assignment {
 
     /// Partition p goes to the (p mod n)-th worker that is up. Returns
     /// which partitions changed owner.
-    pub fn reassign(&mut self, workers: &[Worker<InService>]) -> Vec<bool> {
+    pub(crate) fn reassign(&mut self, workers: &[Worker<InService>]) -> Vec<bool> {
         let before = self.owner.clone();
         let up: Vec<u32> = (0..workers.len() as u32)
             .filter(|&w| workers[w as usize].is_staying())
@@ -71,7 +71,7 @@ impl Assignment {
     }
 
     /// Up workers that own no partition (more workers than partitions).
-    pub fn workers_without_partitions(&self, workers: &[Worker<InService>]) -> u64 {
+    pub(crate) fn workers_without_partitions(&self, workers: &[Worker<InService>]) -> u64 {
         (0..workers.len())
             .filter(|&w| workers[w].is_staying() && self.owned[w].is_empty())
             .count() as u64

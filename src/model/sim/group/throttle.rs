@@ -21,7 +21,7 @@ pub(in crate::model::sim) struct Bucket {
 
 impl Bucket {
     /// A full bucket.
-    pub fn new(rate: f64) -> Bucket {
+    pub(crate) fn new(rate: f64) -> Bucket {
         let interval = ((1e9 / rate).round() as u64).max(1);
         let burst = rate.max(1.0).floor() as u64;
         Bucket {
@@ -32,22 +32,22 @@ impl Bucket {
     }
 
     /// When a token is available: `now` if one is.
-    pub fn ready_at(&self, now: SimTime) -> SimTime {
+    pub(crate) fn ready_at(&self, now: SimTime) -> SimTime {
         SimTime(self.tat.saturating_sub(self.tolerance).max(now.0))
     }
 
     /// When the bucket will have refilled completely.
-    pub fn full_at(&self) -> SimTime {
+    pub(crate) fn full_at(&self) -> SimTime {
         SimTime(self.tat)
     }
 
     /// Whether the bucket has refilled completely by `now`.
-    pub fn is_full(&self, now: SimTime) -> bool {
+    pub(crate) fn is_full(&self, now: SimTime) -> bool {
         self.tat <= now.0
     }
 
     /// Takes a token (the caller checked `ready_at`).
-    pub fn take(&mut self, now: SimTime) {
+    pub(crate) fn take(&mut self, now: SimTime) {
         self.tat = self.tat.max(now.0) + self.interval;
     }
 }
