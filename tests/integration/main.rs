@@ -10,6 +10,7 @@ mod determinism;
 mod failures;
 mod golden;
 mod keys;
+mod layers;
 mod micro;
 mod partitions;
 mod plan;
