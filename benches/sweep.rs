@@ -2,7 +2,7 @@
 //! parallel, so on two cores the second should take little more than half
 //! the time, with identical results.
 //!
-//! Run: `cargo bench --bench sweep`.
+//! Run: `cargo bench -p mqsim-bench --bench sweep`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mqsim::experiment::{Sweep, Vary, with_jobs};
@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 fn sweep() -> Sweep {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/scenarios/sweep-16.toml");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweep-16.toml");
     let vary = Vary::parse("groups.workers.workers=45..60").expect("valid --vary");
     Sweep::new(&file, &[], vec![vary]).expect("valid sweep")
 }

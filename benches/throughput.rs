@@ -1,6 +1,6 @@
 //! Events per second and messages per second on the reference scenarios.
 //!
-//! Run: `cargo bench --bench throughput`. Each iteration is one full
+//! Run: `cargo bench -p mqsim-bench --bench throughput`. Each iteration is one full
 //! replication with every statistic on (histograms, time-weighted averages,
 //! time series); throughput is reported per message and per event.
 
