@@ -296,12 +296,17 @@ impl<'s> Called<'s> {
         let scaled = self.workers.scale_to(ctx.now, target);
         let startup = self.workers.startup_delay();
         for (w, life) in scaled.starting {
-            let event = Event::Started {
-                group: self.index,
-                worker: WorkerId::of(w),
-                life,
-            };
-            ctx.schedule(ctx.now + startup, event);
+            if startup == SimDuration::ZERO {
+                // As in a group: a worker without a start-up delay is up at once.
+                self.come_up(ctx, w, life, Phase::Starting);
+            } else {
+                let event = Event::Started {
+                    group: self.index,
+                    worker: WorkerId::of(w),
+                    life,
+                };
+                ctx.schedule(ctx.now + startup, event);
+            }
         }
     }
 
