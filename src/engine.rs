@@ -9,4 +9,4 @@ mod time;
 pub use queue::EventQueue;
 pub use rng::{RngStream, StreamId, hash_uniform};
 pub use slab::Slab;
-pub use time::{SimDuration, SimTime};
+pub use time::{SimDuration, SimTime, round_positive};

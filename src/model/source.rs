@@ -4,8 +4,18 @@
 //! same arrivals for the same seed.
 
 use super::arrival::{ArrivalProcess, Tick};
+use super::distribution::Distribution;
 use super::producer::ProducerSpec;
-use crate::engine::{RngStream, SimDuration, SimTime, StreamId};
+use crate::engine::{RngStream, SimDuration, SimTime, StreamId, round_positive};
+
+/// A drawn size in whole bytes: rounded, at most `u32::MAX`.
+#[inline]
+fn bytes(size: f64) -> u32 {
+    if size.is_nan() {
+        return u32::MAX; // as `size.round().min(u32::MAX as f64)` gives
+    }
+    round_positive(size).min(u64::from(u32::MAX)) as u32
+}
 
 /// The running state of one producer's arrivals.
 pub(crate) struct Source {
@@ -17,6 +27,9 @@ pub(crate) struct Source {
     arrival_rng: RngStream,
     key_rng: RngStream,
     size_rng: RngStream,
+    /// The size of every message, when the size distribution is constant
+    /// (no draw then).
+    fixed_size: Option<u32>,
 }
 
 impl Source {
@@ -39,6 +52,10 @@ impl Source {
             arrival_rng: rng("arrival"),
             key_rng: rng("key"),
             size_rng: rng("size"),
+            fixed_size: match spec.size {
+                Distribution::Constant(v) => Some(bytes(v)),
+                _ => None,
+            },
         }
     }
 
@@ -70,12 +87,10 @@ impl Source {
         let key = tick
             .key
             .unwrap_or_else(|| spec.keys.sample(&mut self.key_rng));
-        let size = tick.size.unwrap_or_else(|| {
-            spec.size
-                .sample(&mut self.size_rng)
-                .round()
-                .min(f64::from(u32::MAX)) as u32
-        });
+        let size = match (tick.size, self.fixed_size) {
+            (Some(size), _) | (None, Some(size)) => size,
+            (None, None) => bytes(spec.size.sample(&mut self.size_rng)),
+        };
         (key, size)
     }
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Instructions per message, counted by valgrind's callgrind (repeatable
+# under load, unlike wall-clock time). The whole `mqsim run` process, every
+# statistic and output on: the count of a run with 2N messages minus that of
+# a run with N, divided by N, so start-up, charts and the report cancel out.
+#
+#   benches/instructions.sh [scenario.toml] [rate_per_s] [messages]
+#
+# Defaults: scenarios/mm4.toml (λ = 3.2/s), 100,000 messages. Builds the
+# release binary first. Needs valgrind (Debian: apt-get install valgrind).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scenario=${1:-scenarios/mm4.toml}
+rate=${2:-3.2}
+n=${3:-100000}
+cargo build --release --quiet --bin mqsim
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+count() {
+  local horizon
+  horizon=$(python3 -c "print(repr($1 / $rate))")
+  valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
+    target/release/mqsim run "$scenario" --set replications=1 --set warmup=0s \
+    --set "horizon=${horizon}s" --out "$tmp/out" >/dev/null 2>"$tmp/err"
+  published=$(python3 -c "import json; print(int(json.load(open('$tmp/out/summary.json'))['metrics']['topic.published']['mean']))")
+  rm -rf "$tmp/out"
+  echo "$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$tmp/err") $published"
+}
+read -r ir1 m1 < <(count "$n")
+read -r ir2 m2 < <(count "$((2 * n))")
+python3 -c "print(f'{($ir2 - $ir1) / ($m2 - $m1):.0f} instructions per message ($scenario: {$ir1:,} for {$m1:,} messages, {$ir2:,} for {$m2:,})')"
