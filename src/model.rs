@@ -3,7 +3,7 @@
 //! simulation that drives them on the engine.
 
 pub mod arrival;
-pub mod autoscale;
+pub(crate) mod autoscale;
 pub mod backoff;
 pub mod distribution;
 pub mod key;

@@ -32,8 +32,9 @@ pub struct Scenario {
     pub replications: u32,
     /// What each replication simulates.
     pub system: System,
-    /// The scenario with every default written out.
-    pub normalised: RawScenario,
+    /// The scenario with every default written out (see
+    /// [`Scenario::normalised_toml`]).
+    pub(crate) normalised: RawScenario,
     /// The fields whose value came from the broker preset, by path.
     pub from_preset: Vec<String>,
     /// The files the scenario reads, with their digests.
@@ -77,6 +78,26 @@ pub fn parse_value(text: &str) -> Value {
 }
 
 impl Scenario {
+    /// The scenario with every default written out, as TOML: what
+    /// `mqsim validate` prints.
+    ///
+    /// # Errors
+    /// If a value has no TOML form.
+    pub fn normalised_toml(&self) -> Result<String, String> {
+        toml::to_string(&self.normalised).map_err(|e| e.to_string())
+    }
+
+    /// The scenario with every default written out, as JSON text: what
+    /// `summary.json` records.
+    pub fn normalised_json(&self) -> String {
+        serde_json::to_string(&self.normalised).unwrap_or_default()
+    }
+
+    /// The broker preset the scenario names (`topic.preset`), if any.
+    pub fn preset(&self) -> Option<&str> {
+        self.normalised.topic.preset.as_deref()
+    }
+
     /// Loads and validates a scenario file (`.toml` or `.json`), applying
     /// `overrides` first, then the broker preset named by `topic.preset`
     /// under both (see [`preset`]).

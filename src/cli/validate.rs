@@ -12,7 +12,7 @@ pub struct ValidateArgs {
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
     let scenario = Scenario::load(&args.scenario.scenario, &args.scenario.overrides()?)?;
-    let text = toml::to_string(&scenario.normalised)?;
+    let text = scenario.normalised_toml().map_err(anyhow::Error::msg)?;
     print(&format!(
         "# {}: valid\n{}{text}",
         args.scenario.scenario.display(),
@@ -22,7 +22,7 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
 
 /// Comment lines naming the fields the broker preset filled in.
 fn preset_note(scenario: &Scenario) -> String {
-    let Some(name) = &scenario.normalised.topic.preset else {
+    let Some(name) = scenario.preset() else {
         return String::new();
     };
     if scenario.from_preset.is_empty() {

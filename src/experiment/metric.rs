@@ -59,11 +59,8 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
         for f in fields::GROUP {
             put(format!("{p}.{}", f.name), (f.read)(g));
         }
-        for (prefix, summary) in fields::GROUP_LATENCIES
-            .iter()
-            .zip([&g.queue_wait, &g.end_to_end])
-        {
-            for (field, v) in summary.fields() {
+        for (prefix, summary) in fields::GROUP_LATENCIES {
+            for (field, v) in summary(g).fields() {
                 put(format!("{p}.{prefix}.{field}"), v);
             }
         }
@@ -74,31 +71,22 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
 
 /// Each partition's metrics, or with too many partitions their extremes.
 fn partition_metrics(p: &str, parts: &[PartitionOutcome], put: &mut impl FnMut(String, f64)) {
-    let read = |x: &PartitionOutcome, field: &str| match field {
-        "queued" => x.queued as f64,
-        "max_depth" => x.max_depth as f64,
-        "oldest_age_s" => x.oldest_age_s,
-        _ => x.processed as f64,
-    };
     if parts.len() <= MAX_PARTITION_METRICS {
         for (i, part) in parts.iter().enumerate() {
-            for field in fields::PARTITION {
-                put(format!("{p}.partitions.{i}.{field}"), read(part, field));
+            for f in fields::PARTITION {
+                put(format!("{p}.partitions.{i}.{}", f.name), (f.read)(part));
             }
         }
         return;
     }
     // Too many to name each: the extremes across partitions.
-    for field in fields::PARTITION {
-        let most = parts
-            .iter()
-            .map(|x| read(x, field))
-            .fold(f64::MIN, f64::max);
-        put(format!("{p}.partitions.max.{field}"), most);
+    for f in fields::PARTITION {
+        let most = parts.iter().map(f.read).fold(f64::MIN, f64::max);
+        put(format!("{p}.partitions.max.{}", f.name), most);
     }
     let least = parts
         .iter()
-        .map(|x| read(x, "processed"))
+        .map(|x| x.processed as f64)
         .fold(f64::MAX, f64::min);
     put(format!("{p}.partitions.min.processed"), least);
 }

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 
 /// Where a worker slot is in its life.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Not part of the group (an autoscaling slot not in use).
     #[default]
     Parked,
@@ -34,7 +34,7 @@ pub enum Phase {
 
 /// What the autoscaler needs to know of a worker slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Slot {
+pub(crate) struct Slot {
     /// Where it is in its life.
     pub phase: Phase,
     /// Scaled down while busy: it leaves when its delivery ends.
@@ -45,7 +45,7 @@ pub struct Slot {
 
 impl Slot {
     /// Counted by the autoscaler: starting, up or crashed, and not leaving.
-    pub fn is_member(&self) -> bool {
+    pub(crate) fn is_member(&self) -> bool {
         self.phase != Phase::Parked && !self.leaving
     }
 }
@@ -53,7 +53,7 @@ impl Slot {
 /// Workers up, and workers paid for (every phase but parked), kept as
 /// phases change so that counting costs nothing per worker.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Census {
+pub(crate) struct Census {
     /// Workers up.
     pub up: u64,
     /// Workers paid for.
@@ -62,7 +62,7 @@ pub struct Census {
 
 impl Census {
     /// `workers` workers, all up.
-    pub fn all_up(workers: u32) -> Census {
+    pub(crate) fn all_up(workers: u32) -> Census {
         Census {
             up: u64::from(workers),
             paid: u64::from(workers),
@@ -70,7 +70,7 @@ impl Census {
     }
 
     /// Moves a worker whose phase is `phase` to `to`.
-    pub fn shift(&mut self, phase: &mut Phase, to: Phase) {
+    pub(crate) fn shift(&mut self, phase: &mut Phase, to: Phase) {
         let count = |p: Phase| (u64::from(p == Phase::Up), u64::from(p != Phase::Parked));
         let (up_before, paid_before) = count(*phase);
         let (up_after, paid_after) = count(to);
@@ -81,13 +81,13 @@ impl Census {
 }
 
 /// The workers the autoscaler counts among `slots`.
-pub fn members(slots: impl IntoIterator<Item = Slot>) -> u32 {
+pub(crate) fn members(slots: impl IntoIterator<Item = Slot>) -> u32 {
     slots.into_iter().filter(Slot::is_member).count() as u32
 }
 
 /// One change to a worker slot on the way to a target count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     /// A leaving worker stays after all.
     Stay(usize),
     /// A free slot starts a worker.
@@ -102,7 +102,7 @@ pub enum Change {
 /// workers stay, then free slots start (lowest first); to shrink, starting
 /// workers are cancelled first, then crashed, idle, and last busy ones go
 /// (highest slot first).
-pub fn changes(slots: &[Slot], target: u32) -> Vec<Change> {
+pub(crate) fn changes(slots: &[Slot], target: u32) -> Vec<Change> {
     let members = members(slots.iter().copied());
     let mut out = Vec::new();
     if target > members {
@@ -146,7 +146,7 @@ pub fn changes(slots: &[Slot], target: u32) -> Vec<Change> {
 
 /// An autoscaler's running state.
 #[derive(Clone, Debug)]
-pub struct Scaler {
+pub(crate) struct Scaler {
     spec: AutoscaleSpec,
     /// Recommendations within the stabilisation window, oldest first.
     recent: VecDeque<(SimTime, u32)>,
@@ -169,7 +169,7 @@ impl Scaler {
     /// A scaler starting at `now` with `workers` workers, `busy` of them
     /// busy. The starting count counts as a recommendation made at `now`,
     /// so the group does not shrink within the first `cooldown`.
-    pub fn new(spec: AutoscaleSpec, now: SimTime, workers: u32, busy: u64) -> Scaler {
+    pub(crate) fn new(spec: AutoscaleSpec, now: SimTime, workers: u32, busy: u64) -> Scaler {
         Scaler {
             spec,
             recent: VecDeque::from([(now, workers)]),
@@ -182,21 +182,16 @@ impl Scaler {
         }
     }
 
-    /// The settings.
-    pub fn spec(&self) -> &AutoscaleSpec {
-        &self.spec
-    }
-
     /// The number of busy workers changed at `now`.
     #[inline]
-    pub fn note_busy(&mut self, now: SimTime, busy: u64) {
+    pub(crate) fn note_busy(&mut self, now: SimTime, busy: u64) {
         self.busy.set(now.0, busy);
     }
 
     /// Evaluates at `now` for a group with `current` workers (started or
     /// starting, not leaving) and `backlog` messages not yet settled.
     /// Returns the count to scale to, if it differs from `current`.
-    pub fn evaluate(&mut self, now: SimTime, current: u32, backlog: u64) -> Option<u32> {
+    pub(crate) fn evaluate(&mut self, now: SimTime, current: u32, backlog: u64) -> Option<u32> {
         self.evaluations += 1;
         let exact = match self.spec.target {
             ScaleTarget::BacklogPerWorker(per_worker) => backlog as f64 / per_worker,
@@ -234,7 +229,7 @@ impl Scaler {
 
     /// Records a decision (to `target`, from `current`) that will take
     /// effect after the reaction delay, in the order decisions were made.
-    pub fn defer(&mut self, target: u32, current: u32) {
+    pub(crate) fn defer(&mut self, target: u32, current: u32) {
         self.pending.push_back((self.evaluations, target > current));
     }
 
@@ -242,29 +237,29 @@ impl Scaler {
     /// whether it still holds. A scale-down is dropped if a later
     /// evaluation did not ask to scale down (the load came back while it
     /// waited); a scale-up always holds (it only ever adds workers).
-    pub fn due(&mut self) -> (bool, bool) {
+    pub(crate) fn due(&mut self) -> (bool, bool) {
         let (made, up) = self.pending.pop_front().unwrap_or((0, false));
         (up, up || self.last_not_down <= made)
     }
 
     /// The count changed from `from` to `to` workers.
-    pub fn count(&mut self, from: u32, to: u32) {
+    pub(crate) fn count(&mut self, from: u32, to: u32) {
         self.scale_ups += u64::from(to > from);
         self.scale_downs += u64::from(to < from);
     }
 
     /// When the evaluation after one at `now` is due.
-    pub fn next_evaluation(&self, now: SimTime) -> SimTime {
+    pub(crate) fn next_evaluation(&self, now: SimTime) -> SimTime {
         now + self.spec.evaluation_period
     }
 
     /// Delay before a decision takes effect.
-    pub fn reaction_delay(&self) -> SimDuration {
+    pub(crate) fn reaction_delay(&self) -> SimDuration {
         self.spec.reaction_delay
     }
 
     /// Time a new worker takes to start.
-    pub fn startup_delay(&self) -> SimDuration {
+    pub(crate) fn startup_delay(&self) -> SimDuration {
         self.spec.startup_delay
     }
 }

@@ -36,7 +36,7 @@ pub use state::FailKind;
 use crate::engine::{SimDuration, SimTime, StreamId};
 use crate::model::autoscale::Phase;
 use crate::model::series::{MAX_PARTITION_ROWS, MAX_SERIES_ROWS, SeriesLog};
-use crate::model::system::System;
+use crate::model::system::{Link, System};
 use crate::model::watchdog::{EventKind, Watchdog};
 use called::Called;
 use callers::Callers;
@@ -268,15 +268,21 @@ impl<'s> Simulation<'s> {
             .producers
             .iter()
             .any(|p| !matches!(p.keys, crate::model::key::KeyChooser::Single));
-        let call = scenario.call();
-        let groups: Vec<Group> = match call {
-            Some(_) => Vec::new(),
-            None => (0..scenario.groups.len())
-                .map(|g| Group::new(scenario, g, replication, track_order))
-                .collect(),
+        // The components of the link: a new kind of link is a new arm here
+        // and in every `match` on `scenario.link` below.
+        let (groups, callers, called) = match &scenario.link {
+            Link::Publish => {
+                let groups = (0..scenario.groups.len())
+                    .map(|g| Group::new(scenario, g, replication, track_order))
+                    .collect();
+                (groups, None, None)
+            }
+            Link::Call(spec) => {
+                let callers = Callers::new(spec, rng("sync/retry".to_owned()));
+                let called = Called::new(scenario, 0, replication);
+                (Vec::new(), Some(callers), Some(called))
+            }
         };
-        let callers = call.map(|spec| Callers::new(spec, rng("sync/retry".to_owned())));
-        let called = call.map(|_| Called::new(scenario, 0, replication));
         Simulation {
             scenario,
             ctx: Ctx::new(scenario.warmup),
@@ -385,10 +391,14 @@ impl<'s> Simulation<'s> {
     }
 
     fn handle(&mut self, event: Event) {
-        if self.called.is_some() {
-            self.handle_call(event);
-            return;
+        match self.scenario.link {
+            Link::Publish => self.handle_publish(event),
+            Link::Call(_) => self.handle_call(event),
         }
+    }
+
+    /// Events of a run whose producers publish to the topic.
+    fn handle_publish(&mut self, event: Event) {
         let ctx = &mut self.ctx;
         match event {
             Event::Arrival { producer } => self.on_arrival(producer.index()),
@@ -500,8 +510,8 @@ impl<'s> Simulation<'s> {
     /// Nothing queued, delayed, in service, blocked, in transit or
     /// retrying; with a direct call, no request left.
     fn is_empty(&self) -> bool {
-        if let Some(callers) = &self.callers {
-            return callers.requests.is_empty();
+        if let Link::Call(_) = self.scenario.link {
+            return self.callers.as_ref().is_none_or(|c| c.requests.is_empty());
         }
         self.ready() == 0
             && self.topic.blocked.is_empty()
@@ -526,16 +536,7 @@ impl<'s> Simulation<'s> {
             called.restart_window(self.ctx.now);
         }
         for g in &mut self.groups {
-            let w = &mut g.window;
-            w.queue_wait.clear();
-            w.end_to_end.clear();
-            w.depth.restart(now);
-            w.zombies.restart(now);
-            w.delayed.restart(now);
-            w.processed = 0;
-            w.left = 0;
-            w.sojourn_ns = 0;
-            g.workers.restart_window(self.ctx.now);
+            g.restart_window(self.ctx.now);
         }
     }
 }

@@ -4,6 +4,9 @@ use crate::experiment::Experiment;
 use crate::scenario::Scenario;
 use std::fmt::Write;
 
+/// The partition fields the table shows, in its column order.
+const PARTITION_COLUMNS: [&str; 4] = ["max_depth", "queued", "oldest_age_s", "processed"];
+
 /// Topic rows of a queued run: label, metric.
 const TOPIC_ROWS: [(&str, &str); 5] = [
     ("published", "topic.published"),
@@ -223,15 +226,7 @@ fn partition_rows(out: &mut String, experiment: &Experiment, group: &str, partit
                         .metric(&format!("{group}.partitions.{p}.{f}"))
                         .map_or(0.0, |m| m.ci.mean)
                 };
-                (
-                    p,
-                    [
-                        m("max_depth"),
-                        m("queued"),
-                        m("oldest_age_s"),
-                        m("processed"),
-                    ],
-                )
+                (p, PARTITION_COLUMNS.map(m))
             })
             .collect()
     } else {
@@ -291,6 +286,9 @@ mod tests {
     /// Every metric the table names is one a run reports.
     #[test]
     fn every_named_metric_exists() {
+        for field in PARTITION_COLUMNS {
+            assert!(is_group_field(&format!("partitions.0.{field}")), "{field}");
+        }
         let topic = TOPIC_ROWS
             .iter()
             .chain(&PRODUCER_FAULT_ROWS)

@@ -276,7 +276,8 @@ fn toml_and_json_are_one_schema() {
     let scenario =
         mqsim::scenario::Scenario::load(Path::new("scenarios/checkout-fanout.toml"), &[horizon])
             .unwrap();
-    let json = serde_json::to_string_pretty(&scenario.normalised).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&scenario.normalised_json()).unwrap();
+    let json = serde_json::to_string_pretty(&value).unwrap();
     let file = dir.join("checkout-fanout.json");
     std::fs::write(&file, json).unwrap();
     let run = |f: &str, out: &str| {

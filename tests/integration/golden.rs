@@ -42,6 +42,19 @@ fn cases() -> Vec<(String, PathBuf, Vec<String>)> {
             cases.push((format!("{label} (sync)"), file, sync));
         }
     }
+    // Variants that reach paths the shipped files do not: a service called
+    // directly whose autoscaler starts workers at once, and a reaction
+    // without delay.
+    let hpa = PathBuf::from("scenarios/autoscale-vs-queue-hpa.toml");
+    let instant = [
+        "groups.fulfilment.autoscale.startup_delay=\"0s\"",
+        "groups.fulfilment.autoscale.reaction_delay=\"0s\"",
+    ];
+    cases.push((
+        format!("{} (no start-up or reaction delay)", hpa.display()),
+        hpa,
+        instant.iter().map(|s| (*s).to_owned()).collect(),
+    ));
     for file in files(Path::new("benches/scenarios")) {
         // The benchmarks' long runs, shortened: the same code paths.
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();

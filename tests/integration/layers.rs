@@ -56,34 +56,51 @@ fn files_of(src: &Path, name: &str) -> Vec<PathBuf> {
 }
 
 /// The library modules `text` names through `crate::` (also inside
-/// `use crate::{…}` groups).
+/// `use crate::{…}` groups, nested or not).
 fn imports(text: &str) -> Vec<&'static str> {
     let mut found = Vec::new();
     for (at, _) in text.match_indices("crate::") {
         let rest = &text[at + "crate::".len()..];
         let names: Vec<&str> = match rest.strip_prefix('{') {
-            Some(group) => group
-                .split('}')
-                .next()
-                .unwrap_or("")
-                .split(',')
-                .map(str::trim)
-                .collect(),
+            Some(group) => top_level_items(group),
             None => vec![rest],
         };
         for name in names {
             for (module, _) in LAYERS {
-                let follows = name.strip_prefix(module);
-                if follows
-                    .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
-                    && !found.contains(&module)
-                {
+                let follows = name.trim_start().strip_prefix(module);
+                let whole = follows
+                    .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'));
+                if whole && !found.contains(&module) {
                     found.push(module);
                 }
             }
         }
     }
     found
+}
+
+/// The items of a `{…}` group whose opening brace precedes `group`, split
+/// at its top-level commas.
+fn top_level_items(group: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                items.push(&group[start..i]);
+                return items;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&group[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&group[start..]);
+    items
 }
 
 #[test]
@@ -138,4 +155,8 @@ fn the_import_scan_sees_grouped_and_plain_paths() {
         vec!["engine", "report"]
     );
     assert!(imports("use crate::modelling::X;").is_empty());
+    assert_eq!(
+        imports("use crate::{\n    model::{a, b},\n    scenario::Scenario,\n};"),
+        vec!["model", "scenario"]
+    );
 }

@@ -43,7 +43,7 @@ fn every_preset_validates_and_runs_with_what_it_sets() {
         let text = format!("{rest}\n[topic]\npreset = \"{name}\"\n");
         let s = scenario(&text);
         assert!(!s.from_preset.is_empty(), "{name} sets something");
-        assert_eq!(s.normalised.topic.preset.as_deref(), Some(name));
+        assert_eq!(s.preset(), Some(name));
         let o = run(&text);
         let g = &o.groups[0];
         assert_eq!(g.processed, o.topic.published, "{name}: {g:?}");

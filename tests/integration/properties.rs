@@ -397,7 +397,7 @@ fn mutated_valid_files_never_panic() {
 /// Field paths of the reference scenario, for `--set` fuzzing.
 fn reference_paths() -> Vec<String> {
     let s = mqsim::scenario::Scenario::load("scenarios/reference.toml".as_ref(), &[]).unwrap();
-    let value = serde_json::to_value(&s.normalised).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&s.normalised_json()).unwrap();
     let mut out = Vec::new();
     fn walk(prefix: &str, v: &serde_json::Value, out: &mut Vec<String>) {
         match v {

@@ -146,7 +146,7 @@ impl<'s> Called<'s> {
                     .record(ctx.now.since(attempt.enqueued).as_nanos());
             }
             self.counts.deliveries += 1;
-            let (epoch, _) = self.workers.start(w, attempt);
+            let (epoch, _) = self.workers.start(ctx.now, w, attempt);
             let event = Event::Done {
                 group: self.index,
                 worker: WorkerId::of(w),
@@ -166,12 +166,8 @@ impl<'s> Called<'s> {
     /// Worker `w` finished its attempt (unless it crashed since): the
     /// attempt to end.
     pub(super) fn on_done(&mut self, ctx: &mut Ctx, w: usize, epoch: u32) -> Option<Attempt> {
-        let finished = self.workers.finish(w, epoch)?;
-        if finished.left {
-            // Scaled down while busy: it leaves now its attempt is over.
-            self.workers.note_workers(ctx.now);
-        }
-        Some(finished.job)
+        // Scaled down while busy, it leaves now its attempt is over.
+        Some(self.workers.finish(ctx.now, w, epoch)?.job)
     }
 
     /// Counts an attempt that ends: processed, or failed (its work not
@@ -259,7 +255,7 @@ impl<'s> Called<'s> {
         self.workers.go_down();
         let mut interrupted = Vec::new();
         let mut from = 0;
-        while let Some((w, stopped)) = self.workers.interrupt_from(from) {
+        while let Some((w, stopped)) = self.workers.interrupt_from(ctx.now, from) {
             from = w + 1;
             self.counts.crashed += 1;
             interrupted.push(stopped.job);
@@ -269,7 +265,6 @@ impl<'s> Called<'s> {
 
     /// After an outage started (and the attempts it interrupted ended).
     pub(super) fn after_outage(&mut self, now: SimTime) {
-        self.workers.note_workers(now);
         self.note_levels(now);
     }
 

@@ -4,7 +4,8 @@
 //! rows of tables are derived from these lists; a name used elsewhere that
 //! is not in them fails a test.
 
-use super::outcome::{GroupOutcome, SeriesRow, TopicOutcome};
+use super::outcome::{GroupOutcome, PartitionOutcome, SeriesRow, TopicOutcome};
+use crate::stats::LatencySummary;
 
 /// One field: its name and how to read it from `T`.
 pub(crate) struct Field<T> {
@@ -18,15 +19,38 @@ pub(crate) struct Field<T> {
 #[cfg(test)]
 pub(crate) const LATENCY: [&str; 6] = crate::stats::LatencySummary::FIELDS;
 
-/// Latency summaries of a group, by prefix.
-pub(crate) const GROUP_LATENCIES: [&str; 2] = ["queue_wait", "e2e"];
+/// Where a group keeps one of its latency summaries.
+pub(crate) type Latency = fn(&GroupOutcome) -> &LatencySummary;
+
+/// Latency summaries of a group, by prefix, and where each is.
+pub(crate) const GROUP_LATENCIES: [(&str, Latency); 2] = [
+    ("queue_wait", |g| &g.queue_wait),
+    ("e2e", |g| &g.end_to_end),
+];
 
 /// The topic's latency summary: what producers (callers) see.
 pub(crate) const TOPIC_LATENCY: &str = "producer_latency";
 
 /// Per-partition fields (`partitions.<p>.<field>`; with many partitions,
 /// `partitions.max.<field>` and `partitions.min.processed`).
-pub(crate) const PARTITION: [&str; 4] = ["queued", "max_depth", "oldest_age_s", "processed"];
+pub(crate) const PARTITION: [Field<PartitionOutcome>; 4] = [
+    Field {
+        name: "queued",
+        read: |p| p.queued as f64,
+    },
+    Field {
+        name: "max_depth",
+        read: |p| p.max_depth as f64,
+    },
+    Field {
+        name: "oldest_age_s",
+        read: |p| p.oldest_age_s,
+    },
+    Field {
+        name: "processed",
+        read: |p| p.processed as f64,
+    },
+];
 
 /// Topic-level metrics (`topic.<name>`), producer latency aside.
 pub(crate) const TOPIC: &[Field<TopicOutcome>] = &[
@@ -263,7 +287,7 @@ pub(crate) fn is_group_field(field: &str) -> bool {
     if GROUP.iter().any(|f| f.name == field) {
         return true;
     }
-    let latency = GROUP_LATENCIES.iter().any(|prefix| {
+    let latency = GROUP_LATENCIES.iter().any(|(prefix, _)| {
         field
             .strip_prefix(prefix)
             .and_then(|rest| rest.strip_prefix('.'))
@@ -272,7 +296,7 @@ pub(crate) fn is_group_field(field: &str) -> bool {
     let partition = field
         .strip_prefix("partitions.")
         .and_then(|rest| rest.split_once('.'))
-        .is_some_and(|(_, f)| PARTITION.contains(&f));
+        .is_some_and(|(_, f)| PARTITION.iter().any(|p| p.name == f));
     latency || partition
 }
 

@@ -19,6 +19,7 @@ use partition::Assignment;
 
 use super::ctx::Ctx;
 use super::ids::GroupId;
+use super::outcome::SeriesRow;
 use super::state::{
     DeadLetters, GroupCounters, GroupWindow, InService, KeyMap, PartitionStats, Track,
 };
@@ -30,6 +31,16 @@ use crate::model::system::System;
 use crate::model::topic::{Policy, TopicSpec};
 use rand::Rng;
 use std::collections::BTreeMap;
+
+/// What the topic adds to each group's time-series row.
+pub(super) struct TopicRow {
+    /// Publishes per second since the previous row.
+    pub published_per_s: f64,
+    /// Publishes the topic dropped since the previous row.
+    pub dropped: u64,
+    /// Publishes blocked now.
+    pub blocked: u64,
+}
 
 /// A consumer group's running state.
 pub(super) struct Group<'s> {
@@ -182,6 +193,77 @@ impl<'s> Group<'s> {
         self.order_sweep_at = (2 * self.last_by_key.len())
             .max(held)
             .max(settle::ORDER_SWEEP_MIN);
+    }
+
+    /// Producer `p` crashed and the buffers live in its process: its
+    /// messages that wait here, ready or for a redelivery, are lost.
+    pub(super) fn lose_from(&mut self, ctx: &mut Ctx, p: usize) {
+        let mine = |item: &Item| item.message.producer as usize == p;
+        for item in self.buffer.take_where(mine) {
+            self.lost(ctx, item);
+        }
+        let delayed: Vec<u32> = (self.delayed.iter())
+            .filter(|(_, i)| mine(i))
+            .map(|(k, _)| k)
+            .collect();
+        for slot in delayed {
+            if let Some(item) = self.delayed.remove(slot) {
+                self.lost(ctx, item);
+            }
+        }
+        self.note_levels(ctx.now);
+        self.note_faults(ctx.now);
+    }
+
+    /// Statistics restart at the end of warm-up.
+    pub(super) fn restart_window(&mut self, now: SimTime) {
+        let w = &mut self.window;
+        w.queue_wait.clear();
+        w.end_to_end.clear();
+        w.depth.restart(now.0);
+        w.zombies.restart(now.0);
+        w.delayed.restart(now.0);
+        w.processed = 0;
+        w.left = 0;
+        w.sojourn_ns = 0;
+        self.workers.restart_window(now);
+    }
+
+    /// The group's time-series row at `now`: its state, and its rates over
+    /// the time since the previous row (`per_s` turns a count into one),
+    /// beside what the topic adds.
+    pub(super) fn row(
+        &mut self,
+        now: SimTime,
+        topic: &TopicRow,
+        per_s: &impl Fn(u64) -> f64,
+    ) -> SeriesRow {
+        let c = self.counters;
+        let last = std::mem::replace(&mut self.last_row, c);
+        let dropped = (c.evicted + c.expired + c.lost) - (last.evicted + last.expired + last.lost);
+        SeriesRow {
+            time_s: now.as_secs_f64(),
+            group: self.index.0,
+            depth: self.buffer.len(),
+            depth_bytes: self.buffer.bytes(),
+            disk_depth: self.buffer.disk_len(),
+            oldest_age_s: self
+                .buffer
+                .oldest_enqueued()
+                .map_or(0.0, |t| now.since(t).as_secs_f64()),
+            in_flight: self.in_flight(),
+            published_per_s: topic.published_per_s,
+            accepted_per_s: per_s(c.accepted - last.accepted),
+            completed_per_s: per_s(c.processed - last.processed),
+            dropped: dropped + topic.dropped,
+            blocked: topic.blocked,
+            delayed: self.delayed.len() as u64,
+            dead_lettered: c.dead_lettered,
+            redelivered_per_s: per_s(c.redeliveries - last.redeliveries),
+            duplicate_side_effects: c.duplicate_side_effects,
+            workers_up: self.workers.up_now(),
+            workers: self.workers.levels().provisioned.level(),
+        }
     }
 
     /// Records zombie deliveries and delayed messages at `now`.

@@ -4,6 +4,7 @@ use super::Simulation;
 use super::group::Group;
 use super::state::{GroupCounters, RetryCause};
 use crate::model::series::SeriesLog;
+use crate::model::system::Link;
 use crate::stats::LatencySummary;
 use serde::{Deserialize, Serialize};
 
@@ -420,24 +421,9 @@ impl Simulation<'_> {
         }
         let now = self.ctx.now.0;
         let window_s = self.ctx.now.since(self.ctx.window_start).as_secs_f64();
-        let (topic, groups) = match (&self.callers, &self.called) {
-            (Some(callers), Some(called)) => {
-                let k = callers.counts;
-                let topic = TopicOutcome {
-                    created: k.requests,
-                    published: k.attempts,
-                    retries: k.attempts - k.requests,
-                    accepted: k.accepted,
-                    rejected: k.refused,
-                    caller_errors: k.caller_errors,
-                    caller_timeouts: k.caller_timeouts,
-                    wasted: called.counts.wasted,
-                    producer_latency: callers.latency.summary(),
-                    ..TopicOutcome::default()
-                };
-                (topic, vec![called.outcome(now, window_s, k)])
-            }
-            _ => {
+        let (topic, groups) = match self.scenario.link {
+            Link::Call(_) => self.call_outcome(now, window_s),
+            Link::Publish => {
                 let topic = self.topic_outcome(now);
                 let groups = self
                     .groups
@@ -451,13 +437,14 @@ impl Simulation<'_> {
         for g in &groups {
             check_conservation(&topic, g)?;
         }
-        for (g, spec) in self.groups.iter().zip(&self.scenario.groups) {
-            // The running census of workers against a recount.
-            let (census, recount) = (g.workers.census(), g.workers.recount());
-            if recount != census {
+        // Every pool's running bookkeeping against a recount.
+        let pools = self.groups.iter().map(|g| g.workers.check());
+        let called = self.called.iter().map(|c| c.workers.check());
+        for (check, spec) in pools.chain(called).zip(&self.scenario.groups) {
+            if let Err(detail) = check {
                 return Err(super::RunError::Conservation {
                     group: spec.name.clone(),
-                    detail: format!("worker census {census:?}, recounted {recount:?}"),
+                    detail,
                 });
             }
         }
@@ -488,6 +475,29 @@ impl Simulation<'_> {
             diagnostics,
             log: self.ctx.log.unwrap_or_default(),
         })
+    }
+
+    /// The outcome of a direct call, in the queued run's shape: the
+    /// callers' counts stand for the topic's, the called service for the
+    /// one group.
+    fn call_outcome(&self, now: u64, window_s: f64) -> (TopicOutcome, Vec<GroupOutcome>) {
+        let (Some(callers), Some(called)) = (&self.callers, &self.called) else {
+            return (TopicOutcome::default(), Vec::new()); // built together in `new`
+        };
+        let k = callers.counts;
+        let topic = TopicOutcome {
+            created: k.requests,
+            published: k.attempts,
+            retries: k.attempts - k.requests,
+            accepted: k.accepted,
+            rejected: k.refused,
+            caller_errors: k.caller_errors,
+            caller_timeouts: k.caller_timeouts,
+            wasted: called.counts.wasted,
+            producer_latency: callers.latency.summary(),
+            ..TopicOutcome::default()
+        };
+        (topic, vec![called.outcome(now, window_s, k)])
     }
 
     fn topic_outcome(&self, now: u64) -> TopicOutcome {

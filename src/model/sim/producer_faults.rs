@@ -7,7 +7,6 @@ use super::state::{Publish, RetryCause};
 use super::{Event, LogKind, Simulation, TOPIC};
 use crate::engine::SimDuration;
 use crate::model::message::{Message, MessageId};
-use std::collections::VecDeque;
 
 impl Simulation<'_> {
     /// The topic refused `publish`: retry it, or give up with a drop.
@@ -134,24 +133,8 @@ impl Simulation<'_> {
     /// that wait, ready or for a redelivery, are lost in every group
     /// (deliveries already handed to workers carry on).
     fn lose_buffers(&mut self, p: usize) {
-        let mine = |item: &super::group::Item| item.message.producer as usize == p;
-        for g in 0..self.groups.len() {
-            for item in self.groups[g].buffer.take_where(mine) {
-                self.groups[g].lost(&mut self.ctx, item);
-            }
-            let delayed: Vec<u32> = self.groups[g]
-                .delayed
-                .iter()
-                .filter(|(_, i)| mine(i))
-                .map(|(k, _)| k)
-                .collect();
-            for slot in delayed {
-                if let Some(item) = self.groups[g].delayed.remove(slot) {
-                    self.groups[g].lost(&mut self.ctx, item);
-                }
-            }
-            self.groups[g].note_levels(self.ctx.now);
-            self.groups[g].note_faults(self.ctx.now);
+        for group in &mut self.groups {
+            group.lose_from(&mut self.ctx, p);
         }
     }
 
@@ -176,29 +159,16 @@ impl Simulation<'_> {
     /// publishes) is lost; publishes already on the wire still arrive.
     pub(super) fn on_producer_crash(&mut self, p: usize, down: SimDuration) {
         self.producers[p].crash(self.ctx.now, down);
-        let mine: Vec<u32> = self
-            .topic
-            .retrying
-            .iter()
-            .filter(|(_, (publish, _))| publish.message.producer as usize == p)
-            .map(|(slot, _)| slot)
-            .collect();
-        for slot in mine {
-            match self.topic.retrying.remove(slot) {
-                Some((publish, RetryCause::Refused)) => self.lose_publish(publish.message),
-                Some((publish, RetryCause::AckLost)) => self.cancel_duplicate(&publish.message),
-                None => {}
+        let (retrying, blocked) = self.topic.take_from(self.ctx.now, p);
+        for (publish, cause) in retrying {
+            match cause {
+                RetryCause::Refused => self.lose_publish(publish.message),
+                RetryCause::AckLost => self.cancel_duplicate(&publish.message),
             }
         }
-        let (lost, kept): (VecDeque<Publish>, VecDeque<Publish>) =
-            std::mem::take(&mut self.topic.blocked)
-                .into_iter()
-                .partition(|b| b.message.producer as usize == p);
-        self.topic.blocked = kept;
-        for publish in lost {
+        for publish in blocked {
             self.lose_publish(publish.message);
         }
-        self.topic.note_blocked(self.ctx.now);
         if !self.scenario.topic.durable {
             self.lose_buffers(p);
         }

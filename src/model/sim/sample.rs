@@ -1,10 +1,12 @@
 //! Time-series rows at the scenario's sample interval, thinned during a
 //! long drain to stay within the output budget (see `model::series`).
 
-use super::outcome::{PartitionRow, SeriesRow};
+use super::group::TopicRow;
+use super::outcome::PartitionRow;
 use super::{Event, Simulation};
 use crate::engine::SimTime;
 use crate::model::series::{SeriesLog, sample_index};
+use crate::model::system::Link;
 
 impl Simulation<'_> {
     pub(super) fn on_sample(&mut self) {
@@ -35,7 +37,7 @@ impl Simulation<'_> {
     /// they are due. The row that closes a run ([`FINAL`]) is always
     /// recorded.
     pub(super) fn record_row(&mut self, index: u64) {
-        if self.called.is_some() {
+        if let Link::Call(_) = self.scenario.link {
             if index == FINAL || self.series.due(index) {
                 self.record_called();
             }
@@ -79,35 +81,13 @@ impl Simulation<'_> {
         let per_s = |n: u64| if first { 0.0 } else { n as f64 / secs };
         let published = self.topic.published - self.topic_last_published;
         let topic_dropped = topic_drops - self.topic_last_dropped;
-        for (g, group) in self.groups.iter_mut().enumerate() {
-            let c = group.counters;
-            let last = std::mem::replace(&mut group.last_row, c);
-            let dropped =
-                (c.evicted + c.expired + c.lost) - (last.evicted + last.expired + last.lost);
-            let up = group.workers.up_now();
-            self.series.push(SeriesRow {
-                time_s: now.as_secs_f64(),
-                group: g as u32,
-                depth: group.buffer.len(),
-                depth_bytes: group.buffer.bytes(),
-                disk_depth: group.buffer.disk_len(),
-                oldest_age_s: group
-                    .buffer
-                    .oldest_enqueued()
-                    .map_or(0.0, |t| now.since(t).as_secs_f64()),
-                in_flight: group.in_flight(),
-                published_per_s: per_s(published),
-                accepted_per_s: per_s(c.accepted - last.accepted),
-                completed_per_s: per_s(c.processed - last.processed),
-                dropped: dropped + topic_dropped,
-                blocked: self.topic.blocked.len() as u64,
-                delayed: group.delayed.len() as u64,
-                dead_lettered: c.dead_lettered,
-                redelivered_per_s: per_s(c.redeliveries - last.redeliveries),
-                duplicate_side_effects: c.duplicate_side_effects,
-                workers_up: up,
-                workers: group.workers.levels().provisioned.level(),
-            });
+        let topic = TopicRow {
+            published_per_s: per_s(published),
+            dropped: topic_dropped,
+            blocked: self.topic.blocked.len() as u64,
+        };
+        for group in &mut self.groups {
+            self.series.push(group.row(now, &topic, &per_s));
         }
         self.series.end_sample();
         self.last_row_at = now;

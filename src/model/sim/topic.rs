@@ -193,4 +193,28 @@ impl<'s> Topic<'s> {
     pub(super) fn drops(&self) -> u64 {
         self.rejected + self.publish_timeouts + self.retries_exhausted + self.lost
     }
+
+    /// Producer `p` crashed: the publishes it still held, waiting to retry
+    /// (with why) and blocked, leave the topic, oldest first.
+    pub(super) fn take_from(
+        &mut self,
+        now: SimTime,
+        p: usize,
+    ) -> (Vec<(Publish, RetryCause)>, Vec<Publish>) {
+        let slots: Vec<u32> = (self.retrying.iter())
+            .filter(|(_, (publish, _))| publish.message.producer as usize == p)
+            .map(|(slot, _)| slot)
+            .collect();
+        let retrying = slots
+            .into_iter()
+            .filter_map(|slot| self.retrying.remove(slot))
+            .collect();
+        let (lost, kept): (VecDeque<Publish>, VecDeque<Publish>) =
+            std::mem::take(&mut self.blocked)
+                .into_iter()
+                .partition(|b| b.message.producer as usize == p);
+        self.blocked = kept;
+        self.note_blocked(now);
+        (retrying, lost.into())
+    }
 }

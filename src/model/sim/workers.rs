@@ -200,18 +200,39 @@ impl<J> Workers<J> {
         if self.is_down() { 0 } else { self.census.up }
     }
 
-    /// The running census.
-    pub(super) fn census(&self) -> Census {
-        self.census
-    }
-
-    /// The census recounted from the slots (an invariant check).
-    pub(super) fn recount(&self) -> Census {
-        self.slots.iter().fold(Census::default(), |mut c, w| {
+    /// The running bookkeeping against a recount from the slots: the
+    /// census, the busy count, and an idle list of distinct workers that
+    /// are up without a job. The error says what disagrees.
+    pub(super) fn check(&self) -> Result<(), String> {
+        let recount = self.slots.iter().fold(Census::default(), |mut c, w| {
             c.up += u64::from(w.is_up());
             c.paid += u64::from(w.phase != Phase::Parked);
             c
-        })
+        });
+        if recount != self.census {
+            return Err(format!(
+                "worker census {:?}, recounted {recount:?}",
+                self.census
+            ));
+        }
+        let running = self.jobs().count();
+        if running != self.busy as usize {
+            return Err(format!(
+                "{} busy workers, {running} jobs running",
+                self.busy
+            ));
+        }
+        let mut seen = vec![false; self.slots.len()];
+        for &w in &self.idle {
+            let worker = &self.slots[w as usize];
+            if std::mem::replace(&mut seen[w as usize], true)
+                || !worker.is_up()
+                || worker.current.is_some()
+            {
+                return Err(format!("worker {w} in the idle list is not an idle worker"));
+            }
+        }
+        Ok(())
     }
 
     /// The time averages of the window.
@@ -226,15 +247,18 @@ impl<J> Workers<J> {
             .map_or((0, 0), |s| (s.scale_ups, s.scale_downs))
     }
 
-    /// Worker `w` (idle, and no longer in the idle list) starts `job`:
-    /// the epoch and the number of its delivery, for the events that end it.
+    /// Worker `w` (idle, and no longer in the idle list) starts `job` at
+    /// `now`: the epoch and the number of its delivery, for the events that
+    /// end it.
     #[inline]
-    pub(super) fn start(&mut self, w: usize, job: J) -> (u32, u32) {
+    pub(super) fn start(&mut self, now: SimTime, w: usize, job: J) -> (u32, u32) {
         let worker = &mut self.slots[w];
         worker.current = Some(job);
         worker.started = worker.started.wrapping_add(1);
+        let started = (worker.epoch, worker.started);
         self.busy += 1;
-        (worker.epoch, worker.started)
+        self.note_busy(now);
+        started
     }
 
     /// The job of worker `w` if it is still delivery `delivery` of epoch
@@ -247,10 +271,10 @@ impl<J> Workers<J> {
         worker.current.as_mut()
     }
 
-    /// Worker `w` finished its job, unless it crashed since (`epoch`
-    /// moved on). It becomes idle, or leaves if it was scaled down.
+    /// Worker `w` finished its job at `now`, unless it crashed since
+    /// (`epoch` moved on). It becomes idle, or leaves if it was scaled down.
     #[inline]
-    pub(super) fn finish(&mut self, w: usize, epoch: u32) -> Option<Finished<J>> {
+    pub(super) fn finish(&mut self, now: SimTime, w: usize, epoch: u32) -> Option<Finished<J>> {
         let worker = &mut self.slots[w];
         if worker.epoch != epoch {
             return None;
@@ -262,6 +286,10 @@ impl<J> Workers<J> {
             self.census.shift(&mut worker.phase, Phase::Parked);
         } else {
             self.idle.push(w as u32);
+        }
+        self.note_busy(now);
+        if left {
+            self.note_workers(now);
         }
         Some(Finished { job, left })
     }
@@ -283,10 +311,11 @@ impl<J> Workers<J> {
         worker.epoch = worker.epoch.wrapping_add(1);
         let interrupted = worker.current.take();
         self.idle.retain(|&i| i as usize != w);
+        self.note_workers(now);
         if interrupted.is_some() {
             self.busy -= 1;
+            self.note_busy(now);
         }
-        self.note_workers(now);
         Some(Crashed {
             interrupted,
             leaving,
@@ -316,10 +345,15 @@ impl<J> Workers<J> {
         self.down -= 1;
     }
 
-    /// Interrupts the first busy worker from slot `from` on (an outage
-    /// stops every job): its slot, its job, and whether it left (it was
-    /// scaled down while busy). The worker stays up, idle.
-    pub(super) fn interrupt_from(&mut self, from: usize) -> Option<(usize, Finished<J>)> {
+    /// Interrupts, at `now`, the first busy worker from slot `from` on (an
+    /// outage stops every job): its slot, its job, and whether it left (it
+    /// was scaled down while busy). A worker that did not leave stays up
+    /// and idle.
+    pub(super) fn interrupt_from(
+        &mut self,
+        now: SimTime,
+        from: usize,
+    ) -> Option<(usize, Finished<J>)> {
         let w = (from..self.slots.len()).find(|&w| self.slots[w].current.is_some())?;
         let worker = &mut self.slots[w];
         let job = worker.current.take()?;
@@ -331,6 +365,10 @@ impl<J> Workers<J> {
             self.idle.push(w as u32);
         }
         self.busy -= 1;
+        self.note_busy(now);
+        if left {
+            self.note_workers(now);
+        }
         Some((w, Finished { job, left }))
     }
 
@@ -461,7 +499,8 @@ impl<J> Workers<J> {
             .map_or(SimDuration::ZERO, Scaler::startup_delay)
     }
 
-    /// Records the number of busy workers at `now`.
+    /// Records the number of busy workers at `now` (the pool does so
+    /// whenever it changes).
     #[inline]
     pub(super) fn note_busy(&mut self, now: SimTime) {
         let busy = u64::from(self.busy);
@@ -471,8 +510,9 @@ impl<J> Workers<J> {
         }
     }
 
-    /// Records how many workers are up and provisioned at `now`.
-    pub(super) fn note_workers(&mut self, now: SimTime) {
+    /// Records how many workers are up and provisioned at `now` (the pool
+    /// does so whenever they change).
+    fn note_workers(&mut self, now: SimTime) {
         let Census { up, paid } = self.census;
         self.levels.up.set(now.0, up);
         self.levels.provisioned.set(now.0, paid);
@@ -513,16 +553,19 @@ mod tests {
     fn a_finished_job_frees_its_worker_unless_it_crashed_since() {
         let mut p = pool(2);
         let w = p.pop_idle().expect("idle") as usize;
-        let (epoch, _) = p.start(w, 7);
+        let (epoch, _) = p.start(SimTime::ZERO, w, 7);
         assert_eq!(p.busy(), 1);
         let crashed = p.crash(SimTime::ZERO, w, 0).expect("up");
         assert_eq!(crashed.interrupted, Some(7));
         assert_eq!(p.busy(), 0);
-        assert!(p.finish(w, epoch).is_none(), "a stale end is ignored");
-        assert_eq!(p.census(), p.recount());
-        assert_eq!(p.census().up, 1);
+        assert!(
+            p.finish(SimTime::ZERO, w, epoch).is_none(),
+            "a stale end is ignored"
+        );
+        assert_eq!(p.check(), Ok(()));
+        assert_eq!(p.up_now(), 1);
         assert!(p.come_up(SimTime::ZERO, w, 0, Phase::Crashed));
-        assert_eq!(p.census(), Census::all_up(2));
+        assert_eq!((p.up_now(), p.check()), (2, Ok(())));
         assert_eq!(p.idle().len(), 2);
     }
 
@@ -531,17 +574,18 @@ mod tests {
         let mut p = pool(3);
         for job in [10, 11] {
             let w = p.pop_idle().expect("idle") as usize;
-            p.start(w, job);
+            p.start(SimTime::ZERO, w, job);
         }
         p.go_down();
         let mut seen = Vec::new();
         let mut from = 0;
-        while let Some((w, f)) = p.interrupt_from(from) {
+        while let Some((w, f)) = p.interrupt_from(SimTime::ZERO, from) {
             seen.push((w, f.job));
             from = w + 1;
         }
         assert_eq!(seen, vec![(0, 10), (1, 11)]);
         assert_eq!((p.busy(), p.up_now(), p.idle().len()), (0, 0, 3));
+        assert_eq!(p.check(), Ok(()));
         p.come_back();
         assert_eq!(p.up_now(), 3);
     }

@@ -29,7 +29,7 @@ impl Group<'_> {
         self.notify(ctx, message.partition as usize);
     }
 
-    /// Hands ready messages to idle workers of group `g` (unless the group
+    /// Hands ready messages to idle workers (unless the group
     /// is down), dropping the expired ones it meets at the head.
     pub(in crate::model::sim) fn dispatch(&mut self, ctx: &mut Ctx) {
         if self.workers.is_down() {
@@ -115,8 +115,7 @@ impl Group<'_> {
             started: now,
             zombie: false,
         };
-        let (epoch, delivery) = self.workers.start(w as usize, job);
-        self.workers.note_busy(now);
+        let (epoch, delivery) = self.workers.start(now, w as usize, job);
         let (group_ix, worker_ix) = (self.index, WorkerId(w));
         let delivery_spec = &self.topic.delivery;
         if delivery_spec.mode == DeliveryMode::AtLeastOnce
@@ -169,13 +168,12 @@ impl Group<'_> {
         (SimDuration::from_secs_f64(read + service), failure)
     }
 
-    /// Worker `w` of group `g` finished a delivery (unless it crashed since).
+    /// Worker `w` finished a delivery (unless it crashed since).
     pub(in crate::model::sim) fn on_done(&mut self, ctx: &mut Ctx, w: usize, epoch: u32) {
-        let Some(finished) = self.workers.finish(w, epoch) else {
+        let Some(finished) = self.workers.finish(ctx.now, w, epoch) else {
             return;
         };
         let (mut done, leaving) = (finished.job, finished.left);
-        self.workers.note_busy(ctx.now);
         if done.zombie {
             // Its ack is stale; its side effect still happens.
             self.zombies -= 1;
@@ -192,7 +190,6 @@ impl Group<'_> {
         }
         if leaving {
             // Scaled down while busy: it leaves now its delivery is over.
-            self.workers.note_workers(ctx.now);
             self.rebalance(ctx);
         }
         if self.assignment.is_some() {

@@ -10,7 +10,7 @@ use crate::model::topic::DeliveryMode;
 use rand::RngExt;
 
 impl Group<'_> {
-    /// Schedules group `g`'s outages and each worker's first crash.
+    /// Schedules the group's outages and each worker's first crash.
     pub(in crate::model::sim) fn schedule_faults(&mut self, ctx: &mut Ctx) {
         let faults = &self.spec.faults;
         for &(start, end) in &faults.outages {
@@ -93,13 +93,12 @@ impl Group<'_> {
         self.workers.go_down();
         let mut left = false;
         let mut from = 0;
-        while let Some((w, stopped)) = self.workers.interrupt_from(from) {
+        while let Some((w, stopped)) = self.workers.interrupt_from(ctx.now, from) {
             from = w + 1;
             left |= stopped.left;
             self.interrupt(ctx, stopped.job);
         }
         if left {
-            self.workers.note_workers(ctx.now);
             self.rebalance(ctx);
         }
     }
@@ -109,7 +108,6 @@ impl Group<'_> {
     /// happened. The message returns when the broker notices: at its ack
     /// timeout if there is one, else at once (the connection dropped).
     fn interrupt(&mut self, ctx: &mut Ctx, mut s: InService) {
-        self.workers.note_busy(ctx.now);
         let share = self.spec.faults.crash_after_side_effect;
         if s.failure.is_none() && share > 0.0 && self.fault_rng.random::<f64>() < share {
             self.side_effect(ctx, &mut s.item);

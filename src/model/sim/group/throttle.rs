@@ -53,7 +53,7 @@ impl Bucket {
 }
 
 impl Group<'_> {
-    /// If group `g`'s topic-wide cap holds deliveries back, when it lets
+    /// If the group's topic-wide cap holds deliveries back, when it lets
     /// the next one through.
     pub(in crate::model::sim) fn group_throttled(&mut self, ctx: &mut Ctx) -> Option<SimTime> {
         let now = ctx.now;
@@ -61,7 +61,7 @@ impl Group<'_> {
         (at > now).then_some(at)
     }
 
-    /// The earliest instant a capped partition of group `g` with messages
+    /// The earliest instant a capped partition of the group with messages
     /// can deliver again.
     pub(in crate::model::sim) fn next_partition_opening(
         &mut self,
