@@ -28,11 +28,11 @@ impl<E> PartialOrd for Entry<E> {
 
 impl<E> Ord for Entry<E> {
     /// Reversed, so the max-heap pops the earliest (time, seq) first.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
+        // One comparison of (time, seq) packed into 128 bits: branch-free.
+        let key = |e: &Self| (u128::from(e.time.0) << 64) | u128::from(e.seq);
+        key(other).cmp(&key(self))
     }
 }
 
