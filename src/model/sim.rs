@@ -342,7 +342,8 @@ impl<'s> Simulation<'s> {
     pub fn run(mut self) -> Result<RunOutcome, RunError> {
         self.start();
         while let Some((time, event)) = self.ctx.events.pop() {
-            if self.draining && time > self.drain_deadline {
+            // `drain_deadline` is `MAX` until the drain starts.
+            if time > self.drain_deadline {
                 break;
             }
             self.ctx.now = time;
@@ -354,11 +355,14 @@ impl<'s> Simulation<'s> {
                 }
             }
             self.handle(event);
-            if let Some(err) = self.failure.take() {
-                return Err(err);
-            }
-            if self.ended || (self.draining && self.is_empty()) {
-                break;
+            // One test on the common path: nothing failed, ended or drains.
+            if self.failure.is_some() || self.ended || self.draining {
+                if let Some(err) = self.failure.take() {
+                    return Err(err);
+                }
+                if self.ended || self.is_empty() {
+                    break;
+                }
             }
         }
         self.finish()

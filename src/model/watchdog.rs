@@ -29,6 +29,9 @@ pub(crate) struct EventKind {
 pub(crate) struct Watchdog {
     events: u64,
     max_events: u64,
+    /// Events after which each one is inspected: the last `TALLY` before
+    /// the budget runs out.
+    watch_from: u64,
     instant: SimTime,
     at_instant: u64,
     /// Labels and counts of the last events at a stuck-looking instant.
@@ -41,6 +44,7 @@ impl Watchdog {
         Watchdog {
             events: 0,
             max_events,
+            watch_from: max_events.saturating_sub(TALLY),
             instant: SimTime::ZERO,
             at_instant: 0,
             tally: Vec::new(),
@@ -59,16 +63,23 @@ impl Watchdog {
         self.events += 1;
         if time == self.instant {
             self.at_instant += 1;
-        } else {
-            self.instant = time;
-            self.at_instant = 0;
-            // A stuck-looking instant passed; the budget's tally stays.
-            if !self.tally.is_empty() && self.events <= self.max_events.saturating_sub(TALLY) {
-                self.tally.clear();
-            }
+            return self.at_instant > MAX_EVENTS_AT_ONE_INSTANT - TALLY
+                || self.events > self.watch_from;
         }
-        self.at_instant > MAX_EVENTS_AT_ONE_INSTANT - TALLY
-            || self.events > self.max_events.saturating_sub(TALLY)
+        self.instant = time;
+        self.at_instant = 0;
+        if !self.tally.is_empty() {
+            self.instant_passed();
+        }
+        self.events > self.watch_from
+    }
+
+    /// A stuck-looking instant passed: its tally goes (the budget's stays).
+    #[cold]
+    fn instant_passed(&mut self) {
+        if self.events <= self.watch_from {
+            self.tally.clear();
+        }
     }
 
     /// Looks at the event just counted (`kind` describes it); the error

@@ -58,6 +58,17 @@ impl LatencyHistogram {
         self.record_n(ns, 1);
     }
 
+    /// Records a latency of zero (an instant publish): the common case,
+    /// without the bucket arithmetic.
+    #[inline]
+    pub fn record_zero(&mut self) {
+        match self.counts.first_mut() {
+            Some(c) => *c += 1,
+            None => self.counts.push(1),
+        }
+        self.count += 1;
+    }
+
     /// Records the same latency `n` times.
     #[inline]
     pub fn record_n(&mut self, ns: u64, n: u64) {

@@ -7,7 +7,6 @@ use super::topic::Admission;
 use super::{LogKind, RunError, Simulation, TOPIC};
 use crate::engine::SimTime;
 use crate::model::message::Message;
-use crate::model::topic::WhenFull;
 
 /// Why the topic refused a publish.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,12 +101,12 @@ impl Simulation<'_> {
     /// once, whatever its key and size: the policy rejects, a group's
     /// buffer is full by count, and neither a publish latency, a retry nor
     /// a crash can tell one message from the next.
+    #[inline]
     fn rejects_all(&self, p: usize) -> bool {
-        self.scenario.topic.policy.when_full() == WhenFull::Refuse
-            && self.scenario.topic.publish_latency.is_none()
+        self.topic.rejects_at_once
+            && self.groups.iter().any(|g| g.buffer.full_by_count())
             && self.producers[p].faults().retry_attempts == 0
             && !self.producers[p].is_down(self.ctx.now)
-            && self.groups.iter().any(|g| g.buffer.full_by_count())
     }
 
     /// Rejects the next `n` messages at once, in O(1) unless the log is

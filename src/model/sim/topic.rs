@@ -29,6 +29,12 @@ pub(super) enum Admission {
 /// The topic's running state and producer-side counts.
 pub(super) struct Topic<'s> {
     pub spec: &'s TopicSpec,
+    /// The largest message (bytes) a group's buffer could hold empty; a
+    /// larger one is refused at once. `None`: no buffer holds anything.
+    largest: Option<u64>,
+    /// A full buffer refuses a publish the instant it arrives: the policy
+    /// refuses and there is no publish latency.
+    pub rejects_at_once: bool,
     pub created: u64,
     pub published: u64,
     pub accepted: u64,
@@ -54,8 +60,15 @@ pub(super) struct Topic<'s> {
 impl<'s> Topic<'s> {
     /// The topic of `spec`, drawing publish latencies from `publish_rng`.
     pub(super) fn new(spec: &'s TopicSpec, publish_rng: RngStream) -> Topic<'s> {
+        let memory = (spec.capacity > 0).then_some(spec.capacity_bytes);
+        let disk = (spec.policy.disk())
+            .filter(|d| d.capacity > 0)
+            .map(|d| d.capacity_bytes);
         Topic {
             spec,
+            largest: memory.max(disk),
+            rejects_at_once: spec.policy.when_full() == WhenFull::Refuse
+                && spec.publish_latency.is_none(),
             created: 0,
             published: 0,
             accepted: 0,
@@ -120,7 +133,7 @@ impl<'s> Topic<'s> {
     /// The one decision on a publish of `size` bytes arriving now, by the
     /// policy and the groups' buffers.
     pub(super) fn decide(&self, size: u32, groups: &[Group]) -> Admission {
-        if !groups.iter().all(|g| g.buffer.could_ever_fit(size)) {
+        if self.largest.is_none_or(|largest| u64::from(size) > largest) {
             // Larger than a buffer can ever hold: refused at once, so it
             // neither blocks the publishes behind it nor evicts anything.
             return Admission::Refuse;
@@ -182,10 +195,13 @@ impl<'s> Topic<'s> {
 
     /// Producer-visible latency: creation to the ack that ends the publish,
     /// retries and blocking included.
+    #[inline]
     pub(super) fn record_latency(&mut self, ctx: &Ctx, message: &Message) {
         if ctx.in_window {
-            self.producer_latency
-                .record(ctx.now.since(message.created).as_nanos());
+            match ctx.now.since(message.created).as_nanos() {
+                0 => self.producer_latency.record_zero(),
+                ns => self.producer_latency.record(ns),
+            }
         }
     }
 

@@ -252,16 +252,6 @@ impl Buffer {
         memory_full && self.disk.is_none_or(|(cap, _)| self.disk_len >= cap)
     }
 
-    /// Whether a message of `size` bytes would fit in this buffer empty.
-    pub(crate) fn could_ever_fit(&self, size: u32) -> bool {
-        let size = u64::from(size);
-        let memory = self.capacity > 0 && size <= self.capacity_bytes;
-        memory
-            || self
-                .disk
-                .is_some_and(|(cap, bytes)| cap > 0 && size <= bytes)
-    }
-
     #[inline]
     fn count_out(&mut self, item: &Item) {
         self.len -= 1;
