@@ -4,7 +4,9 @@
 # statistic and output on: the count of a run with 2N messages minus that of
 # a run with N, divided by N, so start-up, charts and the report cancel out.
 #
-#   benches/instructions.sh [scenario.toml] [rate_per_s] [messages]
+#   benches/instructions.sh [scenario.toml] [rate_per_s] [messages] [mqsim run options...]
+#
+# e.g. benches/instructions.sh benches/scenarios/partitions.toml 10000 20000 --set topic.partitions=256
 #
 # Defaults: scenarios/mm4.toml (λ = 3.2/s), 100,000 messages. Builds the
 # release binary first. Needs valgrind (Debian: apt-get install valgrind).
@@ -13,6 +15,8 @@ cd "$(dirname "$0")/.."
 scenario=${1:-scenarios/mm4.toml}
 rate=${2:-3.2}
 n=${3:-100000}
+shift $(($# < 3 ? $# : 3))
+extra=("$@")
 cargo build --release --quiet --bin mqsim
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -21,7 +25,7 @@ count() {
   horizon=$(python3 -c "print(repr($1 / $rate))")
   valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
     target/release/mqsim run "$scenario" --set replications=1 --set warmup=0s \
-    --set "horizon=${horizon}s" --out "$tmp/out" >/dev/null 2>"$tmp/err"
+    --set "horizon=${horizon}s" "${extra[@]}" --out "$tmp/out" >/dev/null 2>"$tmp/err"
   published=$(python3 -c "import json; print(int(json.load(open('$tmp/out/summary.json'))['metrics']['topic.published']['mean']))")
   rm -rf "$tmp/out"
   echo "$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$tmp/err") $published"

@@ -6,7 +6,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mqsim::model::sim::Simulation;
-use mqsim::scenario::{Format, Scenario};
+use mqsim::scenario::{Format, Override, Scenario};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
@@ -32,9 +32,22 @@ const PARTITIONED: &str = include_str!("scenarios/partitioned-12x3.toml");
 /// key in flight, and a group autoscaled on its backlog.
 const KEY_ORDERED: &str = include_str!("scenarios/key-ordered-autoscaled.toml");
 
+/// 16 workers consuming partitions in order and 16 competing, 10,000
+/// messages/s, 100,000 keys: run with 1, 12, 256 and 4,096 partitions, the
+/// cost of a message should stay flat.
+const PARTITIONS: &str = include_str!("scenarios/partitions.toml");
+
 fn bench(c: &mut Criterion, name: &str, text: &str) {
-    let scenario =
-        Scenario::from_text(text, Format::Toml, Path::new(name), &[]).expect("valid scenario");
+    bench_with(c, name, text, &[]);
+}
+
+/// [`bench`] with `--set`-style overrides (`path=value`).
+fn bench_with(c: &mut Criterion, name: &str, text: &str, sets: &[&str]) {
+    let overrides: Vec<Override> = (sets.iter())
+        .map(|s| Override::parse(s).expect("an override"))
+        .collect();
+    let scenario = Scenario::from_text(text, Format::Toml, Path::new(name), &overrides)
+        .expect("valid scenario");
     let probe = Simulation::new(&scenario.system, 0, true)
         .run()
         .expect("runs");
@@ -74,5 +87,26 @@ fn key_ordered(c: &mut Criterion) {
     bench(c, "key_ordered_autoscaled", KEY_ORDERED);
 }
 
-criterion_group!(benches, mm4, bursty, mm4_faults, partitioned, key_ordered);
+fn partitions(c: &mut Criterion) {
+    for n in [1, 12, 256, 4096] {
+        let set = format!("topic.partitions={n}");
+        // 20 s of simulated time: 200,000 messages, each consumed twice.
+        bench_with(
+            c,
+            &format!("partitions_{n}"),
+            PARTITIONS,
+            &[&set, "horizon=20s"],
+        );
+    }
+}
+
+criterion_group!(
+    benches,
+    mm4,
+    bursty,
+    mm4_faults,
+    partitioned,
+    key_ordered,
+    partitions
+);
 criterion_main!(benches);

@@ -394,6 +394,7 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    #[inline(always)]
     fn handle(&mut self, event: Event) {
         match self.scenario.link {
             Link::Publish => self.handle_publish(event),
@@ -402,6 +403,7 @@ impl<'s> Simulation<'s> {
     }
 
     /// Events of a run whose producers publish to the topic.
+    #[inline(always)]
     fn handle_publish(&mut self, event: Event) {
         let ctx = &mut self.ctx;
         match event {

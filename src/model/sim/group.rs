@@ -7,6 +7,7 @@ mod buffer;
 mod deliver;
 mod faults;
 mod keys;
+mod lanes;
 mod partition;
 mod scale;
 mod settle;
@@ -111,7 +112,7 @@ impl<'s> Group<'s> {
             spec: g,
             topic,
             track_order,
-            buffer: Buffer::new(topic),
+            buffer: Buffer::new(topic, g.partitioned),
             workers: Workers::new(g, GroupId(index as u32)),
             zombies: 0,
             delayed: Slab::default(),
@@ -145,7 +146,9 @@ impl<'s> Group<'s> {
             keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
         };
         if g.partitioned {
-            group.assignment = Some(Assignment::new(partitions, group.workers.slots()));
+            let assignment = Assignment::new(partitions, group.workers.slots());
+            group.buffer.assign(&assignment.owned);
+            group.assignment = Some(assignment);
         }
         group
     }

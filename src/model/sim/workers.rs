@@ -6,6 +6,8 @@
 //! and what happens to one a crash or an outage interrupts; the pool keeps
 //! the workers' bookkeeping in one place, so the two owners cannot drift.
 
+mod idle;
+
 use super::Event;
 use super::ctx::Ctx;
 use super::ids::{GroupId, WorkerId};
@@ -14,6 +16,7 @@ use crate::model::autoscale::{Census, Change, Phase, Scaler, Slot, changes, memb
 use crate::model::distribution::Distribution;
 use crate::model::group::GroupSpec;
 use crate::stats::TimeAverage;
+use idle::IdleList;
 
 /// One unit of concurrency, running a job of type `J` or idle.
 #[derive(Clone, Copy, Debug)]
@@ -106,7 +109,7 @@ pub(super) struct Workers<J> {
     owner: GroupId,
     slots: Vec<Worker<J>>,
     /// Up workers without a job (the last is handed the next job).
-    idle: Vec<u32>,
+    idle: IdleList,
     /// Workers running a job.
     busy: u32,
     /// Outages in progress.
@@ -126,7 +129,7 @@ impl<J> Workers<J> {
             slots: (0..spec.worker_slots())
                 .map(|w| Worker::new(if w < up { Phase::Up } else { Phase::Parked }))
                 .collect(),
-            idle: (0..up).rev().collect(),
+            idle: IdleList::new(spec.worker_slots() as usize, (0..up).rev().collect()),
             busy: 0,
             down: 0,
             census: Census::all_up(up),
@@ -162,13 +165,19 @@ impl<J> Workers<J> {
     /// The idle workers; the last is handed the next job.
     #[inline]
     pub(super) fn idle(&self) -> &[u32] {
-        &self.idle
+        self.idle.as_slice()
+    }
+
+    /// Whether worker `w` is idle (in the idle list).
+    #[inline]
+    pub(super) fn is_idle(&self, w: usize) -> bool {
+        self.idle.contains(w)
     }
 
     /// Some worker is idle.
     #[inline]
     pub(super) fn has_idle(&self) -> bool {
-        !self.idle.is_empty()
+        !self.idle.as_slice().is_empty()
     }
 
     /// Takes the next idle worker.
@@ -181,6 +190,13 @@ impl<J> Workers<J> {
     #[inline]
     pub(super) fn take_idle_at(&mut self, i: usize) -> u32 {
         self.idle.swap_remove(i)
+    }
+
+    /// Takes worker `w` out of the idle list, as [`Workers::take_idle_at`]
+    /// at its position would; false if it is not idle.
+    #[inline]
+    pub(super) fn take_idle(&mut self, w: usize) -> bool {
+        self.idle.take(w)
     }
 
     /// Workers running a job.
@@ -222,8 +238,9 @@ impl<J> Workers<J> {
                 self.busy
             ));
         }
+        self.idle.check()?;
         let mut seen = vec![false; self.slots.len()];
-        for &w in &self.idle {
+        for &w in self.idle.as_slice() {
             let worker = &self.slots[w as usize];
             if std::mem::replace(&mut seen[w as usize], true)
                 || !worker.is_up()
@@ -310,7 +327,7 @@ impl<J> Workers<J> {
         self.census.shift(&mut worker.phase, to);
         worker.epoch = worker.epoch.wrapping_add(1);
         let interrupted = worker.current.take();
-        self.idle.retain(|&i| i as usize != w);
+        self.idle.retain(|i| i as usize != w);
         self.note_workers(now);
         if interrupted.is_some() {
             self.busy -= 1;
@@ -486,7 +503,7 @@ impl<J> Workers<J> {
         if scaled.left_up {
             // One pass, however many left.
             let slots = &self.slots;
-            self.idle.retain(|&i| slots[i as usize].is_up());
+            self.idle.retain(|i| slots[i as usize].is_up());
         }
         self.note_workers(now);
         scaled

@@ -1,6 +1,7 @@
 //! A consumer group's buffer of ready messages: FIFO, bounded in messages
 //! and bytes, with an optional disk tier for the spill policy.
 
+use super::lanes::Lanes;
 use crate::engine::SimTime;
 use crate::model::message::Message;
 use crate::model::sim::state::{FailKind, KeyMap};
@@ -9,6 +10,10 @@ use std::collections::{BTreeSet, VecDeque};
 
 /// A held lane's first message: when it entered, its entry order, its key.
 type Front = (SimTime, u64, u64);
+
+/// A partition's head in the index by age: when it entered, its entry
+/// order, its partition (the order in which competing consumers take heads).
+type Head = (SimTime, u64, u32);
 
 /// The front entry of a held message.
 fn front_of(item: &Item) -> (usize, Front) {
@@ -95,8 +100,21 @@ pub(crate) struct FailureTally {
 /// counted over all of them. Messages whose key may not be delivered yet
 /// (key-ordered consumption, per-key caps) are held aside per key, in
 /// order; they are still ready and count like the others.
+///
+/// With several partitions the buffer keeps its partitions' heads indexed
+/// as they change, so that no choice scans the partitions: by age, for
+/// competing consumers and for eviction of the oldest; by owning worker,
+/// for partitioned consumption (which also needs what is in flight).
 pub(in crate::model::sim) struct Buffer {
     queues: Vec<VecDeque<Item>>,
+    /// Heads of non-empty partitions, oldest first (several partitions,
+    /// consumed by competing workers or evicted oldest first).
+    by_age: Option<BTreeSet<Head>>,
+    /// Partitions that can deliver, per owner (partitioned consumption).
+    lanes: Option<Lanes>,
+    /// Either index is kept (the common one-partition competing buffer
+    /// keeps neither and skips their upkeep).
+    indexed: bool,
     held: KeyMap<VecDeque<Item>>,
     held_by_partition: Vec<u64>,
     /// Per partition, the first held message of each key whose first held
@@ -114,15 +132,21 @@ pub(in crate::model::sim) struct Buffer {
 }
 
 impl Buffer {
-    pub(crate) fn new(topic: &TopicSpec) -> Buffer {
+    /// An empty buffer for `topic`'s partitions, consumed by a partitioned
+    /// group (`partitioned`) or by competing workers.
+    pub(crate) fn new(topic: &TopicSpec, partitioned: bool) -> Buffer {
         let disk = match &topic.policy {
             Policy::Spill(s) => Some((s.capacity, s.capacity_bytes)),
             _ => None,
         };
+        let partitions = topic.partitions.max(1) as usize;
+        let evicts = matches!(topic.policy, Policy::DropOldest(_));
+        let by_age = partitions > 1 && (evicts || !partitioned);
         Buffer {
-            queues: (0..topic.partitions.max(1))
-                .map(|_| VecDeque::new())
-                .collect(),
+            queues: (0..partitions).map(|_| VecDeque::new()).collect(),
+            by_age: by_age.then(BTreeSet::new),
+            lanes: partitioned.then(|| Lanes::new(partitions)),
+            indexed: by_age || partitioned,
             held: KeyMap::default(),
             held_by_partition: vec![0; topic.partitions.max(1) as usize],
             held_fronts: vec![BTreeSet::new(); topic.partitions.max(1) as usize],
@@ -158,10 +182,12 @@ impl Buffer {
     pub(crate) fn take_where(&mut self, pick: impl Fn(&Item) -> bool) -> Vec<Item> {
         let mut taken = Vec::new();
         for p in 0..self.queues.len() {
+            let old = self.indexed_head(p);
             let (out, kept): (VecDeque<Item>, VecDeque<Item>) = std::mem::take(&mut self.queues[p])
                 .into_iter()
                 .partition(&pick);
             self.queues[p] = kept;
+            self.head_moved(p, old);
             taken.extend(out);
         }
         let mut keys: Vec<u64> = self.held.keys().copied().collect();
@@ -274,30 +300,66 @@ impl Buffer {
     }
 
     /// Appends a message (new messages, and returns with requeue = tail).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_back(&mut self, mut item: Item) {
         item.seq = self.next_seq;
         self.next_seq += 1;
         self.count_in(&item);
-        self.queues[item.message.partition as usize].push_back(item);
+        let p = item.message.partition as usize;
+        let queue = &mut self.queues[p];
+        let was_empty = queue.is_empty();
+        queue.push_back(item);
+        if was_empty && self.indexed {
+            self.head_moved(p, None);
+        }
     }
 
     /// Puts a returned message first in line (requeue = head).
     pub(crate) fn push_front(&mut self, item: Item) {
         self.count_in(&item);
-        self.queues[item.message.partition as usize].push_front(item);
+        let p = item.message.partition as usize;
+        let old = self.indexed_head(p);
+        self.queues[p].push_front(item);
+        self.head_moved(p, old);
+    }
+
+    /// Partition `p`'s head as the index by age has it (none without one).
+    #[inline]
+    fn indexed_head(&self, p: usize) -> Option<Head> {
+        self.by_age.as_ref()?;
+        (self.queues[p].front()).map(|h| (h.enqueued, h.seq, p as u32))
+    }
+
+    /// Partition `p`'s head may have changed from `old` (as
+    /// [`Buffer::indexed_head`] had it): the indexes follow.
+    #[inline]
+    fn head_moved(&mut self, p: usize, old: Option<Head>) {
+        if let Some(by_age) = &mut self.by_age {
+            let new = (self.queues[p].front()).map(|h| (h.enqueued, h.seq, p as u32));
+            if old != new {
+                if let Some(old) = old {
+                    by_age.remove(&old);
+                }
+                if let Some(new) = new {
+                    by_age.insert(new);
+                }
+            }
+        }
+        if let Some(lanes) = &mut self.lanes {
+            lanes.refresh(p, !self.queues[p].is_empty());
+        }
     }
 
     /// Removes the oldest head across partitions (the head itself with one
     /// partition): what competing consumers and drop_oldest take next.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<Item> {
-        let p = if self.queues.len() == 1 {
-            0
-        } else {
-            self.oldest_partition()?
-        };
-        self.pop_from(p)
+        if !self.indexed {
+            // One partition (several are always indexed).
+            return self.pop_from(0);
+        }
+        let p = self.oldest_partition()?;
+        self.pop_indexed(p)
     }
 
     /// Removes the ready message that entered first, held ones included:
@@ -320,9 +382,22 @@ impl Buffer {
     }
 
     /// Removes the head of partition `p`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop_from(&mut self, p: usize) -> Option<Item> {
+        if self.indexed {
+            return self.pop_indexed(p);
+        }
         let item = self.queues[p].pop_front()?;
+        self.count_out(&item);
+        Some(item)
+    }
+
+    /// [`Buffer::pop_from`] with the indexes kept.
+    #[inline(never)]
+    fn pop_indexed(&mut self, p: usize) -> Option<Item> {
+        let old = self.indexed_head(p);
+        let item = self.queues[p].pop_front()?;
+        self.head_moved(p, old);
         self.count_out(&item);
         Some(item)
     }
@@ -332,8 +407,14 @@ impl Buffer {
         self.oldest_partition_among(|_| true)
     }
 
-    /// The partition, among those `allowed`, whose head entered first.
+    /// The partition, among those `allowed`, whose head entered first
+    /// (ties: entry order, then partition).
     pub(crate) fn oldest_partition_among(&self, allowed: impl Fn(usize) -> bool) -> Option<usize> {
+        if let Some(by_age) = &self.by_age {
+            return (by_age.iter())
+                .map(|&(_, _, p)| p as usize)
+                .find(|&p| allowed(p));
+        }
         self.queues
             .iter()
             .enumerate()
@@ -341,6 +422,67 @@ impl Buffer {
             .filter_map(|(p, q)| q.front().map(|h| ((h.enqueued, h.seq), p)))
             .min()
             .map(|(_, p)| p)
+    }
+
+    /// Which partitions can deliver, per owner (partitioned consumption).
+    #[inline]
+    pub(super) fn lanes(&self) -> &Lanes {
+        self.lanes.as_ref().expect("a partitioned group's buffer")
+    }
+
+    /// Partitions have new owners: `owned[w]` lists worker w's.
+    pub(crate) fn assign(&mut self, owned: &[Vec<u32>]) {
+        let queues = &self.queues;
+        if let Some(lanes) = &mut self.lanes {
+            lanes.assign(owned, |p| !queues[p].is_empty());
+        }
+    }
+
+    /// Message `id` of partition `p` is in flight: the partition waits.
+    #[inline]
+    pub(crate) fn lock(&mut self, p: usize, id: u64) {
+        if let Some(lanes) = &mut self.lanes {
+            lanes.lock(p, id);
+        }
+    }
+
+    /// Message `id` settled or is ready again: partition `p` no longer
+    /// waits for it (if it did).
+    #[inline]
+    pub(crate) fn unlock(&mut self, p: usize, id: u64) {
+        let has_head = !self.queues[p].is_empty();
+        if let Some(lanes) = &mut self.lanes {
+            lanes.unlock(p, id, has_head);
+        }
+    }
+
+    /// The indexes against a recount from the partitions' queues; the error
+    /// says what disagrees.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if let Some(by_age) = &self.by_age {
+            let recount: BTreeSet<Head> = (self.queues.iter().enumerate())
+                .filter_map(|(p, q)| q.front().map(|h| (h.enqueued, h.seq, p as u32)))
+                .collect();
+            if &recount != by_age {
+                return Err(format!(
+                    "{} partition heads indexed by age, {} recounted",
+                    by_age.len(),
+                    recount.len()
+                ));
+            }
+        }
+        if let Some(lanes) = &self.lanes {
+            lanes.check(|p| !self.queues[p].is_empty())?;
+        }
+        let queued: usize = self.queues.iter().map(VecDeque::len).sum();
+        let held: u64 = self.held_by_partition.iter().sum();
+        if queued as u64 + held != self.len {
+            return Err(format!(
+                "{} ready messages counted, {queued} queued and {held} held",
+                self.len
+            ));
+        }
+        Ok(())
     }
 
     /// When the longest-waiting ready message of partition `p` entered,

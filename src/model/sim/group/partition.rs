@@ -20,10 +20,9 @@ const NOBODY: u32 = u32::MAX;
 pub(in crate::model::sim) struct Assignment {
     /// Partition → owning worker.
     pub owner: Vec<u32>,
-    /// Worker → owned partitions.
+    /// Worker → owned partitions (the buffer keeps which of them can
+    /// deliver, and what is in flight on each).
     pub owned: Vec<Vec<u32>>,
-    /// Partition → the message being processed or awaiting redelivery.
-    pub in_flight: Vec<Option<u64>>,
     /// Worker → where its next scan of its partitions starts.
     pub cursor: Vec<usize>,
     /// Partition → no delivery before this instant (it changed owner in a
@@ -37,7 +36,6 @@ impl Assignment {
         let mut a = Assignment {
             owner: vec![NOBODY; partitions],
             owned: vec![Vec::new(); workers.len()],
-            in_flight: vec![None; partitions],
             cursor: vec![0; workers.len()],
             paused_until: vec![SimTime::ZERO; partitions],
         };
@@ -105,7 +103,7 @@ impl Group<'_> {
         if self.workers.is_down()
             || ctx.now < a.paused_until[p]
             || owner == NOBODY
-            || a.in_flight[p].is_some()
+            || self.buffer.lanes().in_flight(p).is_some()
         {
             return;
         }
@@ -118,22 +116,24 @@ impl Group<'_> {
         if self.assignment.is_none() || self.workers.is_down() {
             return;
         }
-        let Some(i) = self.workers.idle().iter().position(|&x| x as usize == w) else {
+        if !self.workers.is_idle(w) {
             return;
-        };
+        }
         if let Some(at) = self.group_throttled(ctx) {
             self.wake_at(ctx, at);
             return;
         }
         if let Some(item) = self.next_item(ctx, w) {
-            self.workers.take_idle_at(i);
+            self.workers.take_idle(w);
             self.deliver_to(ctx, w as u32, item);
         }
         self.note_levels(ctx.now);
     }
 
-    /// The next message for worker `w` from its own partitions, dropping
-    /// expired heads on the way; marks its partition as in flight.
+    /// The next message for worker `w` from its own partitions, round robin
+    /// from where it last took one, dropping expired heads on the way;
+    /// marks its partition as in flight. Only partitions with a head and
+    /// none in flight are looked at (the buffer keeps them per worker).
     fn next_item(&mut self, ctx: &mut Ctx, w: usize) -> Option<Item> {
         loop {
             let now = ctx.now;
@@ -143,12 +143,9 @@ impl Group<'_> {
             let start = a.cursor[w];
             let caps = &mut self.partition_caps;
             let mut opens_at: Option<SimTime> = None;
-            let found = (0..n).map(|k| (start + k) % n).find(|&k| {
+            let found = self.buffer.lanes().ready_from(w, start).find(|&k| {
                 let p = owned[k] as usize;
-                if a.in_flight[p].is_some()
-                    || now < a.paused_until[p]
-                    || self.buffer.head_of(p).is_none()
-                {
+                if now < a.paused_until[p] {
                     return false;
                 }
                 let ready = caps.get_mut(p).map_or(now, |b| b.ready_at(now));
@@ -170,9 +167,7 @@ impl Group<'_> {
                 self.expire(ctx, item);
                 continue;
             }
-            if let Some(a) = self.assignment.as_mut() {
-                a.in_flight[p] = Some(item.message.id.0);
-            }
+            self.buffer.lock(p, item.message.id.0);
             self.spend_tokens(ctx, p);
             return Some(item);
         }
@@ -181,12 +176,10 @@ impl Group<'_> {
     /// The message in flight on its partition (and, in a key-ordered
     /// group, on its key) has settled or is ready again: the partition and
     /// the key may deliver again.
+    #[inline]
     pub(in crate::model::sim) fn free_lanes(&mut self, ctx: &mut Ctx, item: &Item) {
-        if let Some(a) = self.assignment.as_mut() {
-            let slot = &mut a.in_flight[item.message.partition as usize];
-            if *slot == Some(item.message.id.0) {
-                *slot = None;
-            }
+        if self.assignment.is_some() {
+            (self.buffer).unlock(item.message.partition as usize, item.message.id.0);
         }
         self.free_key(ctx, item);
     }
@@ -199,6 +192,7 @@ impl Group<'_> {
             return;
         };
         let moved = a.reassign(self.workers.slots());
+        self.buffer.assign(&a.owned);
         for (p, _) in moved.iter().enumerate().filter(|(_, m)| **m) {
             a.paused_until[p] = ctx.now + pause;
         }
