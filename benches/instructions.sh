@@ -10,8 +10,22 @@
 #
 # Defaults: scenarios/mm4.toml (λ = 3.2/s), 100,000 messages. Builds the
 # release binary first. Needs valgrind (Debian: apt-get install valgrind).
+#
+#   benches/instructions.sh minimal-des [messages]
+#
+# counts the minimal hand-written M/M/4 simulation (benches/minimal_des.rs)
+# the same way: the anchor mqsim's cost per message is stated against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = minimal-des ]; then
+  n=${2:-100000}
+  cargo build --release --quiet -p mqsim-bench --bin minimal-des
+  ir() { valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/minimal-des "$1" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
+  ir1=$(ir "$n")
+  ir2=$(ir "$((2 * n))")
+  python3 -c "print(f'{($ir2 - $ir1) / $n:.0f} instructions per message (minimal-des: {$ir1:,} for {$n:,} messages, {$ir2:,} for {2 * $n:,})')"
+  exit 0
+fi
 scenario=${1:-scenarios/mm4.toml}
 rate=${2:-3.2}
 n=${3:-100000}

@@ -1,2 +1,4 @@
-//! The benchmarks of mqsim (see `throughput.rs` and `sweep.rs`); this
-//! library is empty, a package needs a target besides its benchmarks.
+//! The benchmarks of mqsim (see `throughput.rs` and `sweep.rs`), and the
+//! minimal event-list simulation they measure mqsim against.
+
+pub mod minimal_des;

@@ -71,6 +71,21 @@ fn mm4(c: &mut Criterion) {
     bench(c, "mm4", MM4);
 }
 
+/// The anchor: the same M/M/4 (1.0 M messages) in a minimal hand-written
+/// event-list simulation without statistics (`minimal_des.rs`). The README
+/// states mqsim's `mm4` against it.
+fn minimal_des(c: &mut Criterion) {
+    let run = || mqsim_bench::minimal_des::mmc(3.2, 1.0, 4, 312_500.0, 42);
+    let mut group = c.benchmark_group("minimal_des_mm4");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(6))
+        .warm_up_time(Duration::from_secs(1));
+    group.throughput(Throughput::Elements(run().arrived));
+    group.bench_function("messages", |b| b.iter(|| black_box(run())));
+    group.finish();
+}
+
 fn bursty(c: &mut Criterion) {
     bench(c, "bursty_50k_bounded", BURSTY);
 }
@@ -103,6 +118,7 @@ fn partitions(c: &mut Criterion) {
 criterion_group!(
     benches,
     mm4,
+    minimal_des,
     bursty,
     mm4_faults,
     partitioned,
