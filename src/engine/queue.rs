@@ -1,39 +1,24 @@
 //! The future event list: a binary heap ordered by (time, sequence), so
 //! events at equal times come out in the order they were scheduled.
+//!
+//! The heap holds 16-byte keys only: time, sequence number and the slot of
+//! the event's payload packed into one `u128`, compared in one instruction
+//! pair. Payloads wait in a slab and do not move while the heap sifts. The
+//! sequence number has 32 bits; when it runs out (every 4.3 G events) the
+//! pending events are renumbered in their order, which keeps every
+//! ordering as it was.
 
 use super::time::SimTime;
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// One scheduled event with its tie-breaking sequence number.
-struct Entry<E> {
-    time: SimTime,
-    seq: u64,
-    event: E,
-}
+/// Sequence numbers per numbering (2³²).
+const SEQ_LIMIT: u64 = 1 << 32;
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
-}
-
-impl<E> Eq for Entry<E> {}
-
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Entry<E> {
-    /// Reversed, so the max-heap pops the earliest (time, seq) first.
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        // One comparison of (time, seq) packed into 128 bits: branch-free.
-        let key = |e: &Self| (u128::from(e.time.0) << 64) | u128::from(e.seq);
-        key(other).cmp(&key(self))
-    }
+/// The heap key of an event: time, sequence number, slot.
+#[inline]
+fn key(time: SimTime, seq: u64, slot: u32) -> u128 {
+    (u128::from(time.0) << 64) | (u128::from(seq) << 32) | u128::from(slot)
 }
 
 /// A priority queue of events keyed by simulated time; ties run FIFO.
@@ -49,8 +34,15 @@ impl<E> Ord for Entry<E> {
 /// assert_eq!(q.pop(), Some((SimTime(5), "c")));
 /// ```
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    /// Keys, earliest on top.
+    heap: BinaryHeap<Reverse<u128>>,
+    /// Payloads by slot (`None`: free).
+    payloads: Vec<Option<E>>,
+    /// Free slots.
+    free: Vec<u32>,
     next_seq: u64,
+    /// Sequence numbers per numbering (smaller in tests).
+    seq_limit: u64,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -64,26 +56,63 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            payloads: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
+            seq_limit: SEQ_LIMIT,
         }
     }
 
     /// Schedules `event` at `time`, after every event already scheduled at
     /// that time.
+    #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) {
-        let seq = self.next_seq;
+        if self.next_seq >= self.seq_limit {
+            self.renumber();
+        }
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.payloads[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.payloads.push(Some(event));
+                (self.payloads.len() - 1) as u32
+            }
+        };
+        self.heap.push(Reverse(key(time, self.next_seq, slot)));
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
     }
 
     /// Removes and returns the earliest event.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        let Reverse(key) = self.heap.pop()?;
+        let slot = key as u32;
+        let event = self.payloads[slot as usize].take()?;
+        self.free.push(slot);
+        Some((SimTime((key >> 64) as u64), event))
+    }
+
+    /// Gives the pending events sequence numbers from 0 in their order.
+    #[cold]
+    fn renumber(&mut self) {
+        let mut keys: Vec<u128> = std::mem::take(&mut self.heap)
+            .into_iter()
+            .map(|Reverse(k)| k)
+            .collect();
+        keys.sort_unstable();
+        let renumbered = keys
+            .iter()
+            .enumerate()
+            .map(|(seq, &k)| Reverse(key(SimTime((k >> 64) as u64), seq as u64, k as u32)));
+        self.heap = renumbered.collect();
+        self.next_seq = keys.len() as u64;
     }
 
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(|Reverse(k)| SimTime((k >> 64) as u64))
     }
 
     /// Number of pending events.
@@ -106,13 +135,39 @@ mod tests {
     /// Shadow model: a BTreeMap keyed by (time, seq) pops in the same order.
     #[test]
     fn matches_an_ordered_map_over_a_million_random_operations() {
-        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        shadow_test(EventQueue::new(), 1_000_000, 0.55);
+    }
+
+    /// The same when sequence numbers run out every 1,024 events, so the
+    /// pending events are renumbered over and over.
+    #[test]
+    fn renumbering_keeps_the_order() {
         let mut queue = EventQueue::new();
+        queue.seq_limit = 1024;
+        shadow_test(queue, 300_000, 0.5);
+        // Some renumbering happened.
+        let mut queue = EventQueue::new();
+        queue.seq_limit = 4;
+        (0..3).for_each(|i| queue.schedule(SimTime(1), i));
+        queue.pop();
+        queue.schedule(SimTime(1), 3);
+        queue.schedule(SimTime(0), 4);
+        let mut seqs: Vec<u64> = (queue.heap.iter())
+            .map(|Reverse(k)| (k >> 32) as u64 & 0xffff_ffff)
+            .collect();
+        seqs.sort_unstable();
+        assert_eq!(seqs, [0, 1, 2, 3], "renumbered from 0 (1, 2, 3, 4 without)");
+        let order: Vec<u64> = std::iter::from_fn(|| queue.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, [4, 1, 2, 3]);
+    }
+
+    fn shadow_test(mut queue: EventQueue<u64>, operations: usize, p_schedule: f64) {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
         let mut shadow = BTreeMap::new();
         let mut seq = 0u64;
         let mut now = 0u64;
-        for _ in 0..1_000_000 {
-            if rng.random_bool(0.55) {
+        for _ in 0..operations {
+            if rng.random_bool(p_schedule) {
                 // Few distinct times, so ties are common.
                 let time = now + rng.random_range(0..8u64);
                 queue.schedule(SimTime(time), seq);
