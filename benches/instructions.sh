@@ -9,7 +9,10 @@
 # e.g. benches/instructions.sh benches/scenarios/partitions.toml 10000 20000 --set topic.partitions=256
 #
 # Defaults: scenarios/mm4.toml (λ = 3.2/s), 100,000 messages. Builds the
-# release binary first. Needs valgrind (Debian: apt-get install valgrind).
+# release binary first, unless MQSIM_BIN names a binary to count instead
+# (to compare with an older build). One thread (RAYON_NUM_THREADS=1): idle
+# worker threads would add a varying count. Needs valgrind (Debian:
+# apt-get install valgrind).
 #
 #   benches/instructions.sh minimal-des [messages]
 #
@@ -31,14 +34,17 @@ rate=${2:-3.2}
 n=${3:-100000}
 shift $(($# < 3 ? $# : 3))
 extra=("$@")
-cargo build --release --quiet --bin mqsim
+if [ -z "${MQSIM_BIN:-}" ]; then
+  cargo build --release --quiet --bin mqsim
+fi
+mqsim=${MQSIM_BIN:-target/release/mqsim}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 count() {
   local horizon
   horizon=$(python3 -c "print(repr($1 / $rate))")
-  valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
-    target/release/mqsim run "$scenario" --set replications=1 --set warmup=0s \
+  RAYON_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
+    "$mqsim" run "$scenario" --set replications=1 --set warmup=0s \
     --set "horizon=${horizon}s" "${extra[@]}" --out "$tmp/out" >/dev/null 2>"$tmp/err"
   published=$(python3 -c "import json; print(int(json.load(open('$tmp/out/summary.json'))['metrics']['topic.published']['mean']))")
   rm -rf "$tmp/out"

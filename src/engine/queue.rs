@@ -76,8 +76,10 @@ impl<E> EventQueue<E> {
                 slot
             }
             None => {
+                let slot = u32::try_from(self.payloads.len())
+                    .expect("fewer than 2^32 pending events (the runaway guard stops long before)");
                 self.payloads.push(Some(event));
-                (self.payloads.len() - 1) as u32
+                slot
             }
         };
         self.heap.push(Reverse(key(time, self.next_seq, slot)));
@@ -89,7 +91,9 @@ impl<E> EventQueue<E> {
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let Reverse(key) = self.heap.pop()?;
         let slot = key as u32;
-        let event = self.payloads[slot as usize].take()?;
+        let event = self.payloads[slot as usize]
+            .take()
+            .expect("a pending event's payload");
         self.free.push(slot);
         Some((SimTime((key >> 64) as u64), event))
     }
@@ -102,6 +106,10 @@ impl<E> EventQueue<E> {
             .map(|Reverse(k)| k)
             .collect();
         keys.sort_unstable();
+        assert!(
+            (keys.len() as u64) < self.seq_limit,
+            "fewer pending events than sequence numbers"
+        );
         let renumbered = keys
             .iter()
             .enumerate()
@@ -136,6 +144,18 @@ mod tests {
     #[test]
     fn matches_an_ordered_map_over_a_million_random_operations() {
         shadow_test(EventQueue::new(), 1_000_000, 0.55);
+    }
+
+    /// At the real width: sequence numbers run out 2³² events in, and the
+    /// pending events are renumbered in order.
+    #[test]
+    fn the_sequence_runs_out_at_two_to_the_32() {
+        let mut queue = EventQueue::new();
+        queue.next_seq = SEQ_LIMIT - 2;
+        (0..5).for_each(|i| queue.schedule(SimTime(7 - i % 2), i));
+        let order: Vec<u64> = std::iter::from_fn(|| queue.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, [1, 3, 0, 2, 4]);
+        assert!(queue.next_seq < 8, "renumbered");
     }
 
     /// The same when sequence numbers run out every 1,024 events, so the

@@ -42,7 +42,7 @@ pub struct ZipfKeys {
 /// Up to this many keys, Zipf keys are drawn from an alias table (O(1),
 /// no `powf`; 12 bytes a key, 768 KiB at most); above it by
 /// rejection-inversion (O(1) expected, two `powf` a draw; no table).
-pub const ZIPF_TABLE_MAX_KEYS: u64 = 1 << 16;
+pub(crate) const ZIPF_TABLE_MAX_KEYS: u64 = 1 << 16;
 
 /// How Zipf keys are drawn.
 #[derive(Clone, Debug, PartialEq)]
@@ -204,10 +204,27 @@ mod tests {
     }
 
     #[test]
+    fn zipf_keys_use_the_table_up_to_its_limit() {
+        let sampler = |n| match KeyChooser::zipf(n, 1.0).unwrap() {
+            KeyChooser::Zipf(z) => matches!(z.sampler, ZipfSampler::Table(_)),
+            _ => unreachable!("zipf keys"),
+        };
+        assert!(sampler(1));
+        assert!(sampler(ZIPF_TABLE_MAX_KEYS));
+        assert!(!sampler(ZIPF_TABLE_MAX_KEYS + 1));
+    }
+
+    #[test]
     fn zipf_rank_one_frequency_is_one_over_h() {
         // The alias table, and rejection-inversion above its limit.
         let above = ZIPF_TABLE_MAX_KEYS + 1000;
-        for (n, s) in [(100, 1.1), (1000, 0.8), (7, 0.0), (above, 1.1), (above, 0.6)] {
+        for (n, s) in [
+            (100, 1.1),
+            (1000, 0.8),
+            (7, 0.0),
+            (above, 1.1),
+            (above, 0.6),
+        ] {
             let keys = KeyChooser::zipf(n, s).unwrap();
             let counts = counts(&keys, &format!("keys/zipf/{n}"));
             let h: f64 = (1..=n).map(|r| (r as f64).powf(-s)).sum();

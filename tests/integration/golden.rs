@@ -1,6 +1,7 @@
 //! Golden outputs: the bytes of `summary.json` and `timeseries.csv` of
-//! every shipped scenario, its direct-call twin where it has one, and the
-//! benchmarks' scenarios, at their own seeds, pinned by digest. A change
+//! every shipped scenario, its direct-call twin where it has one, the
+//! benchmarks' scenarios and the cases of `tests/golden/scenarios/`, at
+//! their own seeds, pinned by digest. A change
 //! of output must be on purpose: rerun with `MQSIM_BLESS=1` to rewrite
 //! `tests/golden/outputs.txt`, in a commit that says why. On a mismatch
 //! the actual files are written to `target/golden-actual/` for a diff.
@@ -55,6 +56,11 @@ fn cases() -> Vec<(String, PathBuf, Vec<String>)> {
         hpa,
         instant.iter().map(|s| (*s).to_owned()).collect(),
     ));
+    // Cases written for the golden test alone (tests/golden/scenarios/):
+    // paths no shipped scenario reaches together.
+    for file in files(Path::new("tests/golden/scenarios")) {
+        cases.push((file.display().to_string(), file, Vec::new()));
+    }
     for file in files(Path::new("benches/scenarios")) {
         // The benchmarks' long runs, shortened: the same code paths.
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();

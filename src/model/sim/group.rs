@@ -5,9 +5,9 @@
 
 mod buffer;
 mod deliver;
+mod deliverable;
 mod faults;
 mod keys;
-mod lanes;
 mod partition;
 mod scale;
 mod settle;
@@ -146,11 +146,22 @@ impl<'s> Group<'s> {
             keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
         };
         if g.partitioned {
-            let assignment = Assignment::new(partitions, group.workers.slots());
-            group.buffer.assign(&assignment.owned);
+            let assignment = Assignment::new(partitions, group.workers.slots(), &mut group.buffer);
             group.assignment = Some(assignment);
         }
         group
+    }
+
+    /// Its running bookkeeping against a recount: the worker pool, the
+    /// buffer's indexes, and the partitions' owners as the buffer knows
+    /// them. The error says what disagrees.
+    pub(super) fn check(&self) -> Result<(), String> {
+        self.workers.check()?;
+        self.buffer.check()?;
+        match &self.assignment {
+            Some(a) => a.check(&self.buffer),
+            None => Ok(()),
+        }
     }
 
     /// Deliveries that own their message (zombies excluded).

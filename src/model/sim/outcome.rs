@@ -438,7 +438,7 @@ impl Simulation<'_> {
             check_conservation(&topic, g)?;
         }
         // Every pool's and buffer's running bookkeeping against a recount.
-        let pools = (self.groups.iter()).map(|g| g.workers.check().and_then(|()| g.buffer.check()));
+        let pools = self.groups.iter().map(|g| g.check());
         let called = self.called.iter().map(|c| c.workers.check());
         for (check, spec) in pools.chain(called).zip(&self.scenario.groups) {
             if let Err(detail) = check {

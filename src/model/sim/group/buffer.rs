@@ -1,11 +1,14 @@
-//! A consumer group's buffer of ready messages: FIFO, bounded in messages
-//! and bytes, with an optional disk tier for the spill policy.
+//! A consumer group's buffer of ready messages: FIFO per partition, bounded
+//! in messages and bytes, with an optional disk tier for the spill policy,
+//! and the indexes over the partitions' heads that let consumption choose
+//! its next partition without a scan (with, for partitioned consumption,
+//! the message each partition has in flight).
 
-use super::lanes::Lanes;
+use super::deliverable::Deliverable;
 use crate::engine::SimTime;
 use crate::model::message::Message;
 use crate::model::sim::state::{FailKind, KeyMap};
-use crate::model::topic::{Policy, TopicSpec};
+use crate::model::topic::{Policy, TopicSpec, WhenFull};
 use std::collections::{BTreeSet, VecDeque};
 
 /// A held lane's first message: when it entered, its entry order, its key.
@@ -101,17 +104,18 @@ pub(crate) struct FailureTally {
 /// (key-ordered consumption, per-key caps) are held aside per key, in
 /// order; they are still ready and count like the others.
 ///
-/// With several partitions the buffer keeps its partitions' heads indexed
-/// as they change, so that no choice scans the partitions: by age, for
-/// competing consumers and for eviction of the oldest; by owning worker,
-/// for partitioned consumption (which also needs what is in flight).
+/// The buffer keeps its partitions' heads indexed as they change, so that
+/// no choice scans the partitions: by age (several partitions, consumed by
+/// competing workers or evicted oldest first: O(log P) a change), and by
+/// owning worker for partitioned consumption (which also needs what is in
+/// flight: O(1) a change).
 pub(in crate::model::sim) struct Buffer {
     queues: Vec<VecDeque<Item>>,
     /// Heads of non-empty partitions, oldest first (several partitions,
     /// consumed by competing workers or evicted oldest first).
     by_age: Option<BTreeSet<Head>>,
     /// Partitions that can deliver, per owner (partitioned consumption).
-    lanes: Option<Lanes>,
+    deliverable: Option<Deliverable>,
     /// Either index is kept (the common one-partition competing buffer
     /// keeps neither and skips their upkeep).
     indexed: bool,
@@ -140,12 +144,12 @@ impl Buffer {
             _ => None,
         };
         let partitions = topic.partitions.max(1) as usize;
-        let evicts = matches!(topic.policy, Policy::DropOldest(_));
+        let evicts = topic.policy.when_full() == WhenFull::EvictOldest;
         let by_age = partitions > 1 && (evicts || !partitioned);
         Buffer {
             queues: (0..partitions).map(|_| VecDeque::new()).collect(),
             by_age: by_age.then(BTreeSet::new),
-            lanes: partitioned.then(|| Lanes::new(partitions)),
+            deliverable: partitioned.then(|| Deliverable::new(partitions)),
             indexed: by_age || partitioned,
             held: KeyMap::default(),
             held_by_partition: vec![0; topic.partitions.max(1) as usize],
@@ -345,8 +349,8 @@ impl Buffer {
                 }
             }
         }
-        if let Some(lanes) = &mut self.lanes {
-            lanes.refresh(p, !self.queues[p].is_empty());
+        if let Some(deliverable) = &mut self.deliverable {
+            deliverable.refresh(p, !self.queues[p].is_empty());
         }
     }
 
@@ -426,23 +430,25 @@ impl Buffer {
 
     /// Which partitions can deliver, per owner (partitioned consumption).
     #[inline]
-    pub(super) fn lanes(&self) -> &Lanes {
-        self.lanes.as_ref().expect("a partitioned group's buffer")
+    pub(super) fn deliverable(&self) -> &Deliverable {
+        self.deliverable
+            .as_ref()
+            .expect("a partitioned group's buffer")
     }
 
     /// Partitions have new owners: `owned[w]` lists worker w's.
     pub(crate) fn assign(&mut self, owned: &[Vec<u32>]) {
         let queues = &self.queues;
-        if let Some(lanes) = &mut self.lanes {
-            lanes.assign(owned, |p| !queues[p].is_empty());
+        if let Some(deliverable) = &mut self.deliverable {
+            deliverable.assign(owned, |p| !queues[p].is_empty());
         }
     }
 
     /// Message `id` of partition `p` is in flight: the partition waits.
     #[inline]
     pub(crate) fn lock(&mut self, p: usize, id: u64) {
-        if let Some(lanes) = &mut self.lanes {
-            lanes.lock(p, id);
+        if let Some(deliverable) = &mut self.deliverable {
+            deliverable.lock(p, id);
         }
     }
 
@@ -451,8 +457,8 @@ impl Buffer {
     #[inline]
     pub(crate) fn unlock(&mut self, p: usize, id: u64) {
         let has_head = !self.queues[p].is_empty();
-        if let Some(lanes) = &mut self.lanes {
-            lanes.unlock(p, id, has_head);
+        if let Some(deliverable) = &mut self.deliverable {
+            deliverable.unlock(p, id, has_head);
         }
     }
 
@@ -471,8 +477,8 @@ impl Buffer {
                 ));
             }
         }
-        if let Some(lanes) = &self.lanes {
-            lanes.check(|p| !self.queues[p].is_empty())?;
+        if let Some(deliverable) = &self.deliverable {
+            deliverable.check(|p| !self.queues[p].is_empty())?;
         }
         let queued: usize = self.queues.iter().map(VecDeque::len).sum();
         let held: u64 = self.held_by_partition.iter().sum();

@@ -6,6 +6,7 @@
 //! changes owner is not consumed for the rebalance pause.
 
 use super::Item;
+use super::buffer::Buffer;
 use super::{Ctx, Group};
 use crate::engine::SimTime;
 use crate::model::sim::Event;
@@ -31,21 +32,31 @@ pub(in crate::model::sim) struct Assignment {
 }
 
 impl Assignment {
-    /// Every partition assigned round robin over the workers that are up.
-    pub(crate) fn new(partitions: usize, workers: &[Worker<InService>]) -> Assignment {
+    /// Every partition assigned round robin over the workers that are up;
+    /// `buffer` learns the owners.
+    pub(crate) fn new(
+        partitions: usize,
+        workers: &[Worker<InService>],
+        buffer: &mut Buffer,
+    ) -> Assignment {
         let mut a = Assignment {
             owner: vec![NOBODY; partitions],
             owned: vec![Vec::new(); workers.len()],
             cursor: vec![0; workers.len()],
             paused_until: vec![SimTime::ZERO; partitions],
         };
-        a.reassign(workers);
+        a.reassign(workers, buffer);
         a
     }
 
-    /// Partition p goes to the (p mod n)-th worker that is up. Returns
-    /// which partitions changed owner.
-    pub(crate) fn reassign(&mut self, workers: &[Worker<InService>]) -> Vec<bool> {
+    /// Partition p goes to the (p mod n)-th worker that is up, and `buffer`
+    /// learns the new owners (it keeps, per owner, the partitions that can
+    /// deliver). Returns which partitions changed owner.
+    pub(crate) fn reassign(
+        &mut self,
+        workers: &[Worker<InService>],
+        buffer: &mut Buffer,
+    ) -> Vec<bool> {
         let before = self.owner.clone();
         let up: Vec<u32> = (0..workers.len() as u32)
             .filter(|&w| workers[w as usize].is_staying())
@@ -61,11 +72,26 @@ impl Assignment {
                 self.owned[*owner as usize].push(p as u32);
             }
         }
+        buffer.assign(&self.owned);
         before
             .iter()
             .zip(&self.owner)
             .map(|(b, a)| b != a)
             .collect()
+    }
+
+    /// The owners against those the buffer knows; the error names the
+    /// first partition where they differ.
+    pub(crate) fn check(&self, buffer: &Buffer) -> Result<(), String> {
+        for (p, &owner) in self.owner.iter().enumerate() {
+            let known = buffer.deliverable().owner(p);
+            if known != (owner != NOBODY).then_some(owner) {
+                return Err(format!(
+                    "partition {p} is owned by {owner}, the buffer says {known:?}"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Up workers that own no partition (more workers than partitions).
@@ -103,7 +129,7 @@ impl Group<'_> {
         if self.workers.is_down()
             || ctx.now < a.paused_until[p]
             || owner == NOBODY
-            || self.buffer.lanes().in_flight(p).is_some()
+            || self.buffer.deliverable().in_flight(p).is_some()
         {
             return;
         }
@@ -143,7 +169,7 @@ impl Group<'_> {
             let start = a.cursor[w];
             let caps = &mut self.partition_caps;
             let mut opens_at: Option<SimTime> = None;
-            let found = self.buffer.lanes().ready_from(w, start).find(|&k| {
+            let found = self.buffer.deliverable().ready_from(w, start).find(|&k| {
                 let p = owned[k] as usize;
                 if now < a.paused_until[p] {
                     return false;
@@ -191,8 +217,7 @@ impl Group<'_> {
         let Some(a) = self.assignment.as_mut() else {
             return;
         };
-        let moved = a.reassign(self.workers.slots());
-        self.buffer.assign(&a.owned);
+        let moved = a.reassign(self.workers.slots(), &mut self.buffer);
         for (p, _) in moved.iter().enumerate().filter(|(_, m)| **m) {
             a.paused_until[p] = ctx.now + pause;
         }

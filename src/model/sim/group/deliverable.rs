@@ -1,13 +1,13 @@
-//! Which partitions of a partitioned group can deliver now, kept per owning
+//! Which partitions of a partitioned group can deliver, kept per owning
 //! worker as the buffer changes, so that a worker finds its next partition
-//! without scanning the ones it owns (O(1) in the common case, one machine
-//! word per 64 owned partitions at worst).
+//! without testing every one it owns: one machine word per 64 owned
+//! partitions at worst, and O(1) when it owns none that can deliver.
 //!
 //! A partition can deliver when it has a head and no message in flight;
 //! whether its rebalance pause or rate cap lets it deliver now is decided by
 //! the group on the candidates, in the same round-robin order.
 
-/// No owner, or not idle: a position that is not one.
+/// No owning worker, and so no position in a worker's list.
 const NONE: u32 = u32::MAX;
 
 /// A set of positions below a fixed bound, as bits.
@@ -50,9 +50,23 @@ impl Bits {
     }
 
     /// Positions in the set.
-    #[inline]
-    pub(super) fn count(&self) -> usize {
+    #[cfg(test)]
+    fn count(&self) -> usize {
         self.ones
+    }
+
+    /// The set's running count against a count of its bits.
+    fn check(&self) -> Result<(), String> {
+        let bits: u32 = self.words.iter().map(|w| w.count_ones()).sum();
+        let beyond = (self.words.last())
+            .is_some_and(|&w| !self.len.is_multiple_of(64) && w >> (self.len % 64) != 0);
+        if bits as usize != self.ones || beyond {
+            return Err(format!(
+                "{} positions counted, {bits} bits set (some past the bound: {beyond})",
+                self.ones
+            ));
+        }
+        Ok(())
     }
 
     /// The positions in the set from `start` to the end and then from 0 to
@@ -100,7 +114,7 @@ impl Bits {
 /// Per partition, its owner and in-flight message; per worker, the owned
 /// partitions that can deliver (by position in the worker's list).
 #[derive(Clone, Debug, Default)]
-pub(super) struct Lanes {
+pub(super) struct Deliverable {
     /// Partition → (owning worker, its position in the owner's list).
     place: Vec<(u32, u32)>,
     /// Partition → the message being processed or awaiting redelivery.
@@ -109,10 +123,10 @@ pub(super) struct Lanes {
     ready: Vec<Bits>,
 }
 
-impl Lanes {
+impl Deliverable {
     /// `partitions` partitions, none owned, none in flight.
-    pub(super) fn new(partitions: usize) -> Lanes {
-        Lanes {
+    pub(super) fn new(partitions: usize) -> Deliverable {
+        Deliverable {
             place: vec![(NONE, NONE); partitions],
             in_flight: vec![None; partitions],
             ready: Vec::new(),
@@ -192,21 +206,52 @@ impl Lanes {
                 ));
             }
         }
-        let counted: usize = self.ready.iter().map(Bits::count).sum();
-        let set = (self.ready.iter())
-            .map(|b| b.cyclic_from(0).count())
-            .sum::<usize>();
-        if counted != set {
-            return Err(format!("{counted} ready partitions counted, {set} set"));
-        }
-        Ok(())
+        self.ready.iter().try_for_each(Bits::check)
+    }
+
+    /// The owning worker of partition `p`, if any.
+    pub(super) fn owner(&self, p: usize) -> Option<u32> {
+        let (w, _) = self.place[p];
+        (w != NONE).then_some(w)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Bits;
+    use super::{Bits, Deliverable};
     use proptest::prelude::*;
+
+    /// Ownership, heads and in-flight messages decide what a worker can
+    /// take, in its round-robin order; a rebalance keeps what is in flight.
+    #[test]
+    fn a_partition_can_deliver_with_a_head_and_nothing_in_flight() {
+        let mut d = Deliverable::new(5);
+        let heads = [true, true, false, true, true];
+        // Worker 0 owns 0, 2, 4; worker 1 owns 1, 3.
+        d.assign(&[vec![0, 2, 4], vec![1, 3]], |p| heads[p]);
+        let of = |d: &Deliverable, w: usize, from: usize| -> Vec<usize> {
+            d.ready_from(w, from).collect()
+        };
+        assert_eq!(of(&d, 0, 0), [0, 2]); // positions of partitions 0 and 4
+        assert_eq!(of(&d, 0, 1), [2, 0]);
+        assert_eq!(of(&d, 1, 0), [0, 1]);
+        d.lock(4, 77);
+        assert_eq!(of(&d, 0, 0), [0]);
+        assert!(!d.unlock(4, 78, true), "another message does not free it");
+        assert_eq!(of(&d, 0, 0), [0]);
+        // Partition 2 gets a head; 4 is freed without one.
+        d.refresh(2, true);
+        assert!(d.unlock(4, 77, false));
+        assert_eq!(of(&d, 0, 0), [0, 1]);
+        // A rebalance moves 4 to worker 1 while a message is in flight on it.
+        d.lock(4, 80);
+        d.assign(&[vec![0, 2], vec![1, 3, 4]], |p| p != 2 || heads[p]);
+        assert_eq!(d.in_flight(4), Some(80));
+        assert_eq!(of(&d, 1, 0), [0, 1]);
+        assert_eq!((d.owner(4), d.owner(0)), (Some(1), Some(0)));
+        assert_eq!(d.check(|p| p != 2 || heads[p]), Ok(()));
+        assert!(d.check(|_| true).is_err(), "partition 2 has no head here");
+    }
 
     proptest! {
         /// Round robin over the set equals a filter over every position.
