@@ -68,10 +68,13 @@ impl Simulation<'_> {
     }
 
     /// Sends one attempt; it reaches the topic after the publish latency.
+    #[inline]
     pub(super) fn send(&mut self, publish: Publish) {
-        match self.topic.send(&mut self.ctx, publish) {
-            Some(now) => self.admit(now),
-            None => self.check_growth(),
+        if self.topic.is_instant() {
+            self.admit(publish);
+        } else {
+            self.topic.send_later(&mut self.ctx, publish);
+            self.check_growth();
         }
     }
 

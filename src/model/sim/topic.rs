@@ -118,16 +118,19 @@ impl<'s> Topic<'s> {
         }
     }
 
-    /// Sends one attempt: it arrives now (returned) or after the publish
-    /// latency (held in transit until its `Accept` event).
-    pub(super) fn send(&mut self, ctx: &mut Ctx, publish: Publish) -> Option<Publish> {
-        let Some(latency) = &self.spec.publish_latency else {
-            return Some(publish);
-        };
-        let delay = SimDuration::from_secs_f64(latency.sample(&mut self.publish_rng));
+    /// Whether a publish arrives at once (there is no publish latency).
+    #[inline]
+    pub(super) fn is_instant(&self) -> bool {
+        self.spec.publish_latency.is_none()
+    }
+
+    /// Sends one attempt that arrives after the publish latency: it is held
+    /// in transit until its `Accept` event.
+    pub(super) fn send_later(&mut self, ctx: &mut Ctx, publish: Publish) {
+        let latency = self.spec.publish_latency.as_ref();
+        let delay = latency.map_or(0.0, |l| l.sample(&mut self.publish_rng));
         let slot = self.in_transit.insert(publish);
-        ctx.schedule(ctx.now + delay, Event::Accept { slot });
-        None
+        ctx.schedule(ctx.now + SimDuration::from_secs_f64(delay), Event::Accept { slot });
     }
 
     /// The one decision on a publish of `size` bytes arriving now, by the

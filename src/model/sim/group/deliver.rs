@@ -186,7 +186,7 @@ impl Group<'_> {
             self.fail(ctx, done.item, kind, None);
         } else {
             self.side_effect(ctx, &mut done.item);
-            self.processed(ctx, done.item);
+            self.processed(ctx, &done.item);
         }
         if leaving {
             // Scaled down while busy: it leaves now its delivery is over.

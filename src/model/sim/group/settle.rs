@@ -18,9 +18,9 @@ const DEAD_LETTER_SAMPLES: usize = 10;
 
 impl Group<'_> {
     /// A delivery succeeded and was acked.
-    pub(in crate::model::sim) fn processed(&mut self, ctx: &mut Ctx, item: Item) {
+    pub(in crate::model::sim) fn processed(&mut self, ctx: &mut Ctx, item: &Item) {
         ctx.note(LogKind::Processed, item.message.id.0, self.index.0);
-        self.free_lanes(ctx, &item);
+        self.free_lanes(ctx, item);
         let track_order = self.track_order;
         self.counters.processed += 1;
         if self.partitions.len() > 1 {
@@ -43,7 +43,7 @@ impl Group<'_> {
                 .end_to_end
                 .record(ctx.now.since(item.message.created).as_nanos());
         }
-        self.finish_item(ctx, &item);
+        self.finish_item(ctx, item);
     }
 
     pub(in crate::model::sim) fn evicted(&mut self, ctx: &mut Ctx, item: Item) {
