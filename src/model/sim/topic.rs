@@ -35,6 +35,8 @@ pub(super) struct Topic<'s> {
     /// A full buffer refuses a publish the instant it arrives: the policy
     /// refuses and there is no publish latency.
     pub rejects_at_once: bool,
+    /// What the policy does with a publish that does not fit.
+    when_full: WhenFull,
     pub created: u64,
     pub published: u64,
     pub accepted: u64,
@@ -69,6 +71,7 @@ impl<'s> Topic<'s> {
             largest: memory.max(disk),
             rejects_at_once: spec.policy.when_full() == WhenFull::Refuse
                 && spec.publish_latency.is_none(),
+            when_full: spec.policy.when_full(),
             created: 0,
             published: 0,
             accepted: 0,
@@ -141,7 +144,7 @@ impl<'s> Topic<'s> {
             // neither blocks the publishes behind it nor evicts anything.
             return Admission::Refuse;
         }
-        let when_full = self.spec.policy.when_full();
+        let when_full = self.when_full;
         if when_full == WhenFull::Wait && !self.blocked.is_empty() {
             // Publishes are admitted in order: wait behind earlier ones.
             return Admission::Wait;
