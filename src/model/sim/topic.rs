@@ -133,7 +133,10 @@ impl<'s> Topic<'s> {
         let latency = self.spec.publish_latency.as_ref();
         let delay = latency.map_or(0.0, |l| l.sample(&mut self.publish_rng));
         let slot = self.in_transit.insert(publish);
-        ctx.schedule(ctx.now + SimDuration::from_secs_f64(delay), Event::Accept { slot });
+        ctx.schedule(
+            ctx.now + SimDuration::from_secs_f64(delay),
+            Event::Accept { slot },
+        );
     }
 
     /// The one decision on a publish of `size` bytes arriving now, by the
