@@ -8,6 +8,7 @@ mod deliver;
 mod deliverable;
 mod faults;
 mod keys;
+mod packed;
 mod partition;
 mod scale;
 mod settle;
@@ -91,6 +92,10 @@ pub(super) struct Group<'s> {
     pub last_row: GroupCounters,
     /// Per-key ordering and caps, if the group has either.
     pub keys: Option<keys::KeyGate>,
+    /// A plain group (competing consumers pushed to, no cap, no per-key
+    /// rule): a message that finds the buffer empty and a worker idle is
+    /// handed over without entering the buffer.
+    pub hands_over: bool,
 }
 
 impl<'s> Group<'s> {
@@ -144,7 +149,13 @@ impl<'s> Group<'s> {
             max_depth: 0,
             last_row: GroupCounters::default(),
             keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
+            hands_over: false,
         };
+        group.hands_over = !g.partitioned
+            && group.keys.is_none()
+            && group.rate_cap.is_none()
+            && group.partition_caps.is_empty()
+            && g.poll_interval.as_nanos() == 0;
         if g.partitioned {
             let assignment = Assignment::new(partitions, group.workers.slots(), &mut group.buffer);
             group.assignment = Some(assignment);
@@ -183,6 +194,16 @@ impl<'s> Group<'s> {
             let depth = self.buffer.partition_len(p);
             let stats = &mut self.partitions[p];
             stats.max_depth = stats.max_depth.max(depth);
+        }
+    }
+
+    /// Records that partition `p` held one message for an instant (a
+    /// message handed over from an empty buffer).
+    #[inline]
+    pub(super) fn note_partition_depth_of_one(&mut self, p: usize) {
+        if self.partitions.len() > 1 {
+            let stats = &mut self.partitions[p];
+            stats.max_depth = stats.max_depth.max(1);
         }
     }
 

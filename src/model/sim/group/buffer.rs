@@ -5,6 +5,7 @@
 //! the message each partition has in flight).
 
 use super::deliverable::Deliverable;
+use super::packed::{Extras, Packed, pack, unpack};
 use crate::engine::SimTime;
 use crate::model::message::Message;
 use crate::model::sim::state::{FailKind, KeyMap};
@@ -18,10 +19,19 @@ type Front = (SimTime, u64, u64);
 /// order, its partition (the order in which competing consumers take heads).
 type Head = (SimTime, u64, u32);
 
+/// Sequence numbers per numbering (2³²: they are kept in 32 bits).
+const SEQ_LIMIT: u64 = 1 << 32;
+
 /// The front entry of a held message.
-fn front_of(item: &Item) -> (usize, Front) {
-    let m = &item.message;
-    (m.partition as usize, (item.enqueued, item.seq, m.key))
+fn front_of(held: &Packed) -> (usize, Front) {
+    let entry = (held.enqueued, u64::from(held.seq), held.key);
+    (held.partition as usize, entry)
+}
+
+/// A queued message's entry in the index by age, as the head of partition
+/// `p`.
+fn head_of(head: &Packed, p: usize) -> Head {
+    (head.enqueued, u64::from(head.seq), p as u32)
 }
 
 /// Where a ready message is held.
@@ -33,13 +43,15 @@ pub enum Tier {
     Disk,
 }
 
-/// A group's copy of a message, with its delivery history.
+/// A group's copy of a message, with its delivery history. The buffer
+/// keeps it packed in 48 bytes ([`super::packed`]).
 #[derive(Clone, Copy, Debug)]
 pub(in crate::model::sim) struct Item {
     pub message: Message,
     /// When it first entered this group's buffer.
     pub enqueued: SimTime,
-    /// Order of entry into the buffer (breaks ties between partitions).
+    /// Order of entry into the buffer (breaks ties between partitions;
+    /// below 2³², see [`Buffer`]).
     pub seq: u64,
     /// When its latest side effect happened (for dedup windows).
     pub last_side_effect: SimTime,
@@ -109,8 +121,16 @@ pub(crate) struct FailureTally {
 /// competing workers or evicted oldest first: O(log P) a change), and by
 /// owning worker for partitioned consumption (which also needs what is in
 /// flight: O(1) a change).
+///
+/// Messages are kept packed in 48 bytes, with what only some have in a side
+/// table. Their entry order is numbered in 32 bits: after 2³² entries the
+/// messages queued are renumbered in order, and a message in flight then
+/// keeps its old number if it comes back (ties in entry time between
+/// partitions are broken exactly by entry order until then).
 pub(in crate::model::sim) struct Buffer {
-    queues: Vec<VecDeque<Item>>,
+    queues: Vec<VecDeque<Packed>>,
+    /// The rest of queued copies that do not fit in a [`Packed`].
+    extras: Extras,
     /// Heads of non-empty partitions, oldest first (several partitions,
     /// consumed by competing workers or evicted oldest first).
     by_age: Option<BTreeSet<Head>>,
@@ -119,13 +139,15 @@ pub(in crate::model::sim) struct Buffer {
     /// Either index is kept (the common one-partition competing buffer
     /// keeps neither and skips their upkeep).
     indexed: bool,
-    held: KeyMap<VecDeque<Item>>,
+    held: KeyMap<VecDeque<Packed>>,
     held_by_partition: Vec<u64>,
     /// Per partition, the first held message of each key whose first held
     /// message is in it, by entry order: (enqueued, seq, key).
     held_fronts: Vec<BTreeSet<Front>>,
     len: u64,
     next_seq: u64,
+    /// Sequence numbers per numbering (smaller in tests).
+    seq_limit: u64,
     bytes: u64,
     disk_len: u64,
     disk_bytes: u64,
@@ -148,6 +170,7 @@ impl Buffer {
         let by_age = partitions > 1 && (evicts || !partitioned);
         Buffer {
             queues: (0..partitions).map(|_| VecDeque::new()).collect(),
+            extras: Extras::default(),
             by_age: by_age.then(BTreeSet::new),
             deliverable: partitioned.then(|| Deliverable::new(partitions)),
             indexed: by_age || partitioned,
@@ -156,6 +179,7 @@ impl Buffer {
             held_fronts: vec![BTreeSet::new(); topic.partitions.max(1) as usize],
             len: 0,
             next_seq: 0,
+            seq_limit: SEQ_LIMIT,
             bytes: 0,
             disk_len: 0,
             disk_bytes: 0,
@@ -187,35 +211,53 @@ impl Buffer {
         let mut taken = Vec::new();
         for p in 0..self.queues.len() {
             let old = self.indexed_head(p);
-            let (out, kept): (VecDeque<Item>, VecDeque<Item>) = std::mem::take(&mut self.queues[p])
-                .into_iter()
-                .partition(&pick);
+            let queue = std::mem::take(&mut self.queues[p]);
+            let kept = self.split(queue, &pick, &mut taken);
             self.queues[p] = kept;
             self.head_moved(p, old);
-            taken.extend(out);
         }
         let mut keys: Vec<u64> = self.held.keys().copied().collect();
         keys.sort_unstable();
         self.held_fronts.iter_mut().for_each(BTreeSet::clear);
         for key in keys {
-            let lane = self.held.get_mut(&key).expect("listed");
-            let (out, kept): (VecDeque<Item>, VecDeque<Item>) =
-                std::mem::take(lane).into_iter().partition(&pick);
-            *lane = kept;
-            for item in &out {
+            let lane = std::mem::take(self.held.get_mut(&key).expect("listed"));
+            let before = taken.len();
+            let kept = self.split(lane, &pick, &mut taken);
+            for item in &taken[before..] {
                 self.held_by_partition[item.message.partition as usize] -= 1;
             }
-            if let Some(front) = lane.front() {
+            if let Some(front) = kept.front() {
                 let (p, entry) = front_of(front);
                 self.held_fronts[p].insert(entry);
             }
-            if lane.is_empty() {
+            if kept.is_empty() {
                 self.held.remove(&key);
+            } else {
+                self.held.insert(key, kept);
             }
-            taken.extend(out);
         }
         taken.iter().for_each(|item| self.count_out(item));
         taken
+    }
+
+    /// Moves the copies of `queue` for which `pick` holds into `taken`, in
+    /// order, and returns the others.
+    fn split(
+        &mut self,
+        queue: VecDeque<Packed>,
+        pick: &impl Fn(&Item) -> bool,
+        taken: &mut Vec<Item>,
+    ) -> VecDeque<Packed> {
+        let mut kept = VecDeque::new();
+        for packed in queue {
+            let item = unpack(&packed, &mut self.extras);
+            if pick(&item) {
+                taken.push(item);
+            } else {
+                kept.push_back(pack(&item, packed.seq, &mut self.extras));
+            }
+        }
+        kept
     }
 
     /// Holds a ready message until its key may be delivered, behind the
@@ -224,25 +266,26 @@ impl Buffer {
     pub(crate) fn hold(&mut self, item: Item, returned: bool) {
         self.count_in(&item);
         self.held_by_partition[item.message.partition as usize] += 1;
+        let packed = pack(&item, item.seq as u32, &mut self.extras);
         let lane = self.held.entry(item.message.key).or_default();
         if lane.is_empty() || returned {
             if let Some(old) = lane.front() {
                 let (p, entry) = front_of(old);
                 self.held_fronts[p].remove(&entry);
             }
-            let (p, entry) = front_of(&item);
+            let (p, entry) = front_of(&packed);
             self.held_fronts[p].insert(entry);
-            lane.push_front(item);
+            lane.push_front(packed);
         } else {
-            lane.push_back(item);
+            lane.push_back(packed);
         }
     }
 
     /// Takes the first held message of `key`.
     pub(crate) fn release(&mut self, key: u64) -> Option<Item> {
         let lane = self.held.get_mut(&key)?;
-        let item = lane.pop_front()?;
-        let (p, entry) = front_of(&item);
+        let packed = lane.pop_front()?;
+        let (p, entry) = front_of(&packed);
         self.held_fronts[p].remove(&entry);
         match lane.front() {
             Some(next) => {
@@ -253,6 +296,7 @@ impl Buffer {
                 self.held.remove(&key);
             }
         }
+        let item = unpack(&packed, &mut self.extras);
         self.held_by_partition[item.message.partition as usize] -= 1;
         self.count_out(&item);
         Some(item)
@@ -264,7 +308,7 @@ impl Buffer {
             .iter()
             .flatten()
             .chain(self.held.values().flatten())
-            .map(|i| i.message.id.0)
+            .map(|queued| queued.id)
             .min()
     }
 
@@ -305,17 +349,32 @@ impl Buffer {
 
     /// Appends a message (new messages, and returns with requeue = tail).
     #[inline(always)]
-    pub(crate) fn push_back(&mut self, mut item: Item) {
-        item.seq = self.next_seq;
+    pub(crate) fn push_back(&mut self, item: Item) {
+        if self.next_seq >= self.seq_limit {
+            self.renumber();
+        }
+        let seq = self.next_seq as u32;
         self.next_seq += 1;
         self.count_in(&item);
         let p = item.message.partition as usize;
+        let packed = pack(&item, seq, &mut self.extras);
         let queue = &mut self.queues[p];
         let was_empty = queue.is_empty();
-        queue.push_back(item);
+        queue.push_back(packed);
         if was_empty && self.indexed {
             self.head_moved(p, None);
         }
+    }
+
+    /// The entry number of a message that passes without entering (handed
+    /// straight to a worker), taken as [`Buffer::push_back`] would.
+    #[inline]
+    pub(crate) fn take_seq(&mut self) -> u64 {
+        if self.next_seq >= self.seq_limit {
+            self.renumber();
+        }
+        self.next_seq += 1;
+        self.next_seq - 1
     }
 
     /// Puts a returned message first in line (requeue = head).
@@ -323,15 +382,47 @@ impl Buffer {
         self.count_in(&item);
         let p = item.message.partition as usize;
         let old = self.indexed_head(p);
-        self.queues[p].push_front(item);
+        let packed = pack(&item, item.seq as u32, &mut self.extras);
+        self.queues[p].push_front(packed);
         self.head_moved(p, old);
+    }
+
+    /// Numbers the queued messages from 0 in their order of entry, when
+    /// the 32-bit numbers run out, and rebuilds the indexes on them.
+    #[cold]
+    fn renumber(&mut self) {
+        let mut all: Vec<&mut Packed> = (self.queues.iter_mut().flatten())
+            .chain(self.held.values_mut().flatten())
+            .collect();
+        all.sort_unstable_by_key(|queued| queued.seq);
+        let n = all.len() as u64;
+        assert!(n < self.seq_limit, "fewer queued messages than numbers");
+        for (seq, queued) in all.into_iter().enumerate() {
+            queued.seq = seq as u32;
+        }
+        self.next_seq = n;
+        if let Some(by_age) = &mut self.by_age {
+            by_age.clear();
+            for (p, queue) in self.queues.iter().enumerate() {
+                if let Some(head) = queue.front() {
+                    by_age.insert(head_of(head, p));
+                }
+            }
+        }
+        self.held_fronts.iter_mut().for_each(BTreeSet::clear);
+        for lane in self.held.values() {
+            if let Some(front) = lane.front() {
+                let (p, entry) = front_of(front);
+                self.held_fronts[p].insert(entry);
+            }
+        }
     }
 
     /// Partition `p`'s head as the index by age has it (none without one).
     #[inline]
     fn indexed_head(&self, p: usize) -> Option<Head> {
         self.by_age.as_ref()?;
-        (self.queues[p].front()).map(|h| (h.enqueued, h.seq, p as u32))
+        (self.queues[p].front()).map(|h| head_of(h, p))
     }
 
     /// Partition `p`'s head may have changed from `old` (as
@@ -339,7 +430,7 @@ impl Buffer {
     #[inline]
     fn head_moved(&mut self, p: usize, old: Option<Head>) {
         if let Some(by_age) = &mut self.by_age {
-            let new = (self.queues[p].front()).map(|h| (h.enqueued, h.seq, p as u32));
+            let new = (self.queues[p].front()).map(|h| head_of(h, p));
             if old != new {
                 if let Some(old) = old {
                     by_age.remove(&old);
@@ -369,9 +460,11 @@ impl Buffer {
     /// Removes the ready message that entered first, held ones included:
     /// what drop_oldest evicts.
     pub(crate) fn pop_oldest(&mut self) -> Option<Item> {
-        let queued = self
-            .oldest_partition()
-            .and_then(|p| self.queues[p].front().map(|h| ((h.enqueued, h.seq), p)));
+        let queued = self.oldest_partition().and_then(|p| {
+            self.queues[p]
+                .front()
+                .map(|h| ((h.enqueued, u64::from(h.seq)), p))
+        });
         let held = self
             .held_fronts
             .iter()
@@ -391,7 +484,8 @@ impl Buffer {
         if self.indexed {
             return self.pop_indexed(p);
         }
-        let item = self.queues[p].pop_front()?;
+        let packed = self.queues[p].pop_front()?;
+        let item = unpack(&packed, &mut self.extras);
         self.count_out(&item);
         Some(item)
     }
@@ -400,8 +494,9 @@ impl Buffer {
     #[inline(never)]
     fn pop_indexed(&mut self, p: usize) -> Option<Item> {
         let old = self.indexed_head(p);
-        let item = self.queues[p].pop_front()?;
+        let packed = self.queues[p].pop_front()?;
         self.head_moved(p, old);
+        let item = unpack(&packed, &mut self.extras);
         self.count_out(&item);
         Some(item)
     }
@@ -423,9 +518,9 @@ impl Buffer {
             .iter()
             .enumerate()
             .filter(|(p, _)| allowed(*p))
-            .filter_map(|(p, q)| q.front().map(|h| ((h.enqueued, h.seq), p)))
+            .filter_map(|(p, q)| q.front().map(|h| head_of(h, p)))
             .min()
-            .map(|(_, p)| p)
+            .map(|(_, _, p)| p as usize)
     }
 
     /// Which partitions can deliver, per owner (partitioned consumption).
@@ -467,7 +562,7 @@ impl Buffer {
     pub(crate) fn check(&self) -> Result<(), String> {
         if let Some(by_age) = &self.by_age {
             let recount: BTreeSet<Head> = (self.queues.iter().enumerate())
-                .filter_map(|(p, q)| q.front().map(|h| (h.enqueued, h.seq, p as u32)))
+                .filter_map(|(p, q)| q.front().map(|h| head_of(h, p)))
                 .collect();
             if &recount != by_age {
                 return Err(format!(
@@ -479,6 +574,16 @@ impl Buffer {
         }
         if let Some(deliverable) = &self.deliverable {
             deliverable.check(|p| !self.queues[p].is_empty())?;
+        }
+        let flagged = (self.queues.iter().flatten())
+            .chain(self.held.values().flatten())
+            .filter(|queued| queued.has_extra())
+            .count();
+        if flagged != self.extras.len() {
+            return Err(format!(
+                "{flagged} queued messages with a side entry, {} side entries",
+                self.extras.len()
+            ));
         }
         let queued: usize = self.queues.iter().map(VecDeque::len).sum();
         let held: u64 = self.held_by_partition.iter().sum();
@@ -499,9 +604,14 @@ impl Buffer {
         queued.into_iter().chain(held).min()
     }
 
-    /// The head of partition `p`.
-    pub(crate) fn head_of(&self, p: usize) -> Option<&Item> {
-        self.queues[p].front()
+    /// When the head of partition `p` was created, if it has one.
+    pub(crate) fn head_created(&self, p: usize) -> Option<SimTime> {
+        self.queues[p].front().map(|h| h.created)
+    }
+
+    /// Whether partition `p` has a head.
+    pub(crate) fn has_head(&self, p: usize) -> bool {
+        !self.queues[p].is_empty()
     }
 
     /// The longest-waiting ready message's entry time, over partitions.
@@ -550,11 +660,61 @@ impl Buffer {
 }
 
 #[cfg(test)]
-mod size_tests {
-    /// The memory a queued message takes in a group's buffer; the README's
-    /// "Limits" section states it.
+mod tests {
+    use super::{Buffer, Item, Tier};
+    use crate::engine::{SimTime, StreamId};
+    use crate::model::message::Message;
+    use crate::model::topic::{DeliverySpec, DropOldest, Partitioner, Policy, TopicSpec};
+    use rand::RngExt;
+
+    fn topic(partitions: u32) -> TopicSpec {
+        TopicSpec {
+            name: "t".to_owned(),
+            partitions,
+            capacity: u64::MAX,
+            capacity_bytes: u64::MAX,
+            policy: Policy::DropOldest(DropOldest),
+            publish_latency: None,
+            ttl: None,
+            delivery: DeliverySpec::default(),
+            durable: true,
+            partitioner: Partitioner::KeyHash,
+        }
+    }
+
+    /// Renumbering the entry order when its 32 bits run out (here every 64
+    /// entries) keeps every choice the buffer makes: the same random pushes,
+    /// pops of the oldest head and evictions give the same messages in the
+    /// same order as with numbers that never run out. Entry times repeat,
+    /// so ties between partitions are broken by the entry order.
     #[test]
-    fn a_queued_message_takes_88_bytes() {
-        assert_eq!(std::mem::size_of::<super::Item>(), 88);
+    fn renumbering_keeps_the_order_of_entry() {
+        let spec = topic(5);
+        let (mut small, mut wide) = (Buffer::new(&spec, false), Buffer::new(&spec, false));
+        small.seq_limit = 64;
+        let mut rng = StreamId::named("buffer/renumber").rng(3, 0);
+        let mut id = 0;
+        for step in 0..20_000u64 {
+            match rng.random_range(0..20) {
+                0..=8 => {
+                    let mut m = Message::new(id, 0, 1, 0, SimTime(step / 7));
+                    m.partition = rng.random_range(0..5);
+                    id += 1;
+                    let item = Item::new(m, SimTime(step / 7), Tier::Memory, false);
+                    small.push_back(item);
+                    wide.push_back(item);
+                }
+                9..=15 => {
+                    let (a, b) = (small.pop(), wide.pop());
+                    assert_eq!(a.map(|i| i.message.id), b.map(|i| i.message.id));
+                }
+                _ => {
+                    let (a, b) = (small.pop_oldest(), wide.pop_oldest());
+                    assert_eq!(a.map(|i| i.message.id), b.map(|i| i.message.id));
+                }
+            }
+            assert_eq!(small.check(), Ok(()));
+        }
+        assert!(small.next_seq <= 64 && wide.next_seq > 1000, "renumbered");
     }
 }

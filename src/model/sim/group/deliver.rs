@@ -20,13 +20,38 @@ impl Group<'_> {
             self.tracks.entry(message.origin.0).or_default().refs += 1;
         }
         ctx.note(LogKind::Enqueued, message.id.0, self.index.0);
-        self.buffer
-            .push_back(Item::new(message, now, tier, message.tracked));
+        let item = Item::new(message, now, tier, message.tracked);
+        if self.hands_over
+            && self.buffer.is_empty()
+            && self.workers.has_idle()
+            && !self.workers.is_down()
+            && !self.is_expired(now, &message)
+        {
+            self.hand_over(ctx, item);
+            return;
+        }
+        self.buffer.push_back(item);
         self.counters.accepted += 1;
         self.max_depth = self.max_depth.max(self.buffer.len());
         self.note_partition_depth(message.partition as usize);
         self.note_levels(now);
         self.notify(ctx, message.partition as usize);
+    }
+
+    /// A message arriving at an empty buffer of a plain group with an idle
+    /// worker goes to that worker without entering the buffer. It counts
+    /// as the buffer round trip would have: its entry number, the depth of
+    /// one it reaches for an instant, and the same order of events.
+    fn hand_over(&mut self, ctx: &mut Ctx, mut item: Item) {
+        let now = ctx.now;
+        item.seq = self.buffer.take_seq();
+        self.counters.accepted += 1;
+        self.max_depth = self.max_depth.max(1);
+        self.note_partition_depth_of_one(item.message.partition as usize);
+        self.window.depth.set(now.0, 1);
+        let w = (self.workers.pop_idle()).expect("the caller checked for an idle worker");
+        self.deliver_to(ctx, w, item);
+        self.note_levels(now);
     }
 
     /// Hands ready messages to idle workers (unless the group
@@ -203,9 +228,12 @@ impl Group<'_> {
     }
 
     pub(in crate::model::sim) fn is_expired(&self, now: SimTime, message: &Message) -> bool {
-        self.topic
-            .ttl
-            .is_some_and(|ttl| now.since(message.created) > ttl)
+        self.expired_since(now, message.created)
+    }
+
+    /// Whether a message created at `created` has outlived the TTL at `now`.
+    fn expired_since(&self, now: SimTime, created: SimTime) -> bool {
+        self.topic.ttl.is_some_and(|ttl| now.since(created) > ttl)
     }
 
     /// Drops the oldest ready message (drop_oldest policy).
@@ -223,8 +251,8 @@ impl Group<'_> {
             return;
         }
         for p in 0..self.buffer.partitions() {
-            while let Some(head) = self.buffer.head_of(p) {
-                if !self.is_expired(ctx.now, &head.message) {
+            while let Some(created) = self.buffer.head_created(p) {
+                if !self.expired_since(ctx.now, created) {
                     break;
                 }
                 let item = self.buffer.pop_from(p).expect("head exists");

@@ -69,7 +69,7 @@ impl Group<'_> {
     ) -> Option<SimTime> {
         let now = ctx.now;
         (0..self.partition_caps.len())
-            .filter(|&p| self.buffer.head_of(p).is_some())
+            .filter(|&p| self.buffer.has_head(p))
             .map(|p| self.partition_caps[p].ready_at(now))
             .filter(|&t| t > now)
             .min()
