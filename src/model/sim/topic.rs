@@ -33,7 +33,8 @@ pub(super) struct Topic<'s> {
     /// larger one is refused at once. `None`: no buffer holds anything.
     largest: Option<u64>,
     /// A full buffer refuses a publish the instant it arrives: the policy
-    /// refuses and there is no publish latency.
+    /// refuses, there is no publish latency, and a buffer can be full by
+    /// count (its capacity is not unbounded).
     pub rejects_at_once: bool,
     /// What the policy does with a publish that does not fit.
     when_full: WhenFull,
@@ -70,7 +71,8 @@ impl<'s> Topic<'s> {
             spec,
             largest: memory.max(disk),
             rejects_at_once: spec.policy.when_full() == WhenFull::Refuse
-                && spec.publish_latency.is_none(),
+                && spec.publish_latency.is_none()
+                && spec.capacity != u64::MAX,
             when_full: spec.policy.when_full(),
             created: 0,
             published: 0,
