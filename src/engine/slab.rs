@@ -71,6 +71,11 @@ impl<T> Slab<T> {
             .enumerate()
             .filter_map(|(k, v)| v.as_ref().map(|v| (k as u32, v)))
     }
+
+    /// Live values, mutable, in key order.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.slots.iter_mut().filter_map(Option::as_mut)
+    }
 }
 
 #[cfg(test)]

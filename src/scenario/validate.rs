@@ -28,6 +28,10 @@ use crate::model::series::MAX_SERIES_ROWS;
 /// Replications a scenario may ask for.
 const MAX_REPLICATIONS: u32 = 100_000;
 /// Workers a group may have.
+/// The most messages a run may hold (`limits.max_queued`): 2³¹, some
+/// 100 GB of queued messages, so that a group's entry numbers (32 bits)
+/// always suffice for what it holds and has in flight.
+pub(crate) const MAX_QUEUED: u64 = 1 << 31;
 const MAX_WORKERS: u32 = 1_000_000;
 /// Size of a message when the producer does not say.
 const DEFAULT_SIZE_BYTES: f64 = 1024.0;
@@ -155,10 +159,13 @@ pub(super) fn validate(
             ),
         );
     }
-    if raw.limits.max_queued == 0 {
+    if raw.limits.max_queued == 0 || raw.limits.max_queued > MAX_QUEUED {
         c.fail(
             &root.key("limits").key("max_queued"),
-            "must be at least 1 (got 0)",
+            format!(
+                "must be between 1 and {MAX_QUEUED} (got {})",
+                raw.limits.max_queued
+            ),
         );
     }
     if raw.limits.max_events == 0 {

@@ -193,6 +193,24 @@ fn missing_files_and_unknown_extensions_are_bad_input() {
 }
 
 #[test]
+fn max_queued_is_bounded_so_entry_numbers_suffice() {
+    let out = mqsim(&[
+        "run",
+        "scenarios/mm1.toml",
+        "--set",
+        "limits.max_queued=2147483649",
+        "--out",
+        tmp("max-queued").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("limits.max_queued") && err.contains("must be between 1 and 2147483648"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_run_that_grows_without_bound_fails_with_status_1_and_says_why() {
     let out = mqsim(&[
         "run",

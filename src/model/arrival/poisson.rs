@@ -20,7 +20,8 @@ pub(crate) fn validate(rate_per_s: f64) -> Result<f64, ParamError> {
 /// rate that is not finite and > 0).
 #[inline]
 pub(crate) fn next_after(rate_per_s: f64, now: SimTime, rng: &mut RngStream) -> Option<SimTime> {
-    if !(rate_per_s > 0.0 && rate_per_s.is_finite()) {
+    // `> 0` is false for NaN; below infinity is finite then.
+    if !(rate_per_s > 0.0 && rate_per_s < f64::INFINITY) {
         return None;
     }
     let unit: f64 = rng.sample(Exp1);

@@ -95,7 +95,7 @@ pub(super) struct Group<'s> {
     /// A plain group (competing consumers pushed to, no cap, no per-key
     /// rule): a message that finds the buffer empty and a worker idle is
     /// handed over without entering the buffer.
-    pub hands_over: bool,
+    pub skips_buffer: bool,
 }
 
 impl<'s> Group<'s> {
@@ -149,9 +149,9 @@ impl<'s> Group<'s> {
             max_depth: 0,
             last_row: GroupCounters::default(),
             keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
-            hands_over: false,
+            skips_buffer: false,
         };
-        group.hands_over = !g.partitioned
+        group.skips_buffer = !g.partitioned
             && group.keys.is_none()
             && group.rate_cap.is_none()
             && group.partition_caps.is_empty()
@@ -172,6 +172,18 @@ impl<'s> Group<'s> {
         match &self.assignment {
             Some(a) => a.check(&self.buffer),
             None => Ok(()),
+        }
+    }
+
+    /// When the buffer's entry numbers run out: renumbers every message
+    /// the group holds (queued, in flight, waiting to be redelivered) in
+    /// order, before the next entry takes a number.
+    #[inline]
+    pub(super) fn renumber_if_due(&mut self) {
+        if self.buffer.seq_due() {
+            let in_flight = self.workers.jobs_mut().map(|job| &mut job.item.seq);
+            let delayed = self.delayed.values_mut().map(|item| &mut item.seq);
+            self.buffer.renumber(in_flight.chain(delayed));
         }
     }
 

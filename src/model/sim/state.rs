@@ -144,8 +144,8 @@ pub(super) struct DeadLetters {
     pub samples: Vec<super::outcome::DeadLetterSample>,
 }
 
-/// A map keyed by message keys, hashed by one multiplication (SipHash's
-/// resistance to chosen keys is not needed for simulated keys).
+/// A map keyed by message keys or ids, hashed by one multiplication
+/// (SipHash's resistance to chosen keys is not needed for simulated keys).
 pub(super) type KeyMap<V> =
     std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
 

@@ -133,7 +133,8 @@ impl<'s> Topic<'s> {
     /// in transit until its `Accept` event.
     pub(super) fn send_later(&mut self, ctx: &mut Ctx, publish: Publish) {
         let latency = self.spec.publish_latency.as_ref();
-        let delay = latency.map_or(0.0, |l| l.sample(&mut self.publish_rng));
+        let latency = latency.expect("a publish latency (else the publish is instant)");
+        let delay = latency.sample(&mut self.publish_rng);
         let slot = self.in_transit.insert(publish);
         ctx.schedule(
             ctx.now + SimDuration::from_secs_f64(delay),

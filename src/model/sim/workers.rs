@@ -162,6 +162,11 @@ impl<J> Workers<J> {
         self.slots.iter().filter_map(|w| w.current.as_ref())
     }
 
+    /// The jobs running, mutable.
+    pub(super) fn jobs_mut(&mut self) -> impl Iterator<Item = &mut J> {
+        self.slots.iter_mut().filter_map(|w| w.current.as_mut())
+    }
+
     /// The idle workers; the last is handed the next job.
     #[inline]
     pub(super) fn idle(&self) -> &[u32] {

@@ -28,6 +28,13 @@ fn front_of(held: &Packed) -> (usize, Front) {
     (held.partition as usize, entry)
 }
 
+/// An entry number as the buffer keeps it (numbers stay below 2³²: the
+/// group renumbers before they run out).
+fn entry_number(seq: u64) -> u32 {
+    debug_assert!(seq < SEQ_LIMIT, "entry numbers are renumbered below 2^32");
+    seq as u32
+}
+
 /// A queued message's entry in the index by age, as the head of partition
 /// `p`.
 fn head_of(head: &Packed, p: usize) -> Head {
@@ -123,10 +130,10 @@ pub(crate) struct FailureTally {
 /// flight: O(1) a change).
 ///
 /// Messages are kept packed in 48 bytes, with what only some have in a side
-/// table. Their entry order is numbered in 32 bits: after 2³² entries the
-/// messages queued are renumbered in order, and a message in flight then
-/// keeps its old number if it comes back (ties in entry time between
-/// partitions are broken exactly by entry order until then).
+/// table. Their entry order is numbered in 32 bits: when the numbers run
+/// out, the group renumbers in order every message it holds, queued, in
+/// flight or waiting to be redelivered ([`Buffer::renumber`]), so entry
+/// order is kept exactly.
 pub(in crate::model::sim) struct Buffer {
     queues: Vec<VecDeque<Packed>>,
     /// The rest of queued copies that do not fit in a [`Packed`].
@@ -266,7 +273,7 @@ impl Buffer {
     pub(crate) fn hold(&mut self, item: Item, returned: bool) {
         self.count_in(&item);
         self.held_by_partition[item.message.partition as usize] += 1;
-        let packed = pack(&item, item.seq as u32, &mut self.extras);
+        let packed = pack(&item, entry_number(item.seq), &mut self.extras);
         let lane = self.held.entry(item.message.key).or_default();
         if lane.is_empty() || returned {
             if let Some(old) = lane.front() {
@@ -350,8 +357,9 @@ impl Buffer {
     /// Appends a message (new messages, and returns with requeue = tail).
     #[inline(always)]
     pub(crate) fn push_back(&mut self, item: Item) {
-        if self.next_seq >= self.seq_limit {
-            self.renumber();
+        if self.seq_due() {
+            // The group renumbers first; this is a safety net.
+            self.renumber(std::iter::empty());
         }
         let seq = self.next_seq as u32;
         self.next_seq += 1;
@@ -370,8 +378,8 @@ impl Buffer {
     /// straight to a worker), taken as [`Buffer::push_back`] would.
     #[inline]
     pub(crate) fn take_seq(&mut self) -> u64 {
-        if self.next_seq >= self.seq_limit {
-            self.renumber();
+        if self.seq_due() {
+            self.renumber(std::iter::empty());
         }
         self.next_seq += 1;
         self.next_seq - 1
@@ -382,25 +390,43 @@ impl Buffer {
         self.count_in(&item);
         let p = item.message.partition as usize;
         let old = self.indexed_head(p);
-        let packed = pack(&item, item.seq as u32, &mut self.extras);
+        let packed = pack(&item, entry_number(item.seq), &mut self.extras);
         self.queues[p].push_front(packed);
         self.head_moved(p, old);
     }
 
-    /// Numbers the queued messages from 0 in their order of entry, when
-    /// the 32-bit numbers run out, and rebuilds the indexes on them.
+    /// The entry numbers have run out: the group must renumber before the
+    /// next entry.
+    #[inline]
+    pub(crate) fn seq_due(&self) -> bool {
+        self.next_seq >= self.seq_limit
+    }
+
+    /// Numbers the queued messages and the group's `others` (in flight,
+    /// waiting to be redelivered) from 0 in their order of entry, when the
+    /// 32-bit numbers run out, and rebuilds the indexes on them. Copies of
+    /// one entry (a zombie and its redelivery) keep one number. What a
+    /// group holds is bounded by `limits.max_queued` (at most 2³¹) and its
+    /// workers, so the numbers suffice.
     #[cold]
-    fn renumber(&mut self) {
-        let mut all: Vec<&mut Packed> = (self.queues.iter_mut().flatten())
+    pub(crate) fn renumber<'a>(&mut self, others: impl Iterator<Item = &'a mut u64>) {
+        let mut others: Vec<&'a mut u64> = others.collect();
+        let mut queued: Vec<&mut Packed> = (self.queues.iter_mut().flatten())
             .chain(self.held.values_mut().flatten())
             .collect();
-        all.sort_unstable_by_key(|queued| queued.seq);
-        let n = all.len() as u64;
-        assert!(n < self.seq_limit, "fewer queued messages than numbers");
-        for (seq, queued) in all.into_iter().enumerate() {
-            queued.seq = seq as u32;
+        let mut old: Vec<u64> = (queued.iter().map(|q| u64::from(q.seq)))
+            .chain(others.iter().map(|s| **s))
+            .collect();
+        old.sort_unstable();
+        old.dedup();
+        let rank = |seq: u64| old.binary_search(&seq).expect("listed") as u64;
+        for q in &mut queued {
+            q.seq = rank(u64::from(q.seq)) as u32;
         }
-        self.next_seq = n;
+        for s in &mut others {
+            **s = rank(**s);
+        }
+        self.next_seq = old.len() as u64;
         if let Some(by_age) = &mut self.by_age {
             by_age.clear();
             for (p, queue) in self.queues.iter().enumerate() {
@@ -575,10 +601,15 @@ impl Buffer {
         if let Some(deliverable) = &self.deliverable {
             deliverable.check(|p| !self.queues[p].is_empty())?;
         }
-        let flagged = (self.queues.iter().flatten())
+        let flagged: Vec<u64> = (self.queues.iter().flatten())
             .chain(self.held.values().flatten())
             .filter(|queued| queued.has_extra())
-            .count();
+            .map(|queued| queued.id)
+            .collect();
+        if let Some(id) = flagged.iter().find(|id| !self.extras.contains_key(id)) {
+            return Err(format!("queued message {id} has no side entry"));
+        }
+        let flagged = flagged.len();
         if flagged != self.extras.len() {
             return Err(format!(
                 "{flagged} queued messages with a side entry, {} side entries",
@@ -682,39 +713,58 @@ mod tests {
         }
     }
 
-    /// Renumbering the entry order when its 32 bits run out (here every 64
+    /// Renumbering the entry order when its 32 bits run out (here after 64
     /// entries) keeps every choice the buffer makes: the same random pushes,
-    /// pops of the oldest head and evictions give the same messages in the
-    /// same order as with numbers that never run out. Entry times repeat,
-    /// so ties between partitions are broken by the entry order.
+    /// pops of the oldest head, evictions, and messages taken out and put
+    /// back first in line (as a failed delivery is) give the same messages
+    /// in the same order as with numbers that never run out. Entry times
+    /// repeat, so ties between partitions are broken by the entry order;
+    /// the messages out are renumbered with the buffer, as the group does.
     #[test]
     fn renumbering_keeps_the_order_of_entry() {
         let spec = topic(5);
         let (mut small, mut wide) = (Buffer::new(&spec, false), Buffer::new(&spec, false));
         small.seq_limit = 64;
+        let (mut out_small, mut out_wide): (Vec<Item>, Vec<Item>) = (Vec::new(), Vec::new());
         let mut rng = StreamId::named("buffer/renumber").rng(3, 0);
-        let mut id = 0;
+        let (mut id, mut renumbered) = (0, 0);
+        let same = |a: Option<Item>, b: Option<Item>| {
+            assert_eq!(a.map(|i| i.message.id), b.map(|i| i.message.id));
+        };
         for step in 0..20_000u64 {
             match rng.random_range(0..20) {
-                0..=8 => {
+                0..=7 => {
                     let mut m = Message::new(id, 0, 1, 0, SimTime(step / 7));
                     m.partition = rng.random_range(0..5);
                     id += 1;
                     let item = Item::new(m, SimTime(step / 7), Tier::Memory, false);
+                    if small.seq_due() {
+                        small.renumber(out_small.iter_mut().map(|i| &mut i.seq));
+                        renumbered += 1;
+                    }
                     small.push_back(item);
                     wide.push_back(item);
                 }
-                9..=15 => {
+                8..=12 => same(small.pop(), wide.pop()),
+                13..=14 => same(small.pop_oldest(), wide.pop_oldest()),
+                15..=17 => {
                     let (a, b) = (small.pop(), wide.pop());
-                    assert_eq!(a.map(|i| i.message.id), b.map(|i| i.message.id));
+                    same(a, b);
+                    out_small.extend(a);
+                    out_wide.extend(b);
                 }
-                _ => {
-                    let (a, b) = (small.pop_oldest(), wide.pop_oldest());
-                    assert_eq!(a.map(|i| i.message.id), b.map(|i| i.message.id));
+                _ if !out_small.is_empty() => {
+                    let k = rng.random_range(0..out_small.len());
+                    small.push_front(out_small.swap_remove(k));
+                    wide.push_front(out_wide.swap_remove(k));
                 }
+                _ => {}
             }
             assert_eq!(small.check(), Ok(()));
         }
-        assert!(small.next_seq <= 64 && wide.next_seq > 1000, "renumbered");
+        assert!(
+            renumbered > 10 && wide.next_seq > 1000,
+            "renumbered {renumbered} times"
+        );
     }
 }

@@ -12,8 +12,9 @@ use crate::model::topic::DeliveryMode;
 use rand::RngExt;
 
 impl Group<'_> {
-    /// Adds an accepted message to the buffer and delivers it at once if
-    /// a worker is idle.
+    /// Takes an accepted message: into the buffer, delivered at once if a
+    /// worker is idle (handed straight to it in a plain group whose buffer
+    /// is empty).
     pub(in crate::model::sim) fn enqueue(&mut self, ctx: &mut Ctx, message: Message, tier: Tier) {
         let now = ctx.now;
         if message.tracked && !message.holds_refs {
@@ -21,13 +22,14 @@ impl Group<'_> {
         }
         ctx.note(LogKind::Enqueued, message.id.0, self.index.0);
         let item = Item::new(message, now, tier, message.tracked);
-        if self.hands_over
+        self.renumber_if_due();
+        if self.skips_buffer
             && self.buffer.is_empty()
             && self.workers.has_idle()
             && !self.workers.is_down()
             && !self.is_expired(now, &message)
         {
-            self.hand_over(ctx, item);
+            self.deliver_directly(ctx, item);
             return;
         }
         self.buffer.push_back(item);
@@ -42,7 +44,7 @@ impl Group<'_> {
     /// worker goes to that worker without entering the buffer. It counts
     /// as the buffer round trip would have: its entry number, the depth of
     /// one it reaches for an instant, and the same order of events.
-    fn hand_over(&mut self, ctx: &mut Ctx, mut item: Item) {
+    fn deliver_directly(&mut self, ctx: &mut Ctx, mut item: Item) {
         let now = ctx.now;
         item.seq = self.buffer.take_seq();
         self.counters.accepted += 1;

@@ -194,7 +194,10 @@ impl Group<'_> {
         } else {
             match self.topic.delivery.requeue {
                 Requeue::Head => self.buffer.push_front(item),
-                Requeue::Tail => self.buffer.push_back(item),
+                Requeue::Tail => {
+                    self.renumber_if_due();
+                    self.buffer.push_back(item);
+                }
             }
         }
         self.max_depth = self.max_depth.max(self.buffer.len());
