@@ -93,9 +93,9 @@ pub(super) struct Group<'s> {
     /// Per-key ordering and caps, if the group has either.
     pub keys: Option<keys::KeyGate>,
     /// A plain group (competing consumers pushed to, no cap, no per-key
-    /// rule): a message that finds the buffer empty and a worker idle is
-    /// handed over without entering the buffer.
-    pub skips_buffer: bool,
+    /// rule): it dispatches without those checks, and a message that finds
+    /// its buffer empty and a worker idle is delivered without entering it.
+    pub plain: bool,
 }
 
 impl<'s> Group<'s> {
@@ -149,9 +149,9 @@ impl<'s> Group<'s> {
             max_depth: 0,
             last_row: GroupCounters::default(),
             keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
-            skips_buffer: false,
+            plain: false,
         };
-        group.skips_buffer = !g.partitioned
+        group.plain = !g.partitioned
             && group.keys.is_none()
             && group.rate_cap.is_none()
             && group.partition_caps.is_empty()

@@ -23,7 +23,7 @@ impl Group<'_> {
         ctx.note(LogKind::Enqueued, message.id.0, self.index.0);
         let item = Item::new(message, now, tier, message.tracked);
         self.renumber_if_due();
-        if self.skips_buffer
+        if self.plain
             && self.buffer.is_empty()
             && self.workers.has_idle()
             && !self.workers.is_down()
@@ -60,6 +60,23 @@ impl Group<'_> {
     /// is down), dropping the expired ones it meets at the head.
     pub(in crate::model::sim) fn dispatch(&mut self, ctx: &mut Ctx) {
         if self.workers.is_down() {
+            return;
+        }
+        if self.plain {
+            // A plain group: no cap to wait for or spend, no partition or
+            // key rule.
+            while self.workers.has_idle() {
+                let Some(item) = self.buffer.pop() else {
+                    break;
+                };
+                if self.is_expired(ctx.now, &item.message) {
+                    self.expire(ctx, item);
+                    continue;
+                }
+                let w = (self.workers.pop_idle()).expect("the loop checked for an idle worker");
+                self.deliver_to(ctx, w, item);
+            }
+            self.note_levels(ctx.now);
             return;
         }
         if self.assignment.is_some() {
