@@ -7,6 +7,7 @@ mod buffer;
 mod deliver;
 mod deliverable;
 mod faults;
+mod item;
 mod keys;
 mod packed;
 mod partition;
@@ -15,8 +16,8 @@ mod settle;
 mod throttle;
 
 use buffer::Buffer;
-pub(super) use buffer::Item;
-pub use buffer::Tier;
+pub(super) use item::Item;
+pub use item::Tier;
 use partition::Assignment;
 
 use super::ctx::Ctx;

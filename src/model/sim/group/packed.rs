@@ -4,7 +4,7 @@
 //! message id, while the message is queued; a message leaves the buffer as
 //! the whole [`Item`] it entered as.
 
-use super::buffer::{FailureTally, Item, Tier};
+use super::item::{FailureTally, Item, Tier};
 use crate::engine::SimTime;
 use crate::model::message::{Message, MessageId};
 use crate::model::sim::state::{FailKind, KeyMap};
