@@ -77,3 +77,54 @@ impl Experiment {
         self.metrics.iter().find(|m| m.name == name)
     }
 }
+
+#[cfg(test)]
+mod plain_path_tests {
+    use crate::model::sim::Simulation;
+    use crate::scenario::{Override, Scenario};
+    use std::path::{Path, PathBuf};
+
+    /// Every scenario file under `dir`.
+    fn files(dir: &Path) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// A plain group's shortcuts (a message that finds the buffer empty and
+    /// a worker idle is delivered without entering it; dispatch without the
+    /// cap, partition and key checks) give exactly what the general
+    /// dispatch gives, on every shipped scenario, preset and golden stress
+    /// case (60 s of each, two replications).
+    #[test]
+    fn plain_paths_change_no_outcome() {
+        let short = [
+            Override::parse("horizon=60s").unwrap(),
+            Override::parse("warmup=0s").unwrap(),
+        ];
+        let dirs = ["scenarios", "scenarios/presets", "tests/golden/scenarios"];
+        let mut compared = 0;
+        for file in dirs.iter().flat_map(|d| files(Path::new(d))) {
+            let Ok(scenario) = Scenario::load(&file, &short) else {
+                continue; // Some need their own horizon; the golden test has them.
+            };
+            for replication in 0..2 {
+                let system = &scenario.system;
+                let general = Simulation::new(system, replication, true).without_plain_paths();
+                let plain = Simulation::new(system, replication, true);
+                assert_eq!(
+                    plain.run(),
+                    general.run(),
+                    "{} replication {replication}",
+                    file.display()
+                );
+            }
+            compared += 1;
+        }
+        assert!(compared >= 20, "compared {compared} scenarios");
+    }
+}

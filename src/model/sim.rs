@@ -331,6 +331,15 @@ impl<'s> Simulation<'s> {
         self
     }
 
+    /// The same replication with every group on its general dispatch, as
+    /// if none were plain: tests check that the plain groups' shortcuts
+    /// (direct delivery, dispatch without caps) change no output.
+    #[cfg(test)]
+    pub(crate) fn without_plain_paths(mut self) -> Self {
+        self.groups.iter_mut().for_each(|g| g.plain = false);
+        self
+    }
+
     /// Runs to the end of the horizon (or until drained, with `drain`).
     ///
     /// # Errors
