@@ -7,6 +7,7 @@ pub(crate) mod autoscale;
 pub mod backoff;
 pub mod distribution;
 pub mod key;
+pub mod link;
 
 use std::fmt;
 

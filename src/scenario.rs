@@ -95,7 +95,7 @@ impl Scenario {
 
     /// The broker preset the scenario names (`topic.preset`), if any.
     pub fn preset(&self) -> Option<&str> {
-        self.normalised.topic.preset.as_deref()
+        self.normalised.topic.as_ref()?.preset.as_deref()
     }
 
     /// Loads and validates a scenario file (`.toml` or `.json`), applying

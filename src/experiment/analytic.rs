@@ -55,10 +55,12 @@ pub struct AnalyticRow {
 /// ```
 pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
     // Sync mode has caller timeouts and retries: not these models.
-    let Some(lambda) = poisson_rate(scenario).filter(|_| scenario.system.call().is_none()) else {
+    // A network (publish links, several topics) is not one queue either.
+    let one_queue = scenario.system.call().is_none() && !scenario.system.tracks_paths();
+    let Some(lambda) = poisson_rate(scenario).filter(|_| one_queue) else {
         return Vec::new();
     };
-    let topic = &scenario.system.topic;
+    let topic = &scenario.system.topic();
     let faults = scenario.system.groups.iter().any(|g| !g.faults.is_none());
     // Partitioned (in-order) groups are not one shared queue.
     let partitioned = topic.partitions > 1 && scenario.system.groups.iter().any(|g| g.partitioned);

@@ -2,7 +2,7 @@
 //! names such as `groups.email.e2e.p99_s`, with intervals across
 //! replications.
 
-use crate::model::sim::{PartitionOutcome, RunOutcome, fields};
+use crate::model::sim::{PartitionOutcome, RunOutcome, TopicOutcome, fields};
 use crate::stats::ConfidenceInterval;
 use serde::{Deserialize, Serialize};
 
@@ -47,12 +47,21 @@ pub const MAX_PARTITION_METRICS: usize = 256;
 pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
     let mut m: Vec<(String, f64)> = Vec::with_capacity(32 + 64 * o.groups.len());
     let mut put = |name: String, value: f64| m.push((name, value));
-    let t = &o.topic;
-    for f in fields::TOPIC {
-        put(format!("topic.{}", f.name), (f.read)(t));
-    }
-    for (field, v) in t.producer_latency.fields() {
-        put(format!("topic.{}.{field}", fields::TOPIC_LATENCY), v);
+    // A file that names its topics has `topics.<name>.*`; else `topic.*`.
+    let named: Vec<(String, &TopicOutcome)> = if o.topics.is_empty() {
+        vec![("topic".to_owned(), &o.topic)]
+    } else {
+        (o.topics.iter())
+            .map(|t| (format!("topics.{}", t.name), t))
+            .collect()
+    };
+    for (p, t) in named {
+        for f in fields::TOPIC {
+            put(format!("{p}.{}", f.name), (f.read)(t));
+        }
+        for (field, v) in t.producer_latency.fields() {
+            put(format!("{p}.{}.{field}", fields::TOPIC_LATENCY), v);
+        }
     }
     for g in &o.groups {
         let p = format!("groups.{}", g.name);
@@ -65,6 +74,19 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
             }
         }
         partition_metrics(&p, &g.partitions, &mut put);
+    }
+    for path in &o.paths {
+        let p = format!("paths.{}", path.name);
+        put(format!("{p}.processed"), path.processed as f64);
+        for (field, v) in path.e2e.fields() {
+            put(format!("{p}.e2e.{field}"), v);
+        }
+    }
+    for link in &o.links {
+        let p = format!("links.{}", link.name);
+        put(format!("{p}.sent"), link.sent as f64);
+        put(format!("{p}.accepted"), link.accepted as f64);
+        put(format!("{p}.refused"), link.refused as f64);
     }
     m
 }

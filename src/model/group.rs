@@ -1,6 +1,7 @@
 //! A consumer group's validated settings.
 
 use super::distribution::Distribution;
+use super::link::PublishSpec;
 use crate::engine::{SimDuration, SimTime};
 
 /// A consumer group of competing workers.
@@ -8,6 +9,10 @@ use crate::engine::{SimDuration, SimTime};
 pub struct GroupSpec {
     /// Name, unique among groups.
     pub name: String,
+    /// Index of the topic it reads (in [`super::system::System::topics`]).
+    pub topic: usize,
+    /// What it publishes onward when it processes a message.
+    pub publish: Vec<PublishSpec>,
     /// Number of workers.
     pub workers: u32,
     /// Service time in seconds.

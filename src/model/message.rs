@@ -20,9 +20,12 @@ pub struct Message {
     pub size: u32,
     /// The partition it was routed to.
     pub partition: u32,
-    /// Index of the producer that created it.
+    /// Index of the producer that created it; for a message a service
+    /// published (a descendant), the number of producers plus the index of
+    /// the path it took (see the simulation's paths).
     pub producer: u32,
-    /// When the producer created it.
+    /// When its root was created: the producer's message that started its
+    /// causal chain (itself, unless a service published it).
     pub created: SimTime,
     /// Its copies share side-effect history through the groups' track maps
     /// (a duplicate publish is expected or exists).
@@ -32,6 +35,9 @@ pub struct Message {
     pub holds_refs: bool,
     /// Malformed: every group fails every delivery of it.
     pub poison: bool,
+    /// A service published it: `created` is its root's, and its TTL runs
+    /// from when it entered the topic.
+    pub descendant: bool,
 }
 
 impl Message {
@@ -48,6 +54,7 @@ impl Message {
             tracked: false,
             holds_refs: false,
             poison: false,
+            descendant: false,
         }
     }
 }

@@ -11,6 +11,8 @@ use crate::engine::{SimDuration, SimTime};
 pub struct ProducerSpec {
     /// Name, unique among producers.
     pub name: String,
+    /// Index of the topic it publishes to (in [`super::system::System::topics`]).
+    pub topic: usize,
     /// When messages are created (the initial state of the process).
     pub arrival: ArrivalProcess,
     /// How keys are chosen.

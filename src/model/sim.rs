@@ -15,8 +15,11 @@ mod ctx;
 pub(crate) mod fields;
 mod group;
 mod ids;
+mod links;
 mod log;
+mod onward;
 mod outcome;
+mod paths;
 mod producer;
 mod producer_faults;
 mod publish;
@@ -28,8 +31,9 @@ mod workers;
 pub use group::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
 pub use outcome::{
-    DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome, LittlesLaw,
-    PartitionOutcome, PartitionRow, RunOutcome, Sampling, SeriesRow, TopicOutcome,
+    DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome, LinkOutcome,
+    LittlesLaw, PartitionOutcome, PartitionRow, PathOutcome, RunOutcome, Sampling, SeriesRow,
+    TopicOutcome,
 };
 pub use state::FailKind;
 
@@ -43,6 +47,8 @@ use callers::Callers;
 use ctx::Ctx;
 use group::Group;
 use ids::{GroupId, ProducerId, WorkerId};
+use links::Links;
+use paths::Paths;
 use producer::Producer;
 use topic::Topic;
 
@@ -117,11 +123,12 @@ pub enum RunError {
 enum Event {
     /// A producer's next tick is due.
     Arrival { producer: ProducerId },
-    /// A publish in transit reaches the topic.
-    Accept { slot: u32 },
-    /// A producer retries a publish (stale unless message `id` is still
-    /// in the slot: a producer crash may have emptied it for reuse).
-    Retry { slot: u32, id: u64 },
+    /// A publish in transit reaches `topic`.
+    Accept { topic: u16, slot: u32 },
+    /// A producer retries a publish to `topic` (stale unless message `id`
+    /// is still in the slot: a producer crash may have emptied it for
+    /// reuse).
+    Retry { topic: u16, slot: u32, id: u64 },
     /// A blocked publish reaches its `max_block`.
     BlockDeadline,
     /// A worker finished its delivery (stale if the epoch moved on).
@@ -232,7 +239,12 @@ pub struct Simulation<'s> {
     ctx: Ctx,
     producers: Vec<Producer<'s>>,
     groups: Vec<Group<'s>>,
-    topic: Topic<'s>,
+    topics: Vec<Topic<'s>>,
+    /// Where messages a service publishes have been (with publish links
+    /// or several topics).
+    paths: Paths,
+    /// Counts of each group's publish links.
+    links: Links,
     /// The callers, when producers call the group directly.
     callers: Option<Callers<'s>>,
     /// The group called directly, when producers call it.
@@ -244,8 +256,6 @@ pub struct Simulation<'s> {
     partition_series: Option<SeriesLog<outcome::PartitionRow>>,
     /// When the last time-series row was recorded (`MAX` before the first).
     last_row_at: SimTime,
-    topic_last_published: u64,
-    topic_last_dropped: u64,
     ended: bool,
     draining: bool,
     drain_deadline: SimTime,
@@ -283,15 +293,23 @@ impl<'s> Simulation<'s> {
                 (Vec::new(), Some(callers), Some(called))
             }
         };
+        // One partition row per group and partition of the topic it reads.
+        let partitioned_rows: usize = (scenario.groups.iter())
+            .map(|g| scenario.topics[g.topic].partitions as usize)
+            .sum();
         Simulation {
             scenario,
             ctx: Ctx::new(scenario.warmup),
             producers,
             groups,
-            topic: Topic::new(
-                &scenario.topic,
-                rng(format!("topic/{}/publish", scenario.topic.name)),
-            ),
+            topics: (scenario.topics.iter().enumerate())
+                .map(|(t, spec)| {
+                    let publish_rng = rng(format!("topic/{}/publish", spec.name));
+                    Topic::new(spec, t, scenario.readers(t), publish_rng)
+                })
+                .collect(),
+            paths: Paths::new(scenario),
+            links: Links::new(scenario, replication),
             callers,
             called,
             next_id: 0,
@@ -302,19 +320,17 @@ impl<'s> Simulation<'s> {
                 MAX_SERIES_ROWS as usize,
                 record_series,
             ),
-            partition_series: (scenario.topic.partitions > 1 && scenario.partition_every > 0).then(
-                || {
+            partition_series: (partitioned_rows > scenario.groups.len()
+                && scenario.partition_every > 0)
+                .then(|| {
                     SeriesLog::new(
-                        scenario.groups.len() * scenario.topic.partitions as usize,
+                        partitioned_rows,
                         scenario.partition_every,
                         MAX_PARTITION_ROWS as usize,
                         record_series,
                     )
-                },
-            ),
+                }),
             last_row_at: SimTime::MAX,
-            topic_last_published: 0,
-            topic_last_dropped: 0,
             ended: false,
             draining: false,
             drain_deadline: SimTime::MAX,
@@ -417,14 +433,21 @@ impl<'s> Simulation<'s> {
         let ctx = &mut self.ctx;
         match event {
             Event::Arrival { producer } => self.on_arrival(producer.index()),
-            Event::Accept { slot } => self.on_accept(slot),
-            Event::Retry { slot, id } => self.on_retry(slot, id),
+            Event::Accept { topic, slot } => self.on_accept(usize::from(topic), slot),
+            Event::Retry { topic, slot, id } => self.on_retry(usize::from(topic), slot, id),
             Event::BlockDeadline => {} // `unblock` below fails what timed out.
             Event::Done {
                 group,
                 worker,
                 epoch,
-            } => self.groups[group.index()].on_done(ctx, worker.index(), epoch),
+            } => {
+                let g = group.index();
+                if self.groups[g].linked {
+                    self.on_done_linked(g, worker.index(), epoch);
+                } else {
+                    self.groups[g].on_done(ctx, worker.index(), epoch);
+                }
+            }
             Event::AckTimeout {
                 group,
                 worker,
@@ -463,7 +486,7 @@ impl<'s> Simulation<'s> {
             Event::WarmupEnd => self.restart_window(),
             Event::Horizon => self.on_horizon(),
         }
-        if !self.topic.blocked.is_empty() {
+        if self.topics.iter().any(|t| !t.blocked.is_empty()) {
             self.unblock();
         }
         if std::mem::take(&mut self.ctx.grew) {
@@ -529,9 +552,10 @@ impl<'s> Simulation<'s> {
             return self.callers.as_ref().is_none_or(|c| c.requests.is_empty());
         }
         self.ready() == 0
-            && self.topic.blocked.is_empty()
-            && self.topic.in_transit.is_empty()
-            && self.topic.retrying.is_empty()
+            && self
+                .topics
+                .iter()
+                .all(|t| t.blocked.is_empty() && t.in_transit.is_empty() && t.retrying.is_empty())
             && self
                 .groups
                 .iter()
@@ -542,8 +566,11 @@ impl<'s> Simulation<'s> {
         let now = self.ctx.now.0;
         self.ctx.in_window = true;
         self.ctx.window_start = self.ctx.now;
-        self.topic.producer_latency.clear();
-        self.topic.blocked_level.restart(now);
+        for topic in &mut self.topics {
+            topic.producer_latency.clear();
+            topic.blocked_level.restart(now);
+        }
+        self.paths.restart_window();
         if let Some(callers) = self.callers.as_mut() {
             callers.latency.clear();
         }

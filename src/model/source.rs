@@ -10,7 +10,7 @@ use crate::engine::{RngStream, SimDuration, SimTime, StreamId, round_positive};
 
 /// A drawn size in whole bytes: rounded, at most `u32::MAX`.
 #[inline]
-fn bytes(size: f64) -> u32 {
+pub(crate) fn bytes(size: f64) -> u32 {
     if size.is_nan() {
         return u32::MAX; // as `size.round().min(u32::MAX as f64)` gives
     }

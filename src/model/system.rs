@@ -32,11 +32,16 @@ pub struct System {
     /// `partitions.csv` samples every this many intervals (a power of
     /// two; 0: not recorded, with too many partitions to record at all).
     pub partition_every: u64,
-    /// The topic.
-    pub topic: TopicSpec,
+    /// The topics, sorted by name: one for a single-topic file.
+    pub topics: Vec<TopicSpec>,
+    /// The file named its topics (`[topics.<name>]`): outputs name every
+    /// topic (`topics.<name>.*`) and every path; else the one topic is
+    /// `topic.*`, as it always was.
+    pub graph: bool,
     /// The producers, sorted by name.
     pub producers: Vec<ProducerSpec>,
-    /// The consumer groups, sorted by name.
+    /// The consumer groups (services reading a topic), sorted by topic,
+    /// then by name: the readers of a topic are contiguous.
     pub groups: Vec<GroupSpec>,
     /// How the producers reach the groups: through the topic, or by a
     /// direct call to the (one) group.
@@ -66,6 +71,35 @@ pub struct CallSpec {
 }
 
 impl System {
+    /// The first topic: the only one of a single-topic file, the one a
+    /// direct-call run's producers call through.
+    pub fn topic(&self) -> &TopicSpec {
+        &self.topics[0]
+    }
+
+    /// Whether runs follow messages along paths: the file names its
+    /// topics, or a group publishes onward.
+    pub fn tracks_paths(&self) -> bool {
+        self.graph || self.groups.iter().any(|g| !g.publish.is_empty())
+    }
+
+    /// How outputs name topic `t`: `topic` in a single-topic file,
+    /// `topics.<name>` in a file that names its topics.
+    pub fn topic_place(&self, t: usize) -> String {
+        if self.graph {
+            format!("topics.{}", self.topics[t].name)
+        } else {
+            "topic".to_owned()
+        }
+    }
+
+    /// The groups that read topic `t`, as a range of [`System::groups`].
+    pub fn readers(&self, t: usize) -> std::ops::Range<usize> {
+        let start = self.groups.partition_point(|g| g.topic < t);
+        let end = self.groups.partition_point(|g| g.topic <= t);
+        start..end
+    }
+
     /// The direct call, when producers call the group instead of
     /// publishing.
     pub fn call(&self) -> Option<&CallSpec> {

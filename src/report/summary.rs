@@ -87,7 +87,7 @@ pub fn summary_json(scenario: &Scenario, experiment: &Experiment) -> Result<Stri
     let time_series = TimeSeries {
         sample_interval_s: interval,
         drain_sample_interval_s: interval * sampling.every as f64,
-        partition_sample_interval_s: (scenario.system.topic.partitions > 1).then(|| {
+        partition_sample_interval_s: (scenario.system.topic().partitions > 1).then(|| {
             (scenario.system.partition_every > 0)
                 .then_some(interval * scenario.system.partition_every as f64)
         }),

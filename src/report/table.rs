@@ -117,23 +117,39 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
     let row = |out: &mut String, label: &str, value: String| {
         let _ = writeln!(out, "  {label:<28} {value}");
     };
-    if scenario.system.call().is_some() {
+    let system = &scenario.system;
+    if system.call().is_some() {
         sync_rows(&mut out, experiment);
-    } else {
-        let _ = writeln!(out, "topic {}", scenario.system.topic.name);
-        for (label, name) in TOPIC_ROWS {
-            row(&mut out, label, cell(experiment, name, 1.0, 0));
-        }
     }
-    // Producer faults, shown only when they happened.
-    for (label, name) in PRODUCER_FAULT_ROWS {
-        if experiment.metric(name).is_some_and(|m| m.ci.mean > 0.0) {
-            row(&mut out, label, cell(experiment, name, 1.0, 0));
+    for t in 0..system.topics.len() {
+        // Each topic's rows under its own name (`topic.*` when it is the
+        // only one, `topics.<name>.*` in a file that names its topics).
+        let place = system.topic_place(t);
+        let named = |name: &str| name.replacen("topic", &place, 1);
+        if system.call().is_none() {
+            let _ = writeln!(out, "topic {}", system.topics[t].name);
+            for (label, name) in TOPIC_ROWS {
+                row(&mut out, label, cell(experiment, &named(name), 1.0, 0));
+            }
         }
+        // Producer faults, shown only when they happened.
+        for (label, name) in PRODUCER_FAULT_ROWS {
+            let name = named(name);
+            if experiment.metric(&name).is_some_and(|m| m.ci.mean > 0.0) {
+                row(&mut out, label, cell(experiment, &name, 1.0, 0));
+            }
+        }
+        let caller = |q: &str| {
+            cell(
+                experiment,
+                &format!("{place}.producer_latency.{q}_s"),
+                1e3,
+                3,
+            )
+        };
+        row(&mut out, "caller latency p50 (ms)", caller("p50"));
+        row(&mut out, "caller latency p99 (ms)", caller("p99"));
     }
-    let caller = |q: &str| cell(experiment, &format!("topic.producer_latency.{q}_s"), 1e3, 3);
-    row(&mut out, "caller latency p50 (ms)", caller("p50"));
-    row(&mut out, "caller latency p99 (ms)", caller("p99"));
     for g in &scenario.system.groups {
         match &g.autoscale {
             Some(a) => {
@@ -167,11 +183,12 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
             let most = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[1]), 1.0, 0);
             row(&mut out, "workers, most at once", most);
         }
-        partition_rows(&mut out, experiment, &p, scenario.system.topic.partitions);
+        partition_rows(&mut out, experiment, &p, system.topics[g.topic].partitions);
         let l = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[2]), 1.0, 3);
         let lw = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[3]), 1.0, 3);
         row(&mut out, "Little's law L vs λW", format!("{l} vs {lw}"));
     }
+    path_rows(&mut out, experiment);
     out
 }
 
@@ -274,6 +291,50 @@ fn partition_rows(out: &mut String, experiment: &Experiment, group: &str, partit
         let _ = writeln!(
             out,
             "  … {more} more partitions (those with the highest peak are shown){where_}"
+        );
+    }
+}
+
+/// Each path's time from the root (with publish links or several topics),
+/// then each link's counts.
+fn path_rows(out: &mut String, experiment: &Experiment) {
+    let names: Vec<&str> = (experiment.metrics.iter())
+        .filter_map(|m| m.name.strip_prefix("paths.")?.strip_suffix(".processed"))
+        .collect();
+    for name in names {
+        let label = if name == "all" {
+            "paths: ends of chains".to_owned()
+        } else {
+            format!("path {name}")
+        };
+        let _ = writeln!(out, "{label}");
+        let p = format!("paths.{name}");
+        let put = |out: &mut String, label: &str, value: String| {
+            let _ = writeln!(out, "  {label:<28} {value}");
+        };
+        put(
+            out,
+            "processed",
+            cell(experiment, &format!("{p}.processed"), 1.0, 0),
+        );
+        for q in ["mean", "p50", "p99"] {
+            let value = cell(experiment, &format!("{p}.e2e.{q}_s"), 1e3, 3);
+            put(out, &format!("from the root {q} (ms)"), value);
+        }
+    }
+    let links: Vec<&str> = (experiment.metrics.iter())
+        .filter_map(|m| m.name.strip_prefix("links.")?.strip_suffix(".sent"))
+        .collect();
+    for name in links {
+        let p = format!("links.{name}");
+        let c = |f: &str| cell(experiment, &format!("{p}.{f}"), 1.0, 0);
+        let _ = writeln!(
+            out,
+            "link {}  sent {}  accepted {}  refused {}",
+            name.replacen('.', " -> ", 1),
+            c("sent"),
+            c("accepted"),
+            c("refused")
         );
     }
 }

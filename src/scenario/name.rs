@@ -40,7 +40,8 @@ pub(crate) fn check_scenario_names(raw: &super::RawScenario) -> Result<(), Strin
     let names = raw
         .name
         .iter()
-        .chain(std::iter::once(&raw.topic.name))
+        .chain(raw.topic.iter().map(|t| &t.name))
+        .chain(raw.topics.keys())
         .chain(raw.producers.keys())
         .chain(raw.groups.keys());
     for name in names {

@@ -101,12 +101,46 @@ impl Applied {
 /// An unknown name is an issue; a `topic.preset` that is not a string is
 /// left for the decoder to report.
 pub(super) fn apply(doc: &mut Document, issues: &mut Vec<Issue>) -> Applied {
-    let at = FieldPath::root().key("topic").key("preset");
+    let root = FieldPath::root();
+    let topics: Vec<String> = match doc.value.get("topics") {
+        Some(Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    if topics.is_empty() {
+        return apply_one(doc, &root.key("topic"), None, issues);
+    }
+    // Each named topic's preset, over its own readers and producers.
+    let mut applied = Applied::default();
+    for t in &topics {
+        let one = apply_one(
+            doc,
+            &root.key("topics").key(t),
+            Some((t, topics.len())),
+            issues,
+        );
+        if applied.name.is_empty() {
+            applied.name = one.name;
+        }
+        applied.inserted.extend(one.inserted);
+    }
+    applied
+}
+
+/// The preset named at `topic`'s `preset`, merged under that topic and
+/// the groups and producers on it (`named`: the topic's name and how many
+/// topics the file names; `None` for the one `[topic]`).
+fn apply_one(
+    doc: &mut Document,
+    topic: &FieldPath,
+    named: Option<(&String, usize)>,
+    issues: &mut Vec<Issue>,
+) -> Applied {
+    let at = topic.key("preset");
     let Some(Value::String(name)) = at.get(&doc.value).cloned() else {
         return Applied::default();
     };
     match fragment(&name) {
-        Some(text) => apply_fragment(doc, &name, text, issues),
+        Some(text) => apply_fragment(doc, topic, named, &name, text, issues),
         None => {
             let known = names()
                 .map(|n| format!("\"{n}\""))
@@ -125,10 +159,19 @@ pub(super) fn apply(doc: &mut Document, issues: &mut Vec<Issue>) -> Applied {
     }
 }
 
-/// Merges fragment `text` of preset `name` under `doc`. Inserted values are
-/// located at `topic.preset`, where the preset was named.
-fn apply_fragment(doc: &mut Document, name: &str, text: &str, issues: &mut Vec<Issue>) -> Applied {
-    let at = FieldPath::root().key("topic").key("preset");
+/// Merges fragment `text` of preset `name` under the topic at `topic` of
+/// `doc`, and its group and producer defaults under the groups and
+/// producers on that topic. Inserted values are located at the topic's
+/// `preset`, where the preset was named.
+fn apply_fragment(
+    doc: &mut Document,
+    topic: &FieldPath,
+    named: Option<(&String, usize)>,
+    name: &str,
+    text: &str,
+    issues: &mut Vec<Issue>,
+) -> Applied {
+    let at = topic.key("preset");
     let mut applied = Applied {
         name: name.to_owned(),
         inserted: Vec::new(),
@@ -146,18 +189,16 @@ fn apply_fragment(doc: &mut Document, name: &str, text: &str, issues: &mut Vec<I
         }
     };
     let root = FieldPath::root();
-    merge_into(
-        &mut doc.value,
-        &root.key("topic"),
-        &fragment["topic"],
-        &mut applied,
-    );
+    merge_into(&mut doc.value, topic, &fragment["topic"], &mut applied);
     for (section, defaults) in [
         ("groups", "group_defaults"),
         ("producers", "producer_defaults"),
     ] {
         let members: Vec<String> = match doc.value.get(section) {
-            Some(Value::Object(map)) => map.keys().cloned().collect(),
+            Some(Value::Object(map)) => (map.iter())
+                .filter(|(_, member)| on_topic(member, named))
+                .map(|(key, _)| key.clone())
+                .collect(),
             _ => Vec::new(),
         };
         for member in members {
@@ -169,6 +210,20 @@ fn apply_fragment(doc: &mut Document, name: &str, text: &str, issues: &mut Vec<I
         doc.locate_like(path, &at);
     }
     applied
+}
+
+/// Whether a group or producer is on the topic `named` (its `topic` names
+/// it, or it names none and the file has one topic); every member is on
+/// the one `[topic]`.
+fn on_topic(member: &Value, named: Option<(&String, usize)>) -> bool {
+    let Some((name, topics)) = named else {
+        return true;
+    };
+    match member.get("topic") {
+        Some(Value::String(t)) => t == name,
+        None => topics == 1,
+        Some(_) => false,
+    }
 }
 
 /// Merges `preset` under the section at `path` of `root`, when both are
@@ -221,7 +276,14 @@ mod tests {
     fn merged(user: &str, fragment: &str) -> (Value, Applied) {
         let mut d = doc(user);
         let mut issues = Vec::new();
-        let applied = apply_fragment(&mut d, "test", fragment, &mut issues);
+        let applied = apply_fragment(
+            &mut d,
+            &FieldPath::root().key("topic"),
+            None,
+            "test",
+            fragment,
+            &mut issues,
+        );
         assert!(issues.is_empty(), "{issues:?}");
         (d.value, applied)
     }
@@ -299,7 +361,14 @@ mod tests {
     fn inserted_values_are_located_at_the_preset_and_explained() {
         let mut d = doc("horizon = \"1m\"\n[topic]\nname = \"t\"\npreset = \"x\"\n");
         let mut issues = Vec::new();
-        let applied = apply_fragment(&mut d, "x", "[topic]\ncapacity = 0\n", &mut issues);
+        let applied = apply_fragment(
+            &mut d,
+            &FieldPath::root().key("topic"),
+            None,
+            "x",
+            "[topic]\ncapacity = 0\n",
+            &mut issues,
+        );
         let path = FieldPath::parse("topic.capacity").unwrap();
         assert_eq!(
             d.locate(&path),
@@ -327,7 +396,7 @@ mod tests {
         let sets = ["topic.preset=rabbitmq", "topic.max_deliveries=7"]
             .map(|s| Override::parse(s).unwrap());
         let s = Scenario::from_text(text, Format::Toml, "t.toml".as_ref(), &sets).unwrap();
-        let topic = &s.normalised.topic;
+        let topic = s.normalised.topic.as_ref().unwrap();
         assert_eq!(topic.preset.as_deref(), Some("rabbitmq"));
         assert_eq!(topic.max_deliveries, Some(7), "--set beats file and preset");
         assert_eq!(topic.ttl.map(|d| d.to_string()).as_deref(), Some("1h"));

@@ -43,9 +43,14 @@ pub struct RawScenario {
     /// Safety limits.
     #[serde(default)]
     pub limits: RawLimits,
-    /// The topic every producer publishes to.
-    #[serde(default)]
-    pub topic: RawTopic,
+    /// The topic every producer publishes to (a single-topic file).
+    /// Absent in a file that names its topics (`topics`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<RawTopic>,
+    /// Topics by name, for an architecture of several topics: producers
+    /// and groups name the topic they publish to or read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub topics: BTreeMap<String, RawTopic>,
     /// Producers by name.
     pub producers: BTreeMap<String, RawProducer>,
     /// Consumer groups by name; each receives every message.
@@ -423,6 +428,9 @@ pub struct RawSpill {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProducer {
+    /// The topic it publishes to, by name (with several `topics`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
     /// When messages are created.
     pub arrival: RawArrival,
     /// How keys are chosen.
@@ -484,6 +492,9 @@ pub struct RawProducerCrash {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawGroup {
+    /// The topic it reads, by name (with several `topics`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
     /// Units of concurrency; each processes one message at a time.
     pub workers: u32,
     /// Time to process one message.
@@ -535,6 +546,49 @@ pub struct RawGroup {
     /// ("forever" for no expiry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedup_window: Option<Dur>,
+    /// What it publishes onward each time it processes a message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub publish: Vec<RawPublish>,
+}
+
+/// A publish link: each processed message publishes `count` children to
+/// `topic`, with probability `probability`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPublish {
+    /// The topic published to, by name.
+    pub topic: String,
+    /// Children per processed message (when the draw says publish).
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Chance that a processed message publishes its children.
+    #[serde(default = "certain")]
+    pub probability: f64,
+    /// The children's key: the parent's (`"keep"`), or drawn
+    /// (`{ uniform = { n = 100 } }`).
+    #[serde(default)]
+    pub key: RawChildKey,
+    /// The children's size in bytes; the parent's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<RawDist<f64>>,
+}
+
+fn certain() -> f64 {
+    1.0
+}
+
+/// The key of a message a service publishes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawChildKey {
+    /// The parent's key.
+    #[default]
+    Keep,
+    /// Uniform over `n` keys.
+    Uniform {
+        /// Number of keys.
+        n: u64,
+    },
 }
 
 /// Autoscaling of a group's workers, evaluated periodically like

@@ -4,6 +4,7 @@
 mod autoscale;
 mod budget;
 mod faults;
+mod graph;
 
 use super::Scenario;
 use super::document::Document;
@@ -33,6 +34,8 @@ const MAX_REPLICATIONS: u32 = 100_000;
 /// always suffice for what it holds and has in flight.
 pub(crate) const MAX_QUEUED: u64 = 1 << 31;
 const MAX_WORKERS: u32 = 1_000_000;
+/// Topics a file may name.
+const MAX_TOPICS: usize = 1_000;
 /// Size of a message when the producer does not say.
 const DEFAULT_SIZE_BYTES: f64 = 1024.0;
 
@@ -174,7 +177,7 @@ pub(super) fn validate(
             "must be at least 1 (got 0)",
         );
     }
-    let topic = topic(&mut c, &raw.topic);
+    let (topics, topic_names) = topics(&mut c, &raw);
     // An entry removed for a decoding error already has its own message.
     let reported =
         |c: &Checker<'_>, prefix: &str| c.issues.iter().any(|i| i.path.starts_with(prefix));
@@ -193,19 +196,35 @@ pub(super) fn validate(
     let producers: Vec<_> = raw
         .producers
         .iter()
-        .filter_map(|(name, p)| producer(&mut c, name, p, horizon, &raw.limits))
+        .filter_map(|(name, p)| producer(&mut c, name, p, horizon, &raw.limits, &topic_names))
         .collect();
     if c.issues.len() == before {
         budget::events(&mut c, &producers, &raw.limits, horizon);
     }
-    let partition_every = topic.as_ref().map_or(1, |t| {
-        budget::partition_every(t.partitions, groups_count, horizon, sample_interval)
+    let most_partitions = topics.iter().flatten().map(|t| t.partitions).max();
+    let partition_every = most_partitions.map_or(1, |partitions| {
+        budget::partition_every(partitions, groups_count, horizon, sample_interval)
     });
-    let groups: Vec<_> = raw
+    let mut groups: Vec<_> = raw
         .groups
         .iter()
-        .filter_map(|(name, g)| group(&mut c, name, g))
+        .filter_map(|(name, g)| group(&mut c, name, g, &topic_names))
         .collect();
+    // The readers of a topic are contiguous (by topic, then by name).
+    groups.sort_by_key(|g| g.topic);
+    let graph = !raw.topics.is_empty();
+    let topics: Vec<TopicSpec> = topics.into_iter().flatten().collect();
+    // The whole graph is checked once its parts are valid (a part with a
+    // problem, or removed for one, would make the graph look wrong).
+    if c.issues.is_empty() {
+        graph::check(&mut c, &topics, &groups, &producers);
+    }
+    if graph && raw.mode == RawMode::Sync {
+        c.fail(
+            &root.key("mode"),
+            "sync mode rewrites a single-topic file ([topic] and its groups); a file with [topics.<name>] cannot be run in sync mode yet",
+        );
+    }
 
     let sync = faults::sync(&mut c, &raw, groups.len());
     if c.issues.len() > before {
@@ -217,6 +236,9 @@ pub(super) fn validate(
         .unwrap_or_else(|| name_from_stem(&stem(file)));
     let mut normalised = raw.clone();
     normalised.name = Some(name.clone());
+    if !graph {
+        normalised.topic = Some(raw.topic.clone().unwrap_or_default());
+    }
     normalised.sample_interval = Some(Dur(sample_interval));
     let link = match sync {
         Some(call) => Link::Call(call),
@@ -235,7 +257,8 @@ pub(super) fn validate(
             max_drain: raw.limits.max_drain.0,
             max_events: raw.limits.max_events,
             partition_every,
-            topic: topic?,
+            topics,
+            graph,
             producers,
             groups,
             link,
@@ -264,9 +287,96 @@ fn stem(file: &Path) -> String {
         .to_owned()
 }
 
-fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
-    let path = FieldPath::root().key("topic");
-    c.name(&path.key("name"), &raw.name);
+/// The topics, in name order, each `None` if it has problems, and their
+/// names: the one `[topic]`, or every `[topics.<name>]`.
+fn topics(c: &mut Checker<'_>, raw: &RawScenario) -> (Vec<Option<TopicSpec>>, Vec<String>) {
+    let root = FieldPath::root();
+    if raw.topics.is_empty() {
+        let topic = raw.topic.clone().unwrap_or_default();
+        let spec = topic_spec(c, &root.key("topic"), &topic.name, &topic);
+        return (vec![spec], vec![topic.name]);
+    }
+    if raw.topics.len() > MAX_TOPICS {
+        c.fail(
+            &root.key("topics"),
+            format!("at most {MAX_TOPICS} topics (got {})", raw.topics.len()),
+        );
+        return (Vec::new(), Vec::new());
+    }
+    if raw.topic.is_some() {
+        c.fail(
+            &root.key("topic"),
+            "a file has either one [topic] or named [topics.<name>], not both: move this table under [topics.<name>]",
+        );
+    }
+    let mut specs = Vec::new();
+    for (name, topic) in &raw.topics {
+        let path = root.key("topics").key(name);
+        c.name(&path, name);
+        if topic.name != RawTopic::default().name && &topic.name != name {
+            c.fail(
+                &path.key("name"),
+                format!(
+                    "a named topic is called by its key ({name:?}); leave `name` out (got {:?})",
+                    topic.name
+                ),
+            );
+        }
+        specs.push(topic_spec(c, &path, name, topic));
+    }
+    (specs, raw.topics.keys().cloned().collect())
+}
+
+/// The index of the topic named at `path` (`None` in the file: the only
+/// topic), or an issue listing the topics.
+fn topic_index(
+    c: &mut Checker<'_>,
+    path: &FieldPath,
+    named: Option<&String>,
+    names: &[String],
+    what: &str,
+) -> Option<usize> {
+    let list = || {
+        names
+            .iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let decoded_wrong = c.issues.iter().any(|i| i.path == path.to_string());
+    match named {
+        None if names.len() == 1 => Some(0),
+        None if decoded_wrong => None, // The decoder said what is wrong.
+        None => {
+            c.fail(
+                path,
+                format!("expected the topic it {what}, one of {}", list()),
+            );
+            None
+        }
+        Some(name) => match names.iter().position(|n| n == name) {
+            Some(i) => Some(i),
+            None => {
+                c.fail(
+                    path,
+                    format!("no topic is named {name:?} (expected one of {})", list()),
+                );
+                None
+            }
+        },
+    }
+}
+
+fn topic_spec(
+    c: &mut Checker<'_>,
+    path: &FieldPath,
+    name: &str,
+    raw: &RawTopic,
+) -> Option<TopicSpec> {
+    let path = path.clone();
+    if path.to_string() == "topic" {
+        c.name(&path.key("name"), &raw.name);
+    }
     let capacity = positive(c, &path.key("capacity"), raw.capacity);
     let capacity_bytes = positive(c, &path.key("capacity_bytes"), raw.capacity_bytes);
     if raw.ttl == Some(Dur(SimDuration::ZERO)) {
@@ -289,7 +399,7 @@ fn topic(c: &mut Checker<'_>, raw: &RawTopic) -> Option<TopicSpec> {
         );
     }
     Some(TopicSpec {
-        name: raw.name.clone(),
+        name: name.to_owned(),
         capacity,
         capacity_bytes,
         policy: policy?,
@@ -357,9 +467,17 @@ fn producer(
     raw: &RawProducer,
     horizon: SimDuration,
     limits: &RawLimits,
+    topics: &[String],
 ) -> Option<ProducerSpec> {
     let path = FieldPath::root().key("producers").key(name);
     c.name(&path, name);
+    let topic = topic_index(
+        c,
+        &path.key("topic"),
+        raw.topic.as_ref(),
+        topics,
+        "publishes to",
+    );
     let arrival = arrival(c, &path.key("arrival"), &raw.arrival)
         .and_then(|a| budget::ticks(c, &path.key("arrival"), a, limits.max_queued));
     let keys = keys(c, &path.key("keys"), &raw.keys);
@@ -391,6 +509,7 @@ fn producer(
     let faults = faults::producer_faults(c, &path, raw);
     Some(ProducerSpec {
         name: name.to_owned(),
+        topic: topic?,
         arrival: arrival?,
         keys: keys?,
         size: size?,
@@ -400,9 +519,13 @@ fn producer(
     })
 }
 
-fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
+fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup, topics: &[String]) -> Option<GroupSpec> {
     let path = FieldPath::root().key("groups").key(name);
     c.name(&path, name);
+    let topic = topic_index(c, &path.key("topic"), raw.topic.as_ref(), topics, "reads");
+    let publish: Vec<_> = (raw.publish.iter().enumerate())
+        .map(|(i, link)| graph::publish(c, &path.key("publish").index(i), link, topics))
+        .collect();
     // An autoscaled group may start with no workers if its minimum is 0.
     let fewest = match &raw.autoscale {
         Some(a) if a.min == 0 => 0,
@@ -425,6 +548,8 @@ fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup) -> Option<GroupSpec> {
         .map(|a| autoscale::autoscale(c, &path, a, raw.workers, MAX_WORKERS));
     Some(GroupSpec {
         name: name.to_owned(),
+        topic: topic?,
+        publish: publish.into_iter().collect::<Option<_>>()?,
         workers: raw.workers,
         service: service?,
         faults: faults?,

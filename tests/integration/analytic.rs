@@ -355,3 +355,153 @@ fn transient_failures_match_the_geometric_closed_forms() {
         0.01,
     );
 }
+
+/// A Jackson network's stations, each fed Poisson traffic at the rate
+/// its traffic equations give, as independent M/M/c queues (product
+/// form): `(arrival rate, workers, service rate)`.
+fn jackson_l(stations: &[(f64, u32, f64)]) -> Vec<f64> {
+    stations
+        .iter()
+        .map(|&(lambda, c, mu)| lambda * mmc_sojourn(c, lambda, mu))
+        .collect()
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn jackson_tandem_sojourn_is_the_sum_of_its_stations() {
+    // orders → billing (M/M/1, μ 1) → receipts → mailer (M/M/2, μ 0.5 each).
+    let lambda = 0.6;
+    let outs = outcomes(&format!(
+        r#"
+        seed = 12
+        horizon = "200000s"
+        warmup = "20000s"
+        replications = 20
+        sample_interval = "1000s"
+        [topics.orders]
+        [topics.receipts]
+        [producers.web]
+        topic = "orders"
+        arrival = {{ poisson = {{ rate_per_s = {lambda} }} }}
+        [groups.billing]
+        topic = "orders"
+        workers = 1
+        service = {{ exponential = {{ mean = "1s" }} }}
+        publish = [{{ topic = "receipts" }}]
+        [groups.mailer]
+        topic = "receipts"
+        workers = 2
+        service = {{ exponential = {{ mean = "2s" }} }}
+        "#
+    ));
+    let (w1, w2) = (mmc_sojourn(1, lambda, 1.0), mmc_sojourn(2, lambda, 0.5));
+    let path = |o: &RunOutcome, name: &str| {
+        let p = o.paths.iter().find(|p| p.name == name);
+        p.unwrap_or_else(|| panic!("no path {name}")).clone()
+    };
+    check(
+        "tandem: root to billing",
+        &outs,
+        |o| path(o, "orders-billing").e2e.mean_s,
+        w1,
+        0.0,
+        0.03,
+    );
+    check(
+        "tandem: root to the end (Σ 1/(μᵢ−λ))",
+        &outs,
+        |o| path(o, "all").e2e.mean_s,
+        w1 + w2,
+        0.0,
+        0.03,
+    );
+    check(
+        "tandem: mailer queue wait (Erlang C)",
+        &outs,
+        |o| o.groups[1].queue_wait.mean_s,
+        mmc_wait(2, lambda, 0.5),
+        0.0,
+        0.05,
+    );
+    let l = jackson_l(&[(lambda, 1, 1.0), (lambda, 2, 0.5)]);
+    for (g, l) in l.iter().enumerate() {
+        check(
+            &format!("tandem: L at station {g}"),
+            &outs,
+            |o| o.groups[g].littles_law.l,
+            *l,
+            0.0,
+            0.03,
+        );
+    }
+    for o in &outs {
+        // Every processing at billing published one child, accepted.
+        let link = &o.links[0];
+        assert_eq!(link.sent, o.groups[0].processed);
+        assert_eq!((link.accepted, link.refused), (link.sent, 0));
+        assert_eq!(o.topics[1].published, link.sent);
+    }
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn jackson_network_with_feedback_matches_its_traffic_equations() {
+    // λ₀ 0.3 → in → first (μ 1) → loop → second (μ 1.25) → back to `in`
+    // with probability 0.4, else out. Traffic equations: λ₁ = λ₀ + 0.4 λ₂,
+    // λ₂ = λ₁, so λ₁ = λ₂ = 0.3 / 0.6 = 0.5: ρ₁ 0.5, ρ₂ 0.4.
+    let (lambda0, p) = (0.3, 0.4);
+    let outs = outcomes(&format!(
+        r#"
+        seed = 7
+        horizon = "200000s"
+        warmup = "20000s"
+        replications = 20
+        sample_interval = "1000s"
+        [topics.in]
+        [topics.loop]
+        [producers.arrivals]
+        topic = "in"
+        arrival = {{ poisson = {{ rate_per_s = {lambda0} }} }}
+        [groups.first]
+        topic = "in"
+        workers = 1
+        service = {{ exponential = {{ mean = "1s" }} }}
+        publish = [{{ topic = "loop" }}]
+        [groups.second]
+        topic = "loop"
+        workers = 1
+        service = {{ exponential = {{ mean = "0.8s" }} }}
+        publish = [{{ topic = "in", probability = {p} }}]
+        "#
+    ));
+    let lambda = lambda0 / (1.0 - p);
+    let l = jackson_l(&[(lambda, 1, 1.0), (lambda, 1, 1.25)]);
+    for (g, (l, rho)) in l.iter().zip([0.5, 0.4]).enumerate() {
+        check(
+            &format!("feedback: L at station {g}"),
+            &outs,
+            |o| o.groups[g].littles_law.l,
+            *l,
+            0.0,
+            0.03,
+        );
+        check(
+            &format!("feedback: utilisation at station {g}"),
+            &outs,
+            |o| o.groups[g].utilisation,
+            rho,
+            0.0,
+            0.02,
+        );
+    }
+    // Little's law over the whole network: time from the root to its
+    // exit is the mean number in the network over λ₀.
+    check(
+        "feedback: root to exit (ΣL / λ₀)",
+        &outs,
+        |o| o.paths.iter().find(|p| p.name == "all").unwrap().e2e.mean_s,
+        (l[0] + l[1]) / lambda0,
+        0.0,
+        0.03,
+    );
+}

@@ -12,6 +12,7 @@ mod golden;
 mod keys;
 mod layers;
 mod micro;
+mod networks;
 mod partitions;
 mod plan;
 mod presets;

@@ -97,6 +97,9 @@ pub(super) struct Group<'s> {
     /// rule): it dispatches without those checks, and a message that finds
     /// its buffer empty and a worker idle is delivered without entering it.
     pub plain: bool,
+    /// The simulation settles its finished deliveries (it publishes what
+    /// they publish onward and records their paths).
+    pub linked: bool,
 }
 
 impl<'s> Group<'s> {
@@ -108,7 +111,7 @@ impl<'s> Group<'s> {
         track_order: bool,
     ) -> Group<'s> {
         let g = &system.groups[index];
-        let topic = &system.topic;
+        let topic = &system.topics[g.topic];
         let rng = |what: &str| {
             StreamId::named(&format!("group/{}/{what}", g.name)).rng(system.seed, replication)
         };
@@ -151,6 +154,7 @@ impl<'s> Group<'s> {
             last_row: GroupCounters::default(),
             keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
             plain: false,
+            linked: system.tracks_paths(),
         };
         group.plain = !g.partitioned
             && group.keys.is_none()

@@ -77,7 +77,11 @@ impl crate::model::series::Row for SeriesRow {
 /// Topic-level counts and producer-visible latency.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TopicOutcome {
-    /// Messages producers created.
+    /// Its name, in a file that names its topics (empty otherwise).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Messages created and published to it: by producers, and by
+    /// services' publish links.
     pub created: u64,
     /// Messages sent: created plus duplicate publishes.
     pub published: u64,
@@ -118,6 +122,34 @@ pub struct TopicOutcome {
     pub mean_blocked: f64,
     /// Send → accepted, for accepted publishes in the window.
     pub producer_latency: LatencySummary,
+}
+
+/// What was measured along one path (places joined by `-`), or at the
+/// ends of chains (`all`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PathOutcome {
+    /// The topics and groups of the path, joined by `-`; `other` for
+    /// paths past the listed ones, `all` for the ends of chains.
+    pub name: String,
+    /// Processings at its last group in the window (for `all`: those that
+    /// published nothing onward).
+    pub processed: u64,
+    /// Time from the root's creation to each of those processings.
+    pub e2e: LatencySummary,
+}
+
+/// One publish link's counts: each child sent lands once, accepted by the
+/// topic or refused.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkOutcome {
+    /// `<group>.<topic>`: the group publishing and the topic published to.
+    pub name: String,
+    /// Children the group published on it.
+    pub sent: u64,
+    /// Children the topic accepted.
+    pub accepted: u64,
+    /// Children the topic refused (its delivery failed, to be redelivered).
+    pub refused: u64,
 }
 
 /// One group's counts, latencies and levels.
@@ -376,6 +408,16 @@ pub struct RunOutcome {
     pub topic: TopicOutcome,
     /// Per-group results, in scenario order.
     pub groups: Vec<GroupOutcome>,
+    /// Every topic, in a file that names its topics (`topic` is the
+    /// first); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<TopicOutcome>,
+    /// Paths messages took, with publish links or several topics.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<PathOutcome>,
+    /// Publish links, by group then link.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkOutcome>,
     /// Time series (recorded for replication 0 only).
     #[serde(skip)]
     pub series: Vec<SeriesRow>,
@@ -421,22 +463,37 @@ impl Simulation<'_> {
         }
         let now = self.ctx.now.0;
         let window_s = self.ctx.now.since(self.ctx.window_start).as_secs_f64();
-        let (topic, groups) = match self.scenario.link {
-            Link::Call(_) => self.call_outcome(now, window_s),
+        let (topics, groups) = match self.scenario.link {
+            Link::Call(_) => {
+                let (topic, groups) = self.call_outcome(now, window_s);
+                (vec![topic], groups)
+            }
             Link::Publish => {
-                let topic = self.topic_outcome(now);
-                let groups = self
+                let topics: Vec<TopicOutcome> = (0..self.topics.len())
+                    .map(|t| self.topic_outcome(t, now))
+                    .collect();
+                let groups: Vec<GroupOutcome> = self
                     .groups
                     .iter()
                     .zip(&self.scenario.groups)
-                    .map(|(g, spec)| group_outcome(g, &spec.name, &topic, now, window_s))
+                    .map(|(g, spec)| {
+                        group_outcome(g, &spec.name, &topics[spec.topic], now, window_s)
+                    })
                     .collect();
-                (topic, groups)
+                for (g, spec) in groups.iter().zip(&self.scenario.groups) {
+                    check_conservation(&topics[spec.topic], g)?;
+                }
+                (topics, groups)
             }
         };
-        for g in &groups {
-            check_conservation(&topic, g)?;
-        }
+        let links = self.link_outcomes()?;
+        let paths = self.paths.outcomes(self.scenario);
+        let topic = topics[0].clone();
+        let topics = if self.scenario.graph {
+            topics
+        } else {
+            Vec::new()
+        };
         // Every pool's and buffer's running bookkeeping against a recount.
         let pools = self.groups.iter().map(|g| g.check());
         let called = self.called.iter().map(|c| c.workers.check());
@@ -464,6 +521,9 @@ impl Simulation<'_> {
             events: self.watchdog.events(),
             topic,
             groups,
+            topics,
+            paths,
+            links,
             sampling: Sampling {
                 every: self.series.every(),
             },
@@ -500,9 +560,42 @@ impl Simulation<'_> {
         (topic, vec![called.outcome(now, window_s, k)])
     }
 
-    fn topic_outcome(&self, now: u64) -> TopicOutcome {
-        let t = &self.topic;
+    /// Each publish link's counts, checked: every child sent was accepted
+    /// or refused.
+    fn link_outcomes(&self) -> Result<Vec<LinkOutcome>, super::RunError> {
+        let mut out = Vec::new();
+        for (spec, links) in self.scenario.groups.iter().zip(&self.links.per_group) {
+            for (link, state) in spec.publish.iter().zip(links) {
+                let k = state.counts;
+                let name = format!("{}.{}", spec.name, self.scenario.topics[link.topic].name);
+                if k.sent != k.accepted + k.refused {
+                    return Err(super::RunError::Conservation {
+                        group: spec.name.clone(),
+                        detail: format!(
+                            "publish link {name}: sent {} != accepted {} + refused {}",
+                            k.sent, k.accepted, k.refused
+                        ),
+                    });
+                }
+                out.push(LinkOutcome {
+                    name,
+                    sent: k.sent,
+                    accepted: k.accepted,
+                    refused: k.refused,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn topic_outcome(&self, index: usize, now: u64) -> TopicOutcome {
+        let t = &self.topics[index];
         TopicOutcome {
+            name: if self.scenario.graph {
+                t.spec.name.clone()
+            } else {
+                String::new()
+            },
             created: t.created,
             published: t.published,
             retries: t.retries,

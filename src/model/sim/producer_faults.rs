@@ -10,7 +10,7 @@ use crate::model::message::{Message, MessageId};
 
 impl Simulation<'_> {
     /// The topic refused `publish`: retry it, or give up with a drop.
-    pub(super) fn refuse(&mut self, publish: Publish, why: Refusal) {
+    pub(super) fn refuse(&mut self, t: usize, publish: Publish, why: Refusal) {
         let p = publish.message.producer as usize;
         if self.producers[p].is_down(self.ctx.now) {
             // Nobody is left to retry or to report the failure.
@@ -27,13 +27,13 @@ impl Simulation<'_> {
             Refusal::TimedOut => LogKind::PublishTimedOut,
         };
         match (faults.retry_attempts, why) {
-            (0, Refusal::Rejected) => self.topic.rejected += 1,
-            (0, Refusal::TimedOut) => self.topic.publish_timeouts += 1,
-            _ => self.topic.retries_exhausted += 1,
+            (0, Refusal::Rejected) => self.topics[t].rejected += 1,
+            (0, Refusal::TimedOut) => self.topics[t].publish_timeouts += 1,
+            _ => self.topics[t].retries_exhausted += 1,
         }
         self.ctx.note(kind, publish.message.id.0, TOPIC);
         // The producer hears the refusal: its latency counts too.
-        self.topic.record_latency(&self.ctx, &publish.message);
+        self.topics[t].record_latency(&self.ctx, &publish.message);
         self.release_expected(&publish.message);
     }
 
@@ -42,10 +42,12 @@ impl Simulation<'_> {
         let p = publish.message.producer as usize;
         let delay = extra + self.producers[p].retry_delay(publish.attempt + 1);
         let id = publish.message.id.0;
-        let slot = self.topic.retrying.insert((publish, cause));
+        let t = self.producers[p].spec.topic;
+        let slot = self.topics[t].retrying.insert((publish, cause));
         self.check_growth();
+        let topic = self.topics[t].index;
         self.ctx
-            .schedule(self.ctx.now + delay, Event::Retry { slot, id });
+            .schedule(self.ctx.now + delay, Event::Retry { topic, slot, id });
     }
 
     /// Decides whether the ack of an accepted publish is lost. If the
@@ -60,13 +62,14 @@ impl Simulation<'_> {
             return false;
         }
         let faults = self.producers[p].faults();
-        self.topic.acks_lost += 1;
+        let t = self.producers[p].spec.topic;
+        self.topics[t].acks_lost += 1;
         if publish.attempt >= faults.retry_attempts {
             return true; // The producer gives up; the topic has the message anyway.
         }
         if !faults.idempotent {
             publish.message.tracked = true;
-            for g in 0..self.groups.len() {
+            for g in self.topics[t].readers.clone() {
                 // A reference for the duplicate still to come.
                 self.groups[g]
                     .tracks
@@ -80,23 +83,23 @@ impl Simulation<'_> {
         true
     }
 
-    pub(super) fn on_retry(&mut self, slot: u32, id: u64) {
+    pub(super) fn on_retry(&mut self, t: usize, slot: u32, id: u64) {
         let mine = |entry: &(Publish, RetryCause)| entry.0.message.id.0 == id;
-        if !self.topic.retrying.get(slot).is_some_and(mine) {
+        if !self.topics[t].retrying.get(slot).is_some_and(mine) {
             return; // Lost in a producer crash (the slot may hold another).
         }
-        let Some((mut publish, cause)) = self.topic.retrying.remove(slot) else {
+        let Some((mut publish, cause)) = self.topics[t].retrying.remove(slot) else {
             return;
         };
-        self.topic.retries += 1;
+        self.topics[t].retries += 1;
         publish.attempt += 1;
         let p = publish.message.producer as usize;
         match cause {
-            RetryCause::Refused => self.send(publish),
+            RetryCause::Refused => self.send(t, publish),
             RetryCause::AckLost if self.producers[p].faults().idempotent => {
                 // The broker recognises the retry and only acks it.
-                self.topic.duplicates_suppressed += 1;
-                self.topic.record_latency(&self.ctx, &publish.message);
+                self.topics[t].duplicates_suppressed += 1;
+                self.topics[t].record_latency(&self.ctx, &publish.message);
             }
             RetryCause::AckLost => {
                 let original = publish.message;
@@ -107,13 +110,16 @@ impl Simulation<'_> {
                     ..original
                 };
                 self.next_id += 1;
-                self.topic.published += 1;
-                self.topic.duplicate_publishes += 1;
+                self.topics[t].published += 1;
+                self.topics[t].duplicate_publishes += 1;
                 self.ctx.note(LogKind::Published, duplicate.id.0, TOPIC);
-                self.send(Publish {
-                    message: duplicate,
-                    ..publish
-                });
+                self.send(
+                    t,
+                    Publish {
+                        message: duplicate,
+                        ..publish
+                    },
+                );
             }
         }
     }
@@ -123,7 +129,7 @@ impl Simulation<'_> {
     fn cancel_duplicate(&mut self, message: &Message) {
         let p = message.producer as usize;
         if message.tracked && !self.producers[p].faults().idempotent {
-            for g in 0..self.groups.len() {
+            for g in self.topics[self.producers[p].spec.topic].readers.clone() {
                 self.groups[g].release(message.origin.0);
             }
         }
@@ -133,14 +139,16 @@ impl Simulation<'_> {
     /// that wait, ready or for a redelivery, are lost in every group
     /// (deliveries already handed to workers carry on).
     fn lose_buffers(&mut self, p: usize) {
-        for group in &mut self.groups {
+        let readers = self.topics[self.producers[p].spec.topic].readers.clone();
+        for group in &mut self.groups[readers] {
             group.lose_from(&mut self.ctx, p);
         }
     }
 
     /// A publish that never reaches a buffer: drop reason `lost`.
     pub(super) fn lose_publish(&mut self, message: Message) {
-        self.topic.lost += 1;
+        let t = self.producers[message.producer as usize].spec.topic;
+        self.topics[t].lost += 1;
         self.ctx.note(LogKind::Lost, message.id.0, TOPIC);
         self.release_expected(&message);
     }
@@ -149,7 +157,8 @@ impl Simulation<'_> {
     /// references they hold for it.
     fn release_expected(&mut self, message: &Message) {
         if message.holds_refs {
-            for g in 0..self.groups.len() {
+            let t = self.producers[message.producer as usize].spec.topic;
+            for g in self.topics[t].readers.clone() {
                 self.groups[g].release(message.origin.0);
             }
         }
@@ -159,7 +168,8 @@ impl Simulation<'_> {
     /// publishes) is lost; publishes already on the wire still arrive.
     pub(super) fn on_producer_crash(&mut self, p: usize, down: SimDuration) {
         self.producers[p].crash(self.ctx.now, down);
-        let (retrying, blocked) = self.topic.take_from(self.ctx.now, p);
+        let t = self.producers[p].spec.topic;
+        let (retrying, blocked) = self.topics[t].take_from(self.ctx.now, p);
         for (publish, cause) in retrying {
             match cause {
                 RetryCause::Refused => self.lose_publish(publish.message),
@@ -169,7 +179,7 @@ impl Simulation<'_> {
         for publish in blocked {
             self.lose_publish(publish.message);
         }
-        if !self.scenario.topic.durable {
+        if !self.scenario.topics[t].durable {
             self.lose_buffers(p);
         }
     }

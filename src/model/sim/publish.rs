@@ -3,7 +3,7 @@
 
 use super::group::Tier;
 use super::state::Publish;
-use super::topic::Admission;
+use super::topic::{Admission, Topic};
 use super::{LogKind, RunError, Simulation, TOPIC};
 use crate::engine::SimTime;
 use crate::model::message::Message;
@@ -32,72 +32,85 @@ impl Simulation<'_> {
         };
         let producer = &self.producers[p];
         let (id, poison) = (producer.id, producer.spec.faults.poison);
+        let t = producer.spec.topic;
         for i in 0..tick.count {
             if self.failure.is_some() {
                 // The runaway guard fired inside this tick: stop here.
                 return;
             }
-            if self.rejects_all(p) {
+            if self.rejects_all(t, p) {
                 // Full by count: the rest of the tick is refused whatever
                 // its keys and sizes, which are not drawn (a batch of any
                 // size into a full buffer costs one step).
-                self.reject_in_bulk(u64::from(tick.count - i));
+                self.reject_in_bulk(t, u64::from(tick.count - i));
                 break;
             }
             let (key, size) = self.producers[p].draw(&tick);
             let down = self.producers[p].is_down(self.ctx.now);
             let mut message = Message::new(self.next_id, key, size, id.0, self.ctx.now);
             message.poison = poison;
-            message.partition = self.topic.route(key);
+            let topic = &mut self.topics[t];
+            message.partition = topic.route(key);
             self.next_id += 1;
-            self.topic.created += 1;
-            self.topic.published += 1;
+            topic.created += 1;
+            topic.published += 1;
             self.ctx.note(LogKind::Published, message.id.0, TOPIC);
             if down {
                 // The producer is down: the request never reaches a buffer.
                 self.lose_publish(message);
             } else {
-                self.send(Publish {
-                    message,
-                    attempt: 0,
-                    since: self.ctx.now,
-                });
+                self.send(
+                    t,
+                    Publish {
+                        message,
+                        attempt: 0,
+                        since: self.ctx.now,
+                    },
+                );
             }
         }
         self.schedule_next_tick(p, tick.time);
     }
 
-    /// Sends one attempt; it reaches the topic after the publish latency.
+    /// Sends one attempt to topic `t`; it arrives after the publish
+    /// latency.
     #[inline]
-    pub(super) fn send(&mut self, publish: Publish) {
-        if self.topic.is_instant() {
-            self.admit(publish);
+    pub(super) fn send(&mut self, t: usize, publish: Publish) {
+        if self.topics[t].is_instant() {
+            self.admit(t, publish);
         } else {
-            self.topic.send_later(&mut self.ctx, publish);
+            self.topics[t].send_later(&mut self.ctx, publish);
             self.check_growth();
         }
     }
 
-    pub(super) fn on_accept(&mut self, slot: u32) {
-        if let Some(publish) = self.topic.in_transit.remove(slot) {
-            self.admit(publish);
+    pub(super) fn on_accept(&mut self, t: usize, slot: u32) {
+        if let Some(publish) = self.topics[t].in_transit.remove(slot) {
+            self.admit(t, publish);
         }
     }
 
-    /// The topic decides on a publish attempt arriving now.
-    fn admit(&mut self, mut publish: Publish) {
+    /// Topic `t` decides on a publish attempt arriving now.
+    fn admit(&mut self, t: usize, mut publish: Publish) {
         publish.since = self.ctx.now;
         let size = publish.message.size;
-        match self.topic.decide(size, &self.groups) {
-            Admission::Accept => self.accept(publish),
-            Admission::Refuse => self.refuse(publish, Refusal::Rejected),
-            Admission::Evict if self.evict_for(size) => self.accept(publish),
-            Admission::Evict => self.refuse(publish, Refusal::Rejected),
+        match self.decide(t, size) {
+            Admission::Accept => self.accept(t, publish),
+            Admission::Refuse => self.refuse(t, publish, Refusal::Rejected),
+            Admission::Evict if self.evict_for(t, size) => self.accept(t, publish),
+            Admission::Evict => self.refuse(t, publish, Refusal::Rejected),
             Admission::Wait => {
-                self.topic.block(&mut self.ctx, publish);
+                self.topics[t].block(&mut self.ctx, publish);
                 self.check_growth();
             }
         }
+    }
+
+    /// Topic `t`'s decision on a publish of `size` bytes arriving now.
+    #[inline]
+    pub(super) fn decide(&self, t: usize, size: u32) -> Admission {
+        let topic = &self.topics[t];
+        topic.decide(size, &self.groups[topic.readers.clone()])
     }
 
     /// True when every message producer `p` publishes now is rejected at
@@ -105,16 +118,19 @@ impl Simulation<'_> {
     /// buffer is full by count, and neither a publish latency, a retry nor
     /// a crash can tell one message from the next.
     #[inline]
-    fn rejects_all(&self, p: usize) -> bool {
-        self.topic.rejects_at_once
-            && self.groups.iter().any(|g| g.buffer.full_by_count())
+    fn rejects_all(&self, t: usize, p: usize) -> bool {
+        let topic = &self.topics[t];
+        topic.rejects_at_once
+            && self.groups[topic.readers.clone()]
+                .iter()
+                .any(|g| g.buffer.full_by_count())
             && self.producers[p].faults().retry_attempts == 0
             && !self.producers[p].is_down(self.ctx.now)
     }
 
     /// Rejects the next `n` messages at once, in O(1) unless the log is
     /// kept. They draw no key or size.
-    fn reject_in_bulk(&mut self, n: u64) {
+    fn reject_in_bulk(&mut self, t: usize, n: u64) {
         if self.ctx.log.is_some() {
             for id in self.next_id..self.next_id + n {
                 self.ctx.note(LogKind::Published, id, TOPIC);
@@ -123,19 +139,21 @@ impl Simulation<'_> {
         }
         self.bulk_rejected += n;
         self.next_id += n;
-        self.topic.created += n;
-        self.topic.published += n;
-        self.topic.rejected += n;
-        self.topic.skip_routes(n);
+        let topic = &mut self.topics[t];
+        topic.created += n;
+        topic.published += n;
+        topic.rejected += n;
+        topic.skip_routes(n);
         if self.ctx.in_window {
-            self.topic.producer_latency.record_n(0, n);
+            topic.producer_latency.record_n(0, n);
         }
     }
 
-    /// Evicts the oldest ready messages of each full group until a message
-    /// of `size` fits everywhere; false if it cannot fit even when empty.
-    fn evict_for(&mut self, size: u32) -> bool {
-        for g in 0..self.groups.len() {
+    /// Evicts the oldest ready messages of each full reader of topic `t`
+    /// until a message of `size` fits everywhere; false if it cannot fit
+    /// even when empty.
+    pub(super) fn evict_for(&mut self, t: usize, size: u32) -> bool {
+        for g in self.topics[t].readers.clone() {
             while self.groups[g].buffer.room(size).is_none() {
                 if self.groups[g].buffer.is_empty() {
                     return false;
@@ -146,33 +164,46 @@ impl Simulation<'_> {
         true
     }
 
-    /// Puts an accepted message in every group's buffer and acks it.
-    fn accept(&mut self, mut publish: Publish) {
-        self.topic.accepted += 1;
+    /// Topic `t` accepts a producer's publish: into every reader's buffer,
+    /// and acked.
+    fn accept(&mut self, t: usize, mut publish: Publish) {
         let ack_lost = self.decide_ack(&mut publish);
-        for g in 0..self.groups.len() {
+        self.enqueue_in_readers(t, publish.message);
+        if !ack_lost {
+            self.topics[t].record_latency(&self.ctx, &publish.message);
+        }
+    }
+
+    /// Puts a message topic `t` accepted in every reader's buffer.
+    pub(super) fn enqueue_in_readers(&mut self, t: usize, message: Message) {
+        self.topics[t].accepted += 1;
+        for g in self.topics[t].readers.clone() {
             let tier = self.groups[g]
                 .buffer
-                .room(publish.message.size)
+                .room(message.size)
                 .unwrap_or(Tier::Memory);
-            self.groups[g].enqueue(&mut self.ctx, publish.message, tier);
+            self.groups[g].enqueue(&mut self.ctx, message, tier);
             if self.ready() > self.scenario.max_queued {
                 self.check_growth();
             }
         }
-        if !ack_lost {
-            self.topic.record_latency(&self.ctx, &publish.message);
-        }
     }
 
-    /// Admits blocked publishes, oldest first, while they fit; those that
-    /// waited `max_block` fail with `publish_timeout`.
+    /// Admits blocked publishes of every topic, oldest first, while they
+    /// fit; those that waited `max_block` fail with `publish_timeout`.
     pub(super) fn unblock(&mut self) {
-        while let Some((head, timed_out)) = self.topic.next_unblocked(self.ctx.now, &self.groups) {
-            if timed_out {
-                self.refuse(head, Refusal::TimedOut);
-            } else {
-                self.accept(head);
+        for t in 0..self.topics.len() {
+            loop {
+                let topic = &mut self.topics[t];
+                let readers = &self.groups[topic.readers.clone()];
+                let Some((head, timed_out)) = topic.next_unblocked(self.ctx.now, readers) else {
+                    break;
+                };
+                if timed_out {
+                    self.refuse(t, head, Refusal::TimedOut);
+                } else {
+                    self.accept(t, head);
+                }
             }
         }
     }
@@ -186,11 +217,10 @@ impl Simulation<'_> {
     /// or to be redelivered.
     fn held(&self) -> u64 {
         let delayed: usize = self.groups.iter().map(|g| g.delayed.len()).sum();
-        self.ready()
-            + (self.topic.blocked.len()
-                + self.topic.in_transit.len()
-                + self.topic.retrying.len()
-                + delayed) as u64
+        let publishes: usize = (self.topics.iter())
+            .map(|t| t.blocked.len() + t.in_transit.len() + t.retrying.len())
+            .sum();
+        self.ready() + (publishes + delayed) as u64
     }
 
     /// The runaway guard: messages held anywhere (ready, blocked, in
@@ -212,10 +242,11 @@ impl Simulation<'_> {
         let workers = spec.worker_slots();
         let capacity = f64::from(workers) / spec.service.mean().max(1e-12);
         let delayed: usize = self.groups.iter().map(|g| g.delayed.len()).sum();
+        let count = |f: fn(&Topic) -> usize| self.topics.iter().map(f).sum::<usize>();
         let elsewhere: Vec<String> = [
-            (self.topic.blocked.len(), "blocked publishes"),
-            (self.topic.in_transit.len(), "publishes in transit"),
-            (self.topic.retrying.len(), "publishes waiting to retry"),
+            (count(|t| t.blocked.len()), "blocked publishes"),
+            (count(|t| t.in_transit.len()), "publishes in transit"),
+            (count(|t| t.retrying.len()), "publishes waiting to retry"),
             (delayed, "messages waiting to be redelivered"),
         ]
         .iter()
@@ -237,7 +268,7 @@ impl Simulation<'_> {
             }
         );
         self.failure = Some(RunError::Runaway {
-            topic: self.scenario.topic.name.clone(),
+            topic: self.scenario.topics[spec.topic].name.clone(),
             limit: self.scenario.max_queued,
             at_s: self.ctx.now.as_secs_f64(),
             why,

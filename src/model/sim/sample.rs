@@ -70,29 +70,28 @@ impl Simulation<'_> {
         self.series.end_sample();
     }
 
-    /// One row per group.
+    /// One row per group, with what its topic adds.
     fn record_groups(&mut self) {
         let now = self.ctx.now;
-        let t = &self.topic;
-        let topic_drops = t.drops();
         let secs = now.since(self.last_row_at).as_secs_f64();
         let first = self.last_row_at == SimTime::MAX;
         // Rates cover the time since the previous row (zero in the first row).
         let per_s = |n: u64| if first { 0.0 } else { n as f64 / secs };
-        let published = self.topic.published - self.topic_last_published;
-        let topic_dropped = topic_drops - self.topic_last_dropped;
-        let topic = TopicRow {
-            published_per_s: per_s(published),
-            dropped: topic_dropped,
-            blocked: self.topic.blocked.len() as u64,
-        };
-        for group in &mut self.groups {
-            self.series.push(group.row(now, &topic, &per_s));
+        for topic in &mut self.topics {
+            let drops = topic.drops();
+            let row = TopicRow {
+                published_per_s: per_s(topic.published - topic.last_published),
+                dropped: drops - topic.last_dropped,
+                blocked: topic.blocked.len() as u64,
+            };
+            for group in &mut self.groups[topic.readers.clone()] {
+                self.series.push(group.row(now, &row, &per_s));
+            }
+            topic.last_published = topic.published;
+            topic.last_dropped = drops;
         }
         self.series.end_sample();
         self.last_row_at = now;
-        self.topic_last_published = self.topic.published;
-        self.topic_last_dropped = topic_drops;
     }
 
     /// One row per group and partition.

@@ -11,6 +11,7 @@ use crate::model::message::Message;
 use crate::model::topic::{Partitioner, TopicSpec, WhenFull};
 use crate::stats::{LatencyHistogram, TimeAverage};
 use std::collections::VecDeque;
+use std::ops::Range;
 
 /// What the topic does with a publish arriving now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +30,14 @@ pub(super) enum Admission {
 /// The topic's running state and producer-side counts.
 pub(super) struct Topic<'s> {
     pub spec: &'s TopicSpec,
+    /// Its index among the system's topics.
+    pub index: u16,
+    /// The groups that read it, as a range of the simulation's groups.
+    pub readers: Range<usize>,
+    /// `published` at the last time-series row.
+    pub last_published: u64,
+    /// Drops at the last time-series row.
+    pub last_dropped: u64,
     /// The largest message (bytes) a group's buffer could hold empty; a
     /// larger one is refused at once. `None`: no buffer holds anything.
     largest: Option<u64>,
@@ -61,14 +70,24 @@ pub(super) struct Topic<'s> {
 }
 
 impl<'s> Topic<'s> {
-    /// The topic of `spec`, drawing publish latencies from `publish_rng`.
-    pub(super) fn new(spec: &'s TopicSpec, publish_rng: RngStream) -> Topic<'s> {
+    /// Topic `index` of `spec`, read by the groups in `readers`, drawing
+    /// publish latencies from `publish_rng`.
+    pub(super) fn new(
+        spec: &'s TopicSpec,
+        index: usize,
+        readers: Range<usize>,
+        publish_rng: RngStream,
+    ) -> Topic<'s> {
         let memory = (spec.capacity > 0).then_some(spec.capacity_bytes);
         let disk = (spec.policy.disk())
             .filter(|d| d.capacity > 0)
             .map(|d| d.capacity_bytes);
         Topic {
             spec,
+            index: u16::try_from(index).expect("fewer than 65,536 topics"),
+            readers,
+            last_published: 0,
+            last_dropped: 0,
             largest: memory.max(disk),
             rejects_at_once: spec.policy.when_full() == WhenFull::Refuse
                 && spec.publish_latency.is_none()
@@ -138,7 +157,10 @@ impl<'s> Topic<'s> {
         let slot = self.in_transit.insert(publish);
         ctx.schedule(
             ctx.now + SimDuration::from_secs_f64(delay),
-            Event::Accept { slot },
+            Event::Accept {
+                topic: self.index,
+                slot,
+            },
         );
     }
 

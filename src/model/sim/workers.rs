@@ -556,6 +556,8 @@ mod tests {
     fn pool(workers: u32) -> Workers<u64> {
         let spec = GroupSpec {
             name: "g".to_owned(),
+            topic: 0,
+            publish: Vec::new(),
             workers,
             service: crate::model::distribution::Distribution::Constant(1.0),
             faults: crate::model::group::GroupFaults::default(),

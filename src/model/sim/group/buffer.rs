@@ -558,9 +558,9 @@ impl Buffer {
         queued.into_iter().chain(held).min()
     }
 
-    /// When the head of partition `p` was created, if it has one.
-    pub(crate) fn head_created(&self, p: usize) -> Option<SimTime> {
-        self.queues[p].front().map(|h| h.created)
+    /// When the TTL of the head of partition `p` started, if it has one.
+    pub(crate) fn head_ttl_from(&self, p: usize) -> Option<SimTime> {
+        self.queues[p].front().map(|h| h.ttl_from())
     }
 
     /// Whether partition `p` has a head.

@@ -27,7 +27,7 @@ impl Group<'_> {
             && self.buffer.is_empty()
             && self.workers.has_idle()
             && !self.workers.is_down()
-            && !self.is_expired(now, &message)
+            && !self.is_expired(now, &item)
         {
             self.deliver_directly(ctx, item);
             return;
@@ -69,7 +69,7 @@ impl Group<'_> {
                 let Some(item) = self.buffer.pop() else {
                     break;
                 };
-                if self.is_expired(ctx.now, &item.message) {
+                if self.is_expired(ctx.now, &item) {
                     self.expire(ctx, item);
                     continue;
                 }
@@ -102,7 +102,7 @@ impl Group<'_> {
             let Some(item) = item else {
                 break;
             };
-            if self.is_expired(ctx.now, &item.message) {
+            if self.is_expired(ctx.now, &item) {
                 self.expire(ctx, item);
                 continue;
             }
@@ -219,19 +219,41 @@ impl Group<'_> {
         };
         let (mut done, leaving) = (finished.job, finished.left);
         if done.zombie {
-            // Its ack is stale; its side effect still happens.
-            self.zombies -= 1;
-            self.note_faults(ctx.now);
-            if done.failure.is_none() {
-                self.side_effect(ctx, &mut done.item);
-            }
-            self.end_zombie(&done.item);
+            self.zombie_done(ctx, &mut done.item, done.failure.is_none());
         } else if let Some(kind) = done.failure {
             self.fail(ctx, done.item, kind, None);
         } else {
             self.side_effect(ctx, &mut done.item);
             self.processed(ctx, &done.item);
         }
+        self.after_done(ctx, w, leaving, done.item.message.partition as usize);
+    }
+
+    /// A zombie delivery (its ack timed out) ended: its ack is stale; its
+    /// side effect still happens if it `succeeded`. True when a side
+    /// effect happened.
+    pub(in crate::model::sim) fn zombie_done(
+        &mut self,
+        ctx: &mut Ctx,
+        item: &mut Item,
+        succeeded: bool,
+    ) -> bool {
+        self.zombies -= 1;
+        self.note_faults(ctx.now);
+        let happened = succeeded && self.side_effect(ctx, item);
+        self.end_zombie(item);
+        happened
+    }
+
+    /// After worker `w` finished a delivery from `partition`: it leaves if
+    /// it was scaled down, and messages go to idle workers.
+    pub(in crate::model::sim) fn after_done(
+        &mut self,
+        ctx: &mut Ctx,
+        w: usize,
+        leaving: bool,
+        partition: usize,
+    ) {
         if leaving {
             // Scaled down while busy: it leaves now its delivery is over.
             self.rebalance(ctx);
@@ -240,14 +262,21 @@ impl Group<'_> {
             // Deliverable now: this worker's partitions, and the partition
             // just freed, whose owner may have changed while it was busy.
             self.dispatch_worker(ctx, w);
-            self.dispatch_partition(ctx, done.item.message.partition as usize);
+            self.dispatch_partition(ctx, partition);
         } else {
             self.dispatch(ctx);
         }
     }
 
-    pub(in crate::model::sim) fn is_expired(&self, now: SimTime, message: &Message) -> bool {
-        self.expired_since(now, message.created)
+    /// Whether `item` has outlived the TTL at `now`: from its root's
+    /// creation, or for a descendant from when it entered the buffer.
+    pub(in crate::model::sim) fn is_expired(&self, now: SimTime, item: &Item) -> bool {
+        let from = if item.message.descendant {
+            item.enqueued
+        } else {
+            item.message.created
+        };
+        self.expired_since(now, from)
     }
 
     /// Whether a message created at `created` has outlived the TTL at `now`.
@@ -270,8 +299,8 @@ impl Group<'_> {
             return;
         }
         for p in 0..self.buffer.partitions() {
-            while let Some(created) = self.buffer.head_created(p) {
-                if !self.expired_since(ctx.now, created) {
+            while let Some(from) = self.buffer.head_ttl_from(p) {
+                if !self.expired_since(ctx.now, from) {
                     break;
                 }
                 let item = self.buffer.pop_from(p).expect("head exists");

@@ -157,7 +157,7 @@ impl Group<'_> {
                 }
             };
             let key = item.message.key;
-            if self.is_expired(ctx.now, &item.message) {
+            if self.is_expired(ctx.now, &item) {
                 self.expire(ctx, item);
                 self.schedule_key(ctx, key);
                 continue;

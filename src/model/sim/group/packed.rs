@@ -21,6 +21,8 @@ const DISK: u8 = 1 << 3;
 const ITEM_TRACKED: u8 = 1 << 4;
 /// The side table has the rest of the copy.
 const EXTRA: u8 = 1 << 5;
+/// The message is a descendant (a service published it).
+const DESCENDANT: u8 = 1 << 6;
 
 /// A queued copy of a message.
 #[derive(Clone, Copy, Debug)]
@@ -55,6 +57,17 @@ pub(super) struct Extra {
 pub(super) type Extras = KeyMap<Extra>;
 
 impl Packed {
+    /// When its TTL started: its root's creation, or for a descendant
+    /// when it entered the buffer.
+    #[inline]
+    pub(super) fn ttl_from(&self) -> SimTime {
+        if self.flags & DESCENDANT != 0 {
+            self.enqueued
+        } else {
+            self.created
+        }
+    }
+
     /// Whether the side table holds the rest of it.
     #[inline]
     pub(super) fn has_extra(&self) -> bool {
@@ -79,6 +92,7 @@ pub(super) fn pack(item: &Item, seq: u32, extras: &mut Extras) -> Packed {
     let mut flags = flag(m.tracked, MESSAGE_TRACKED)
         | flag(m.holds_refs, HOLDS_REFS)
         | flag(m.poison, POISON)
+        | flag(m.descendant, DESCENDANT)
         | flag(item.tier == Tier::Disk, DISK)
         | flag(item.tracked, ITEM_TRACKED);
     if !plain {
@@ -139,6 +153,7 @@ pub(super) fn unpack(packed: &Packed, extras: &mut Extras) -> Item {
             tracked: has(MESSAGE_TRACKED),
             holds_refs: has(HOLDS_REFS),
             poison: has(POISON),
+            descendant: has(DESCENDANT),
         },
         enqueued: packed.enqueued,
         seq: u64::from(packed.seq),
@@ -188,7 +203,7 @@ mod tests {
             producer in prop::sample::select(vec![0u32, 7, 65_535, 65_536, u32::MAX]),
             times in (any::<u64>(), any::<u64>(), prop::option::of(any::<u64>())),
             counts in (0u16..3, 0u16..3, [0u16..2, 0u16..2, 0u16..2, 0u16..2], 0u8..6),
-            flags in [any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()],
+            flags in [any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()],
             seq in any::<u32>(),
         ) {
             let (created, enqueued, last_side_effect) = times;
@@ -204,6 +219,7 @@ mod tests {
                 tracked: flags[0],
                 holds_refs: flags[1],
                 poison: flags[2],
+                descendant: flags[5],
             };
             let item = Item {
                 message,

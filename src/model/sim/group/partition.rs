@@ -189,7 +189,7 @@ impl Group<'_> {
             let p = owned[found] as usize;
             a.cursor[w] = (found + 1) % n;
             let item = self.buffer.pop_from(p).expect("the head exists");
-            if self.is_expired(ctx.now, &item.message) {
+            if self.is_expired(ctx.now, &item) {
                 self.expire(ctx, item);
                 continue;
             }

@@ -210,22 +210,23 @@ impl Group<'_> {
 
     /// The side effect of a successful processing happens now: the first
     /// one counts once; a later one is a duplicate, unless an idempotent
-    /// consumer still remembers the first (dedup window).
+    /// consumer still remembers the first (dedup window). False when the
+    /// consumer suppressed it as a duplicate.
     #[inline]
-    pub(in crate::model::sim) fn side_effect(&mut self, ctx: &mut Ctx, item: &mut Item) {
+    pub(in crate::model::sim) fn side_effect(&mut self, ctx: &mut Ctx, item: &mut Item) -> bool {
         if !item.tracked && item.side_effects == 0 {
             // The common case: a first side effect nobody else shares.
             self.counters.side_effects += 1;
             item.side_effects = 1;
             item.last_side_effect = ctx.now;
             ctx.note(LogKind::SideEffect, item.message.origin.0, self.index.0);
-            return;
+            return true;
         }
-        self.repeated_side_effect(ctx, item);
+        self.repeated_side_effect(ctx, item)
     }
 
     /// A side effect of a message that may have had one already.
-    fn repeated_side_effect(&mut self, ctx: &mut Ctx, item: &mut Item) {
+    fn repeated_side_effect(&mut self, ctx: &mut Ctx, item: &mut Item) -> bool {
         let now = ctx.now;
         let origin = item.message.origin.0;
         let window = self.spec.faults.dedup_window;
@@ -242,13 +243,14 @@ impl Group<'_> {
         if *count > 0 && window.is_some_and(|w| now.since(*last) <= w) {
             c.suppressed_duplicates += 1;
             ctx.note(LogKind::DuplicateSuppressed, origin, self.index.0);
-            return;
+            return false;
         }
         c.side_effects += 1;
         c.duplicate_side_effects += u64::from(*count > 0);
         *count = count.saturating_add(1);
         *last = now;
         ctx.note(LogKind::SideEffect, origin, self.index.0);
+        true
     }
 
     /// A delivery of a message that was already processed, or is being

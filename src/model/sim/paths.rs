@@ -1,0 +1,217 @@
+//! Paths: where a message and its ancestors have been, from the topic its
+//! root was published to, through each group that processed it and each
+//! topic a group published it to. The paths a graph allows are listed
+//! once, before the run, in breadth-first order up to [`MAX_PATHS`] (a
+//! publish cycle allows endless paths: those past the list share one,
+//! `other`); every replication names the same paths in the same order.
+//!
+//! A message carries its path in its `producer` field: below the number
+//! of producers it is a root, on the path of its producer's topic; above,
+//! a descendant on path `producer − producers`.
+
+use super::ctx::Ctx;
+use crate::model::message::Message;
+use crate::model::system::System;
+use crate::stats::LatencyHistogram;
+use std::collections::HashMap;
+
+/// Paths listed before the run; longer ones share `other`.
+pub(super) const MAX_PATHS: usize = 256;
+
+/// A place on a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Place {
+    /// A topic, by index.
+    Topic(usize),
+    /// A group, by index.
+    Group(usize),
+}
+
+/// One path: its last place and the path before it.
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    parent: Option<u32>,
+    place: Place,
+}
+
+/// The paths of a graph and what was measured along them.
+pub(super) struct Paths {
+    /// Producers in the system: `Message::producer` below this is a root.
+    producers: u32,
+    /// The path of each topic's roots (a path of one topic), by topic.
+    roots: Vec<u32>,
+    nodes: Vec<Node>,
+    next: HashMap<(u32, Place), u32>,
+    /// Per path ending at a group: processings and their time from the
+    /// root, in the window.
+    processed: Vec<u64>,
+    e2e: Vec<LatencyHistogram>,
+    /// Time from the root to each processing that published nothing
+    /// onward: the end of a causal chain.
+    ends: LatencyHistogram,
+    ended: u64,
+    /// Some path was left out of the list (a publish cycle, or too many).
+    truncated: bool,
+}
+
+impl Paths {
+    /// The paths `system` allows, none measured yet.
+    pub(super) fn new(system: &System) -> Paths {
+        let mut paths = Paths {
+            producers: system.producers.len() as u32,
+            roots: Vec::new(),
+            nodes: Vec::new(),
+            next: HashMap::new(),
+            processed: Vec::new(),
+            e2e: Vec::new(),
+            ends: LatencyHistogram::new(),
+            ended: 0,
+            truncated: false,
+        };
+        if !system.tracks_paths() {
+            return paths;
+        }
+        // A path starts where producers publish.
+        for t in 0..system.topics.len() {
+            if system.producers.iter().any(|p| p.topic == t) {
+                paths.roots.push(paths.nodes.len() as u32);
+                paths.nodes.push(Node {
+                    parent: None,
+                    place: Place::Topic(t),
+                });
+            } else {
+                paths.roots.push(u32::MAX);
+            }
+        }
+        // Breadth first: a topic's readers, then a group's links.
+        let mut at = 0;
+        while at < paths.nodes.len() {
+            let node = paths.nodes[at];
+            let parent = at as u32;
+            let after: Vec<Place> = match node.place {
+                Place::Topic(t) => system.readers(t).map(Place::Group).collect(),
+                Place::Group(g) => (system.groups[g].publish.iter())
+                    .map(|l| Place::Topic(l.topic))
+                    .collect(),
+            };
+            for place in after {
+                if paths.next.contains_key(&(parent, place)) {
+                    continue;
+                }
+                if paths.nodes.len() >= MAX_PATHS {
+                    paths.truncated = true;
+                    break;
+                }
+                let id = paths.nodes.len() as u32;
+                paths.nodes.push(Node {
+                    parent: Some(parent),
+                    place,
+                });
+                paths.next.insert((parent, place), id);
+            }
+            at += 1;
+        }
+        paths.processed = vec![0; paths.nodes.len() + 1];
+        paths.e2e = (0..=paths.nodes.len())
+            .map(|_| LatencyHistogram::new())
+            .collect();
+        paths
+    }
+
+    /// The path `other`: past the listed ones.
+    fn other(&self) -> u32 {
+        self.nodes.len() as u32
+    }
+
+    /// The path `message` took to where it is now.
+    pub(super) fn of(&self, message: &Message, producer_topic: impl Fn(usize) -> usize) -> u32 {
+        match message.producer.checked_sub(self.producers) {
+            Some(path) => path,
+            None => self.roots[producer_topic(message.producer as usize)],
+        }
+    }
+
+    /// Path `path` followed by `place`.
+    pub(super) fn then(&self, path: u32, place: Place) -> u32 {
+        self.next
+            .get(&(path, place))
+            .copied()
+            .unwrap_or_else(|| self.other())
+    }
+
+    /// What a descendant on `path` carries in its `producer` field.
+    pub(super) fn encode(&self, path: u32) -> u32 {
+        self.producers + path
+    }
+
+    /// A processing at the end of `path` (which ends at a group), `ns`
+    /// after its root was created; `end`: it published nothing onward.
+    pub(super) fn record(&mut self, ctx: &Ctx, path: u32, ns: u64, end: bool) {
+        if !ctx.in_window {
+            return;
+        }
+        let p = path as usize;
+        self.processed[p] += 1;
+        self.e2e[p].record(ns);
+        if end {
+            self.ended += 1;
+            self.ends.record(ns);
+        }
+    }
+
+    /// Statistics restart (end of warm-up).
+    pub(super) fn restart_window(&mut self) {
+        self.processed.iter_mut().for_each(|n| *n = 0);
+        self.e2e.iter_mut().for_each(LatencyHistogram::clear);
+        self.ends.clear();
+        self.ended = 0;
+    }
+
+    /// Each path that ends at a group, with its name (places joined by
+    /// `-`, `other` past the listed ones), processings and time from the
+    /// root; then, if some paths were left out of the list, theirs
+    /// (`other`); then the ends of chains, named `all`.
+    pub(super) fn outcomes(&self, system: &System) -> Vec<super::outcome::PathOutcome> {
+        if self.nodes.is_empty() {
+            return Vec::new();
+        }
+        let name = |mut at: u32| {
+            let mut places = Vec::new();
+            loop {
+                let node = self.nodes[at as usize];
+                places.push(match node.place {
+                    Place::Topic(t) => system.topics[t].name.as_str(),
+                    Place::Group(g) => system.groups[g].name.as_str(),
+                });
+                match node.parent {
+                    Some(parent) => at = parent,
+                    None => break,
+                }
+            }
+            places.reverse();
+            places.join("-")
+        };
+        let mut out: Vec<_> = (self.nodes.iter().enumerate())
+            .filter(|(_, node)| matches!(node.place, Place::Group(_)))
+            .map(|(p, _)| super::outcome::PathOutcome {
+                name: name(p as u32),
+                processed: self.processed[p],
+                e2e: self.e2e[p].summary(),
+            })
+            .collect();
+        if self.truncated {
+            let other = self.other() as usize;
+            out.push(super::outcome::PathOutcome {
+                name: "other".to_owned(),
+                processed: self.processed[other],
+                e2e: self.e2e[other].summary(),
+            });
+        }
+        out.push(super::outcome::PathOutcome {
+            name: "all".to_owned(),
+            processed: self.ended,
+            e2e: self.ends.summary(),
+        });
+        out
+    }
+}
