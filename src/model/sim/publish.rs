@@ -175,6 +175,7 @@ impl Simulation<'_> {
     }
 
     /// Puts a message topic `t` accepted in every reader's buffer.
+    #[inline]
     pub(super) fn enqueue_in_readers(&mut self, t: usize, message: Message) {
         self.topics[t].accepted += 1;
         for g in self.topics[t].readers.clone() {

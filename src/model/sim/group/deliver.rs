@@ -247,6 +247,7 @@ impl Group<'_> {
 
     /// After worker `w` finished a delivery from `partition`: it leaves if
     /// it was scaled down, and messages go to idle workers.
+    #[inline]
     pub(in crate::model::sim) fn after_done(
         &mut self,
         ctx: &mut Ctx,
