@@ -31,6 +31,10 @@ pub struct RunView {
     pub scenario_toml: String,
     /// Group names, in scenario order.
     pub groups: Vec<String>,
+    /// Each topic's name and metric prefix: (`""`, `topic`) for the one
+    /// topic of a single-topic file, (`<name>`, `topics.<name>`) for each
+    /// topic of a file that names them.
+    pub topics: Vec<(String, String)>,
     /// Every metric by name.
     pub metrics: BTreeMap<String, MetricValue>,
     /// The time series of replication 0.
@@ -74,6 +78,7 @@ impl RunView {
                 .iter()
                 .map(|g| g.name.clone())
                 .collect(),
+            topics: topic_places(scenario.normalised.topics.keys()),
             metrics,
             series: SeriesTable::parse(csv).map_err(|reason| ReportError::Input {
                 path: "timeseries.csv".into(),
@@ -123,6 +128,7 @@ impl RunView {
             replications: saved.replications,
             scenario_toml: toml::to_string(&saved.scenario).unwrap_or_default(),
             groups: saved.scenario.groups.keys().cloned().collect(),
+            topics: topic_places(saved.scenario.topics.keys()),
             metrics: saved.metrics,
             series,
             analytic,
@@ -240,10 +246,12 @@ impl RunView {
                 ));
             }
         }
-        series.push(series_of(
-            "producer: send → accepted".into(),
-            format!("topic.{}", fields::TOPIC_LATENCY),
-        ));
+        for (name, place) in &self.topics {
+            series.push(series_of(
+                format!("{}producer: send → accepted", labelled(name)),
+                format!("{place}.{}", fields::TOPIC_LATENCY),
+            ));
+        }
         LatencyChart {
             title: format!("{}: latency percentiles", self.name),
             percentiles: FIELDS.iter().map(|(p, _)| p.to_string()).collect(),
@@ -342,8 +350,11 @@ impl RunView {
         let mut add = |label: String, name: String, scale: f64, digits: usize| {
             rows.push(vec![label, with_ci(self.get(&name), scale, digits)]);
         };
-        for (label, name, scale, digits) in TOPIC_HEADLINE {
-            add(label.into(), name.into(), scale, digits);
+        for (topic, place) in &self.topics {
+            for (label, name, scale, digits) in TOPIC_HEADLINE {
+                let name = name.replacen("topic", place, 1);
+                add(format!("{}{label}", labelled(topic)), name, scale, digits);
+            }
         }
         for g in &self.groups {
             for (label, field, scale, digits) in HEADLINE {
@@ -356,6 +367,26 @@ impl RunView {
             }
         }
         rows
+    }
+}
+
+/// The topics' names and metric prefixes, from the names a file gave its
+/// topics (none: the one `topic`).
+fn topic_places<'a>(named: impl Iterator<Item = &'a String>) -> Vec<(String, String)> {
+    let places: Vec<(String, String)> = named.map(|t| (t.clone(), format!("topics.{t}"))).collect();
+    if places.is_empty() {
+        vec![(String::new(), "topic".to_owned())]
+    } else {
+        places
+    }
+}
+
+/// `name: ` before a label, or nothing for the unnamed single topic.
+fn labelled(name: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!("{name}: ")
     }
 }
 

@@ -217,7 +217,7 @@ pub(super) fn validate(
     // The whole graph is checked once its parts are valid (a part with a
     // problem, or removed for one, would make the graph look wrong).
     if c.issues.is_empty() {
-        graph::check(&mut c, &topics, &groups, &producers);
+        graph::check(&mut c, graph, &topics, &groups, &producers);
     }
     if graph && raw.mode == RawMode::Sync {
         c.fail(
@@ -293,6 +293,7 @@ fn topics(c: &mut Checker<'_>, raw: &RawScenario) -> (Vec<Option<TopicSpec>>, Ve
     let root = FieldPath::root();
     if raw.topics.is_empty() {
         let topic = raw.topic.clone().unwrap_or_default();
+        c.name(&root.key("topic").key("name"), &topic.name);
         let spec = topic_spec(c, &root.key("topic"), &topic.name, &topic);
         return (vec![spec], vec![topic.name]);
     }
@@ -373,10 +374,6 @@ fn topic_spec(
     name: &str,
     raw: &RawTopic,
 ) -> Option<TopicSpec> {
-    let path = path.clone();
-    if path.to_string() == "topic" {
-        c.name(&path.key("name"), &raw.name);
-    }
     let capacity = positive(c, &path.key("capacity"), raw.capacity);
     let capacity_bytes = positive(c, &path.key("capacity_bytes"), raw.capacity_bytes);
     if raw.ttl == Some(Dur(SimDuration::ZERO)) {
@@ -391,7 +388,7 @@ fn topic_spec(
         &path.key("publish_latency"),
         raw.publish_latency.as_ref(),
     );
-    let delivery = faults::delivery(c, &path, raw);
+    let delivery = faults::delivery(c, path, raw);
     if raw.partitions == 0 || raw.partitions > 100_000 {
         c.fail(
             &path.key("partitions"),

@@ -234,3 +234,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_report_and_the_table_of_a_graph_name_every_topic_with_its_figures() {
+    let dir = crate::support::tmp("graph-report");
+    let file = crate::support::write(&dir, "chain.toml", &bounded_chain("reject"));
+    let out = dir.join("out");
+    let table = crate::support::ok(&["run", &file, "--out", out.to_str().unwrap()]);
+    assert!(table.contains("topic emails") && table.contains("link billing -> emails"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for topic in ["emails", "orders"] {
+        // A headline row with a number, not the "-" of a missing metric.
+        let row = format!("<td>{topic}: published</td><td>");
+        let at = html.find(&row).unwrap_or_else(|| panic!("no row {row}"));
+        let cell = &html[at + row.len()..];
+        assert!(
+            cell.starts_with(|c: char| c.is_ascii_digit()),
+            "{}",
+            &cell[..20]
+        );
+    }
+    let plotted = dir.join("plot");
+    crate::support::ok(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--out",
+        plotted.to_str().unwrap(),
+    ]);
+    let replotted = std::fs::read_to_string(plotted.join("report.html")).unwrap();
+    assert!(replotted.contains("<td>orders: published</td>"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -13,7 +13,6 @@ use super::ctx::Ctx;
 use crate::model::message::Message;
 use crate::model::system::System;
 use crate::stats::LatencyHistogram;
-use std::collections::HashMap;
 
 /// Paths listed before the run; longer ones share `other`.
 pub(super) const MAX_PATHS: usize = 256;
@@ -41,7 +40,9 @@ pub(super) struct Paths {
     /// The path of each topic's roots (a path of one topic), by topic.
     roots: Vec<u32>,
     nodes: Vec<Node>,
-    next: HashMap<(u32, Place), u32>,
+    /// Each path's listed continuations, by place (a handful: a topic's
+    /// readers, a group's links), searched in order: no hashing per hop.
+    next: Vec<Vec<(Place, u32)>>,
     /// Per path ending at a group: processings and their time from the
     /// root, in the window.
     processed: Vec<u64>,
@@ -61,7 +62,7 @@ impl Paths {
             producers: system.producers.len() as u32,
             roots: Vec::new(),
             nodes: Vec::new(),
-            next: HashMap::new(),
+            next: Vec::new(),
             processed: Vec::new(),
             e2e: Vec::new(),
             ends: LatencyHistogram::new(),
@@ -79,6 +80,7 @@ impl Paths {
                     parent: None,
                     place: Place::Topic(t),
                 });
+                paths.next.push(Vec::new());
             } else {
                 paths.roots.push(u32::MAX);
             }
@@ -95,7 +97,7 @@ impl Paths {
                     .collect(),
             };
             for place in after {
-                if paths.next.contains_key(&(parent, place)) {
+                if paths.next[at].iter().any(|(p, _)| *p == place) {
                     continue;
                 }
                 if paths.nodes.len() >= MAX_PATHS {
@@ -107,7 +109,8 @@ impl Paths {
                     parent: Some(parent),
                     place,
                 });
-                paths.next.insert((parent, place), id);
+                paths.next[at].push((place, id));
+                paths.next.push(Vec::new());
             }
             at += 1;
         }
@@ -133,10 +136,10 @@ impl Paths {
 
     /// Path `path` followed by `place`.
     pub(super) fn then(&self, path: u32, place: Place) -> u32 {
-        self.next
-            .get(&(path, place))
-            .copied()
-            .unwrap_or_else(|| self.other())
+        let mut listed = self.next.get(path as usize).into_iter().flatten();
+        listed
+            .find(|(p, _)| *p == place)
+            .map_or_else(|| self.other(), |&(_, id)| id)
     }
 
     /// What a descendant on `path` carries in its `producer` field.

@@ -75,22 +75,24 @@ pub(super) fn publish(
     })
 }
 
-/// Checks that need the whole graph: every topic is read by a group, and
+/// Checks that need the whole graph (`graph`: the file names its topics):
+/// every topic is read by a group, and
 /// a topic a group publishes to admits a service's publish at once (a
 /// service's publish into a blocking topic, or one with a publish latency,
 /// would hold its worker: not modelled yet, so refused here).
 pub(super) fn check(
     c: &mut Checker<'_>,
+    graph: bool,
     topics: &[TopicSpec],
     groups: &[GroupSpec],
     producers: &[ProducerSpec],
 ) {
     let root = FieldPath::root();
     let place = |t: &TopicSpec| {
-        if topics.len() == 1 && t.name == topics[0].name {
-            root.key("topic")
-        } else {
+        if graph {
             root.key("topics").key(&t.name)
+        } else {
+            root.key("topic")
         }
     };
     for (t, topic) in topics.iter().enumerate() {
