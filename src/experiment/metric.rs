@@ -63,8 +63,10 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
             put(format!("{p}.{}.{field}", fields::TOPIC_LATENCY), v);
         }
     }
-    for g in &o.groups {
-        let p = format!("groups.{}", g.name);
+    let groups =
+        (o.groups.iter().map(|g| ("groups", g))).chain(o.services.iter().map(|s| ("services", s)));
+    for (kind, g) in groups {
+        let p = format!("{kind}.{}", g.name);
         for f in fields::GROUP {
             put(format!("{p}.{}", f.name), (f.read)(g));
         }
@@ -88,7 +90,29 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
         put(format!("{p}.accepted"), link.accepted as f64);
         put(format!("{p}.refused"), link.refused as f64);
     }
+    for call in &o.calls {
+        let p = format!("calls.{}", call.name);
+        put(format!("{p}.requests"), call.requests as f64);
+        put(format!("{p}.succeeded"), call.succeeded as f64);
+        put(format!("{p}.errors"), call.errors as f64);
+        put(format!("{p}.error_rate"), share(call.errors, call.requests));
+        put(format!("{p}.timeouts"), call.timeouts as f64);
+        put(format!("{p}.attempts"), call.attempts as f64);
+        put(format!("{p}.refused"), call.refused as f64);
+        for (field, v) in call.latency.fields() {
+            put(format!("{p}.latency.{field}"), v);
+        }
+    }
     m
+}
+
+/// `part / whole`, 0 when `whole` is 0.
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
 }
 
 /// Each partition's metrics, or with too many partitions their extremes.

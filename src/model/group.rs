@@ -1,7 +1,7 @@
 //! A consumer group's validated settings.
 
 use super::distribution::Distribution;
-use super::link::PublishSpec;
+use super::link::{CallLinkSpec, PublishSpec};
 use crate::engine::{SimDuration, SimTime};
 
 /// A consumer group of competing workers.
@@ -9,10 +9,13 @@ use crate::engine::{SimDuration, SimTime};
 pub struct GroupSpec {
     /// Name, unique among groups.
     pub name: String,
-    /// Index of the topic it reads (in [`super::system::System::topics`]).
+    /// Index of the topic it reads (in [`super::system::System::topics`]);
+    /// 0 and unused for a service called directly.
     pub topic: usize,
     /// What it publishes onward when it processes a message.
     pub publish: Vec<PublishSpec>,
+    /// The services it calls, in order, once its own work is done.
+    pub calls: Vec<CallLinkSpec>,
     /// Number of workers.
     pub workers: u32,
     /// Service time in seconds.
@@ -101,6 +104,47 @@ pub struct GroupFaults {
     pub crash_after_side_effect: f64,
     /// Idempotent consumer: duplicates within this window are suppressed.
     pub dedup_window: Option<SimDuration>,
+    /// Windows during which the service degrades, in time order and not
+    /// overlapping.
+    pub brownouts: Vec<Brownout>,
+}
+
+/// A window during which a service degrades without going down: each
+/// processing that starts in it takes `latency_factor` times its service
+/// time, and fails with `failure_probability` on top of the service's own
+/// failures (independently).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Brownout {
+    /// When it starts.
+    pub start: SimTime,
+    /// When it ends.
+    pub end: SimTime,
+    /// Service times are multiplied by this.
+    pub latency_factor: f64,
+    /// Extra chance that a processing fails.
+    pub failure_probability: f64,
+}
+
+impl GroupFaults {
+    /// The brownout under way at `now`, if any.
+    pub fn brownout_at(&self, now: SimTime) -> Option<&Brownout> {
+        self.brownouts
+            .iter()
+            .find(|b| b.start <= now && now < b.end)
+    }
+
+    /// The service time `service` (seconds) and failure probability of a
+    /// processing starting at `now`: the service's own, degraded by the
+    /// brownout under way.
+    pub fn degraded(&self, now: SimTime, service: f64) -> (f64, f64) {
+        match self.brownout_at(now) {
+            Some(b) => (
+                service * b.latency_factor,
+                1.0 - (1.0 - self.failure_probability) * (1.0 - b.failure_probability),
+            ),
+            None => (service, self.failure_probability),
+        }
+    }
 }
 
 impl GroupFaults {
@@ -111,5 +155,6 @@ impl GroupFaults {
             && self.processing_timeout.is_none()
             && self.outages.is_empty()
             && self.crash.is_none()
+            && self.brownouts.is_empty()
     }
 }

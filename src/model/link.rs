@@ -1,7 +1,8 @@
-//! Publish links: what a service publishes onward when it processes a
-//! message (DESIGN.md §2, "Architectures").
+//! Links out of a service's processing (DESIGN.md §2, "Architectures"):
+//! what it publishes onward, and the services it calls directly.
 
 use super::distribution::Distribution;
+use super::system::CallSpec;
 
 /// A `publish` link out of a service: each time the service processes a
 /// message (its side effect happens), it publishes `count` children to
@@ -28,4 +29,19 @@ pub enum ChildKey {
     Keep,
     /// A key drawn uniformly from `0..n` for each child.
     Uniform(u64),
+}
+
+/// A `call` link out of a service: once its own work is done, each
+/// processing calls `service` (with probability `probability`), and its
+/// worker is held until the answer. The calls of one service are made in
+/// order, one after the other; an error or a timeout after the retries
+/// fails the processing.
+#[derive(Clone, Debug)]
+pub struct CallLinkSpec {
+    /// Index of the service called (in [`super::system::System::services`]).
+    pub service: usize,
+    /// Chance that a processing makes this call.
+    pub probability: f64,
+    /// The caller's timeout and retries.
+    pub call: CallSpec,
 }

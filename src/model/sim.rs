@@ -11,6 +11,7 @@
 mod call;
 mod called;
 mod callers;
+mod calling;
 mod ctx;
 pub(crate) mod fields;
 mod group;
@@ -31,19 +32,19 @@ mod workers;
 pub use group::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
 pub use outcome::{
-    DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome, LinkOutcome,
-    LittlesLaw, PartitionOutcome, PartitionRow, PathOutcome, RunOutcome, Sampling, SeriesRow,
-    TopicOutcome,
+    CallOutcome, DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome,
+    LinkOutcome, LittlesLaw, PartitionOutcome, PartitionRow, PathOutcome, RunOutcome, Sampling,
+    SeriesRow, TopicOutcome,
 };
 pub use state::FailKind;
 
 use crate::engine::{SimDuration, SimTime, StreamId};
-use crate::model::autoscale::Phase;
 use crate::model::series::{MAX_PARTITION_ROWS, MAX_SERIES_ROWS, SeriesLog};
 use crate::model::system::{Link, System};
 use crate::model::watchdog::{EventKind, Watchdog};
 use called::Called;
 use callers::Callers;
+use calling::CallLinks;
 use ctx::Ctx;
 use group::Group;
 use ids::{GroupId, ProducerId, WorkerId};
@@ -178,11 +179,17 @@ enum Event {
     Resume { group: GroupId },
     /// A producer crashes.
     ProducerCrash { producer: ProducerId, down_ns: u64 },
-    /// A caller's patience for attempt `attempt` of a request ran out
-    /// (stale unless request `id` is still in the slot).
-    CallTimeout { request: u32, id: u64, attempt: u32 },
-    /// A caller retries a request (stale unless `id` is still in the slot).
-    CallRetry { request: u32, id: u64 },
+    /// A caller's patience for attempt `attempt` of a request on call
+    /// link `link` ran out (stale unless request `id` is still in the slot).
+    CallTimeout {
+        link: u16,
+        request: u32,
+        id: u64,
+        attempt: u32,
+    },
+    /// A caller retries a request on call link `link` (stale unless `id`
+    /// is still in the slot).
+    CallRetry { link: u16, request: u32, id: u64 },
     /// Time to record a time-series row.
     Sample,
     /// End of warm-up: statistics restart.
@@ -195,7 +202,13 @@ impl Event {
     /// What this event is, for the error of a stuck run.
     #[cold]
     fn kind(self, scenario: &System) -> EventKind {
-        let group = |g: GroupId| format!("in group `{}`", scenario.groups[g.index()].name);
+        let group = |g: GroupId| {
+            let services = g.index().checked_sub(scenario.groups.len());
+            match services.and_then(|s| scenario.services.get(s)) {
+                Some(service) => format!("in service `{}`", service.name),
+                None => format!("in group `{}`", scenario.groups[g.index()].name),
+            }
+        };
         let producer =
             |p: ProducerId| format!("of producer `{}`", scenario.producers[p.index()].name);
         const FAILING: &str = "A message that fails over and over with (almost) no service \
@@ -245,10 +258,16 @@ pub struct Simulation<'s> {
     paths: Paths,
     /// Counts of each group's publish links.
     links: Links,
-    /// The callers, when producers call the group directly.
-    callers: Option<Callers<'s>>,
-    /// The group called directly, when producers call it.
-    called: Option<Called<'s>>,
+    /// The callers of each direct-call link: sync mode's producers, or
+    /// each `call` link of the groups, then of the services.
+    callers: Vec<Callers<'s>>,
+    /// The service each call link calls (in `called`).
+    call_target: Vec<usize>,
+    /// Each group's, then each service's, first call link (in `callers`).
+    call_base: Vec<usize>,
+    /// The services called directly: sync mode's one group, or the
+    /// system's services. Service `s` is `GroupId(groups + s)`.
+    called: Vec<Called<'s>>,
     next_id: u64,
     failure: Option<RunError>,
     series: SeriesLog<SeriesRow>,
@@ -280,17 +299,28 @@ impl<'s> Simulation<'s> {
             .any(|p| !matches!(p.keys, crate::model::key::KeyChooser::Single));
         // The components of the link: a new kind of link is a new arm here
         // and in every `match` on `scenario.link` below.
-        let (groups, callers, called) = match &scenario.link {
+        let (groups, calls, called) = match &scenario.link {
             Link::Publish => {
                 let groups = (0..scenario.groups.len())
                     .map(|g| Group::new(scenario, g, replication, track_order))
                     .collect();
-                (groups, None, None)
+                let n = scenario.groups.len();
+                let called = (scenario.services.iter().enumerate())
+                    .map(|(s, spec)| {
+                        Called::new(scenario, spec, GroupId((n + s) as u32), replication)
+                    })
+                    .collect();
+                (groups, CallLinks::new(scenario, replication), called)
             }
             Link::Call(spec) => {
-                let callers = Callers::new(spec, rng("sync/retry".to_owned()));
-                let called = Called::new(scenario, 0, replication);
-                (Vec::new(), Some(callers), Some(called))
+                let callers = Callers::new(spec, 0, rng("sync/retry".to_owned()), None);
+                let called = Called::new(scenario, &scenario.groups[0], GroupId(0), replication);
+                let calls = CallLinks {
+                    callers: vec![callers],
+                    target: vec![0],
+                    base: Vec::new(),
+                };
+                (Vec::new(), calls, vec![called])
             }
         };
         // One partition row per group and partition of the topic it reads.
@@ -310,7 +340,9 @@ impl<'s> Simulation<'s> {
                 .collect(),
             paths: Paths::new(scenario),
             links: Links::new(scenario, replication),
-            callers,
+            callers: calls.callers,
+            call_target: calls.target,
+            call_base: calls.base,
             called,
             next_id: 0,
             failure: None,
@@ -413,7 +445,7 @@ impl<'s> Simulation<'s> {
                 .workers
                 .schedule_first_evaluation(&mut self.ctx);
         }
-        if let Some(called) = self.called.as_mut() {
+        for called in &mut self.called {
             called.schedule_faults(&mut self.ctx);
             called.workers.schedule_first_evaluation(&mut self.ctx);
         }
@@ -442,10 +474,10 @@ impl<'s> Simulation<'s> {
                 epoch,
             } => {
                 let g = group.index();
-                if self.groups[g].linked {
-                    self.on_done_linked(g, worker.index(), epoch);
-                } else {
-                    self.groups[g].on_done(ctx, worker.index(), epoch);
+                match self.groups.get_mut(g) {
+                    Some(group) if !group.linked => group.on_done(ctx, worker.index(), epoch),
+                    Some(_) => self.on_done_linked(g, worker.index(), epoch),
+                    None => self.on_service_done(g - self.groups.len(), worker.index(), epoch),
                 }
             }
             Event::AckTimeout {
@@ -457,31 +489,17 @@ impl<'s> Simulation<'s> {
             Event::Redeliver { group, slot, id } => {
                 self.groups[group.index()].on_redeliver(ctx, slot, id);
             }
-            Event::Crash {
-                group,
-                worker,
-                life,
-            } => self.groups[group.index()].on_crash(ctx, worker.index(), life),
-            Event::Restart {
-                group,
-                worker,
-                life,
-            } => self.groups[group.index()].on_restart(ctx, worker.index(), life),
-            Event::Evaluate { group } => self.groups[group.index()].on_evaluate(ctx),
-            Event::Scale { group, target } => {
-                self.groups[group.index()].apply_scaling(ctx, target);
-            }
-            Event::Started {
-                group,
-                worker,
-                life,
-            } => self.groups[group.index()].on_started(ctx, worker.index(), life),
-            Event::Outage { group, start } => self.groups[group.index()].on_outage(ctx, start),
+            Event::Crash { .. }
+            | Event::Restart { .. }
+            | Event::Started { .. }
+            | Event::Evaluate { .. }
+            | Event::Scale { .. }
+            | Event::Outage { .. } => self.on_pool_event(event),
             Event::Resume { group } => self.groups[group.index()].on_resume(ctx),
             Event::ProducerCrash { producer, down_ns } => {
                 self.on_producer_crash(producer.index(), SimDuration(down_ns));
             }
-            Event::CallTimeout { .. } | Event::CallRetry { .. } => {}
+            Event::CallTimeout { .. } | Event::CallRetry { .. } => self.on_caller_event(event),
             Event::Sample => self.on_sample(),
             Event::WarmupEnd => self.restart_window(),
             Event::Horizon => self.on_horizon(),
@@ -494,31 +512,48 @@ impl<'s> Simulation<'s> {
         }
     }
 
-    /// Events of a run whose producers call the group directly.
-    fn handle_call(&mut self, event: Event) {
-        let Some(called) = self.called.as_mut() else {
-            return;
+    /// An event of a group's or a called service's workers (crashes,
+    /// scaling, outages): rare, so kept out of the common path.
+    #[inline(never)]
+    fn on_pool_event(&mut self, event: Event) {
+        let group = match event {
+            Event::Crash { group, .. }
+            | Event::Restart { group, .. }
+            | Event::Started { group, .. }
+            | Event::Evaluate { group }
+            | Event::Scale { group, .. }
+            | Event::Outage { group, .. } => group,
+            _ => return,
+        };
+        let Some(g) = self.groups.get_mut(group.index()) else {
+            // A service called directly (past the groups).
+            let s = group.index() - self.groups.len();
+            return self.on_service_event(s, event);
         };
         let ctx = &mut self.ctx;
         match event {
+            Event::Crash { worker, life, .. } => g.on_crash(ctx, worker.index(), life),
+            Event::Restart { worker, life, .. } => g.on_restart(ctx, worker.index(), life),
+            Event::Evaluate { .. } => g.on_evaluate(ctx),
+            Event::Scale { target, .. } => g.apply_scaling(ctx, target),
+            Event::Started { worker, life, .. } => g.on_started(ctx, worker.index(), life),
+            Event::Outage { start, .. } => g.on_outage(ctx, start),
+            _ => {}
+        }
+    }
+
+    /// Events of a run whose producers call the group directly.
+    fn handle_call(&mut self, event: Event) {
+        match event {
             Event::Arrival { producer } => self.on_call_arrival(producer.index()),
-            Event::Done { worker, epoch, .. } => self.on_call_done(worker.index(), epoch),
-            Event::Crash { worker, life, .. } => self.on_call_crash(worker.index(), life),
-            Event::Restart { worker, life, .. } => {
-                called.come_up(ctx, worker.index(), life, Phase::Crashed);
-            }
-            Event::Started { worker, life, .. } => {
-                called.come_up(ctx, worker.index(), life, Phase::Starting);
-            }
-            Event::Evaluate { .. } => called.on_evaluate(ctx),
-            Event::Scale { target, .. } => called.apply_scaling(ctx, target),
-            Event::Outage { start, .. } => self.on_call_outage(start),
-            Event::CallTimeout {
-                request,
-                id,
-                attempt,
-            } => self.on_call_timeout(request, id, attempt),
-            Event::CallRetry { request, id } => self.on_call_retry(request, id),
+            Event::Done { group, .. }
+            | Event::Crash { group, .. }
+            | Event::Restart { group, .. }
+            | Event::Started { group, .. }
+            | Event::Evaluate { group }
+            | Event::Scale { group, .. }
+            | Event::Outage { group, .. } => self.on_service_event(group.index(), event),
+            Event::CallTimeout { .. } | Event::CallRetry { .. } => self.on_caller_event(event),
             Event::ProducerCrash { producer, down_ns } => {
                 self.on_caller_crash(producer.index(), SimDuration(down_ns));
             }
@@ -548,10 +583,12 @@ impl<'s> Simulation<'s> {
     /// Nothing queued, delayed, in service, blocked, in transit or
     /// retrying; with a direct call, no request left.
     fn is_empty(&self) -> bool {
+        let calls_over = self.callers.iter().all(|c| c.requests.is_empty());
         if let Link::Call(_) = self.scenario.link {
-            return self.callers.as_ref().is_none_or(|c| c.requests.is_empty());
+            return calls_over;
         }
-        self.ready() == 0
+        calls_over
+            && self.ready() == 0
             && self
                 .topics
                 .iter()
@@ -571,10 +608,10 @@ impl<'s> Simulation<'s> {
             topic.blocked_level.restart(now);
         }
         self.paths.restart_window();
-        if let Some(callers) = self.callers.as_mut() {
+        for callers in &mut self.callers {
             callers.latency.clear();
         }
-        if let Some(called) = self.called.as_mut() {
+        for called in &mut self.called {
             called.restart_window(self.ctx.now);
         }
         for g in &mut self.groups {

@@ -4,6 +4,7 @@
 
 use super::backoff::Backoff;
 use super::group::GroupSpec;
+use super::link::CallLinkSpec;
 use super::producer::ProducerSpec;
 use super::topic::TopicSpec;
 use crate::engine::SimDuration;
@@ -43,6 +44,9 @@ pub struct System {
     /// The consumer groups (services reading a topic), sorted by topic,
     /// then by name: the readers of a topic are contiguous.
     pub groups: Vec<GroupSpec>,
+    /// The services called directly by a group or another service
+    /// (`call` links), sorted by name.
+    pub services: Vec<GroupSpec>,
     /// How the producers reach the groups: through the topic, or by a
     /// direct call to the (one) group.
     pub link: Link,
@@ -80,7 +84,14 @@ impl System {
     /// Whether runs follow messages along paths: the file names its
     /// topics, or a group publishes onward.
     pub fn tracks_paths(&self) -> bool {
-        self.graph || self.groups.iter().any(|g| !g.publish.is_empty())
+        self.graph || (self.groups.iter()).any(|g| !g.publish.is_empty() || !g.calls.is_empty())
+    }
+
+    /// The call links of groups, then of services, in that order: the
+    /// caller's name, the link, and the service it calls.
+    pub fn call_links(&self) -> impl Iterator<Item = (&GroupSpec, &CallLinkSpec)> {
+        (self.groups.iter().chain(&self.services))
+            .flat_map(|caller| caller.calls.iter().map(move |link| (caller, link)))
     }
 
     /// How outputs name topic `t`: `topic` in a single-topic file,

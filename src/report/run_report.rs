@@ -29,7 +29,8 @@ pub struct RunView {
     pub replications: u32,
     /// The normalised scenario as TOML.
     pub scenario_toml: String,
-    /// Group names, in scenario order.
+    /// Group names, in scenario order (services called directly among
+    /// them: see [`RunView::place`]).
     pub groups: Vec<String>,
     /// Each topic's name and metric prefix: (`""`, `topic`) for the one
     /// topic of a single-topic file, (`<name>`, `topics.<name>`) for each
@@ -72,10 +73,8 @@ impl RunView {
             seed: scenario.system.seed,
             replications: scenario.replications,
             scenario_toml: toml::to_string(&scenario.normalised).unwrap_or_default(),
-            groups: scenario
-                .system
-                .groups
-                .iter()
+            groups: (scenario.system.groups.iter())
+                .chain(&scenario.system.services)
                 .map(|g| g.name.clone())
                 .collect(),
             topics: topic_places(scenario.normalised.topics.keys()),
@@ -90,6 +89,19 @@ impl RunView {
                 &experiment.outcomes[0].partition_series,
             )),
         })
+    }
+
+    /// Where group `g`'s metrics are: `services.<g>` for a service called
+    /// directly, else `groups.<g>`.
+    pub fn place(&self, g: &str) -> String {
+        if self
+            .metrics
+            .contains_key(&format!("services.{g}.processed"))
+        {
+            format!("services.{g}")
+        } else {
+            format!("groups.{g}")
+        }
     }
 
     /// The view of a saved run: `summary.json` and `timeseries.csv` in `dir`.
@@ -122,12 +134,19 @@ impl RunView {
             .and_then(|json| Scenario::from_text(&json, Format::Json, &summary_path, &[]).ok())
             .map(|s| analytic_rows(&s))
             .unwrap_or_default();
+        // Groups, then the services called directly, as a run lists them.
+        let mut groups: Vec<String> = saved.scenario.groups.keys().cloned().collect();
+        groups.sort_by_key(|g| {
+            saved
+                .metrics
+                .contains_key(&format!("services.{g}.processed"))
+        });
         Ok(RunView {
             name: saved.scenario_name,
             seed: saved.seed,
             replications: saved.replications,
             scenario_toml: toml::to_string(&saved.scenario).unwrap_or_default(),
-            groups: saved.scenario.groups.keys().cloned().collect(),
+            groups,
             topics: topic_places(saved.scenario.topics.keys()),
             metrics: saved.metrics,
             series,
@@ -242,7 +261,7 @@ impl RunView {
             for (label, prefix) in GROUP_LATENCIES {
                 series.push(series_of(
                     format!("{g}: {label}"),
-                    format!("groups.{g}.{prefix}"),
+                    format!("{}.{prefix}", self.place(g)),
                 ));
             }
         }
@@ -360,7 +379,7 @@ impl RunView {
             for (label, field, scale, digits) in HEADLINE {
                 add(
                     format!("{g}: {label}"),
-                    format!("groups.{g}.{field}"),
+                    format!("{}.{field}", self.place(g)),
                     scale,
                     digits,
                 );

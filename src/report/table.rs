@@ -150,20 +150,27 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
         row(&mut out, "caller latency p50 (ms)", caller("p50"));
         row(&mut out, "caller latency p99 (ms)", caller("p99"));
     }
-    for g in &scenario.system.groups {
+    let n = system.groups.len();
+    for (i, g) in system.groups.iter().chain(&system.services).enumerate() {
+        // Groups read a topic; services (past them) are called directly.
+        let (kind, called) = if i < n {
+            ("group", "")
+        } else {
+            ("service", ", called directly")
+        };
         match &g.autoscale {
             Some(a) => {
                 let _ = writeln!(
                     out,
-                    "group {} ({} workers at the start, autoscaled {} to {})",
+                    "{kind} {} ({} workers at the start, autoscaled {} to {}{called})",
                     g.name, g.workers, a.min, a.max
                 );
             }
             None => {
-                let _ = writeln!(out, "group {} ({} workers)", g.name, g.workers);
+                let _ = writeln!(out, "{kind} {} ({} workers{called})", g.name, g.workers);
             }
         }
-        let p = format!("groups.{}", g.name);
+        let p = format!("{kind}s.{}", g.name);
         for (label, field, scale, digits) in GROUP_ROWS {
             row(
                 &mut out,
@@ -183,7 +190,9 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
             let most = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[1]), 1.0, 0);
             row(&mut out, "workers, most at once", most);
         }
-        partition_rows(&mut out, experiment, &p, system.topics[g.topic].partitions);
+        if i < n {
+            partition_rows(&mut out, experiment, &p, system.topics[g.topic].partitions);
+        }
         let l = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[2]), 1.0, 3);
         let lw = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[3]), 1.0, 3);
         row(&mut out, "Little's law L vs λW", format!("{l} vs {lw}"));
@@ -296,7 +305,7 @@ fn partition_rows(out: &mut String, experiment: &Experiment, group: &str, partit
 }
 
 /// Each path's time from the root (with publish links or several topics),
-/// then each link's counts.
+/// then each publish link's counts, then each call link's.
 fn path_rows(out: &mut String, experiment: &Experiment) {
     let names: Vec<&str> = (experiment.metrics.iter())
         .filter_map(|m| m.name.strip_prefix("paths.")?.strip_suffix(".processed"))
@@ -335,6 +344,26 @@ fn path_rows(out: &mut String, experiment: &Experiment) {
             c("sent"),
             c("accepted"),
             c("refused")
+        );
+    }
+    let calls: Vec<&str> = (experiment.metrics.iter())
+        .filter_map(|m| m.name.strip_prefix("calls.")?.strip_suffix(".requests"))
+        .collect();
+    for name in calls {
+        let p = format!("calls.{name}");
+        let c = |f: &str, scale: f64, digits: usize| {
+            cell(experiment, &format!("{p}.{f}"), scale, digits)
+        };
+        let _ = writeln!(
+            out,
+            "call {}  requests {}  errors {} ({}%)  timeouts {}  latency p50 {} ms  p99 {} ms",
+            name.replacen('.', " -> ", 1),
+            c("requests", 1.0, 0),
+            c("errors", 1.0, 0),
+            c("error_rate", 100.0, 2),
+            c("timeouts", 1.0, 0),
+            c("latency.p50_s", 1e3, 3),
+            c("latency.p99_s", 1e3, 3),
         );
     }
 }

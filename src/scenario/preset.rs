@@ -190,12 +190,14 @@ fn apply_fragment(
     };
     let root = FieldPath::root();
     merge_into(&mut doc.value, topic, &fragment["topic"], &mut applied);
+    let called = called(&doc.value);
     for (section, defaults) in [
         ("groups", "group_defaults"),
         ("producers", "producer_defaults"),
     ] {
         let members: Vec<String> = match doc.value.get(section) {
             Some(Value::Object(map)) => (map.iter())
+                .filter(|(key, _)| section != "groups" || !called.contains(key.as_str()))
                 .filter(|(_, member)| on_topic(member, named))
                 .map(|(key, _)| key.clone())
                 .collect(),
@@ -210,6 +212,20 @@ fn apply_fragment(
         doc.locate_like(path, &at);
     }
     applied
+}
+
+/// The groups some group calls directly (`call = [{ service = … }]`):
+/// they read no topic, so no topic's preset applies to them.
+fn called(root: &Value) -> std::collections::BTreeSet<String> {
+    let Some(Value::Object(groups)) = root.get("groups") else {
+        return std::collections::BTreeSet::new();
+    };
+    (groups.values())
+        .filter_map(|g| g.get("call")?.as_array())
+        .flatten()
+        .filter_map(|link| link.get("service")?.as_str())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Whether a group or producer is on the topic `named` (its `topic` names

@@ -536,6 +536,9 @@ pub struct RawGroup {
     /// Windows during which the whole group is down.
     #[serde(default)]
     pub outages: Vec<RawOutage>,
+    /// Windows during which the service degrades (slower, failing more).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub brownouts: Vec<RawBrownout>,
     /// Random crash and restart of each worker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crash: Option<RawCrash>,
@@ -549,6 +552,28 @@ pub struct RawGroup {
     /// What it publishes onward each time it processes a message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub publish: Vec<RawPublish>,
+    /// The services it calls directly, in order, once its own work is
+    /// done (a group named here is called, and reads no topic).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub call: Vec<RawCall>,
+}
+
+/// A call link: each processing calls `service` with probability
+/// `probability`, holding its worker until the answer.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCall {
+    /// The service called, by its group name.
+    pub service: String,
+    /// Chance that a processing makes this call.
+    #[serde(default = "certain")]
+    pub probability: f64,
+    /// The caller gives up on an attempt after this long (as `sync.timeout`).
+    #[serde(default = "default_sync_timeout")]
+    pub timeout: Dur,
+    /// Retries after an error or a timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RawRetry>,
 }
 
 /// A publish link: each processed message publishes `count` children to
@@ -637,6 +662,22 @@ fn one_tenth() -> f64 {
 
 fn five_minutes() -> Dur {
     Dur(crate::engine::SimDuration::from_secs(300))
+}
+
+/// A window during which a service degrades.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBrownout {
+    /// When it starts.
+    pub start: Dur,
+    /// When it ends.
+    pub end: Dur,
+    /// Service times are multiplied by this.
+    #[serde(default = "certain")]
+    pub latency_factor: f64,
+    /// Extra chance that a processing fails.
+    #[serde(default)]
+    pub failure_probability: f64,
 }
 
 /// A window during which a whole group is down.

@@ -23,6 +23,7 @@ use crate::model::key::KeyChooser;
 use crate::model::producer::ProducerSpec;
 use crate::model::system::{Link, System};
 use crate::model::topic::{Block, DropOldest, Partitioner, Policy, Reject, Spill, TopicSpec};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::model::series::MAX_SERIES_ROWS;
@@ -205,13 +206,33 @@ pub(super) fn validate(
     let partition_every = most_partitions.map_or(1, |partitions| {
         budget::partition_every(partitions, groups_count, horizon, sample_interval)
     });
-    let mut groups: Vec<_> = raw
-        .groups
-        .iter()
-        .filter_map(|(name, g)| group(&mut c, name, g, &topic_names))
+    // A group named by a call link is a service called directly; the
+    // others read a topic.
+    let called: BTreeSet<&String> = (raw.groups.values())
+        .flat_map(|g| g.call.iter().map(|l| &l.service))
+        .filter(|s| raw.groups.contains_key(*s))
+        .collect();
+    graph::check_called(&mut c, &raw.groups, &called);
+    let service_names: Vec<&String> = called.iter().copied().collect();
+    let mut groups: Vec<_> = (raw.groups.iter())
+        .filter(|(name, _)| !called.contains(name))
+        .filter_map(|(name, g)| group(&mut c, name, g, &topic_names, &service_names))
         .collect();
     // The readers of a topic are contiguous (by topic, then by name).
     groups.sort_by_key(|g| g.topic);
+    let services: Vec<GroupSpec> = (raw.groups.iter())
+        .filter(|(name, _)| called.contains(name))
+        .filter_map(|(name, g)| group(&mut c, name, g, &[], &service_names))
+        .collect();
+    if c.issues.is_empty() {
+        graph::check_call_cycles(&mut c, &services);
+    }
+    if !services.is_empty() && raw.mode == RawMode::Sync {
+        c.fail(
+            &root.key("mode"),
+            "sync mode rewrites a file whose groups read the topic; a file with call links cannot be run in sync mode yet",
+        );
+    }
     let graph = !raw.topics.is_empty();
     let topics: Vec<TopicSpec> = topics.into_iter().flatten().collect();
     // The whole graph is checked once its parts are valid (a part with a
@@ -261,6 +282,7 @@ pub(super) fn validate(
             graph,
             producers,
             groups,
+            services,
             link,
         },
         normalised,
@@ -516,12 +538,39 @@ fn producer(
     })
 }
 
-fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup, topics: &[String]) -> Option<GroupSpec> {
+/// Group `name`: one that reads a topic among `topics`, or (with no
+/// `topics`) a service called directly; `services` names those, sorted.
+fn group(
+    c: &mut Checker<'_>,
+    name: &str,
+    raw: &RawGroup,
+    topics: &[String],
+    services: &[&String],
+) -> Option<GroupSpec> {
     let path = FieldPath::root().key("groups").key(name);
     c.name(&path, name);
-    let topic = topic_index(c, &path.key("topic"), raw.topic.as_ref(), topics, "reads");
+    let topic = if topics.is_empty() {
+        Some(0) // Called directly: `check_called` refuses a `topic`.
+    } else {
+        topic_index(c, &path.key("topic"), raw.topic.as_ref(), topics, "reads")
+    };
+    // A called service's `publish` is refused by `check_called`.
     let publish: Vec<_> = (raw.publish.iter().enumerate())
+        .filter(|_| !topics.is_empty())
         .map(|(i, link)| graph::publish(c, &path.key("publish").index(i), link, topics))
+        .collect();
+    if raw.call.len() > graph::MAX_CALLS {
+        c.fail(
+            &path.key("call"),
+            format!(
+                "at most {} calls per group (got {})",
+                graph::MAX_CALLS,
+                raw.call.len()
+            ),
+        );
+    }
+    let calls: Vec<_> = (raw.call.iter().enumerate())
+        .map(|(i, link)| graph::call(c, &path.key("call").index(i), link, services))
         .collect();
     // An autoscaled group may start with no workers if its minimum is 0.
     let fewest = match &raw.autoscale {
@@ -547,6 +596,7 @@ fn group(c: &mut Checker<'_>, name: &str, raw: &RawGroup, topics: &[String]) -> 
         name: name.to_owned(),
         topic: topic?,
         publish: publish.into_iter().collect::<Option<_>>()?,
+        calls: calls.into_iter().collect::<Option<_>>()?,
         workers: raw.workers,
         service: service?,
         faults: faults?,

@@ -505,3 +505,111 @@ fn jackson_network_with_feedback_matches_its_traffic_equations() {
         0.03,
     );
 }
+
+/// `front` (many workers, exponential `front_s`) calls `b`, which calls
+/// `c`; `b` and `c` have `workers` each, exponential means `b_s` and `c_s`
+/// and failure probabilities `pb` and `pc`.
+fn call_chain(lambda: f64, front_s: f64, b: (u32, f64, f64), c: (u32, f64, f64)) -> String {
+    format!(
+        r#"
+        seed = 31
+        horizon = "40000s"
+        warmup = "4000s"
+        replications = 20
+        sample_interval = "1000s"
+        [topic]
+        max_deliveries = 1
+        dlq = true
+        [producers.web]
+        arrival = {{ poisson = {{ rate_per_s = {lambda} }} }}
+        [groups.front]
+        workers = 200
+        service = {{ exponential = {{ mean = "{front_s}s" }} }}
+        call = [{{ service = "b", timeout = "1h" }}]
+        [groups.b]
+        workers = {}
+        service = {{ exponential = {{ mean = "{}s" }} }}
+        failure_probability = {}
+        call = [{{ service = "c", timeout = "1h" }}]
+        [groups.c]
+        workers = {}
+        service = {{ exponential = {{ mean = "{}s" }} }}
+        failure_probability = {}
+        "#,
+        b.0, b.1, b.2, c.0, c.1, c.2
+    )
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn a_call_chain_at_low_load_takes_the_sum_of_its_services_and_fails_as_one_minus_the_product() {
+    // Workers enough that nothing waits: a processing's time is the sum
+    // of the chain's service times, and with independent failures a
+    // request fails with probability 1 − (1 − p_b)(1 − p_c).
+    let (pb, pc) = (0.1, 0.2);
+    let outs = outcomes(&call_chain(1.0, 0.05, (200, 0.1, pb), (200, 0.2, pc)));
+    let call =
+        |o: &RunOutcome, name: &str| o.calls.iter().find(|c| c.name == name).unwrap().clone();
+    check(
+        "chain: front's time, root to answer (Σ Sᵢ)",
+        &outs,
+        |o| o.paths.iter().find(|p| p.name == "all").unwrap().e2e.mean_s,
+        0.05 + 0.1 + 0.2,
+        0.0,
+        0.03,
+    );
+    check(
+        "chain: b's processed attempts (S_b + S_c)",
+        &outs,
+        |o| o.services[0].end_to_end.mean_s,
+        0.1 + 0.2,
+        0.0,
+        0.03,
+    );
+    check(
+        "chain: error rate 1 − ∏(1 − pᵢ)",
+        &outs,
+        |o| {
+            let c = call(o, "front.b");
+            c.errors as f64 / c.requests as f64
+        },
+        1.0 - (1.0 - pb) * (1.0 - pc),
+        0.0,
+        0.03,
+    );
+    for o in &outs {
+        // Each failed request dead-lettered the message that made it.
+        let front = &o.groups[0];
+        assert_eq!(front.failures.failed, call(o, "front.b").errors);
+    }
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn a_called_single_server_answers_in_the_m_m_1_sojourn() {
+    // b has one worker (μ 1) and a FIFO queue of calls: each call's
+    // latency is an M/M/1 sojourn 1/(μ − λ), its queue wait ρ/(μ − λ).
+    let lambda = 0.6;
+    let outs = outcomes(&call_chain(
+        lambda,
+        0.001,
+        (1, 1.0, 0.0),
+        (50, 0.000_001, 0.0),
+    ));
+    check(
+        "called M/M/1: call latency 1/(μ − λ)",
+        &outs,
+        |o| o.calls[0].latency.mean_s,
+        mmc_sojourn(1, lambda, 1.0),
+        0.0,
+        0.05,
+    );
+    check(
+        "called M/M/1: queue wait ρ/(μ − λ)",
+        &outs,
+        |o| o.services[0].queue_wait.mean_s,
+        mmc_wait(1, lambda, 1.0),
+        0.0,
+        0.06,
+    );
+}

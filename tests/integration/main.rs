@@ -4,6 +4,7 @@
 mod analytic;
 mod autoscale;
 mod browser;
+mod calls;
 mod cli;
 mod common;
 mod determinism;

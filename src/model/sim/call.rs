@@ -1,13 +1,16 @@
-//! The direct call, as a link in the one event loop: producers' requests
-//! go through their callers ([`super::callers`]) to the called service
-//! ([`super::called`]), and each attempt's end goes back to its caller.
+//! Direct calls in the one event loop: a request goes through its link's
+//! callers ([`super::callers`]) to the called service ([`super::called`]),
+//! and each attempt's end goes back to its caller. In sync mode the
+//! callers are producers; in a graph they are the workers of services
+//! (see [`super::calling`]), whose final answers come back here.
 
-use super::Simulation;
-use super::callers::{Answer, Attempt};
+use super::callers::{Answer, Attempt, Final, Origin, Sent};
+use super::{Event, Simulation};
 use crate::engine::SimDuration;
+use crate::model::autoscale::Phase;
 
 impl Simulation<'_> {
-    /// Producer `p`'s tick: one request per message.
+    /// Producer `p`'s tick: one request per message (sync mode: link 0).
     pub(super) fn on_call_arrival(&mut self, p: usize) {
         let Some(tick) = self.producers[p].take_tick() else {
             return;
@@ -21,106 +24,142 @@ impl Simulation<'_> {
             // streams aligned, though a direct call does not use them.
             let _ = self.producers[p].draw(&tick);
             let down = self.producers[p].is_down(self.ctx.now);
-            let Some(callers) = self.callers.as_mut() else {
-                return;
-            };
-            if let Some(request) = callers.create(&mut self.ctx, p as u32, poison, down) {
-                self.call(request);
+            let origin = Origin::Producer(p as u32);
+            if let Some(request) = self.callers[0].create(&mut self.ctx, origin, poison, down) {
+                self.call(0, request);
             }
         }
         self.schedule_next_tick(p, tick.time);
     }
 
-    /// The caller of `request` sends its next attempt.
-    pub(super) fn call(&mut self, request: u32) {
-        let (Some(callers), Some(called)) = (self.callers.as_mut(), self.called.as_mut()) else {
-            return;
-        };
+    /// The caller of `request` on call link `link` sends its next attempt.
+    pub(super) fn call(&mut self, link: usize, request: u32) {
+        let called = &mut self.called[self.call_target[link]];
         let down = called.workers.is_down();
-        let Some(attempt) = callers.attempt(&mut self.ctx, request, down) else {
-            return;
-        };
-        if let Err(err) = called.enqueue(&mut self.ctx, attempt, self.scenario.max_queued) {
-            self.failure.get_or_insert(err);
+        match self.callers[link].attempt(&mut self.ctx, request, down) {
+            Sent::Attempt(attempt) => {
+                if let Err(err) = called.enqueue(&mut self.ctx, attempt, self.scenario.max_queued) {
+                    self.failure.get_or_insert(err);
+                }
+            }
+            Sent::Refused(Some(answer)) => self.on_final(answer),
+            Sent::Refused(None) => {}
         }
     }
 
-    /// An attempt ends, processed or not: the service counts it, and its
-    /// caller hears the answer.
-    pub(super) fn end_attempt(&mut self, attempt: Attempt, processed: bool) {
-        let (Some(callers), Some(called)) = (self.callers.as_mut(), self.called.as_mut()) else {
-            return;
-        };
+    /// An attempt ends at service `s`, processed or not: the service
+    /// counts it, and its caller hears the answer.
+    pub(super) fn end_attempt(&mut self, s: usize, attempt: Attempt, processed: bool) {
+        let callers = &mut self.callers[usize::from(attempt.link)];
         let caller = callers.caller(attempt.request, attempt.number);
-        called.end(&self.ctx, &attempt, processed, caller);
+        self.called[s].end(&self.ctx, &attempt, processed, caller);
         callers.attempt_ended(attempt.request, processed);
         let answer = if processed {
             Answer::Success
         } else {
             Answer::Error
         };
-        callers.answer(&mut self.ctx, attempt.request, attempt.number, answer);
-    }
-
-    /// A worker of the called service finished its attempt.
-    pub(super) fn on_call_done(&mut self, worker: usize, epoch: u32) {
-        let Some(called) = self.called.as_mut() else {
-            return;
-        };
-        if let Some(attempt) = called.on_done(&mut self.ctx, worker, epoch) {
-            self.end_attempt(attempt, !attempt.fails);
-            if let Some(called) = self.called.as_mut() {
-                called.dispatch(&mut self.ctx);
-            }
+        if let Some(answer) = callers.answer(&mut self.ctx, attempt.request, attempt.number, answer)
+        {
+            self.on_final(answer);
         }
     }
 
-    /// A worker of the called service crashes.
-    pub(super) fn on_call_crash(&mut self, worker: usize, life: u32) {
-        let Some(called) = self.called.as_mut() else {
+    /// An event of service `s`'s workers.
+    pub(super) fn on_service_event(&mut self, s: usize, event: Event) {
+        let ctx = &mut self.ctx;
+        let called = &mut self.called[s];
+        match event {
+            Event::Done { worker, epoch, .. } => self.on_service_done(s, worker.index(), epoch),
+            Event::Crash { worker, life, .. } => self.on_call_crash(s, worker.index(), life),
+            Event::Restart { worker, life, .. } => {
+                called.come_up(ctx, worker.index(), life, Phase::Crashed);
+            }
+            Event::Started { worker, life, .. } => {
+                called.come_up(ctx, worker.index(), life, Phase::Starting);
+            }
+            Event::Evaluate { .. } => called.on_evaluate(ctx),
+            Event::Scale { target, .. } => called.apply_scaling(ctx, target),
+            Event::Outage { start, .. } => self.on_call_outage(s, start),
+            _ => {}
+        }
+    }
+
+    /// A worker of service `s` finished its own work: it makes its calls,
+    /// if it has any and its work did not fail, else its attempt ends.
+    pub(super) fn on_service_done(&mut self, s: usize, worker: usize, epoch: u32) {
+        let called = &self.called[s];
+        let calls = !called.spec.calls.is_empty()
+            && called.workers.job(worker, epoch).is_some_and(|a| !a.fails);
+        if calls && self.start_calls(called.index, worker, epoch, 0) {
             return;
-        };
-        let Some(crashed) = called.crash(&mut self.ctx, worker, life) else {
+        }
+        self.complete_attempt(s, worker, epoch, true);
+    }
+
+    /// Worker `worker` of service `s` is done with its attempt (unless it
+    /// crashed since `epoch`): processed if its own work and its calls
+    /// (`calls_ok`) succeeded.
+    pub(super) fn complete_attempt(&mut self, s: usize, worker: usize, epoch: u32, calls_ok: bool) {
+        if let Some(attempt) = self.called[s].on_done(&mut self.ctx, worker, epoch) {
+            self.end_attempt(s, attempt, !attempt.fails && calls_ok);
+            self.called[s].dispatch(&mut self.ctx);
+        }
+    }
+
+    /// A worker of service `s` crashes.
+    pub(super) fn on_call_crash(&mut self, s: usize, worker: usize, life: u32) {
+        let Some(crashed) = self.called[s].crash(&mut self.ctx, worker, life) else {
             return;
         };
         if let Some(attempt) = crashed.interrupted {
-            self.end_attempt(attempt, false);
+            self.end_attempt(s, attempt, false);
         }
-        if let Some(called) = self.called.as_mut() {
-            called.after_crash(&mut self.ctx, worker, crashed.leaving);
-        }
+        self.called[s].after_crash(&mut self.ctx, worker, crashed.leaving);
     }
 
-    /// The called service goes down, or comes back.
-    pub(super) fn on_call_outage(&mut self, start: bool) {
-        let Some(called) = self.called.as_mut() else {
-            return;
-        };
-        let interrupted = called.on_outage(&mut self.ctx, start);
+    /// Service `s` goes down, or comes back.
+    pub(super) fn on_call_outage(&mut self, s: usize, start: bool) {
+        let interrupted = self.called[s].on_outage(&mut self.ctx, start);
         if !start {
             return;
         }
         for attempt in interrupted {
-            self.end_attempt(attempt, false);
+            self.end_attempt(s, attempt, false);
         }
-        if let Some(called) = self.called.as_mut() {
-            called.after_outage(self.ctx.now);
+        self.called[s].after_outage(self.ctx.now);
+    }
+
+    /// A caller's timeout or retry.
+    pub(super) fn on_caller_event(&mut self, event: Event) {
+        match event {
+            Event::CallTimeout {
+                link,
+                request,
+                id,
+                attempt,
+            } => self.on_call_timeout(usize::from(link), request, id, attempt),
+            Event::CallRetry { link, request, id } => {
+                self.on_call_retry(usize::from(link), request, id);
+            }
+            _ => {}
         }
     }
 
-    /// A caller's patience for one attempt ran out.
-    pub(super) fn on_call_timeout(&mut self, request: u32, id: u64, attempt: u32) {
-        if let Some(callers) = self.callers.as_mut()
-            && callers.is(request, id)
+    /// A caller's patience for one attempt on link `link` ran out.
+    fn on_call_timeout(&mut self, link: usize, request: u32, id: u64, attempt: u32) {
+        let callers = &mut self.callers[link];
+        if callers.is(request, id)
+            && let Some(answer) = callers.answer(&mut self.ctx, request, attempt, Answer::Timeout)
         {
-            callers.answer(&mut self.ctx, request, attempt, Answer::Timeout);
+            self.on_final(answer);
         }
     }
 
-    /// A caller tries again.
-    pub(super) fn on_call_retry(&mut self, request: u32, id: u64) {
-        if self.callers.as_ref().is_some_and(|c| c.is(request, id)) {
-            self.call(request);
+    /// A caller on link `link` tries again.
+    fn on_call_retry(&mut self, link: usize, request: u32, id: u64) {
+        if self.callers[link].is(request, id) {
+            self.call(link, request);
         }
     }
 
@@ -128,8 +167,30 @@ impl Simulation<'_> {
     /// its arrivals until it is back.
     pub(super) fn on_caller_crash(&mut self, p: usize, down: SimDuration) {
         self.producers[p].crash(self.ctx.now, down);
-        if let Some(callers) = self.callers.as_mut() {
-            callers.producer_crashed(p);
+        self.callers[0].producer_crashed(p);
+    }
+
+    /// A caller has its final answer: a producer's caller is done; a
+    /// worker goes on to its next call, or is done with its processing.
+    pub(super) fn on_final(&mut self, answer: Final) {
+        let Origin::Worker {
+            service,
+            worker,
+            epoch,
+            stage,
+        } = answer.origin
+        else {
+            return;
+        };
+        let w = worker.index();
+        if answer.ok && self.start_calls(service, w, epoch, usize::from(stage) + 1) {
+            return;
+        }
+        let g = service.index();
+        if g < self.groups.len() {
+            self.complete_linked(g, w, epoch, answer.ok);
+        } else {
+            self.complete_attempt(g - self.groups.len(), w, epoch, answer.ok);
         }
     }
 }

@@ -66,19 +66,23 @@ pub(super) struct Called<'s> {
 }
 
 impl<'s> Called<'s> {
-    /// Group `index` of `system`, called directly, at the start of
-    /// replication `replication`. Its random streams are those of the
-    /// queued run's group: the same service times.
-    pub(super) fn new(system: &'s System, index: usize, replication: u64) -> Called<'s> {
-        let spec = &system.groups[index];
+    /// Service `spec` of `system`, called directly as `id`, at the start
+    /// of replication `replication`. Its random streams are named after
+    /// the group, as a queued run's group's are: the same service times.
+    pub(super) fn new(
+        system: &'s System,
+        spec: &'s GroupSpec,
+        id: GroupId,
+        replication: u64,
+    ) -> Called<'s> {
         let rng = |what: &str| {
             StreamId::named(&format!("group/{}/{what}", spec.name)).rng(system.seed, replication)
         };
         Called {
             spec,
-            index: GroupId(index as u32),
+            index: id,
             queue: VecDeque::new(),
-            workers: Workers::new(spec, GroupId(index as u32)),
+            workers: Workers::new(spec, id),
             service_rng: rng("service"),
             fault_rng: rng("faults"),
             poison_salt: rng("poison").next_u64(),
@@ -128,12 +132,13 @@ impl<'s> Called<'s> {
             };
             let w = self.workers.pop_idle().expect("checked") as usize;
             let faults = &self.spec.faults;
-            let mut service = self.spec.service.sample(&mut self.service_rng);
+            let sampled = self.spec.service.sample(&mut self.service_rng);
+            let (mut service, failure_probability) = faults.degraded(ctx.now, sampled);
             let poison =
                 attempt.poison || hash_uniform(self.poison_salt, attempt.id) < faults.poison_share;
             attempt.fails = poison
-                || (faults.failure_probability > 0.0
-                    && self.fault_rng.random::<f64>() < faults.failure_probability);
+                || (failure_probability > 0.0
+                    && self.fault_rng.random::<f64>() < failure_probability);
             if let Some(limit) = faults.processing_timeout
                 && service > limit.as_secs_f64()
             {

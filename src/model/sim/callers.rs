@@ -1,12 +1,16 @@
-//! The callers of a direct call: a component that holds each request from
-//! its caller's point of view (attempts, timeouts, retries) and the answer
-//! each caller finally sees. The called service is [`super::called`].
+//! The callers of one direct-call link: a component that holds each
+//! request from its caller's point of view (attempts, timeouts, retries)
+//! and the answer each caller finally sees. The callers are producers (sync
+//! mode) or the workers of a service making a `call`; the called service
+//! is [`super::called`].
 
 use super::ctx::Ctx;
+use super::ids::{GroupId, WorkerId};
 use super::{Event, LogKind, TOPIC};
 use crate::engine::{RngStream, SimTime, Slab};
 use crate::model::system::CallSpec;
 use crate::stats::LatencyHistogram;
+use rand::RngExt;
 
 /// What the called service answered, or why there is no answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,13 +23,45 @@ pub(super) enum Answer {
     Timeout,
 }
 
+/// Who waits for a request's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Origin {
+    /// A producer's caller (sync mode).
+    Producer(u32),
+    /// A worker of a group or called service, held by its `stage`-th call
+    /// (stale once the worker's `epoch` moved on: it crashed).
+    Worker {
+        service: GroupId,
+        worker: WorkerId,
+        epoch: u32,
+        stage: u16,
+    },
+}
+
+/// A caller's final answer: its request succeeded, or failed for good.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Final {
+    pub origin: Origin,
+    pub ok: bool,
+}
+
+/// What sending an attempt did.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Sent {
+    /// The attempt, for the called service.
+    Attempt(Attempt),
+    /// Refused at once (the service is down): the caller may have its
+    /// final answer.
+    Refused(Option<Final>),
+}
+
 /// One request, from its caller's point of view.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Request {
     /// Creation-order id (from 0, as queued message ids).
     pub id: u64,
-    /// The producer whose caller waits.
-    pub producer: u32,
+    /// Who waits.
+    pub origin: Origin,
     /// Malformed: every attempt fails.
     pub poison: bool,
     pub created: SimTime,
@@ -42,6 +78,8 @@ pub(super) struct Request {
 /// One attempt of a request, as the called service sees it.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Attempt {
+    /// The call link whose callers sent it.
+    pub link: u16,
     pub request: u32,
     /// The request's creation-order id (slots are reused; ids are not).
     pub id: u64,
@@ -57,6 +95,8 @@ pub(super) struct Attempt {
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct CallerCounts {
     pub requests: u64,
+    /// Requests whose caller had a success.
+    pub succeeded: u64,
     pub attempts: u64,
     pub refused: u64,
     pub accepted: u64,
@@ -65,9 +105,14 @@ pub(super) struct CallerCounts {
     pub work_lost: u64,
 }
 
-/// Every caller of the direct call.
+/// Every caller on one direct-call link.
 pub(super) struct Callers<'s> {
     spec: &'s CallSpec,
+    /// The link's index (attempts name it).
+    link: u16,
+    /// Draws whether a processing makes the call (a link with a
+    /// probability below 1).
+    route_rng: Option<RngStream>,
     pub requests: Slab<Request>,
     pub counts: CallerCounts,
     /// Request to answer, as the callers saw it.
@@ -76,10 +121,19 @@ pub(super) struct Callers<'s> {
 }
 
 impl<'s> Callers<'s> {
-    /// Callers following `spec`, drawing retry backoffs from `retry_rng`.
-    pub(super) fn new(spec: &'s CallSpec, retry_rng: RngStream) -> Callers<'s> {
+    /// The callers of link `link` following `spec`, drawing retry
+    /// backoffs from `retry_rng` and, with `route_rng`, whether a
+    /// processing calls.
+    pub(super) fn new(
+        spec: &'s CallSpec,
+        link: u16,
+        retry_rng: RngStream,
+        route_rng: Option<RngStream>,
+    ) -> Callers<'s> {
         Callers {
             spec,
+            link,
+            route_rng,
             requests: Slab::default(),
             counts: CallerCounts::default(),
             latency: LatencyHistogram::new(),
@@ -87,18 +141,28 @@ impl<'s> Callers<'s> {
         }
     }
 
-    /// A new request of producer `p`, or `None` if its caller is down (the
+    /// Whether a processing makes this call now, with `probability`.
+    pub(super) fn draw(&mut self, probability: f64) -> bool {
+        match self.route_rng.as_mut() {
+            Some(rng) => rng.random::<f64>() < probability,
+            None => true,
+        }
+    }
+
+    /// A new request from `origin`, or `None` if its caller is down (the
     /// request is lost with it).
     pub(super) fn create(
         &mut self,
         ctx: &mut Ctx,
-        p: u32,
+        origin: Origin,
         poison: bool,
         down: bool,
     ) -> Option<u32> {
         let id = self.counts.requests;
         self.counts.requests += 1;
-        ctx.note(LogKind::Published, id, TOPIC);
+        if let Origin::Producer(_) = origin {
+            ctx.note(LogKind::Published, id, TOPIC);
+        }
         if down {
             self.counts.caller_errors += 1;
             self.counts.work_lost += 1;
@@ -106,7 +170,7 @@ impl<'s> Callers<'s> {
         }
         Some(self.requests.insert(Request {
             id,
-            producer: p,
+            origin,
             poison,
             created: ctx.now,
             attempt: 0,
@@ -117,37 +181,35 @@ impl<'s> Callers<'s> {
     }
 
     /// The next attempt of `request`: counted, and refused at once if the
-    /// called service is down (`Ok(None)` then). Otherwise its timeout is
-    /// scheduled and the attempt returned for the called service.
-    pub(super) fn attempt(&mut self, ctx: &mut Ctx, request: u32, down: bool) -> Option<Attempt> {
-        let r = self.requests.get_mut(request)?;
+    /// called service is down. Otherwise its timeout is scheduled and the
+    /// attempt returned for the called service.
+    pub(super) fn attempt(&mut self, ctx: &mut Ctx, request: u32, down: bool) -> Sent {
+        let Some(r) = self.requests.get_mut(request) else {
+            return Sent::Refused(None);
+        };
         r.attempt += 1;
         let number = r.attempt;
         self.counts.attempts += 1;
         if down {
             // Connection refused: an immediate error.
             self.counts.refused += 1;
-            self.answer(ctx, request, number, Answer::Error);
-            return None;
+            return Sent::Refused(self.answer(ctx, request, number, Answer::Error));
         }
-        if let Some(r) = self.requests.get_mut(request) {
-            r.outstanding += 1;
-        }
+        r.outstanding += 1;
+        let (id, poison) = (r.id, r.poison);
         self.counts.accepted += 1;
-        let (id, poison) = self
-            .requests
-            .get(request)
-            .map_or((0, false), |r| (r.id, r.poison));
         let timeout = ctx.now + self.spec.timeout;
         ctx.schedule(
             timeout,
             Event::CallTimeout {
+                link: self.link,
                 request,
                 id,
                 attempt: number,
             },
         );
-        Some(Attempt {
+        Sent::Attempt(Attempt {
+            link: self.link,
             request,
             id,
             number,
@@ -158,13 +220,18 @@ impl<'s> Callers<'s> {
     }
 
     /// The answer to attempt `number` of `request` reaches its caller, who
-    /// is done, retries, or has stopped listening to that attempt.
-    pub(super) fn answer(&mut self, ctx: &mut Ctx, request: u32, number: u32, answer: Answer) {
-        let Some(r) = self.requests.get(request).copied() else {
-            return;
-        };
+    /// is done (its final answer returned), retries, or has stopped
+    /// listening to that attempt.
+    pub(super) fn answer(
+        &mut self,
+        ctx: &mut Ctx,
+        request: u32,
+        number: u32,
+        answer: Answer,
+    ) -> Option<Final> {
+        let r = self.requests.get(request).copied()?;
         if r.answered || r.attempt != number {
-            return; // The caller already moved on: late answers go nowhere.
+            return None; // The caller already moved on: late answers go nowhere.
         }
         if answer == Answer::Timeout {
             self.counts.caller_timeouts += 1;
@@ -175,10 +242,18 @@ impl<'s> Callers<'s> {
                 .spec
                 .retry_backoff
                 .delay(r.attempt, &mut self.retry_rng);
-            ctx.schedule(ctx.now + delay, Event::CallRetry { request, id: r.id });
-            return;
+            let event = Event::CallRetry {
+                link: self.link,
+                request,
+                id: r.id,
+            };
+            ctx.schedule(ctx.now + delay, event);
+            return None;
         }
-        if answer != Answer::Success {
+        let ok = answer == Answer::Success;
+        if ok {
+            self.counts.succeeded += 1;
+        } else {
             self.counts.caller_errors += 1;
         }
         if ctx.in_window {
@@ -188,6 +263,15 @@ impl<'s> Callers<'s> {
             r.answered = true;
         }
         self.release(request);
+        Some(Final {
+            origin: r.origin,
+            ok,
+        })
+    }
+
+    /// Requests whose caller still waits for an answer.
+    pub(super) fn waiting(&self) -> u64 {
+        self.requests.iter().filter(|(_, r)| !r.answered).count() as u64
     }
 
     /// Whether `request` still is the one with creation id `id` (slots are
@@ -220,7 +304,7 @@ impl<'s> Callers<'s> {
         let waiting: Vec<u32> = self
             .requests
             .iter()
-            .filter(|(_, r)| r.producer as usize == p && !r.answered)
+            .filter(|(_, r)| r.origin == Origin::Producer(p as u32) && !r.answered)
             .map(|(slot, _)| slot)
             .collect();
         for slot in waiting {

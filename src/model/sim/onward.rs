@@ -5,6 +5,7 @@
 //! redelivered as the topic's rules say: backpressure travels upstream.
 //! The processing's time from the root is recorded on its path.
 
+use super::ids::GroupId;
 use super::paths::Place;
 use super::state::FailKind;
 use super::topic::Admission;
@@ -21,14 +22,32 @@ struct Sent {
 }
 
 impl Simulation<'_> {
-    /// Worker `w` of group `g` (a linked group) finished a delivery,
-    /// unless it crashed since (`epoch`).
+    /// Worker `w` of group `g` (a linked group) finished its own work on
+    /// a delivery, unless it crashed since (`epoch`): it makes its calls,
+    /// if it has any and its work did not fail, or is done.
     pub(super) fn on_done_linked(&mut self, g: usize, w: usize, epoch: u32) {
+        if !self.scenario.groups[g].calls.is_empty() {
+            let succeeded =
+                (self.groups[g].workers.job(w, epoch)).is_some_and(|d| d.failure.is_none());
+            if succeeded && self.start_calls(GroupId(g as u32), w, epoch, 0) {
+                return;
+            }
+        }
+        self.complete_linked(g, w, epoch, true);
+    }
+
+    /// Worker `w` of group `g` is done with its delivery, unless it
+    /// crashed since (`epoch`); `calls_ok`: its calls (if any) succeeded,
+    /// else the delivery fails as its own error would.
+    pub(super) fn complete_linked(&mut self, g: usize, w: usize, epoch: u32, calls_ok: bool) {
         let now = self.ctx.now;
         let Some(finished) = self.groups[g].workers.finish(now, w, epoch) else {
             return;
         };
         let (mut done, leaving) = (finished.job, finished.left);
+        if !calls_ok {
+            done.failure.get_or_insert(FailKind::Failed);
+        }
         let partition = done.item.message.partition as usize;
         let message = done.item.message;
         let topic_of = |p: usize| self.scenario.producers[p].topic;

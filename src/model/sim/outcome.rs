@@ -1,6 +1,7 @@
 //! What one replication measured, and the end-of-run checks.
 
 use super::Simulation;
+use super::callers::CallerCounts;
 use super::group::Group;
 use super::state::{GroupCounters, RetryCause};
 use crate::model::series::SeriesLog;
@@ -150,6 +151,29 @@ pub struct LinkOutcome {
     pub accepted: u64,
     /// Children the topic refused (its delivery failed, to be redelivered).
     pub refused: u64,
+}
+
+/// One call link's counts: every request a caller made on it ends once,
+/// in a success or an error (after its retries), or is still waiting.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallOutcome {
+    /// `<caller>.<service>`: the group or service calling, and the service
+    /// called.
+    pub name: String,
+    /// Requests made (one per processing that made the call).
+    pub requests: u64,
+    /// Requests that had a success.
+    pub succeeded: u64,
+    /// Requests that failed for good: errors or timeouts after the retries.
+    pub errors: u64,
+    /// Attempts the caller stopped waiting for.
+    pub timeouts: u64,
+    /// Attempts sent (requests and their retries).
+    pub attempts: u64,
+    /// Attempts refused at once (the service was down).
+    pub refused: u64,
+    /// Request to final answer, as the callers saw it.
+    pub latency: LatencySummary,
 }
 
 /// One group's counts, latencies and levels.
@@ -418,6 +442,13 @@ pub struct RunOutcome {
     /// Publish links, by group then link.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkOutcome>,
+    /// Services called directly (`call` links), in the group's shape:
+    /// attempts are their deliveries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<GroupOutcome>,
+    /// Call links, by caller (groups, then services) then link.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<CallOutcome>,
     /// Time series (recorded for replication 0 only).
     #[serde(skip)]
     pub series: Vec<SeriesRow>,
@@ -494,10 +525,15 @@ impl Simulation<'_> {
         } else {
             Vec::new()
         };
+        let (services, calls) = match self.scenario.link {
+            Link::Publish => self.call_outcomes(now, window_s)?,
+            Link::Call(_) => (Vec::new(), Vec::new()),
+        };
         // Every pool's and buffer's running bookkeeping against a recount.
         let pools = self.groups.iter().map(|g| g.check());
         let called = self.called.iter().map(|c| c.workers.check());
-        for (check, spec) in pools.chain(called).zip(&self.scenario.groups) {
+        let names = self.scenario.groups.iter().chain(&self.scenario.services);
+        for (check, spec) in pools.chain(called).zip(names) {
             if let Err(detail) = check {
                 return Err(super::RunError::Conservation {
                     group: spec.name.clone(),
@@ -505,9 +541,9 @@ impl Simulation<'_> {
                 });
             }
         }
-        let tracked = match &self.callers {
-            Some(callers) => vec![callers.requests.len()],
-            None => self.groups.iter().map(|g| g.tracks.len()).collect(),
+        let tracked = match self.scenario.link {
+            Link::Call(_) => self.callers.iter().map(|c| c.requests.len()).collect(),
+            Link::Publish => self.groups.iter().map(|g| g.tracks.len()).collect(),
         };
         let diagnostics = Diagnostics {
             tracked,
@@ -524,6 +560,8 @@ impl Simulation<'_> {
             topics,
             paths,
             links,
+            services,
+            calls,
             sampling: Sampling {
                 every: self.series.every(),
             },
@@ -541,7 +579,7 @@ impl Simulation<'_> {
     /// callers' counts stand for the topic's, the called service for the
     /// one group.
     fn call_outcome(&self, now: u64, window_s: f64) -> (TopicOutcome, Vec<GroupOutcome>) {
-        let (Some(callers), Some(called)) = (&self.callers, &self.called) else {
+        let (Some(callers), Some(called)) = (self.callers.first(), self.called.first()) else {
             return (TopicOutcome::default(), Vec::new()); // built together in `new`
         };
         let k = callers.counts;
@@ -558,6 +596,72 @@ impl Simulation<'_> {
             ..TopicOutcome::default()
         };
         (topic, vec![called.outcome(now, window_s, k)])
+    }
+
+    /// The services called directly and each call link, checked: every
+    /// request made ended once or still waits, and every attempt a service
+    /// accepted ended once or is still there.
+    fn call_outcomes(
+        &self,
+        now: u64,
+        window_s: f64,
+    ) -> Result<(Vec<GroupOutcome>, Vec<CallOutcome>), super::RunError> {
+        let mut into = vec![CallerCounts::default(); self.called.len()];
+        let mut calls = Vec::with_capacity(self.callers.len());
+        let callers_of = self.scenario.call_links();
+        for ((callers, &target), (caller, _)) in
+            (self.callers.iter().zip(&self.call_target)).zip(callers_of)
+        {
+            let k = callers.counts;
+            let name = format!("{}.{}", caller.name, self.scenario.services[target].name);
+            let waiting = callers.waiting();
+            if k.requests != k.succeeded + k.caller_errors + waiting {
+                return Err(super::RunError::Conservation {
+                    group: caller.name.clone(),
+                    detail: format!(
+                        "call link {name}: requests {} != succeeded {} + errors {} + waiting {waiting}",
+                        k.requests, k.succeeded, k.caller_errors
+                    ),
+                });
+            }
+            let sum = &mut into[target];
+            sum.requests += k.requests;
+            sum.attempts += k.attempts;
+            sum.refused += k.refused;
+            sum.accepted += k.accepted;
+            sum.work_lost += k.work_lost;
+            calls.push(CallOutcome {
+                name,
+                requests: k.requests,
+                succeeded: k.succeeded,
+                errors: k.caller_errors,
+                timeouts: k.caller_timeouts,
+                attempts: k.attempts,
+                refused: k.refused,
+                latency: callers.latency.summary(),
+            });
+        }
+        let mut services = Vec::with_capacity(self.called.len());
+        for (called, k) in self.called.iter().zip(into) {
+            let out = called.outcome(now, window_s, k);
+            let ended = out.processed + out.dropped.lost;
+            if k.accepted != ended + out.queued + out.in_flight {
+                return Err(super::RunError::Conservation {
+                    group: out.name.clone(),
+                    detail: format!(
+                        "service {}: accepted {} != processed {} + failed {} + queued {} + in service {}",
+                        out.name,
+                        k.accepted,
+                        out.processed,
+                        out.dropped.lost,
+                        out.queued,
+                        out.in_flight
+                    ),
+                });
+            }
+            services.push(out);
+        }
+        Ok((services, calls))
     }
 
     /// Each publish link's counts, checked: every child sent was accepted

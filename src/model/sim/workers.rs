@@ -293,6 +293,15 @@ impl<J> Workers<J> {
         worker.current.as_mut()
     }
 
+    /// The job of worker `w`, unless it crashed since `epoch`.
+    pub(super) fn job(&self, w: usize, epoch: u32) -> Option<&J> {
+        let worker = &self.slots[w];
+        if worker.epoch != epoch {
+            return None;
+        }
+        worker.current.as_ref()
+    }
+
     /// Worker `w` finished its job at `now`, unless it crashed since
     /// (`epoch` moved on). It becomes idle, or leaves if it was scaled down.
     #[inline]
@@ -558,6 +567,7 @@ mod tests {
             name: "g".to_owned(),
             topic: 0,
             publish: Vec::new(),
+            calls: Vec::new(),
             workers,
             service: crate::model::distribution::Distribution::Constant(1.0),
             faults: crate::model::group::GroupFaults::default(),

@@ -4,9 +4,10 @@
 use super::{Checker, dist};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::backoff::Backoff;
-use crate::model::group::GroupFaults;
+use crate::model::group::{Brownout, GroupFaults};
 use crate::model::producer::ProducerFaults;
 use crate::model::topic::{DeliveryMode, DeliverySpec, Requeue};
+use crate::scenario::Dur;
 use crate::scenario::path::FieldPath;
 use crate::scenario::raw::*;
 
@@ -111,6 +112,7 @@ pub(super) fn group_faults(
         }
         outages.push((SimTime::ZERO + o.start.0, SimTime::ZERO + o.end.0));
     }
+    let brownouts = brownouts(c, &path.key("brownouts"), &raw.brownouts);
     let crash = match &raw.crash {
         Some(crash) => {
             let p = path.key("crash");
@@ -131,6 +133,7 @@ pub(super) fn group_faults(
         crash,
         crash_after_side_effect,
         dedup_window: raw.dedup_window.map(|d| d.0),
+        brownouts,
     })
 }
 
@@ -188,10 +191,25 @@ pub(super) fn sync(
             format!("sync mode calls one downstream service, so it needs exactly one group (got {groups})"),
         );
     }
-    if raw.sync.timeout.0 == SimDuration::ZERO {
+    Some(call_spec(
+        c,
+        &path,
+        raw.sync.timeout,
+        raw.sync.retry.as_ref(),
+    ))
+}
+
+/// A caller's timeout and retries at `path` (`sync`, or a call link).
+pub(super) fn call_spec(
+    c: &mut Checker<'_>,
+    path: &FieldPath,
+    timeout: Dur,
+    retry: Option<&RawRetry>,
+) -> crate::model::system::CallSpec {
+    if timeout.0 == SimDuration::ZERO {
         c.fail(&path.key("timeout"), "must be longer than 0s (got 0s)");
     }
-    let (retry_attempts, retry_backoff) = match &raw.sync.retry {
+    let (retry_attempts, retry_backoff) = match retry {
         Some(r) => {
             let b = r
                 .backoff
@@ -201,9 +219,61 @@ pub(super) fn sync(
         }
         None => (0, Backoff::NONE),
     };
-    Some(crate::model::system::CallSpec {
-        timeout: raw.sync.timeout.0,
+    crate::model::system::CallSpec {
+        timeout: timeout.0,
         retry_attempts,
         retry_backoff,
-    })
+    }
+}
+
+/// Largest brownout latency factor.
+const MAX_LATENCY_FACTOR: f64 = 1_000.0;
+
+/// A service's brownouts at `path`: each a window with a latency factor and
+/// an extra failure probability, in time order, not overlapping.
+fn brownouts(c: &mut Checker<'_>, path: &FieldPath, raw: &[RawBrownout]) -> Vec<Brownout> {
+    let mut out: Vec<Brownout> = Vec::new();
+    for (i, b) in raw.iter().enumerate() {
+        let at = path.index(i);
+        if b.end <= b.start {
+            c.fail(
+                &at.key("end"),
+                format!("must be after start {} (got {})", b.start, b.end),
+            );
+        }
+        if !(b.latency_factor > 0.0 && b.latency_factor <= MAX_LATENCY_FACTOR) {
+            c.fail(
+                &at.key("latency_factor"),
+                format!(
+                    "must be above 0 and at most {MAX_LATENCY_FACTOR} (got {})",
+                    b.latency_factor
+                ),
+            );
+        }
+        if !(0.0..=1.0).contains(&b.failure_probability) {
+            c.fail(
+                &at.key("failure_probability"),
+                format!("must be between 0 and 1 (got {})", b.failure_probability),
+            );
+        }
+        let brownout = Brownout {
+            start: SimTime::ZERO + b.start.0,
+            end: SimTime::ZERO + b.end.0,
+            latency_factor: b.latency_factor,
+            failure_probability: b.failure_probability,
+        };
+        if let Some(last) = out.last()
+            && brownout.start < last.end
+        {
+            c.fail(
+                &at.key("start"),
+                format!(
+                    "brownouts must be in time order without overlapping: this one starts at {} before the previous one ends",
+                    b.start
+                ),
+            );
+        }
+        out.push(brownout);
+    }
+    out
 }

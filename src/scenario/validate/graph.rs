@@ -1,14 +1,19 @@
 //! Validation of an architecture's links: what a group publishes onward,
-//! and the checks that need the whole graph (every topic read, every link
-//! into a topic whose policy a service can obey).
+//! the services it calls, and the checks that need the whole graph (every
+//! topic read, every link into a topic whose policy a service can obey,
+//! no cycle of direct calls).
 
 use super::{Checker, dist, topic_index};
+use crate::engine::SimDuration;
 use crate::model::group::GroupSpec;
-use crate::model::link::{ChildKey, PublishSpec};
+use crate::model::link::{CallLinkSpec, ChildKey, PublishSpec};
 use crate::model::producer::ProducerSpec;
 use crate::model::topic::{TopicSpec, WhenFull};
 use crate::scenario::path::FieldPath;
-use crate::scenario::raw::{RawChildKey, RawPublish};
+use crate::scenario::raw::{RawCall, RawChildKey, RawConsumption, RawGroup, RawPublish};
+
+/// Most call links out of one group.
+pub(super) const MAX_CALLS: usize = 100;
 
 /// Most children one processed message may publish on one link.
 const MAX_CHILDREN: u32 = 1_000;
@@ -73,6 +78,151 @@ pub(super) fn publish(
         key,
         size,
     })
+}
+
+/// One `call` link of a group, at `path`: `services` are the names of the
+/// groups called directly, sorted (their index is the service's).
+pub(super) fn call(
+    c: &mut Checker<'_>,
+    path: &FieldPath,
+    raw: &RawCall,
+    services: &[&String],
+) -> Option<CallLinkSpec> {
+    if !(0.0..=1.0).contains(&raw.probability) {
+        c.fail(
+            &path.key("probability"),
+            format!("must be between 0 and 1 (got {})", raw.probability),
+        );
+    }
+    let spec = super::faults::call_spec(c, path, raw.timeout, raw.retry.as_ref());
+    // A name that is no group is reported once, by `check_called`.
+    let service = services.iter().position(|s| **s == raw.service)?;
+    Some(CallLinkSpec {
+        service,
+        probability: raw.probability,
+        call: spec,
+    })
+}
+
+/// Every call link names a group, and a group called directly uses only
+/// what a called service has: no topic, no publish links, none of the
+/// settings of a topic's consumers.
+pub(super) fn check_called(
+    c: &mut Checker<'_>,
+    groups: &std::collections::BTreeMap<String, RawGroup>,
+    called: &std::collections::BTreeSet<&String>,
+) {
+    let root = FieldPath::root().key("groups");
+    for (name, group) in groups {
+        for (i, link) in group.call.iter().enumerate() {
+            if !groups.contains_key(&link.service) {
+                let known: Vec<&String> = groups.keys().collect();
+                c.fail(
+                    &root.key(name).key("call").index(i).key("service"),
+                    format!(
+                        "no group is named {:?} (groups: {known:?}); a call names the group it calls",
+                        link.service
+                    ),
+                );
+            }
+        }
+    }
+    for name in called {
+        let Some(g) = groups.get(*name) else {
+            continue;
+        };
+        let path = root.key(name);
+        let caller = (groups.iter())
+            .find(|(_, other)| other.call.iter().any(|l| l.service == **name))
+            .map_or(String::new(), |(n, _)| n.clone());
+        let called_by = format!("group {name:?} is called directly (by group {caller:?})");
+        if g.topic.is_some() {
+            c.fail(
+                &path.key("topic"),
+                format!("{called_by}, so it reads no topic: remove `topic`, or read the topic in another group"),
+            );
+        }
+        if !g.publish.is_empty() {
+            c.fail(
+                &path.key("publish"),
+                format!("{called_by}; a called service that publishes onward is not modelled yet: publish from its caller instead"),
+            );
+        }
+        let reader_only: [(&str, bool); 8] = [
+            ("consumption", g.consumption != RawConsumption::Competing),
+            ("poll_interval", g.poll_interval.0 != SimDuration::ZERO),
+            ("rebalance_pause", g.rebalance_pause.0 != SimDuration::ZERO),
+            ("max_rate_per_s", g.max_rate_per_s.is_some()),
+            (
+                "partition_max_rate_per_s",
+                g.partition_max_rate_per_s.is_some(),
+            ),
+            ("key_max_rate_per_s", g.key_max_rate_per_s.is_some()),
+            ("dedup_window", g.dedup_window.is_some()),
+            ("crash_after_side_effect", g.crash_after_side_effect != 0.0),
+        ];
+        for (field, set) in reader_only {
+            if set {
+                c.fail(
+                    &path.key(field),
+                    format!(
+                        "{called_by}; `{field}` is a setting of a topic's consumers: remove it"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Refuses a cycle of direct calls among `services` (each waits for the
+/// next, and the last for the first: a deadlock once the pools fill).
+pub(super) fn check_call_cycles(c: &mut Checker<'_>, services: &[GroupSpec]) {
+    // Depth-first search: 0 unseen, 1 on the stack, 2 done.
+    fn visit(s: usize, services: &[GroupSpec], state: &mut [u8], stack: &mut Vec<usize>) -> bool {
+        state[s] = 1;
+        stack.push(s);
+        for link in &services[s].calls {
+            let seen = state[link.service];
+            if seen == 1 {
+                stack.push(link.service);
+                return true;
+            }
+            if seen == 0 && visit(link.service, services, state, stack) {
+                return true;
+            }
+        }
+        stack.pop();
+        state[s] = 2;
+        false
+    }
+    let mut state = vec![0u8; services.len()];
+    for s in 0..services.len() {
+        let mut stack = Vec::new();
+        if state[s] == 0 && visit(s, services, &mut state, &mut stack) {
+            let last = stack[stack.len() - 1];
+            let first = stack.iter().position(|&x| x == last).unwrap_or(0);
+            let names: Vec<&str> = (stack[first..].iter())
+                .map(|&x| services[x].name.as_str())
+                .collect();
+            let from = &services[stack[stack.len() - 2]];
+            let i = (from.calls.iter())
+                .position(|l| l.service == last)
+                .unwrap_or(0);
+            c.fail(
+                &FieldPath::root()
+                    .key("groups")
+                    .key(&from.name)
+                    .key("call")
+                    .index(i)
+                    .key("service"),
+                format!(
+                    "a cycle of direct calls ({}) deadlocks: each caller holds its worker until the next answers; break the cycle, or publish to a topic on one of its links",
+                    names.join(" → ")
+                ),
+            );
+            return;
+        }
+    }
 }
 
 /// Checks that need the whole graph (`graph`: the file names its topics):

@@ -143,7 +143,7 @@ impl Group<'_> {
             item.side_effects > 0
         };
         item.deliveries = item.deliveries.saturating_add(1);
-        let (busy_for, failure) = self.decide(&item);
+        let (busy_for, failure) = self.decide(&item, now);
         let c = &mut self.counters;
         c.deliveries += 1;
         c.redeliveries += u64::from(!first);
@@ -185,7 +185,7 @@ impl Group<'_> {
     /// How long a delivery takes and whether it fails, decided as it starts.
     /// Poison is a fixed draw per message (by origin), so a poison message
     /// fails on every delivery.
-    fn decide(&mut self, item: &Item) -> (SimDuration, Option<FailKind>) {
+    fn decide(&mut self, item: &Item, now: SimTime) -> (SimDuration, Option<FailKind>) {
         let spec = self.spec;
         let mut service = spec.service.sample(&mut self.service_rng);
         let read = match (&self.read_latency, item.tier) {
@@ -198,10 +198,11 @@ impl Group<'_> {
         }
         let poison = item.message.poison
             || hash_uniform(self.poison_salt, item.message.origin.0) < faults.poison_share;
+        let (degraded, failure_probability) = faults.degraded(now, service);
+        service = degraded;
         // The transient draw is made only for messages that are not poison.
         let fails = poison
-            || (faults.failure_probability > 0.0
-                && self.fault_rng.random::<f64>() < faults.failure_probability);
+            || (failure_probability > 0.0 && self.fault_rng.random::<f64>() < failure_probability);
         let mut failure = fails.then_some(FailKind::Failed);
         if let Some(limit) = faults.processing_timeout
             && service > limit.as_secs_f64()

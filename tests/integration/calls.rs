@@ -1,0 +1,268 @@
+//! Direct calls between services (`call` links): a worker held until the
+//! answer, timeouts and retries, a called service's outage, calls made
+//! with a probability, and conservation on random call graphs.
+
+use crate::common;
+use common::run;
+use mqsim::model::sim::{CallOutcome, GroupOutcome, RunOutcome};
+use proptest::prelude::*;
+
+fn group<'o>(o: &'o RunOutcome, name: &str) -> &'o GroupOutcome {
+    o.groups.iter().find(|g| g.name == name).unwrap()
+}
+
+fn service<'o>(o: &'o RunOutcome, name: &str) -> &'o GroupOutcome {
+    o.services.iter().find(|g| g.name == name).unwrap()
+}
+
+fn call<'o>(o: &'o RunOutcome, name: &str) -> &'o CallOutcome {
+    o.calls.iter().find(|c| c.name == name).unwrap()
+}
+
+/// Producers at `rate` per second into a topic read by `front` (one worker
+/// with no work of its own), which calls `back` with `link`; `back` has
+/// constant service `back_s` and `back_extra` settings.
+fn front_calls_back(rate: f64, link: &str, back_s: f64, back_extra: &str) -> String {
+    format!(
+        r#"
+        seed = 5
+        horizon = "100s"
+        [topic]
+        redelivery_backoff = {{ fixed = {{ delay = "10ms" }} }}
+        [producers.web]
+        arrival = {{ poisson = {{ rate_per_s = {rate} }} }}
+        [groups.front]
+        workers = 1
+        service = {{ constant = {{ value = "0s" }} }}
+        call = [{{ service = "back"{link} }}]
+        [groups.back]
+        workers = 10
+        service = {{ constant = {{ value = "{back_s}s" }} }}
+        {back_extra}
+        "#
+    )
+}
+
+#[test]
+fn a_caller_is_held_until_the_answer_so_its_pool_fills_behind_a_slow_service() {
+    // The front's one worker spends 1 s on each call: it processes one
+    // message a second however many workers the back has, and the rest
+    // wait in the front's topic.
+    let o = run(&front_calls_back(3.0, "", 1.0, ""));
+    let front = group(&o, "front");
+    assert!((98..=100).contains(&front.processed), "{}", front.processed);
+    assert!(front.utilisation > 0.98, "{}", front.utilisation);
+    assert!(
+        front.queued > 150,
+        "the backlog waits upstream: {}",
+        front.queued
+    );
+    let back = service(&o, "back");
+    assert_eq!(back.processed, front.processed);
+    assert!(
+        back.utilisation < 0.11,
+        "nine of its ten workers idle: {}",
+        back.utilisation
+    );
+    let c = call(&o, "front.back");
+    assert_eq!(
+        c.requests,
+        c.succeeded + 1,
+        "one call still waits at the end"
+    );
+    assert_eq!((c.errors, c.timeouts, c.refused), (0, 0, 0));
+    assert!(
+        (c.latency.mean_s - 1.0).abs() < 1e-9,
+        "{}",
+        c.latency.mean_s
+    );
+}
+
+#[test]
+fn a_timed_out_call_is_retried_and_then_fails_the_delivery() {
+    // Every attempt takes 2 s and the caller waits 1 s, twice: each
+    // request times out twice and fails the delivery, which the topic
+    // redelivers. The back processes every attempt, heard or not.
+    let link =
+        r#", timeout = "1s", retry = { attempts = 1, backoff = { fixed = { delay = "500ms" } } }"#;
+    let o = run(&front_calls_back(0.5, link, 2.0, ""));
+    let c = call(&o, "front.back");
+    let front = group(&o, "front");
+    let waiting = c.requests - c.succeeded - c.errors;
+    assert!(waiting <= 1, "{c:?}");
+    assert_eq!(c.succeeded, 0);
+    // Two attempts and two timeouts per ended request; the one still
+    // waiting at the end has made one or two.
+    let ended = c.requests - waiting;
+    assert!((2 * ended..=2 * c.requests).contains(&c.attempts), "{c:?}");
+    assert!((2 * ended..=2 * c.requests).contains(&c.timeouts), "{c:?}");
+    assert_eq!(front.failures.failed, c.errors);
+    assert_eq!(front.processed, 0);
+    // Each request holds the front's worker 1 + 0.5 + 1 = 2.5 s.
+    let expected = 100.0 / 2.5;
+    assert!(
+        (c.requests as f64 - expected).abs() <= 1.0,
+        "{}",
+        c.requests
+    );
+    let back = service(&o, "back");
+    assert!(back.processed + back.in_flight + back.queued >= c.attempts);
+}
+
+#[test]
+fn a_called_service_that_is_down_refuses_calls_at_once() {
+    let extra = r#"outages = [{ start = "20s", end = "40s" }]"#;
+    let o = run(&front_calls_back(2.0, "", 0.1, extra));
+    let c = call(&o, "front.back");
+    assert!(c.refused > 20, "{c:?}");
+    assert_eq!(c.timeouts, 0);
+    // Without retries each refusal is the request's error, and fails the
+    // delivery that made it.
+    assert_eq!(c.errors, c.refused + service(&o, "back").dropped.lost);
+    assert_eq!(group(&o, "front").failures.failed, c.errors);
+}
+
+#[test]
+fn a_call_made_with_a_probability_is_made_that_share_of_the_time() {
+    let o = run(&front_calls_back(50.0, ", probability = 0.3", 0.0, ""));
+    let front = group(&o, "front");
+    let c = call(&o, "front.back");
+    let n = front.processed as f64;
+    let share = c.requests as f64 / n;
+    // Binomial: four standard errors.
+    let bound = 4.0 * (0.3 * 0.7 / n).sqrt();
+    assert!((share - 0.3).abs() < bound, "{share} over {n}");
+}
+
+#[test]
+fn a_chain_of_calls_ends_each_attempt_once_and_drains_empty() {
+    let text = r#"
+        seed = 9
+        horizon = "300s"
+        drain = true
+        [topic]
+        redelivery_backoff = { fixed = { delay = "100ms" } }
+        max_deliveries = 3
+        dlq = true
+        [producers.web]
+        arrival = { poisson = { rate_per_s = 20 } }
+        [groups.a]
+        workers = 8
+        service = { exponential = { mean = "10ms" } }
+        call = [{ service = "b", timeout = "400ms" }, { service = "c", probability = 0.5 }]
+        [groups.b]
+        workers = 4
+        service = { exponential = { mean = "50ms" } }
+        failure_probability = 0.05
+        call = [{ service = "c", timeout = "300ms", retry = { attempts = 2 } }]
+        [groups.c]
+        workers = 3
+        service = { exponential = { mean = "60ms" } }
+        failure_probability = 0.1
+        crash = { mtbf = { exponential = { mean = "60s" } }, mttr = { constant = { value = "2s" } } }
+        "#;
+    let o = run(text);
+    assert!(o.diagnostics.empty, "nothing left after the drain");
+    for c in &o.calls {
+        assert_eq!(c.requests, c.succeeded + c.errors, "{c:?}");
+    }
+    // c is called from two places: its attempts are both links' attempts
+    // that were not refused.
+    let c = service(&o, "c");
+    let into_c = call(&o, "a.c").attempts + call(&o, "b.c").attempts
+        - call(&o, "a.c").refused
+        - call(&o, "b.c").refused;
+    assert_eq!(c.deliveries, into_c);
+    assert_eq!(c.processed + c.dropped.lost, into_c);
+    let a = group(&o, "a");
+    assert!(a.failures.failed > 0 && a.dead_lettered > 0, "{a:?}");
+    assert_eq!(
+        a.failures.failed,
+        call(&o, "a.b").errors + call(&o, "a.c").errors
+    );
+}
+
+/// A random directed acyclic graph of called services behind one group.
+fn random_calls() -> impl Strategy<Value = String> {
+    let service = (1u32..4, 1u32..40, 0.0..0.3f64, 0u32..3, 1u32..200);
+    (
+        prop::collection::vec(service, 1..5),
+        prop::collection::vec((0usize..5, 0usize..5, 0.2..1.0f64), 1..8),
+        any::<u64>(),
+    )
+        .prop_map(|(services, edges, seed)| {
+            let n = services.len();
+            let mut text = format!(
+                "seed = {seed}\nhorizon = \"60s\"\ndrain = true\n[topic]\nmax_deliveries = 2\ndlq = true\n\
+                 [producers.p]\narrival = {{ poisson = {{ rate_per_s = 30 }} }}\n\
+                 [groups.front]\nworkers = 4\nservice = {{ exponential = {{ mean = \"5ms\" }} }}\n\
+                 call = [{{ service = \"s0\" }}]\n"
+            );
+            for (i, (workers, mean_ms, fail, retries, timeout_ms)) in services.iter().enumerate() {
+                // Edges only from a lower to a higher index: no cycle.
+                let calls: Vec<String> = (edges.iter())
+                    .filter(|(from, to, _)| from % n == i && to % n > i)
+                    .map(|(_, to, p)| {
+                        format!(
+                            "{{ service = \"s{}\", probability = {p}, timeout = \"{timeout_ms}ms\", retry = {{ attempts = {retries} }} }}",
+                            to % n
+                        )
+                    })
+                    .collect();
+                text += &format!(
+                    "[groups.s{i}]\nworkers = {workers}\nservice = {{ exponential = {{ mean = \"{mean_ms}ms\" }} }}\n\
+                     failure_probability = {fail}\ncall = [{}]\n",
+                    calls.join(", ")
+                );
+            }
+            // A service no one calls would read the topic: call them all.
+            let rest: Vec<String> = (1..n).map(|i| format!("{{ service = \"s{i}\", probability = 0.1 }}")).collect();
+            text = text.replacen(
+                "call = [{ service = \"s0\" }]",
+                &format!("call = [{}]", std::iter::once("{ service = \"s0\" }".to_owned()).chain(rest).collect::<Vec<_>>().join(", ")),
+                1,
+            );
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// On any call graph each request ends once, each attempt ends once at
+    /// its service, and the run drains empty (the run's own conservation
+    /// checks on every topic, service and link pass).
+    #[test]
+    fn every_call_ends_once_on_random_call_graphs(text in random_calls()) {
+        let o = run(&text);
+        prop_assert!(o.diagnostics.empty);
+        for c in &o.calls {
+            prop_assert_eq!(c.requests, c.succeeded + c.errors);
+            prop_assert!(c.attempts >= c.requests);
+        }
+        for s in &o.services {
+            prop_assert_eq!(s.queued + s.in_flight, 0);
+        }
+    }
+}
+
+#[test]
+fn a_brownout_slows_and_fails_only_what_starts_inside_it() {
+    // The back takes 100 ms, ten times longer from 40 s to 50 s, and
+    // fails every call from 70 s to 75 s: the slowest call took 1 s, and
+    // the errors are the calls made in the failing window: the front's one
+    // worker makes one every 100 ms there (a failed delivery is redelivered
+    // at once), at most 50.
+    let extra = r#"brownouts = [
+        { start = "40s", end = "50s", latency_factor = 10 },
+        { start = "70s", end = "75s", failure_probability = 1 },
+    ]"#;
+    let o = run(&front_calls_back(2.0, "", 0.1, extra));
+    let c = call(&o, "front.back");
+    // Histogram resolution: within 1%.
+    assert!((c.latency.max_s - 1.0).abs() < 0.01, "{}", c.latency.max_s);
+    assert!(c.latency.p50_s < 0.11, "{}", c.latency.p50_s);
+    assert!((40..=51).contains(&c.errors), "{c:?}");
+    let logged_failures = group(&o, "front").failures.failed;
+    assert_eq!(logged_failures, c.errors);
+}
