@@ -372,3 +372,27 @@ fn compare_sync_runs_the_direct_call_twin_on_the_same_arrivals() {
     assert_eq!(columns[1]["scenario"]["mode"], "sync");
     std::fs::remove_dir_all(out).unwrap();
 }
+
+#[test]
+fn compare_shows_services_called_directly_beside_groups() {
+    let out = tmp("compare-services");
+    let r = mqsim(&[
+        "compare",
+        "scenarios/slow-dependency.toml",
+        "scenarios/slow-dependency-queued.toml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let table = text(&r.stdout);
+    // The catalog service is called in both: its rows have numbers.
+    let row = (table.lines())
+        .find(|l| l.starts_with("catalog: processed"))
+        .unwrap_or_else(|| panic!("{table}"));
+    let cells: Vec<&str> = row.split_whitespace().skip(2).collect();
+    assert_eq!(cells.len(), 2, "{row}");
+    assert!(
+        cells.iter().all(|c| c.parse::<u64>().is_ok_and(|n| n > 0)),
+        "{row}"
+    );
+}
