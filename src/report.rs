@@ -187,6 +187,17 @@ pub fn write_page(
     set.write("report.html", html.as_bytes())
 }
 
+/// Where group `g`'s metrics are, given whether a metric name exists:
+/// `services.<g>` for a service called directly, else `groups.<g>`.
+pub(crate) fn group_place(has: impl Fn(&str) -> bool, g: &str) -> String {
+    let service = format!("services.{g}");
+    if has(&format!("{service}.processed")) {
+        service
+    } else {
+        format!("groups.{g}")
+    }
+}
+
 /// The text of a saved result file (a regular file, of bounded size).
 ///
 /// # Errors

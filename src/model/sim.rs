@@ -258,13 +258,10 @@ pub struct Simulation<'s> {
     paths: Paths,
     /// Counts of each group's publish links.
     links: Links,
-    /// The callers of each direct-call link: sync mode's producers, or
-    /// each `call` link of the groups, then of the services.
-    callers: Vec<Callers<'s>>,
-    /// The service each call link calls (in `called`).
-    call_target: Vec<usize>,
-    /// Each group's, then each service's, first call link (in `callers`).
-    call_base: Vec<usize>,
+    /// The callers of each direct-call link (sync mode's producers, or
+    /// each `call` link of the groups, then of the services), and where
+    /// each link goes.
+    calls: CallLinks<'s>,
     /// The services called directly: sync mode's one group, or the
     /// system's services. Service `s` is `GroupId(groups + s)`.
     called: Vec<Called<'s>>,
@@ -340,9 +337,7 @@ impl<'s> Simulation<'s> {
                 .collect(),
             paths: Paths::new(scenario),
             links: Links::new(scenario, replication),
-            callers: calls.callers,
-            call_target: calls.target,
-            call_base: calls.base,
+            calls,
             called,
             next_id: 0,
             failure: None,
@@ -583,7 +578,7 @@ impl<'s> Simulation<'s> {
     /// Nothing queued, delayed, in service, blocked, in transit or
     /// retrying; with a direct call, no request left.
     fn is_empty(&self) -> bool {
-        let calls_over = self.callers.iter().all(|c| c.requests.is_empty());
+        let calls_over = self.calls.callers.iter().all(|c| c.requests.is_empty());
         if let Link::Call(_) = self.scenario.link {
             return calls_over;
         }
@@ -608,7 +603,7 @@ impl<'s> Simulation<'s> {
             topic.blocked_level.restart(now);
         }
         self.paths.restart_window();
-        for callers in &mut self.callers {
+        for callers in &mut self.calls.callers {
             callers.latency.clear();
         }
         for called in &mut self.called {

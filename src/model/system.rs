@@ -82,13 +82,14 @@ impl System {
     }
 
     /// Whether runs follow messages along paths: the file names its
-    /// topics, or a group publishes onward.
+    /// topics, or a group publishes onward or calls (a linked group's
+    /// finished delivery goes through `on_done_linked`).
     pub fn tracks_paths(&self) -> bool {
         self.graph || (self.groups.iter()).any(|g| !g.publish.is_empty() || !g.calls.is_empty())
     }
 
     /// The call links of groups, then of services, in that order: the
-    /// caller's name, the link, and the service it calls.
+    /// caller and the link.
     pub fn call_links(&self) -> impl Iterator<Item = (&GroupSpec, &CallLinkSpec)> {
         (self.groups.iter().chain(&self.services))
             .flat_map(|caller| caller.calls.iter().map(move |link| (caller, link)))

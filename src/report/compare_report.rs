@@ -140,13 +140,9 @@ impl CompareView {
             .map(|&(label, name, scale, digits)| row(label, name, scale, digits))
             .collect();
         for g in self.groups() {
-            // A service called directly has `services.<g>.*`.
-            let service = format!("services.{g}.processed");
-            let p = if (self.scenarios.iter()).any(|s| s.metrics.contains_key(&service)) {
-                format!("services.{g}")
-            } else {
-                format!("groups.{g}")
-            };
+            // A service called directly (in any column) has `services.<g>.*`.
+            let has = |name: &str| self.scenarios.iter().any(|s| s.metrics.contains_key(name));
+            let p = super::group_place(has, &g);
             let mut add = |label: &str, field: &str, scale: f64, digits: usize| {
                 specs.push(row(
                     &format!("{g}: {label}"),
@@ -227,11 +223,7 @@ impl CompareView {
         let mut groups = Vec::new();
         for s in &self.scenarios {
             for g in s.scenario.groups.keys() {
-                let p = if s.metrics.contains_key(&format!("services.{g}.processed")) {
-                    format!("services.{g}")
-                } else {
-                    format!("groups.{g}")
-                };
+                let p = super::group_place(|name| s.metrics.contains_key(name), g);
                 groups.push(BarGroup {
                     label: if several {
                         format!("{} / {g}", s.label)

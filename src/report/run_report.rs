@@ -94,14 +94,7 @@ impl RunView {
     /// Where group `g`'s metrics are: `services.<g>` for a service called
     /// directly, else `groups.<g>`.
     pub fn place(&self, g: &str) -> String {
-        if self
-            .metrics
-            .contains_key(&format!("services.{g}.processed"))
-        {
-            format!("services.{g}")
-        } else {
-            format!("groups.{g}")
-        }
+        super::group_place(|name| self.metrics.contains_key(name), g)
     }
 
     /// The view of a saved run: `summary.json` and `timeseries.csv` in `dir`.
@@ -137,9 +130,7 @@ impl RunView {
         // Groups, then the services called directly, as a run lists them.
         let mut groups: Vec<String> = saved.scenario.groups.keys().cloned().collect();
         groups.sort_by_key(|g| {
-            saved
-                .metrics
-                .contains_key(&format!("services.{g}.processed"))
+            super::group_place(|name| saved.metrics.contains_key(name), g).starts_with("services.")
         });
         Ok(RunView {
             name: saved.scenario_name,

@@ -26,21 +26,23 @@ pub(super) const MAX_ROWS_SHOWN: usize = 500;
 const DEFAULT_FIELDS: [&str; 3] = ["e2e.p99_s", "dropped", "max_depth"];
 
 impl SweepView<'_> {
-    /// The metrics charted by default: per group, `e2e.p99_s`, `dropped`
-    /// and `max_depth`, those the results have.
+    /// The metrics charted by default: per group or service called
+    /// directly, `e2e.p99_s`, `dropped` and `max_depth`, those the results
+    /// have.
     pub fn default_metrics(&self) -> Vec<String> {
         let groups: Vec<String> =
             serde_json::from_value::<RawScenario>(self.manifest.scenario.clone())
                 .map(|s| s.groups.keys().cloned().collect())
                 .unwrap_or_default();
+        let has = |name: &str| self.results.iter().any(|r| r.metrics.contains_key(name));
         groups
             .iter()
             .flat_map(|g| {
-                DEFAULT_FIELDS
-                    .iter()
-                    .map(move |f| format!("groups.{g}.{f}"))
+                // A service called directly has `services.<g>.*`.
+                let place = super::group_place(has, g);
+                DEFAULT_FIELDS.iter().map(move |f| format!("{place}.{f}"))
             })
-            .filter(|name| self.results.iter().any(|r| r.metrics.contains_key(name)))
+            .filter(|name| has(name))
             .collect()
     }
 

@@ -304,7 +304,7 @@ fn partition_rows(out: &mut String, experiment: &Experiment, group: &str, partit
     }
 }
 
-/// Each path's time from the root (with publish links or several topics),
+/// Each path's time from the root (with links or several topics),
 /// then each publish link's counts, then each call link's.
 fn path_rows(out: &mut String, experiment: &Experiment) {
     let names: Vec<&str> = (experiment.metrics.iter())

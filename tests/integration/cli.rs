@@ -396,3 +396,20 @@ fn compare_shows_services_called_directly_beside_groups() {
         "{row}"
     );
 }
+
+#[test]
+fn a_sweep_charts_services_called_directly_by_default() {
+    let out = tmp("sweep-services");
+    let r = mqsim(&[
+        "sweep",
+        "scenarios/slow-dependency.toml",
+        "--vary",
+        "groups.pricing.workers=2,3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    for chart in ["groups.api.e2e.p99_s", "services.pricing.max_depth"] {
+        assert!(out.join(format!("sweep-{chart}.png")).exists(), "{chart}");
+    }
+}

@@ -25,7 +25,8 @@ impl Simulation<'_> {
             let _ = self.producers[p].draw(&tick);
             let down = self.producers[p].is_down(self.ctx.now);
             let origin = Origin::Producer(p as u32);
-            if let Some(request) = self.callers[0].create(&mut self.ctx, origin, poison, down) {
+            if let Some(request) = self.calls.callers[0].create(&mut self.ctx, origin, poison, down)
+            {
                 self.call(0, request);
             }
         }
@@ -34,9 +35,9 @@ impl Simulation<'_> {
 
     /// The caller of `request` on call link `link` sends its next attempt.
     pub(super) fn call(&mut self, link: usize, request: u32) {
-        let called = &mut self.called[self.call_target[link]];
+        let called = &mut self.called[self.calls.target[link]];
         let down = called.workers.is_down();
-        match self.callers[link].attempt(&mut self.ctx, request, down) {
+        match self.calls.callers[link].attempt(&mut self.ctx, request, down) {
             Sent::Attempt(attempt) => {
                 if let Err(err) = called.enqueue(&mut self.ctx, attempt, self.scenario.max_queued) {
                     self.failure.get_or_insert(err);
@@ -50,7 +51,7 @@ impl Simulation<'_> {
     /// An attempt ends at service `s`, processed or not: the service
     /// counts it, and its caller hears the answer.
     pub(super) fn end_attempt(&mut self, s: usize, attempt: Attempt, processed: bool) {
-        let callers = &mut self.callers[usize::from(attempt.link)];
+        let callers = &mut self.calls.callers[usize::from(attempt.link)];
         let caller = callers.caller(attempt.request, attempt.number);
         self.called[s].end(&self.ctx, &attempt, processed, caller);
         callers.attempt_ended(attempt.request, processed);
@@ -148,7 +149,7 @@ impl Simulation<'_> {
 
     /// A caller's patience for one attempt on link `link` ran out.
     fn on_call_timeout(&mut self, link: usize, request: u32, id: u64, attempt: u32) {
-        let callers = &mut self.callers[link];
+        let callers = &mut self.calls.callers[link];
         if callers.is(request, id)
             && let Some(answer) = callers.answer(&mut self.ctx, request, attempt, Answer::Timeout)
         {
@@ -158,7 +159,7 @@ impl Simulation<'_> {
 
     /// A caller on link `link` tries again.
     fn on_call_retry(&mut self, link: usize, request: u32, id: u64) {
-        if self.callers[link].is(request, id) {
+        if self.calls.callers[link].is(request, id) {
             self.call(link, request);
         }
     }
@@ -167,7 +168,7 @@ impl Simulation<'_> {
     /// its arrivals until it is back.
     pub(super) fn on_caller_crash(&mut self, p: usize, down: SimDuration) {
         self.producers[p].crash(self.ctx.now, down);
-        self.callers[0].producer_crashed(p);
+        self.calls.callers[0].producer_crashed(p);
     }
 
     /// A caller has its final answer: a producer's caller is done; a

@@ -65,10 +65,10 @@ impl Simulation<'_> {
             Some(s) => &self.scenario.services[s],
             None => &self.scenario.groups[g],
         };
-        let base = self.call_base[g];
+        let base = self.calls.base[g];
         for (stage, link) in spec.calls.iter().enumerate().skip(from) {
             let l = base + stage;
-            if !self.callers[l].draw(link.probability) {
+            if !self.calls.callers[l].draw(link.probability) {
                 continue;
             }
             let origin = Origin::Worker {
@@ -77,7 +77,8 @@ impl Simulation<'_> {
                 epoch,
                 stage: stage as u16,
             };
-            if let Some(request) = self.callers[l].create(&mut self.ctx, origin, false, false) {
+            if let Some(request) = self.calls.callers[l].create(&mut self.ctx, origin, false, false)
+            {
                 self.call(l, request);
             }
             return true;

@@ -436,7 +436,7 @@ pub struct RunOutcome {
     /// first); empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<TopicOutcome>,
-    /// Paths messages took, with publish links or several topics.
+    /// Paths messages took, with publish or call links or several topics.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<PathOutcome>,
     /// Publish links, by group then link.
@@ -542,7 +542,12 @@ impl Simulation<'_> {
             }
         }
         let tracked = match self.scenario.link {
-            Link::Call(_) => self.callers.iter().map(|c| c.requests.len()).collect(),
+            Link::Call(_) => self
+                .calls
+                .callers
+                .iter()
+                .map(|c| c.requests.len())
+                .collect(),
             Link::Publish => self.groups.iter().map(|g| g.tracks.len()).collect(),
         };
         let diagnostics = Diagnostics {
@@ -579,7 +584,8 @@ impl Simulation<'_> {
     /// callers' counts stand for the topic's, the called service for the
     /// one group.
     fn call_outcome(&self, now: u64, window_s: f64) -> (TopicOutcome, Vec<GroupOutcome>) {
-        let (Some(callers), Some(called)) = (self.callers.first(), self.called.first()) else {
+        let (Some(callers), Some(called)) = (self.calls.callers.first(), self.called.first())
+        else {
             return (TopicOutcome::default(), Vec::new()); // built together in `new`
         };
         let k = callers.counts;
@@ -607,10 +613,10 @@ impl Simulation<'_> {
         window_s: f64,
     ) -> Result<(Vec<GroupOutcome>, Vec<CallOutcome>), super::RunError> {
         let mut into = vec![CallerCounts::default(); self.called.len()];
-        let mut calls = Vec::with_capacity(self.callers.len());
+        let mut calls = Vec::with_capacity(self.calls.callers.len());
         let callers_of = self.scenario.call_links();
         for ((callers, &target), (caller, _)) in
-            (self.callers.iter().zip(&self.call_target)).zip(callers_of)
+            (self.calls.callers.iter().zip(&self.calls.target)).zip(callers_of)
         {
             let k = callers.counts;
             let name = format!("{}.{}", caller.name, self.scenario.services[target].name);

@@ -58,7 +58,8 @@ impl Simulation<'_> {
 
     /// The called service's row (sync mode).
     fn record_called(&mut self) {
-        let (Some(called), Some(callers)) = (self.called.first_mut(), self.callers.first()) else {
+        let (Some(called), Some(callers)) = (self.called.first_mut(), self.calls.callers.first())
+        else {
             return;
         };
         let now = self.ctx.now;
