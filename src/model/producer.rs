@@ -4,6 +4,7 @@ use super::arrival::ArrivalProcess;
 use super::backoff::Backoff;
 use super::distribution::Distribution;
 use super::key::KeyChooser;
+use super::link::CallLinkSpec;
 use crate::engine::{SimDuration, SimTime};
 
 /// A source of messages.
@@ -11,8 +12,12 @@ use crate::engine::{SimDuration, SimTime};
 pub struct ProducerSpec {
     /// Name, unique among producers.
     pub name: String,
-    /// Index of the topic it publishes to (in [`super::system::System::topics`]).
+    /// Index of the topic it publishes to (in [`super::system::System::topics`]);
+    /// `usize::MAX` for a producer that calls a service instead.
     pub topic: usize,
+    /// The service it calls directly instead of publishing: each message
+    /// is a request that holds its caller until the answer.
+    pub call: Option<CallLinkSpec>,
     /// When messages are created (the initial state of the process).
     pub arrival: ArrivalProcess,
     /// How keys are chosen.
@@ -25,6 +30,14 @@ pub struct ProducerSpec {
     pub stop: SimTime,
     /// Publish failures and retries.
     pub faults: ProducerFaults,
+}
+
+impl ProducerSpec {
+    /// Whether it publishes to topic `t` (a producer that calls publishes
+    /// nowhere).
+    pub fn publishes_to(&self, t: usize) -> bool {
+        self.call.is_none() && self.topic == t
+    }
 }
 
 /// How a producer's publishes fail and are retried.

@@ -316,6 +316,7 @@ impl<'s> Simulation<'s> {
                     callers: vec![callers],
                     target: vec![0],
                     base: Vec::new(),
+                    producer: vec![Some(0); scenario.producers.len()],
                 };
                 (Vec::new(), calls, vec![called])
             }
@@ -342,7 +343,7 @@ impl<'s> Simulation<'s> {
             next_id: 0,
             failure: None,
             series: SeriesLog::new(
-                scenario.groups.len(),
+                scenario.groups.len() + scenario.services.len(),
                 1,
                 MAX_SERIES_ROWS as usize,
                 record_series,
@@ -492,7 +493,12 @@ impl<'s> Simulation<'s> {
             | Event::Outage { .. } => self.on_pool_event(event),
             Event::Resume { group } => self.groups[group.index()].on_resume(ctx),
             Event::ProducerCrash { producer, down_ns } => {
-                self.on_producer_crash(producer.index(), SimDuration(down_ns));
+                let (p, down) = (producer.index(), SimDuration(down_ns));
+                if self.calls.producer[p].is_some() {
+                    self.on_caller_crash(p, down);
+                } else {
+                    self.on_producer_crash(p, down);
+                }
             }
             Event::CallTimeout { .. } | Event::CallRetry { .. } => self.on_caller_event(event),
             Event::Sample => self.on_sample(),

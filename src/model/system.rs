@@ -85,14 +85,31 @@ impl System {
     /// topics, or a group publishes onward or calls (a linked group's
     /// finished delivery goes through `on_done_linked`).
     pub fn tracks_paths(&self) -> bool {
-        self.graph || (self.groups.iter()).any(|g| !g.publish.is_empty() || !g.calls.is_empty())
+        self.graph
+            || (self.groups.iter()).any(|g| !g.publish.is_empty() || !g.calls.is_empty())
+            || self.services.iter().any(|s| !s.publish.is_empty())
     }
 
-    /// The call links of groups, then of services, in that order: the
-    /// caller and the link.
-    pub fn call_links(&self) -> impl Iterator<Item = (&GroupSpec, &CallLinkSpec)> {
-        (self.groups.iter().chain(&self.services))
-            .flat_map(|caller| caller.calls.iter().map(move |link| (caller, link)))
+    /// The call links of groups, then of services, then of producers, in
+    /// that order: the caller's name and the link.
+    pub fn call_links(&self) -> impl Iterator<Item = (&str, &CallLinkSpec)> {
+        let services = (self.groups.iter().chain(&self.services)).flat_map(|caller| {
+            caller
+                .calls
+                .iter()
+                .map(move |link| (caller.name.as_str(), link))
+        });
+        let producers = (self.producers.iter())
+            .filter_map(|p| p.call.as_ref().map(|link| (p.name.as_str(), link)));
+        services.chain(producers)
+    }
+
+    /// Group or called service `g` (a service is past the groups).
+    pub fn service(&self, g: usize) -> &GroupSpec {
+        match g.checked_sub(self.groups.len()) {
+            Some(s) => &self.services[s],
+            None => &self.groups[g],
+        }
     }
 
     /// How outputs name topic `t`: `topic` in a single-topic file,
@@ -103,6 +120,15 @@ impl System {
         } else {
             "topic".to_owned()
         }
+    }
+
+    /// Whether anything publishes to topic `t`: a producer, or a publish
+    /// link. The one topic of a single-topic file whose producers all call
+    /// a service goes unused, and outputs leave it out.
+    pub fn is_fed(&self, t: usize) -> bool {
+        self.producers.iter().any(|p| p.publishes_to(t))
+            || (self.groups.iter().chain(&self.services))
+                .any(|g| g.publish.iter().any(|l| l.topic == t))
     }
 
     /// The groups that read topic `t`, as a range of [`System::groups`].

@@ -26,29 +26,77 @@ pub struct CompareColumn {
     pub scenario: RawScenario,
 }
 
-/// The callers' rows: label, metric, scale, digits.
-const TOPIC_ROWS: [(&str, &str, f64, usize); 5] = [
-    ("requests / messages", "topic.created", 1.0, 0),
+/// The callers' rows: label, field of a topic, field of a call link,
+/// scale, digits.
+const CALLER_ROWS: [(&str, &str, &str, f64, usize); 5] = [
+    ("requests / messages", "created", "requests", 1.0, 0),
     (
         "caller latency p50 (ms)",
-        "topic.producer_latency.p50_s",
+        "producer_latency.p50_s",
+        "latency.p50_s",
         1e3,
         3,
     ),
     (
         "caller latency p99 (ms)",
-        "topic.producer_latency.p99_s",
+        "producer_latency.p99_s",
+        "latency.p99_s",
         1e3,
         3,
     ),
-    ("caller-visible errors", "topic.caller_errors", 1.0, 0),
+    ("caller-visible errors", "caller_errors", "errors", 1.0, 0),
     (
         "caller-visible errors (%)",
-        "topic.caller_error_share",
+        "caller_error_share",
+        "error_rate",
         100.0,
         2,
     ),
 ];
+
+/// Where a column's callers are measured: the topic its producers
+/// publish to (`topic`, or `topics.<t>` in a file that names its topics),
+/// or the call link of its one producer that calls a service
+/// (`calls.<producer>.<service>`); `None` when its callers enter in
+/// several places.
+fn entry(s: &RawScenario) -> Option<(String, bool)> {
+    let calls: Vec<(&String, &String)> = (s.producers.iter())
+        .filter_map(|(name, p)| Some((name, &p.call.as_ref()?.service)))
+        .collect();
+    let publishers = s.producers.values().filter(|p| p.call.is_none());
+    if let [(producer, service)] = calls[..] {
+        let only = publishers.count() == 0;
+        return only.then(|| (format!("calls.{producer}.{service}"), true));
+    }
+    if !calls.is_empty() {
+        return None;
+    }
+    if s.topics.is_empty() {
+        return Some(("topic".to_owned(), false));
+    }
+    let only = (s.topics.len() == 1)
+        .then(|| s.topics.keys().next())
+        .flatten();
+    let mut fed: Vec<&String> = publishers
+        .filter_map(|p| p.topic.as_ref().or(only))
+        .collect();
+    fed.sort();
+    fed.dedup();
+    match fed[..] {
+        [t] => Some((format!("topics.{t}"), false)),
+        _ => None,
+    }
+}
+
+/// The metric of caller row `row` in column `s`.
+fn caller_metric(s: &RawScenario, row: usize) -> Option<String> {
+    let (prefix, call) = entry(s)?;
+    let (_, topic_field, call_field, _, _) = CALLER_ROWS[row];
+    Some(format!(
+        "{prefix}.{}",
+        if call { call_field } else { topic_field }
+    ))
+}
 
 /// Each group's rows (drops by reason after the first four): label,
 /// field, scale, digits.
@@ -134,27 +182,34 @@ impl CompareView {
     }
 
     /// Rows of the side-by-side table: label, then one cell per scenario.
+    /// A group is found under `groups.<g>` in one column and under
+    /// `services.<g>` in another where it is called directly.
     pub fn rows(&self) -> Vec<Vec<String>> {
-        let mut specs: Vec<RowSpec> = TOPIC_ROWS
-            .iter()
-            .map(|&(label, name, scale, digits)| row(label, name, scale, digits))
+        let mut specs: Vec<RowSpec> = (CALLER_ROWS.iter().enumerate())
+            .map(|(i, &(label, _, _, scale, digits))| RowSpec {
+                label: label.to_owned(),
+                metric: Box::new(move |s: &CompareColumn| caller_metric(&s.scenario, i)),
+                scale,
+                digits,
+            })
             .collect();
         for g in self.groups() {
-            // A service called directly (in any column) has `services.<g>.*`.
-            let has = |name: &str| self.scenarios.iter().any(|s| s.metrics.contains_key(name));
-            let p = super::group_place(has, &g);
             let mut add = |label: &str, field: &str, scale: f64, digits: usize| {
-                specs.push(row(
-                    &format!("{g}: {label}"),
-                    &format!("{p}.{field}"),
+                let (g, field) = (g.clone(), field.to_owned());
+                specs.push(RowSpec {
+                    label: format!("{g}: {label}"),
+                    metric: Box::new(move |s: &CompareColumn| {
+                        let p = super::group_place(|name| s.metrics.contains_key(name), &g);
+                        Some(format!("{p}.{field}"))
+                    }),
                     scale,
                     digits,
-                ));
+                });
             };
             for (label, field, scale, digits) in GROUP_ROWS[..4].iter().copied() {
                 add(label, field, scale, digits);
             }
-            for reason in self.drop_reasons(&p) {
+            for reason in self.drop_reasons(&g) {
                 add(
                     &format!("  dropped, {}", reason.replace('_', " ")),
                     &format!("dropped.{reason}"),
@@ -170,9 +225,8 @@ impl CompareView {
             .into_iter()
             .map(|spec| {
                 let cell = |s: &CompareColumn| {
-                    let value = s
-                        .metrics
-                        .get(&spec.metric)
+                    let metric = (spec.metric)(s);
+                    let value = (metric.and_then(|m| s.metrics.get(&m)))
                         .map(|m| (m.mean, m.ci95_half_width));
                     with_ci(value, spec.scale, spec.digits)
                 };
@@ -183,16 +237,21 @@ impl CompareView {
             .collect()
     }
 
-    /// Drop reasons (`groups.<g>.dropped.<reason>`) any scenario reports.
-    fn drop_reasons(&self, prefix: &str) -> Vec<String> {
-        let start = format!("{prefix}.dropped.");
+    /// Drop reasons of group `g` (`groups.<g>.dropped.<reason>`, or
+    /// `services.<g>.…`) any scenario reports.
+    fn drop_reasons(&self, g: &str) -> Vec<String> {
+        let starts = [
+            format!("groups.{g}.dropped."),
+            format!("services.{g}.dropped."),
+        ];
         let mut reasons: Vec<String> = self
             .scenarios
             .iter()
             .flat_map(|s| {
-                s.metrics
-                    .keys()
-                    .filter_map(|k| k.strip_prefix(&start).map(str::to_owned))
+                s.metrics.keys().filter_map(|k| {
+                    let mut rest = starts.iter().filter_map(|start| k.strip_prefix(start));
+                    rest.next().map(str::to_owned)
+                })
             })
             .collect();
         reasons.sort();
@@ -231,8 +290,8 @@ impl CompareView {
                         s.label.clone()
                     },
                     values: vec![
-                        get(s, TOPIC_ROWS[1].1),
-                        get(s, TOPIC_ROWS[2].1),
+                        caller_metric(&s.scenario, 1).map_or((f64::NAN, 0.0), |m| get(s, &m)),
+                        caller_metric(&s.scenario, 2).map_or((f64::NAN, 0.0), |m| get(s, &m)),
                         get(s, &format!("{p}.{}", GROUP_ROWS[0].1)),
                         get(s, &format!("{p}.{}", GROUP_ROWS[1].1)),
                     ],
@@ -279,22 +338,17 @@ impl CompareView {
     }
 }
 
-/// One row of the comparison table: its label, the metric, the scale to
-/// its unit and the decimals shown.
+/// A row's metric in a column, if the column has it.
+type MetricOf = Box<dyn Fn(&CompareColumn) -> Option<String>>;
+
+/// One row of the comparison table: its label, its metric in a column
+/// (`None`: the column has none), the scale to its unit and the decimals
+/// shown.
 struct RowSpec {
     label: String,
-    metric: String,
+    metric: MetricOf,
     scale: f64,
     digits: usize,
-}
-
-fn row(label: &str, metric: &str, scale: f64, digits: usize) -> RowSpec {
-    RowSpec {
-        label: label.to_owned(),
-        metric: metric.to_owned(),
-        scale,
-        digits,
-    }
 }
 
 #[cfg(test)]
@@ -305,8 +359,9 @@ mod tests {
     /// Every metric the comparison names is one a run reports.
     #[test]
     fn every_named_metric_exists() {
-        for (_, name, _, _) in TOPIC_ROWS {
-            assert!(is_metric(name), "{name}");
+        for (_, topic, call, _, _) in CALLER_ROWS {
+            assert!(is_metric(&format!("topic.{topic}")), "{topic}");
+            assert!(is_metric(&format!("calls.shop.checkout.{call}")), "{call}");
         }
         for (_, field, _, _) in GROUP_ROWS {
             assert!(is_group_field(field), "{field}");

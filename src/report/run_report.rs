@@ -36,6 +36,10 @@ pub struct RunView {
     /// topic of a single-topic file, (`<name>`, `topics.<name>`) for each
     /// topic of a file that names them.
     pub topics: Vec<(String, String)>,
+    /// Each producer that calls a service: its call link's label
+    /// (`<producer> → <service>`), metric prefix
+    /// (`calls.<producer>.<service>`) and the service.
+    pub entries: Vec<(String, String, String)>,
     /// Every metric by name.
     pub metrics: BTreeMap<String, MetricValue>,
     /// The time series of replication 0.
@@ -77,7 +81,8 @@ impl RunView {
                 .chain(&scenario.system.services)
                 .map(|g| g.name.clone())
                 .collect(),
-            topics: topic_places(scenario.normalised.topics.keys()),
+            topics: topic_places(&scenario.normalised),
+            entries: entries(&scenario.normalised),
             metrics,
             series: SeriesTable::parse(csv).map_err(|reason| ReportError::Input {
                 path: "timeseries.csv".into(),
@@ -138,7 +143,8 @@ impl RunView {
             replications: saved.replications,
             scenario_toml: toml::to_string(&saved.scenario).unwrap_or_default(),
             groups,
-            topics: topic_places(saved.scenario.topics.keys()),
+            topics: topic_places(&saved.scenario),
+            entries: entries(&saved.scenario),
             metrics: saved.metrics,
             series,
             analytic,
@@ -222,8 +228,10 @@ impl RunView {
                 points: self.series.column(g, DEPTH_COLUMN).unwrap_or_default(),
             })
             .collect();
-        let arrival = groups
-            .first()
+        // Requests arrive at the service the producers call, messages
+        // at the first group's topic.
+        let entry = self.entries.first().map(|(_, _, service)| service);
+        let arrival = (entry.or(groups.first()))
             .and_then(|g| self.series.column(g, RATE_COLUMN))
             .unwrap_or_default();
         DepthChart {
@@ -260,6 +268,12 @@ impl RunView {
             series.push(series_of(
                 format!("{}producer: send → accepted", labelled(name)),
                 format!("{place}.{}", fields::TOPIC_LATENCY),
+            ));
+        }
+        for (label, place, _) in &self.entries {
+            series.push(series_of(
+                format!("{label}: request → answer"),
+                format!("{place}.latency"),
             ));
         }
         LatencyChart {
@@ -366,6 +380,16 @@ impl RunView {
                 add(format!("{}{label}", labelled(topic)), name, scale, digits);
             }
         }
+        for (label, place, _) in &self.entries {
+            for (row, field, scale, digits) in CALL_HEADLINE {
+                add(
+                    format!("{label}: {row}"),
+                    format!("{place}.{field}"),
+                    scale,
+                    digits,
+                );
+            }
+        }
         for g in &self.groups {
             for (label, field, scale, digits) in HEADLINE {
                 add(
@@ -381,14 +405,33 @@ impl RunView {
 }
 
 /// The topics' names and metric prefixes, from the names a file gave its
-/// topics (none: the one `topic`).
-fn topic_places<'a>(named: impl Iterator<Item = &'a String>) -> Vec<(String, String)> {
-    let places: Vec<(String, String)> = named.map(|t| (t.clone(), format!("topics.{t}"))).collect();
-    if places.is_empty() {
-        vec![(String::new(), "topic".to_owned())]
-    } else {
+/// topics (none: the one `topic`, unless nothing publishes to it: every
+/// producer calls a service, and no service publishes).
+fn topic_places(raw: &RawScenario) -> Vec<(String, String)> {
+    let places: Vec<(String, String)> = (raw.topics.keys())
+        .map(|t| (t.clone(), format!("topics.{t}")))
+        .collect();
+    let unused = raw.producers.values().all(|p| p.call.is_some())
+        && raw.groups.values().all(|g| g.publish.is_empty());
+    if !places.is_empty() {
         places
+    } else if unused {
+        Vec::new()
+    } else {
+        vec![(String::new(), "topic".to_owned())]
     }
+}
+
+/// Each producer that calls a service: its call link's label, metric
+/// prefix and service.
+fn entries(raw: &RawScenario) -> Vec<(String, String, String)> {
+    (raw.producers.iter())
+        .filter_map(|(p, spec)| {
+            let service = &spec.call.as_ref()?.service;
+            let label = format!("{p} → {service}");
+            Some((label, format!("calls.{p}.{service}"), service.clone()))
+        })
+        .collect()
 }
 
 /// `name: ` before a label, or nothing for the unnamed single topic.
@@ -428,6 +471,15 @@ const TOPIC_HEADLINE: [(&str, &str, f64, usize); 3] = [
         1e3,
         3,
     ),
+];
+
+/// Each producer call link's headline rows: label, field, scale, digits.
+const CALL_HEADLINE: [(&str, &str, f64, usize); 5] = [
+    ("requests", "requests", 1.0, 0),
+    ("caller latency p50 (ms)", "latency.p50_s", 1e3, 3),
+    ("caller latency p99 (ms)", "latency.p99_s", 1e3, 3),
+    ("caller-visible errors", "errors", 1.0, 0),
+    ("caller-visible errors (%)", "error_rate", 100.0, 2),
 ];
 
 /// Each group's headline rows: label, field, scale, digits.

@@ -121,7 +121,7 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
     if system.call().is_some() {
         sync_rows(&mut out, experiment);
     }
-    for t in 0..system.topics.len() {
+    for t in (0..system.topics.len()).filter(|&t| system.graph || system.is_fed(t)) {
         // Each topic's rows under its own name (`topic.*` when it is the
         // only one, `topics.<name>.*` in a file that names its topics).
         let place = system.topic_place(t);

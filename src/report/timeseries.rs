@@ -1,36 +1,61 @@
-//! `timeseries.csv`: one row per sample and group.
+//! `timeseries.csv`: one row per sample and group (and, in a file with
+//! services called directly or named topics, per service, with where
+//! each row's component is).
 
 use crate::model::sim::fields::{self, Cell};
 use crate::model::sim::{PartitionRow, SeriesRow};
+use crate::model::system::System;
 use crate::scenario::Scenario;
 use std::fmt::Write;
 
-/// The header line, from the outcome's field list.
-pub(super) fn header() -> String {
+/// The header line, from the outcome's field list; `placed`: with the
+/// `place` and `topic` columns.
+fn header(placed: bool) -> String {
     let mut header = String::from("time_s,group");
     for c in fields::SERIES {
         header.push(',');
         header.push_str(c.name);
     }
+    if placed {
+        header.push_str(",place,topic");
+    }
     header
 }
 
-/// The series as CSV text.
+/// Whether `system`'s rows say where they are: a file that names its
+/// topics or calls services (a single-topic file keeps its columns).
+fn placed(system: &System) -> bool {
+    system.graph || !system.services.is_empty()
+}
+
+/// The series as CSV text. A row's `place` is where its metrics are
+/// (`groups.<g>`, or `services.<s>` for a service called directly) and
+/// its `topic` the topic it reads (none for a service).
 pub fn timeseries_csv(scenario: &Scenario, rows: &[SeriesRow]) -> String {
+    let system = &scenario.system;
+    let placed = placed(system);
     let mut out = String::with_capacity(64 * (rows.len() + 1));
-    out.push_str(&header());
+    out.push_str(&header(placed));
     out.push('\n');
     for r in rows {
-        let group = scenario
-            .system
-            .groups
-            .get(r.group as usize)
+        let g = r.group as usize;
+        let name = (system.groups.iter().chain(&system.services))
+            .nth(g)
             .map_or("?", |g| g.name.as_str());
-        let _ = write!(out, "{},{group}", r.time_s);
+        let _ = write!(out, "{},{name}", r.time_s);
         for c in fields::SERIES {
             let _ = match (c.read)(r) {
                 Cell::Count(n) => write!(out, ",{n}"),
                 Cell::Real(x) => write!(out, ",{x}"),
+            };
+        }
+        if placed {
+            let _ = match system.groups.get(g) {
+                Some(group) => {
+                    let topic = &system.topics[group.topic].name;
+                    write!(out, ",groups.{name},{topic}")
+                }
+                None => write!(out, ",services.{name},"),
             };
         }
         out.push('\n');

@@ -217,14 +217,16 @@ fn apply_fragment(
 /// The groups some group calls directly (`call = [{ service = … }]`):
 /// they read no topic, so no topic's preset applies to them.
 fn called(root: &Value) -> std::collections::BTreeSet<String> {
-    let Some(Value::Object(groups)) = root.get("groups") else {
-        return std::collections::BTreeSet::new();
+    let members = |table: &str| match root.get(table) {
+        Some(Value::Object(members)) => members.values().cloned().collect(),
+        _ => Vec::new(),
     };
-    (groups.values())
-        .filter_map(|g| g.get("call")?.as_array())
-        .flatten()
-        .filter_map(|link| link.get("service")?.as_str())
-        .map(str::to_owned)
+    let by_groups = (members("groups").into_iter())
+        .filter_map(|g| g.get("call")?.as_array().cloned())
+        .flatten();
+    let by_producers = (members("producers").into_iter()).filter_map(|p| p.get("call").cloned());
+    (by_groups.chain(by_producers))
+        .filter_map(|link| link.get("service")?.as_str().map(str::to_owned))
         .collect()
 }
 
@@ -232,6 +234,9 @@ fn called(root: &Value) -> std::collections::BTreeSet<String> {
 /// it, or it names none and the file has one topic); every member is on
 /// the one `[topic]`.
 fn on_topic(member: &Value, named: Option<(&String, usize)>) -> bool {
+    if member.get("call").is_some_and(Value::is_object) {
+        return false; // A producer that calls a service publishes nowhere.
+    }
     let Some((name, topics)) = named else {
         return true;
     };
@@ -401,6 +406,28 @@ mod tests {
             "must be at least 1 (got 0); topic.capacity was set by preset \"x\" \
              (a value in the file or --set replaces it)"
         );
+    }
+
+    #[test]
+    fn a_producer_that_calls_gets_no_producer_defaults() {
+        use crate::scenario::Scenario;
+        // Kafka's producer defaults (retries, idempotence) are a
+        // publish's: the producer that calls a service gets none of them.
+        let text = "horizon = \"1m\"\n[topic]\npreset = \"kafka\"\n\
+                    [producers.p]\narrival = { poisson = { rate_per_s = 1 } }\n\
+                    [producers.q]\narrival = { poisson = { rate_per_s = 1 } }\n\
+                    call = { service = \"api\" }\n\
+                    [groups.g]\nworkers = 1\nservice = { constant = { value = \"1s\" } }\n\
+                    [groups.api]\nworkers = 1\nservice = { constant = { value = \"1s\" } }\n";
+        let s = Scenario::from_text(text, Format::Toml, "t.toml".as_ref(), &[])
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let (p, q) = (&s.normalised.producers["p"], &s.normalised.producers["q"]);
+        assert!(
+            p.retry.is_some(),
+            "the publishing producer has kafka's retries"
+        );
+        assert!(q.retry.is_none() && !q.idempotent);
+        assert!(s.normalised.groups["api"].topic.is_none());
     }
 
     #[test]

@@ -431,6 +431,10 @@ pub struct RawProducer {
     /// The topic it publishes to, by name (with several `topics`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
+    /// The service it calls directly instead (each message a request that
+    /// holds its caller until the answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<RawCall>,
     /// When messages are created.
     pub arrival: RawArrival,
     /// How keys are chosen.

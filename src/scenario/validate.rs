@@ -194,10 +194,24 @@ pub(super) fn validate(
             "expected at least one consumer group, e.g. [groups.workers]",
         );
     }
-    let producers: Vec<_> = raw
-        .producers
-        .iter()
-        .filter_map(|(name, p)| producer(&mut c, name, p, horizon, &raw.limits, &topic_names))
+    // A group named by a call link (of a group or a producer) is a
+    // service called directly; the others read a topic.
+    let called: BTreeSet<&String> = (raw.groups.values())
+        .flat_map(|g| g.call.iter().map(|l| &l.service))
+        .chain(
+            raw.producers
+                .values()
+                .filter_map(|p| Some(&p.call.as_ref()?.service)),
+        )
+        .filter(|s| raw.groups.contains_key(*s))
+        .collect();
+    graph::check_called(&mut c, &raw.groups, &raw.producers, &called);
+    let service_names: Vec<&String> = called.iter().copied().collect();
+    let producers: Vec<_> = (raw.producers.iter())
+        .filter_map(|(name, p)| {
+            let links = (topic_names.as_slice(), service_names.as_slice());
+            producer(&mut c, name, p, horizon, &raw.limits, links)
+        })
         .collect();
     if c.issues.len() == before {
         budget::events(&mut c, &producers, &raw.limits, horizon);
@@ -206,23 +220,15 @@ pub(super) fn validate(
     let partition_every = most_partitions.map_or(1, |partitions| {
         budget::partition_every(partitions, groups_count, horizon, sample_interval)
     });
-    // A group named by a call link is a service called directly; the
-    // others read a topic.
-    let called: BTreeSet<&String> = (raw.groups.values())
-        .flat_map(|g| g.call.iter().map(|l| &l.service))
-        .filter(|s| raw.groups.contains_key(*s))
-        .collect();
-    graph::check_called(&mut c, &raw.groups, &called);
-    let service_names: Vec<&String> = called.iter().copied().collect();
     let mut groups: Vec<_> = (raw.groups.iter())
         .filter(|(name, _)| !called.contains(name))
-        .filter_map(|(name, g)| group(&mut c, name, g, &topic_names, &service_names))
+        .filter_map(|(name, g)| group(&mut c, name, g, &topic_names, &service_names, false))
         .collect();
     // The readers of a topic are contiguous (by topic, then by name).
     groups.sort_by_key(|g| g.topic);
     let services: Vec<GroupSpec> = (raw.groups.iter())
         .filter(|(name, _)| called.contains(name))
-        .filter_map(|(name, g)| group(&mut c, name, g, &[], &service_names))
+        .filter_map(|(name, g)| group(&mut c, name, g, &topic_names, &service_names, true))
         .collect();
     if c.issues.is_empty() {
         graph::check_call_cycles(&mut c, &services);
@@ -238,7 +244,7 @@ pub(super) fn validate(
     // The whole graph is checked once its parts are valid (a part with a
     // problem, or removed for one, would make the graph look wrong).
     if c.issues.is_empty() {
-        graph::check(&mut c, graph, &topics, &groups, &producers);
+        graph::check(&mut c, graph, &topics, (&groups, &services), &producers);
     }
     if graph && raw.mode == RawMode::Sync {
         c.fail(
@@ -480,23 +486,36 @@ fn positive(c: &mut Checker<'_>, path: &FieldPath, value: Option<u64>) -> u64 {
     }
 }
 
+/// Producer `name`: it publishes to one of `links.0` (topics), or calls
+/// one of `links.1` (the services called directly, sorted).
 fn producer(
     c: &mut Checker<'_>,
     name: &str,
     raw: &RawProducer,
     horizon: SimDuration,
     limits: &RawLimits,
-    topics: &[String],
+    links: (&[String], &[&String]),
 ) -> Option<ProducerSpec> {
+    let (topics, services) = links;
     let path = FieldPath::root().key("producers").key(name);
     c.name(&path, name);
-    let topic = topic_index(
-        c,
-        &path.key("topic"),
-        raw.topic.as_ref(),
-        topics,
-        "publishes to",
-    );
+    let (topic, call) = match &raw.call {
+        None => {
+            let topic = topic_index(
+                c,
+                &path.key("topic"),
+                raw.topic.as_ref(),
+                topics,
+                "publishes to",
+            );
+            (topic, Some(None))
+        }
+        Some(link) => {
+            graph::producer_call(c, &path, raw);
+            let call = graph::call(c, &path.key("call"), link, services);
+            (Some(usize::MAX), call.map(Some))
+        }
+    };
     let arrival = arrival(c, &path.key("arrival"), &raw.arrival)
         .and_then(|a| budget::ticks(c, &path.key("arrival"), a, limits.max_queued));
     let keys = keys(c, &path.key("keys"), &raw.keys);
@@ -529,6 +548,7 @@ fn producer(
     Some(ProducerSpec {
         name: name.to_owned(),
         topic: topic?,
+        call: call?,
         arrival: arrival?,
         keys: keys?,
         size: size?,
@@ -538,25 +558,24 @@ fn producer(
     })
 }
 
-/// Group `name`: one that reads a topic among `topics`, or (with no
-/// `topics`) a service called directly; `services` names those, sorted.
+/// Group `name`: one that reads a topic among `topics`, or (`called`) a
+/// service called directly; `services` names those, sorted.
 fn group(
     c: &mut Checker<'_>,
     name: &str,
     raw: &RawGroup,
     topics: &[String],
     services: &[&String],
+    called: bool,
 ) -> Option<GroupSpec> {
     let path = FieldPath::root().key("groups").key(name);
     c.name(&path, name);
-    let topic = if topics.is_empty() {
+    let topic = if called {
         Some(0) // Called directly: `check_called` refuses a `topic`.
     } else {
         topic_index(c, &path.key("topic"), raw.topic.as_ref(), topics, "reads")
     };
-    // A called service's `publish` is refused by `check_called`.
     let publish: Vec<_> = (raw.publish.iter().enumerate())
-        .filter(|_| !topics.is_empty())
         .map(|(i, link)| graph::publish(c, &path.key("publish").index(i), link, topics))
         .collect();
     if raw.call.len() > graph::MAX_CALLS {

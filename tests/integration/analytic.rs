@@ -613,3 +613,104 @@ fn a_called_single_server_answers_in_the_m_m_1_sojourn() {
         0.06,
     );
 }
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn a_producer_calling_an_m_m_c_service_waits_its_erlang_c_sojourn() {
+    // Each message of the producer is a request to `s` (3 workers, μ 1,
+    // FIFO): the caller's latency is an M/M/3 sojourn, and the service's
+    // queue wait the Erlang C wait.
+    let lambda = 2.4;
+    let outs = outcomes(&format!(
+        r#"
+        seed = 47
+        horizon = "20000s"
+        warmup = "2000s"
+        replications = 20
+        sample_interval = "1000s"
+        [producers.web]
+        arrival = {{ poisson = {{ rate_per_s = {lambda} }} }}
+        call = {{ service = "s", timeout = "10h" }}
+        [groups.s]
+        workers = 3
+        service = {{ exponential = {{ mean = "1s" }} }}
+        "#
+    ));
+    check(
+        "producer calls M/M/3: caller latency W",
+        &outs,
+        |o| o.calls[0].latency.mean_s,
+        mmc_sojourn(3, lambda, 1.0),
+        0.0,
+        0.05,
+    );
+    check(
+        "producer calls M/M/3: queue wait Wq",
+        &outs,
+        |o| o.services[0].queue_wait.mean_s,
+        mmc_wait(3, lambda, 1.0),
+        0.0,
+        0.08,
+    );
+    for o in &outs {
+        assert_eq!(o.calls[0].name, "web.s");
+        assert_eq!(o.calls[0].errors, 0);
+    }
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn a_called_service_publishing_to_a_topic_forms_a_tandem_jackson_network() {
+    // The producer calls `front` (M/M/1, μ 2), which publishes each
+    // processed request to a topic read by `back` (M/M/1, μ 1.5). By
+    // Burke's theorem front's departures are Poisson, so the path from
+    // the request to back's processing takes 1/(μ₁ − λ) + 1/(μ₂ − λ).
+    let lambda = 1.0;
+    let outs = outcomes(&format!(
+        r#"
+        seed = 53
+        horizon = "40000s"
+        warmup = "4000s"
+        replications = 20
+        sample_interval = "1000s"
+        [topics.events]
+        [producers.web]
+        arrival = {{ poisson = {{ rate_per_s = {lambda} }} }}
+        call = {{ service = "front", timeout = "10h" }}
+        [groups.front]
+        workers = 1
+        service = {{ exponential = {{ mean = "0.5s" }} }}
+        publish = [{{ topic = "events" }}]
+        [groups.back]
+        topic = "events"
+        workers = 1
+        service = {{ exponential = {{ mean = "{}s" }} }}
+        "#,
+        1.0 / 1.5
+    ));
+    let path =
+        |o: &RunOutcome, name: &str| o.paths.iter().find(|p| p.name == name).unwrap().e2e.mean_s;
+    check(
+        "called front: request to its processing 1/(μ₁ − λ)",
+        &outs,
+        |o| path(o, "front"),
+        1.0 / (2.0 - lambda),
+        0.0,
+        0.05,
+    );
+    check(
+        "tandem via a publish: request to back 1/(μ₁ − λ) + 1/(μ₂ − λ)",
+        &outs,
+        |o| path(o, "front-events-back"),
+        1.0 / (2.0 - lambda) + 1.0 / (1.5 - lambda),
+        0.0,
+        0.05,
+    );
+    for o in &outs {
+        // Every processed request published one event, which back read.
+        let link = o.links.iter().find(|l| l.name == "front.events").unwrap();
+        assert_eq!(link.sent, o.services[0].processed);
+        assert_eq!(link.refused, 0);
+        assert_eq!(o.calls[0].errors, 0);
+    }
+}

@@ -269,3 +269,104 @@ fn a_brownout_slows_and_fails_only_what_starts_inside_it() {
     let logged_failures = group(&o, "front").failures.failed;
     assert_eq!(logged_failures, c.errors);
 }
+
+/// A producer at `rate` per second calling `front` (one worker, constant
+/// `front_s`), which publishes each processed request to `events`
+/// (`topic_extra` settings), read by `back` (one worker, constant
+/// `back_s`).
+fn producer_calls_a_publisher(rate: f64, front_s: f64, back_s: f64, topic_extra: &str) -> String {
+    format!(
+        r#"
+        seed = 8
+        horizon = "100s"
+        [topics.events]
+        {topic_extra}
+        [producers.web]
+        arrival = {{ constant = {{ rate_per_s = {rate} }} }}
+        call = {{ service = "front", timeout = "1h" }}
+        [groups.front]
+        workers = 1
+        service = {{ constant = {{ value = "{front_s}s" }} }}
+        publish = [{{ topic = "events", count = 2 }}]
+        [groups.back]
+        topic = "events"
+        workers = 1
+        service = {{ constant = {{ value = "{back_s}s" }} }}
+        "#
+    )
+}
+
+#[test]
+fn a_producer_calls_a_service_whose_children_keep_the_requests_root() {
+    // One request every 10 s; front takes 1 s and publishes two events,
+    // which back handles in 2 s each, one after the other: 3 s and 5 s
+    // after the request, exactly, with nothing queued in between.
+    let o = run(&producer_calls_a_publisher(0.1, 1.0, 2.0, ""));
+    let c = call(&o, "web.front");
+    assert_eq!(c.requests, 9, "one every 10 s from 10 s");
+    assert_eq!((c.succeeded, c.errors), (9, 0));
+    assert!((c.latency.mean_s - 1.0).abs() < 1e-9, "{c:?}");
+    let link = o.links.iter().find(|l| l.name == "front.events").unwrap();
+    assert_eq!((link.sent, link.accepted, link.refused), (18, 18, 0));
+    let path = |name: &str| o.paths.iter().find(|p| p.name == name).unwrap();
+    assert_eq!(path("front").processed, 9);
+    assert!((path("front").e2e.max_s - 1.0).abs() < 1e-9);
+    let back = path("front-events-back");
+    assert_eq!(back.processed, 18);
+    assert!((back.e2e.max_s - 5.0).abs() < 1e-9, "{:?}", back.e2e);
+    assert!((back.e2e.mean_s - 4.0).abs() < 1e-9, "{:?}", back.e2e);
+    assert_eq!(group(&o, "back").processed, 18);
+    // The topic counts the children as published by the service.
+    let events = o.topics.iter().find(|t| t.name == "events").unwrap();
+    assert_eq!(events.published, 18);
+}
+
+#[test]
+fn a_child_refused_by_a_full_topic_fails_the_call_that_made_it() {
+    // back takes 30 s per event behind a topic of capacity 4 that rejects:
+    // once it is full, front's attempts fail and its callers see errors,
+    // one for each attempt with a refused child.
+    let full = r#"capacity = 4
+        policy = "reject""#;
+    let o = run(&producer_calls_a_publisher(1.0, 0.1, 30.0, full));
+    let c = call(&o, "web.front");
+    let link = o.links.iter().find(|l| l.name == "front.events").unwrap();
+    assert!(link.refused > 50, "{link:?}");
+    assert_eq!(link.sent, link.accepted + link.refused);
+    // Each failed attempt published two children: the first may have got
+    // in, the second was refused (or both were).
+    assert!(c.errors > 0 && c.errors <= link.refused, "{c:?} {link:?}");
+    assert_eq!(service(&o, "front").dropped.lost, c.errors);
+    assert!(c.requests - c.succeeded - c.errors <= 1, "{c:?}");
+}
+
+#[test]
+fn a_producer_that_calls_loses_its_waiting_requests_when_it_crashes() {
+    // Front holds each request 5 s; the producer crashes at 50 s for 20 s:
+    // the request it was waiting on ends as an error, and it sends nothing
+    // while it is down.
+    let text = r#"
+        seed = 3
+        horizon = "100s"
+        [producers.web]
+        arrival = { constant = { rate_per_s = 1 } }
+        call = { service = "front" }
+        crashes = [{ at = "50.5s", down = "20s" }]
+        [groups.front]
+        workers = 10
+        service = { constant = { value = "5s" } }
+        "#;
+    let o = run(text);
+    let c = call(&o, "web.front");
+    // Requests made at 46..=50 s were waiting: each is an error.
+    assert_eq!(c.errors, 5 + 20, "{c:?}");
+    // What the lost requests started still runs: the service knows
+    // nothing of the crash.
+    let front = service(&o, "front");
+    assert_eq!(front.processed + front.in_flight, c.attempts);
+    let waiting = c.requests - c.succeeded - c.errors;
+    assert!(
+        (4..=5).contains(&waiting),
+        "requests of the last 5 s wait: {c:?}"
+    );
+}

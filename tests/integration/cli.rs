@@ -398,6 +398,76 @@ fn compare_shows_services_called_directly_beside_groups() {
 }
 
 #[test]
+fn compare_puts_a_group_beside_the_same_service_called_directly_and_the_callers_beside_each_other()
+{
+    // email is a group reading a topic in one file and a service called
+    // directly in the other; the shop's checkouts are its call link in both.
+    let out = tmp("compare-chain");
+    let r = mqsim(&[
+        "compare",
+        "scenarios/checkout-chain.toml",
+        "scenarios/checkout-chain-direct.toml",
+        "--set",
+        "horizon=\"60s\"",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let table = text(&r.stdout);
+    let cells = |label: &str| -> Vec<f64> {
+        let row = (table.lines())
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("{label}: {table}"));
+        let cells: Vec<f64> = (row[label.len()..].split_whitespace())
+            .map(|c| c.parse().unwrap_or_else(|_| panic!("{row}")))
+            .collect();
+        assert_eq!(cells.len(), 2, "{row}");
+        cells
+    };
+    assert!(cells("email: processed").iter().all(|&n| n > 1000.0));
+    let requests = cells("requests / messages");
+    assert_eq!(requests[0], requests[1], "the same arrivals");
+    assert!(requests[0] > 2000.0, "{requests:?}");
+    assert!(
+        cells("caller latency p50 (ms)")
+            .iter()
+            .all(|&ms| ms > 100.0)
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn a_file_whose_producers_call_has_no_topic_and_a_row_per_service() {
+    let out = tmp("run-direct-chain");
+    let r = mqsim(&[
+        "run",
+        "scenarios/checkout-chain-direct.toml",
+        "--set",
+        "horizon=\"30s\"",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let table = text(&r.stdout);
+    assert!(!table.contains("\ntopic "), "no unused topic: {table}");
+    assert!(table.contains("call shop -> checkout"), "{table}");
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",workers,place,topic"), "{header}");
+    // Nine services, one row each per sample, each saying where it is.
+    let at_10s: Vec<&str> = csv.lines().filter(|l| l.starts_with("10,")).collect();
+    assert_eq!(at_10s.len(), 9, "{at_10s:?}");
+    assert!(
+        at_10s
+            .iter()
+            .all(|l| l.contains(",services.") && l.ends_with(','))
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("shop → checkout: caller latency p99 (ms)"));
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
 fn a_sweep_charts_services_called_directly_by_default() {
     let out = tmp("sweep-services");
     let r = mqsim(&[

@@ -4,16 +4,21 @@
 //! callers are producers; in a graph they are the workers of services
 //! (see [`super::calling`]), whose final answers come back here.
 
-use super::callers::{Answer, Attempt, Final, Origin, Sent};
+use super::callers::{Answer, Attempt, Final, Origin, Parent, Sent};
 use super::{Event, Simulation};
 use crate::engine::SimDuration;
 use crate::model::autoscale::Phase;
+use crate::model::message::Message;
 
 impl Simulation<'_> {
-    /// Producer `p`'s tick: one request per message (sync mode: link 0).
+    /// Producer `p`'s tick: one request per message on its call link
+    /// (sync mode: link 0).
     pub(super) fn on_call_arrival(&mut self, p: usize) {
         let Some(tick) = self.producers[p].take_tick() else {
             return;
+        };
+        let Some(link) = self.calls.producer[p].map(usize::from) else {
+            return; // Only a producer with a call link gets here.
         };
         let poison = self.producers[p].faults().poison;
         for _ in 0..tick.count {
@@ -21,13 +26,18 @@ impl Simulation<'_> {
                 return;
             }
             // Keys and sizes are drawn as in the queued run, to keep the
-            // streams aligned, though a direct call does not use them.
-            let _ = self.producers[p].draw(&tick);
+            // streams aligned; a called service's children keep them.
+            let (key, size) = self.producers[p].draw(&tick);
             let down = self.producers[p].is_down(self.ctx.now);
             let origin = Origin::Producer(p as u32);
-            if let Some(request) = self.calls.callers[0].create(&mut self.ctx, origin, poison, down)
-            {
-                self.call(0, request);
+            let parent = Parent {
+                key,
+                size,
+                root: self.ctx.now,
+            };
+            let callers = &mut self.calls.callers[link];
+            if let Some(request) = callers.create(&mut self.ctx, origin, parent, poison, down) {
+                self.call(link, request);
             }
         }
         self.schedule_next_tick(p, tick.time);
@@ -103,9 +113,35 @@ impl Simulation<'_> {
     /// (`calls_ok`) succeeded.
     pub(super) fn complete_attempt(&mut self, s: usize, worker: usize, epoch: u32, calls_ok: bool) {
         if let Some(attempt) = self.called[s].on_done(&mut self.ctx, worker, epoch) {
-            self.end_attempt(s, attempt, !attempt.fails && calls_ok);
+            let mut processed = !attempt.fails && calls_ok;
+            if processed && !self.called[s].spec.publish.is_empty() {
+                processed = self.publish_from_service(s, &attempt);
+            }
+            self.end_attempt(s, attempt, processed);
             self.called[s].dispatch(&mut self.ctx);
         }
+    }
+
+    /// Service `s` processed `attempt`: it publishes its links' children
+    /// (keeping the request's key, size and root), whether or not its
+    /// caller still listens, as a server does. `false` if the topic
+    /// refused a child: the attempt then fails (the children that got in
+    /// stay).
+    fn publish_from_service(&mut self, s: usize, attempt: &Attempt) -> bool {
+        let callers = &self.calls.callers[usize::from(attempt.link)];
+        let Some(parent) = callers.parent(attempt.request) else {
+            return true; // Held while an attempt is out: not reached.
+        };
+        let g = self.groups.len() + s;
+        let here = self.paths.service_root(s);
+        let path = self.paths.encode(here);
+        let message = Message::new(attempt.id, parent.key, parent.size, path, parent.root);
+        let sent = self.forward(g, &message, here);
+        if !sent.refused {
+            let ns = self.ctx.now.since(parent.root).as_nanos();
+            self.paths.record(&self.ctx, here, ns, sent.children == 0);
+        }
+        !sent.refused
     }
 
     /// A worker of service `s` crashes.
@@ -164,11 +200,13 @@ impl Simulation<'_> {
         }
     }
 
-    /// Producer `p` crashes: its waiting callers are gone, and it loses
-    /// its arrivals until it is back.
+    /// Producer `p` (one that calls) crashes: its waiting callers are
+    /// gone, and it loses its arrivals until it is back.
     pub(super) fn on_caller_crash(&mut self, p: usize, down: SimDuration) {
         self.producers[p].crash(self.ctx.now, down);
-        self.calls.callers[0].producer_crashed(p);
+        if let Some(link) = self.calls.producer[p] {
+            self.calls.callers[usize::from(link)].producer_crashed(p);
+        }
     }
 
     /// A caller has its final answer: a producer's caller is done; a

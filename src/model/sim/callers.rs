@@ -38,6 +38,16 @@ pub(super) enum Origin {
     },
 }
 
+/// What a request carries from what its caller was working on: the key
+/// and size a called service's children keep, and the time its root was
+/// created (end-to-end latency counts from there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Parent {
+    pub key: u64,
+    pub size: u32,
+    pub root: SimTime,
+}
+
 /// A caller's final answer: its request succeeded, or failed for good.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Final {
@@ -65,6 +75,8 @@ pub(super) struct Request {
     /// Malformed: every attempt fails.
     pub poison: bool,
     pub created: SimTime,
+    /// What it carries from its caller's work.
+    pub parent: Parent,
     /// The attempt the caller is waiting for (1 for the first).
     pub attempt: u32,
     /// Attempts still queued or running downstream.
@@ -103,6 +115,20 @@ pub(super) struct CallerCounts {
     pub caller_errors: u64,
     pub caller_timeouts: u64,
     pub work_lost: u64,
+}
+
+impl CallerCounts {
+    /// Adds `other`'s counts (the links into one service).
+    pub(super) fn add(&mut self, other: &CallerCounts) {
+        self.requests += other.requests;
+        self.succeeded += other.succeeded;
+        self.attempts += other.attempts;
+        self.refused += other.refused;
+        self.accepted += other.accepted;
+        self.caller_errors += other.caller_errors;
+        self.caller_timeouts += other.caller_timeouts;
+        self.work_lost += other.work_lost;
+    }
 }
 
 /// Every caller on one direct-call link.
@@ -149,12 +175,13 @@ impl<'s> Callers<'s> {
         }
     }
 
-    /// A new request from `origin`, or `None` if its caller is down (the
-    /// request is lost with it).
+    /// A new request from `origin`, carrying `parent`, or `None` if its
+    /// caller is down (the request is lost with it).
     pub(super) fn create(
         &mut self,
         ctx: &mut Ctx,
         origin: Origin,
+        parent: Parent,
         poison: bool,
         down: bool,
     ) -> Option<u32> {
@@ -173,6 +200,7 @@ impl<'s> Callers<'s> {
             origin,
             poison,
             created: ctx.now,
+            parent,
             attempt: 0,
             outstanding: 0,
             answered: false,
@@ -267,6 +295,11 @@ impl<'s> Callers<'s> {
             origin: r.origin,
             ok,
         })
+    }
+
+    /// What `request` carries from its caller's work (while it is held).
+    pub(super) fn parent(&self, request: u32) -> Option<Parent> {
+        self.requests.get(request).map(|r| r.parent)
     }
 
     /// Requests whose caller still waits for an answer.

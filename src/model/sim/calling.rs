@@ -2,11 +2,11 @@
 //! calls. Once its own work is done, a worker of a group (or of a called
 //! service) makes its calls in order, each with the probability its link
 //! gives, and is held until each answers; an error or a timeout after the
-//! retries ends its processing as a failure (DESIGN.md §2,
-//! "Architectures").
+//! retries ends its processing as a failure. A producer with a `call`
+//! link sends each message as a request (DESIGN.md §2, "Architectures").
 
 use super::Simulation;
-use super::callers::{Callers, Origin};
+use super::callers::{Callers, Origin, Parent};
 use super::ids::{GroupId, WorkerId};
 use crate::engine::StreamId;
 use crate::model::system::System;
@@ -19,6 +19,8 @@ pub(super) struct CallLinks<'s> {
     pub target: Vec<usize>,
     /// Each group's, then each service's, first link.
     pub base: Vec<usize>,
+    /// Each producer's link, if it calls instead of publishing.
+    pub producer: Vec<Option<u16>>,
 }
 
 impl<'s> CallLinks<'s> {
@@ -31,6 +33,7 @@ impl<'s> CallLinks<'s> {
             callers: Vec::new(),
             target: Vec::new(),
             base: Vec::new(),
+            producer: Vec::new(),
         };
         for caller in system.groups.iter().chain(&system.services) {
             links.base.push(links.callers.len());
@@ -42,6 +45,18 @@ impl<'s> CallLinks<'s> {
                 links.callers.push(callers);
                 links.target.push(link.service);
             }
+        }
+        for producer in &system.producers {
+            let index = producer.call.as_ref().map(|link| {
+                let index = links.callers.len() as u16;
+                let retry = rng(format!("producer/{}/call/retry", producer.name));
+                links
+                    .callers
+                    .push(Callers::new(&link.call, index, retry, None));
+                links.target.push(link.service);
+                index
+            });
+            links.producer.push(index);
         }
         links
     }
@@ -60,11 +75,7 @@ impl Simulation<'_> {
         from: usize,
     ) -> bool {
         let g = service.index();
-        let n = self.groups.len();
-        let spec = match g.checked_sub(n) {
-            Some(s) => &self.scenario.services[s],
-            None => &self.scenario.groups[g],
-        };
+        let spec = self.scenario.service(g);
         let base = self.calls.base[g];
         for (stage, link) in spec.calls.iter().enumerate().skip(from) {
             let l = base + stage;
@@ -77,12 +88,39 @@ impl Simulation<'_> {
                 epoch,
                 stage: stage as u16,
             };
-            if let Some(request) = self.calls.callers[l].create(&mut self.ctx, origin, false, false)
-            {
+            let parent = self.parent_of(g, w, epoch);
+            let callers = &mut self.calls.callers[l];
+            if let Some(request) = callers.create(&mut self.ctx, origin, parent, false, false) {
                 self.call(l, request);
             }
             return true;
         }
         false
+    }
+}
+
+impl Simulation<'_> {
+    /// What worker `w` of group or service `g` (in `epoch`) is working
+    /// on, as the parent of what it sends: a group's message, or the
+    /// request behind a service's attempt.
+    pub(super) fn parent_of(&self, g: usize, w: usize, epoch: u32) -> Parent {
+        let none = Parent {
+            key: 0,
+            size: 0,
+            root: self.ctx.now,
+        };
+        match g.checked_sub(self.groups.len()) {
+            None => (self.groups[g].workers.job(w, epoch)).map_or(none, |d| {
+                let m = &d.item.message;
+                Parent {
+                    key: m.key,
+                    size: m.size,
+                    root: m.created,
+                }
+            }),
+            Some(s) => (self.called[s].workers.job(w, epoch))
+                .and_then(|a| self.calls.callers[usize::from(a.link)].parent(a.request))
+                .unwrap_or(none),
+        }
     }
 }

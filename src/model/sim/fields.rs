@@ -300,9 +300,24 @@ pub(crate) fn is_group_field(field: &str) -> bool {
     latency || partition
 }
 
-/// Whether `name` names a metric: `topic.<field>` or `groups.<g>.<field>`.
+/// Whether `name` names a metric: `topic.<field>`, `groups.<g>.<field>`
+/// or `calls.<caller>.<service>.<field>`.
 #[cfg(test)]
 pub(crate) fn is_metric(name: &str) -> bool {
+    const CALL: [&str; 7] = [
+        "requests",
+        "succeeded",
+        "errors",
+        "error_rate",
+        "timeouts",
+        "attempts",
+        "refused",
+    ];
+    if let Some(rest) = name.strip_prefix("calls.") {
+        let field = rest.splitn(3, '.').nth(2).unwrap_or_default();
+        let latency = (field.strip_prefix("latency.")).is_some_and(|rest| LATENCY.contains(&rest));
+        return latency || CALL.contains(&field);
+    }
     if let Some(field) = name.strip_prefix("topic.") {
         let latency = field
             .strip_prefix(TOPIC_LATENCY)
@@ -422,6 +437,8 @@ mod tests {
         assert!(is_metric("topic.caller_error_share"));
         assert!(!is_metric("groups.email.end_to_end.p99_s"));
         assert!(!is_metric("topic.e2e.p99_s"));
+        assert!(is_metric("calls.shop.checkout.latency.p99_s"));
+        assert!(!is_metric("calls.shop.checkout.latency"));
         assert!(is_column("workers_up") && !is_column("workers_down"));
     }
 }

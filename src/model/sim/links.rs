@@ -1,4 +1,4 @@
-//! Publish links: each group's links, their random draws (whether a
+//! Publish links: each group's and called service's links, their random draws (whether a
 //! processed message publishes, the children's keys and sizes) and their
 //! counts, which conservation checks per link: every child sent lands
 //! once, accepted by the topic or refused.
@@ -26,15 +26,17 @@ pub(super) struct LinkState {
     pub counts: LinkCounts,
 }
 
-/// Every group's links, by group then by link.
+/// Every group's links, then every called service's, by group (or
+/// service, past the groups) then by link.
 pub(super) struct Links {
     pub per_group: Vec<Vec<LinkState>>,
 }
 
 impl Links {
-    /// The links of `system`'s groups at the start of `replication`.
+    /// The links of `system`'s groups and services at the start of
+    /// `replication`.
     pub(super) fn new(system: &System, replication: u64) -> Links {
-        let per_group = (system.groups.iter())
+        let per_group = (system.groups.iter().chain(&system.services))
             .map(|g| {
                 (g.publish.iter().enumerate())
                     .map(|(i, _)| LinkState {

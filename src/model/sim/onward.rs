@@ -14,11 +14,11 @@ use crate::model::message::Message;
 
 /// What a processing published onward.
 #[derive(Clone, Copy, Debug, Default)]
-struct Sent {
+pub(super) struct Sent {
     /// Children published.
-    children: u64,
+    pub children: u64,
     /// Some child was refused.
-    refused: bool,
+    pub refused: bool,
 }
 
 impl Simulation<'_> {
@@ -82,10 +82,11 @@ impl Simulation<'_> {
         self.groups[g].after_done(&mut self.ctx, w, leaving, partition);
     }
 
-    /// Group `g` processed `parent` at the end of path `here`: it
-    /// publishes its links' children, each admitted at once.
-    fn forward(&mut self, g: usize, parent: &Message, here: u32) -> Sent {
-        let spec = &self.scenario.groups[g];
+    /// Group `g` (or a called service, past the groups) processed
+    /// `parent` at the end of path `here`: it publishes its links'
+    /// children, each admitted at once.
+    pub(super) fn forward(&mut self, g: usize, parent: &Message, here: u32) -> Sent {
+        let spec = self.scenario.service(g);
         let mut sent = Sent::default();
         for (l, link) in spec.publish.iter().enumerate() {
             let n = self.links.per_group[g][l].children(link);

@@ -619,23 +619,18 @@ impl Simulation<'_> {
             (self.calls.callers.iter().zip(&self.calls.target)).zip(callers_of)
         {
             let k = callers.counts;
-            let name = format!("{}.{}", caller.name, self.scenario.services[target].name);
+            let name = format!("{caller}.{}", self.scenario.services[target].name);
             let waiting = callers.waiting();
             if k.requests != k.succeeded + k.caller_errors + waiting {
                 return Err(super::RunError::Conservation {
-                    group: caller.name.clone(),
+                    group: caller.to_owned(),
                     detail: format!(
                         "call link {name}: requests {} != succeeded {} + errors {} + waiting {waiting}",
                         k.requests, k.succeeded, k.caller_errors
                     ),
                 });
             }
-            let sum = &mut into[target];
-            sum.requests += k.requests;
-            sum.attempts += k.attempts;
-            sum.refused += k.refused;
-            sum.accepted += k.accepted;
-            sum.work_lost += k.work_lost;
+            into[target].add(&k);
             calls.push(CallOutcome {
                 name,
                 requests: k.requests,
@@ -674,7 +669,8 @@ impl Simulation<'_> {
     /// or refused.
     fn link_outcomes(&self) -> Result<Vec<LinkOutcome>, super::RunError> {
         let mut out = Vec::new();
-        for (spec, links) in self.scenario.groups.iter().zip(&self.links.per_group) {
+        let specs = self.scenario.groups.iter().chain(&self.scenario.services);
+        for (spec, links) in specs.zip(&self.links.per_group) {
             for (link, state) in spec.publish.iter().zip(links) {
                 let k = state.counts;
                 let name = format!("{}.{}", spec.name, self.scenario.topics[link.topic].name);

@@ -1,6 +1,7 @@
 //! Paths: where a message and its ancestors have been, from the topic its
-//! root was published to, through each group that processed it and each
-//! topic a group published it to. The paths a graph allows are listed
+//! root was published to (or the called service that published it first),
+//! through each group that processed it and each topic a group published
+//! it to. The paths a graph allows are listed
 //! once, before the run, in breadth-first order up to [`MAX_PATHS`] (a
 //! publish cycle allows endless paths: those past the list share one,
 //! `other`); every replication names the same paths in the same order.
@@ -22,7 +23,7 @@ pub(super) const MAX_PATHS: usize = 256;
 pub(super) enum Place {
     /// A topic, by index.
     Topic(usize),
-    /// A group, by index.
+    /// A group, by index, or a called service, past the groups.
     Group(usize),
 }
 
@@ -39,6 +40,10 @@ pub(super) struct Paths {
     producers: u32,
     /// The path of each topic's roots (a path of one topic), by topic.
     roots: Vec<u32>,
+    /// The path of what each called service publishes first (a path of
+    /// one service), by service: `u32::MAX` for one that publishes
+    /// nothing.
+    service_roots: Vec<u32>,
     nodes: Vec<Node>,
     /// Each path's listed continuations, by place (a handful: a topic's
     /// readers, a group's links), searched in order: no hashing per hop.
@@ -61,6 +66,7 @@ impl Paths {
         let mut paths = Paths {
             producers: system.producers.len() as u32,
             roots: Vec::new(),
+            service_roots: Vec::new(),
             nodes: Vec::new(),
             next: Vec::new(),
             processed: Vec::new(),
@@ -74,7 +80,7 @@ impl Paths {
         }
         // A path starts where producers publish.
         for t in 0..system.topics.len() {
-            if system.producers.iter().any(|p| p.topic == t) {
+            if system.producers.iter().any(|p| p.publishes_to(t)) {
                 paths.roots.push(paths.nodes.len() as u32);
                 paths.nodes.push(Node {
                     parent: None,
@@ -85,6 +91,20 @@ impl Paths {
                 paths.roots.push(u32::MAX);
             }
         }
+        // A path also starts at a called service that publishes.
+        let n = system.groups.len();
+        for (s, service) in system.services.iter().enumerate() {
+            if service.publish.is_empty() {
+                paths.service_roots.push(u32::MAX);
+            } else {
+                paths.service_roots.push(paths.nodes.len() as u32);
+                paths.nodes.push(Node {
+                    parent: None,
+                    place: Place::Group(n + s),
+                });
+                paths.next.push(Vec::new());
+            }
+        }
         // Breadth first: a topic's readers, then a group's links.
         let mut at = 0;
         while at < paths.nodes.len() {
@@ -92,7 +112,7 @@ impl Paths {
             let parent = at as u32;
             let after: Vec<Place> = match node.place {
                 Place::Topic(t) => system.readers(t).map(Place::Group).collect(),
-                Place::Group(g) => (system.groups[g].publish.iter())
+                Place::Group(g) => (system.service(g).publish.iter())
                     .map(|l| Place::Topic(l.topic))
                     .collect(),
             };
@@ -131,6 +151,15 @@ impl Paths {
         match message.producer.checked_sub(self.producers) {
             Some(path) => path,
             None => self.roots[producer_topic(message.producer as usize)],
+        }
+    }
+
+    /// The path of what called service `s` publishes (`other` for one
+    /// that publishes nothing).
+    pub(super) fn service_root(&self, s: usize) -> u32 {
+        match self.service_roots.get(s) {
+            Some(&root) if root != u32::MAX => root,
+            _ => self.other(),
         }
     }
 
@@ -184,7 +213,7 @@ impl Paths {
                 let node = self.nodes[at as usize];
                 places.push(match node.place {
                     Place::Topic(t) => system.topics[t].name.as_str(),
-                    Place::Group(g) => system.groups[g].name.as_str(),
+                    Place::Group(g) => system.service(g).name.as_str(),
                 });
                 match node.parent {
                     Some(parent) => at = parent,

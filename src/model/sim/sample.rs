@@ -1,6 +1,7 @@
 //! Time-series rows at the scenario's sample interval, thinned during a
 //! long drain to stay within the output budget (see `model::series`).
 
+use super::callers::CallerCounts;
 use super::group::TopicRow;
 use super::outcome::PartitionRow;
 use super::{Event, Simulation};
@@ -90,6 +91,15 @@ impl Simulation<'_> {
             }
             topic.last_published = topic.published;
             topic.last_dropped = drops;
+        }
+        // Then each service called directly, with its callers' counts
+        // summed over the links into it.
+        for (s, called) in self.called.iter_mut().enumerate() {
+            let mut callers = CallerCounts::default();
+            for (link, _) in (self.calls.target.iter().enumerate()).filter(|(_, t)| **t == s) {
+                callers.add(&self.calls.callers[link].counts);
+            }
+            self.series.push(called.row(now, callers, first, secs));
         }
         self.series.end_sample();
         self.last_row_at = now;

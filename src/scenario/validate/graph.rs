@@ -10,7 +10,9 @@ use crate::model::link::{CallLinkSpec, ChildKey, PublishSpec};
 use crate::model::producer::ProducerSpec;
 use crate::model::topic::{TopicSpec, WhenFull};
 use crate::scenario::path::FieldPath;
-use crate::scenario::raw::{RawCall, RawChildKey, RawConsumption, RawGroup, RawPublish};
+use crate::scenario::raw::{
+    RawCall, RawChildKey, RawConsumption, RawGroup, RawProducer, RawPublish,
+};
 
 /// Most call links out of one group.
 pub(super) const MAX_CALLS: usize = 100;
@@ -104,27 +106,95 @@ pub(super) fn call(
     })
 }
 
+/// A producer with a `call` link uses only what a caller has: no topic,
+/// and none of the settings of a publish (its retries are the call's).
+pub(super) fn producer_call(c: &mut Checker<'_>, path: &FieldPath, raw: &RawProducer) {
+    let calls = "it calls a service directly (`call`)";
+    if raw.topic.is_some() {
+        c.fail(
+            &path.key("topic"),
+            format!("{calls}, so it publishes to no topic: give it `topic` or `call`, not both"),
+        );
+    }
+    let publish_only: [(&str, bool, &str); 4] = [
+        (
+            "retry",
+            raw.retry.is_some(),
+            "give the call its `retry` instead",
+        ),
+        ("ack_loss", raw.ack_loss != 0.0, "remove it"),
+        (
+            "ack_timeout",
+            raw.ack_timeout.is_some(),
+            "the call's `timeout` is its patience",
+        ),
+        ("idempotent", raw.idempotent, "remove it"),
+    ];
+    for (field, set, instead) in publish_only {
+        if set {
+            c.fail(
+                &path.key(field),
+                format!("{calls}; `{field}` is a setting of a publish: {instead}"),
+            );
+        }
+    }
+    if let Some(link) = &raw.call
+        && link.probability != 1.0
+    {
+        c.fail(
+            &path.key("call").key("probability"),
+            format!(
+                "every message of a producer that calls is a request (got {}): leave `probability` out, or give the requests that call a producer of their own",
+                link.probability
+            ),
+        );
+    }
+}
+
 /// Every call link names a group, and a group called directly uses only
-/// what a called service has: no topic, no publish links, none of the
-/// settings of a topic's consumers.
+/// what a called service has: no topic, none of the settings of a
+/// topic's consumers. A producer and a group that call the same service
+/// have different names (the call link is named after its caller).
 pub(super) fn check_called(
     c: &mut Checker<'_>,
     groups: &std::collections::BTreeMap<String, RawGroup>,
+    producers: &std::collections::BTreeMap<String, RawProducer>,
     called: &std::collections::BTreeSet<&String>,
 ) {
     let root = FieldPath::root().key("groups");
+    let known: Vec<&String> = groups.keys().collect();
+    let missing = |service: &String| {
+        format!(
+            "no group is named {service:?} (groups: {known:?}); a call names the group it calls"
+        )
+    };
     for (name, group) in groups {
         for (i, link) in group.call.iter().enumerate() {
             if !groups.contains_key(&link.service) {
-                let known: Vec<&String> = groups.keys().collect();
-                c.fail(
-                    &root.key(name).key("call").index(i).key("service"),
-                    format!(
-                        "no group is named {:?} (groups: {known:?}); a call names the group it calls",
-                        link.service
-                    ),
-                );
+                let path = root.key(name).key("call").index(i).key("service");
+                c.fail(&path, missing(&link.service));
             }
+        }
+    }
+    for (name, producer) in producers {
+        let Some(link) = &producer.call else {
+            continue;
+        };
+        let path = FieldPath::root().key("producers").key(name).key("call");
+        if !groups.contains_key(&link.service) {
+            c.fail(&path.key("service"), missing(&link.service));
+        }
+        let twin = groups
+            .get(name.as_str())
+            .filter(|g| (g.call.iter()).any(|l| l.service == link.service));
+        if twin.is_some() {
+            c.fail(
+                &FieldPath::root().key("producers").key(name),
+                format!(
+                    "producer {name:?} and group {name:?} both call {:?}, and call links are named after their caller (calls.{name}.{}): rename one",
+                    link.service, link.service
+                ),
+            );
         }
     }
     for name in called {
@@ -132,20 +202,20 @@ pub(super) fn check_called(
             continue;
         };
         let path = root.key(name);
-        let caller = (groups.iter())
+        let by_group = (groups.iter())
             .find(|(_, other)| other.call.iter().any(|l| l.service == **name))
-            .map_or(String::new(), |(n, _)| n.clone());
-        let called_by = format!("group {name:?} is called directly (by group {caller:?})");
+            .map(|(n, _)| format!("group {n:?}"));
+        let by_producer = || {
+            (producers.iter())
+                .find(|(_, p)| p.call.as_ref().is_some_and(|l| l.service == **name))
+                .map(|(n, _)| format!("producer {n:?}"))
+        };
+        let caller = by_group.or_else(by_producer).unwrap_or_default();
+        let called_by = format!("group {name:?} is called directly (by {caller})");
         if g.topic.is_some() {
             c.fail(
                 &path.key("topic"),
                 format!("{called_by}, so it reads no topic: remove `topic`, or read the topic in another group"),
-            );
-        }
-        if !g.publish.is_empty() {
-            c.fail(
-                &path.key("publish"),
-                format!("{called_by}; a called service that publishes onward is not modelled yet: publish from its caller instead"),
             );
         }
         let reader_only: [(&str, bool); 8] = [
@@ -234,9 +304,10 @@ pub(super) fn check(
     c: &mut Checker<'_>,
     graph: bool,
     topics: &[TopicSpec],
-    groups: &[GroupSpec],
+    services: (&[GroupSpec], &[GroupSpec]),
     producers: &[ProducerSpec],
 ) {
+    let (groups, called) = services;
     let root = FieldPath::root();
     let place = |t: &TopicSpec| {
         if graph {
@@ -247,10 +318,13 @@ pub(super) fn check(
     };
     for (t, topic) in topics.iter().enumerate() {
         if !groups.iter().any(|g| g.topic == t) {
-            let fed = producers.iter().any(|p| p.topic == t)
-                || groups
-                    .iter()
-                    .any(|g| g.publish.iter().any(|l| l.topic == t));
+            let fed = producers.iter().any(|p| p.publishes_to(t))
+                || (groups.iter().chain(called)).any(|g| g.publish.iter().any(|l| l.topic == t));
+            if !fed && !graph {
+                // Every producer calls: the one topic of a single-topic
+                // file goes unused.
+                continue;
+            }
             let why = if fed {
                 "messages published to it would go nowhere"
             } else {
@@ -265,7 +339,7 @@ pub(super) fn check(
             );
         }
     }
-    for g in groups {
+    for g in groups.iter().chain(called) {
         for (i, link) in g.publish.iter().enumerate() {
             let path = root.key("groups").key(&g.name).key("publish").index(i);
             let target = &topics[link.topic];
@@ -273,7 +347,7 @@ pub(super) fn check(
                 c.fail(
                     &path.key("topic"),
                     format!(
-                        "topic {:?} blocks publishes when full, which would hold group {:?}'s worker until there is room: not modelled yet; give the topic policy \"reject\" (the delivery fails and is redelivered) or \"drop_oldest\"",
+                        "topic {:?} blocks publishes when full, which would hold group {:?}'s worker until there is room: not modelled yet; give the topic policy \"reject\" (the processing fails: a delivery is redelivered, a call answers an error) or \"drop_oldest\"",
                         target.name, g.name
                     ),
                 );
