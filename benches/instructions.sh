@@ -8,7 +8,13 @@
 #
 # e.g. benches/instructions.sh benches/scenarios/partitions.toml 10000 20000 --set topic.partitions=256
 #
-# Defaults: scenarios/mm4.toml (λ = 3.2/s), 100,000 messages. Builds the
+# Defaults: scenarios/mm4.toml (λ = 3.2/s), 100,000 messages. With
+# MQSIM_PER=hops, the count is per hop (a message processed by one group:
+# the sum of groups.<g>.processed) instead of per message published, e.g.
+#
+#   MQSIM_PER=hops benches/instructions.sh benches/scenarios/pipeline-3.toml
+#
+ Builds the
 # release binary first, unless MQSIM_BIN names a binary to count instead
 # (to compare with an older build). One thread (RAYON_NUM_THREADS=1): idle
 # worker threads would add a varying count. Needs valgrind (Debian:
@@ -46,10 +52,18 @@ count() {
   RAYON_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
     "$mqsim" run "$scenario" --set replications=1 --set warmup=0s \
     --set "horizon=${horizon}s" "${extra[@]}" --out "$tmp/out" >/dev/null 2>"$tmp/err"
-  published=$(python3 -c "import json; print(int(json.load(open('$tmp/out/summary.json'))['metrics']['topic.published']['mean']))")
+  published=$(python3 -c "
+import json
+m = json.load(open('$tmp/out/summary.json'))['metrics']
+if '${MQSIM_PER:-}' == 'hops':
+    print(int(sum(v['mean'] for k, v in m.items() if k.startswith('groups.') and k.endswith('.processed') and k.count('.') == 2)))
+else:
+    print(int(m['topic.published']['mean']))")
   rm -rf "$tmp/out"
   echo "$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$tmp/err") $published"
 }
 read -r ir1 m1 < <(count "$n")
 read -r ir2 m2 < <(count "$((2 * n))")
-python3 -c "print(f'{($ir2 - $ir1) / ($m2 - $m1):.0f} instructions per message ($scenario: {$ir1:,} for {$m1:,} messages, {$ir2:,} for {$m2:,})')"
+what=${MQSIM_PER:-message}
+what=${what%s}
+python3 -c "print(f'{($ir2 - $ir1) / ($m2 - $m1):.0f} instructions per $what ($scenario: {$ir1:,} for {$m1:,} ${what}s, {$ir2:,} for {$m2:,})')"

@@ -37,6 +37,11 @@ const KEY_ORDERED: &str = include_str!("scenarios/key-ordered-autoscaled.toml");
 /// cost of a message should stay flat.
 const PARTITIONS: &str = include_str!("scenarios/partitions.toml");
 
+/// Three M/M/4 stages at 80% load in tandem, each publishing every
+/// processed message to the next stage's topic: its throughput is in hops
+/// (a message processed at one stage), about three million.
+const PIPELINE: &str = include_str!("scenarios/pipeline-3.toml");
+
 fn bench(c: &mut Criterion, name: &str, text: &str) {
     bench_with(c, name, text, &[]);
 }
@@ -62,6 +67,27 @@ fn bench_with(c: &mut Criterion, name: &str, text: &str, sets: &[&str]) {
     });
     group.throughput(Throughput::Elements(probe.events));
     group.bench_function("events", |b| {
+        b.iter(|| black_box(Simulation::new(&scenario.system, 0, true).run()))
+    });
+    group.finish();
+}
+
+/// The pipeline's hops per second: each iteration one replication,
+/// counted in messages processed by any group.
+fn pipeline(c: &mut Criterion) {
+    let scenario = Scenario::from_text(PIPELINE, Format::Toml, Path::new("pipeline_3"), &[])
+        .expect("valid scenario");
+    let probe = Simulation::new(&scenario.system, 0, true)
+        .run()
+        .expect("runs");
+    let hops: u64 = probe.groups.iter().map(|g| g.processed).sum();
+    let mut group = c.benchmark_group("pipeline_3");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(6))
+        .warm_up_time(Duration::from_secs(1));
+    group.throughput(Throughput::Elements(hops));
+    group.bench_function("hops", |b| {
         b.iter(|| black_box(Simulation::new(&scenario.system, 0, true).run()))
     });
     group.finish();
@@ -123,6 +149,7 @@ criterion_group!(
     mm4_faults,
     partitioned,
     key_ordered,
-    partitions
+    partitions,
+    pipeline
 );
 criterion_main!(benches);

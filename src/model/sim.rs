@@ -124,6 +124,8 @@ pub enum RunError {
 enum Event {
     /// A producer's next tick is due.
     Arrival { producer: ProducerId },
+    /// The next tick of a producer that calls a service is due.
+    Request { producer: ProducerId },
     /// A publish in transit reaches `topic`.
     Accept { topic: u16, slot: u32 },
     /// A producer retries a publish to `topic` (stale unless message `id`
@@ -215,7 +217,7 @@ impl Event {
             time, processing timeout or redelivery backoff loops: give topic.redelivery_backoff \
             a duration, or dead-letter it (max_deliveries with dlq = true).";
         let (label, hint) = match self {
-            Event::Arrival { producer: p } => (
+            Event::Arrival { producer: p } | Event::Request { producer: p } => (
                 format!("arrivals {}", producer(p)),
                 "The producers publish this fast or this many at once (a trace with many rows at \
                  one timestamp?).",
@@ -288,7 +290,14 @@ impl<'s> Simulation<'s> {
     pub fn new(scenario: &'s System, replication: u64, record_series: bool) -> Simulation<'s> {
         let rng = |name: String| StreamId::named(&name).rng(scenario.seed, replication);
         let producers = (0..scenario.producers.len())
-            .map(|p| Producer::new(scenario, p, replication))
+            .map(|p| {
+                Producer::new(
+                    scenario,
+                    p,
+                    replication,
+                    scenario.producers[p].call.is_some(),
+                )
+            })
             .collect();
         let track_order = scenario
             .producers
@@ -461,6 +470,7 @@ impl<'s> Simulation<'s> {
         let ctx = &mut self.ctx;
         match event {
             Event::Arrival { producer } => self.on_arrival(producer.index()),
+            Event::Request { producer } => self.on_call_arrival(producer.index()),
             Event::Accept { topic, slot } => self.on_accept(usize::from(topic), slot),
             Event::Retry { topic, slot, id } => self.on_retry(usize::from(topic), slot, id),
             Event::BlockDeadline => {} // `unblock` below fails what timed out.
@@ -546,7 +556,9 @@ impl<'s> Simulation<'s> {
     /// Events of a run whose producers call the group directly.
     fn handle_call(&mut self, event: Event) {
         match event {
-            Event::Arrival { producer } => self.on_call_arrival(producer.index()),
+            Event::Arrival { producer } | Event::Request { producer } => {
+                self.on_call_arrival(producer.index());
+            }
             Event::Done { group, .. }
             | Event::Crash { group, .. }
             | Event::Restart { group, .. }

@@ -21,18 +21,32 @@ pub(super) struct Producer<'s> {
     source: Source,
     /// Down after a crash, until this instant.
     down_until: SimTime,
+    /// The event of its ticks: `Arrival` for a producer that publishes,
+    /// `Request` for one that calls a service (chosen once, not per tick).
+    tick: Event,
     fault_rng: RngStream,
 }
 
 impl<'s> Producer<'s> {
     /// Producer `index` of `system` at the start of replication
-    /// `replication`.
-    pub(super) fn new(system: &'s System, index: usize, replication: u64) -> Producer<'s> {
+    /// `replication`; `calls`: it calls a service instead of publishing.
+    pub(super) fn new(
+        system: &'s System,
+        index: usize,
+        replication: u64,
+        calls: bool,
+    ) -> Producer<'s> {
         let spec = &system.producers[index];
         let faults = StreamId::named(&format!("producer/{}/faults", spec.name));
+        let id = ProducerId(index as u32);
         Producer {
             spec,
-            id: ProducerId(index as u32),
+            id,
+            tick: if calls {
+                Event::Request { producer: id }
+            } else {
+                Event::Arrival { producer: id }
+            },
             source: Source::new(spec, system.horizon, system.seed, replication),
             down_until: SimTime::ZERO,
             fault_rng: faults.rng(system.seed, replication),
@@ -72,7 +86,7 @@ impl<'s> Producer<'s> {
         after: SimTime,
     ) -> Result<(), RunError> {
         if let Some(time) = self.source.advance(after) {
-            ctx.schedule(time, Event::Arrival { producer: self.id });
+            ctx.schedule(time, self.tick);
         } else if let Some(reason) = self.source.failure() {
             let reason = format!("producer `{}`: {reason}", self.spec.name);
             return Err(RunError::Input { reason });

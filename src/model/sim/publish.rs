@@ -25,12 +25,8 @@ impl Simulation<'_> {
         }
     }
 
-    /// Producer `p`'s tick: its messages are published (or, from a
-    /// producer that calls, sent as requests).
+    /// Producer `p`'s tick: its messages are published.
     pub(super) fn on_arrival(&mut self, p: usize) {
-        if self.calls.producer[p].is_some() {
-            return self.on_call_arrival(p);
-        }
         let Some(tick) = self.producers[p].take_tick() else {
             return;
         };

@@ -304,7 +304,7 @@ impl<J> Workers<J> {
 
     /// Worker `w` finished its job at `now`, unless it crashed since
     /// (`epoch` moved on). It becomes idle, or leaves if it was scaled down.
-    #[inline]
+    #[inline(always)]
     pub(super) fn finish(&mut self, now: SimTime, w: usize, epoch: u32) -> Option<Finished<J>> {
         let worker = &mut self.slots[w];
         if worker.epoch != epoch {
