@@ -14,6 +14,7 @@ mod sweep_report;
 mod table;
 mod text;
 mod timeseries;
+mod topology;
 
 pub use compare_report::{CompareColumn, CompareView};
 pub use html::{Page, escape};

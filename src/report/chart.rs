@@ -11,6 +11,7 @@ mod drops;
 mod latency;
 mod partition_lag;
 mod sweep;
+mod topology;
 mod workers;
 
 pub(crate) use compare::{BarGroup, CompareChart};
@@ -19,6 +20,7 @@ pub(crate) use drops::DropsChart;
 pub(crate) use latency::{LatencyChart, LatencySeries};
 pub(crate) use partition_lag::PartitionLagChart;
 pub(crate) use sweep::{Band, SweepChart, XAxis};
+pub(crate) use topology::{Edge, Node, NodeKind, TopologyChart};
 pub(crate) use workers::WorkersChart;
 
 use super::ReportError;

@@ -40,7 +40,8 @@ const DATA: [&str; 7] = [
 ];
 
 /// Charts mqsim draws, by file stem (sweeps add `sweep-<metric>`).
-const CHARTS: [&str; 6] = [
+const CHARTS: [&str; 7] = [
+    "topology",
     "depth",
     "latency",
     "drops",

@@ -3,7 +3,7 @@
 
 use super::chart::{
     DepthChart, DropsChart, LatencyChart, LatencySeries, Line, PartitionLagChart, Rendered,
-    WorkersChart, render,
+    TopologyChart, WorkersChart, render,
 };
 use super::html::{Page, with_ci};
 use super::series::SeriesTable;
@@ -42,6 +42,8 @@ pub struct RunView {
     pub entries: Vec<(String, String, String)>,
     /// Every metric by name.
     pub metrics: BTreeMap<String, MetricValue>,
+    /// The architecture, annotated with what each part measured.
+    pub(crate) topology: TopologyChart,
     /// The time series of replication 0.
     pub series: SeriesTable,
     /// Analytic values that apply.
@@ -83,6 +85,7 @@ impl RunView {
                 .collect(),
             topics: topic_places(&scenario.normalised),
             entries: entries(&scenario.normalised),
+            topology: super::topology::topology(&scenario.name, &scenario.normalised, &metrics),
             metrics,
             series: SeriesTable::parse(csv).map_err(|reason| ReportError::Input {
                 path: "timeseries.csv".into(),
@@ -137,6 +140,8 @@ impl RunView {
         groups.sort_by_key(|g| {
             super::group_place(|name| saved.metrics.contains_key(name), g).starts_with("services.")
         });
+        let topology =
+            super::topology::topology(&saved.scenario_name, &saved.scenario, &saved.metrics);
         Ok(RunView {
             name: saved.scenario_name,
             seed: saved.seed,
@@ -145,6 +150,7 @@ impl RunView {
             groups,
             topics: topic_places(&saved.scenario),
             entries: entries(&saved.scenario),
+            topology,
             metrics: saved.metrics,
             series,
             analytic,
@@ -167,6 +173,11 @@ impl RunView {
     /// [`ReportError::Chart`] if a chart cannot be drawn.
     pub fn charts(&self) -> Result<Vec<Rendered>, ReportError> {
         let mut charts = vec![
+            render(
+                "topology",
+                "The architecture: what each part handled (busy: utilisation; p99: end to end), the bottleneck (the longest mean queue wait) in red; dashed arrows are direct calls",
+                &self.topology,
+            )?,
             render(
                 "depth",
                 "Depth and arrival rate over time",
@@ -325,6 +336,12 @@ impl RunView {
             self.replications,
             if self.replications == 1 { "" } else { "s" }
         ));
+        // The architecture first: what the numbers below are about.
+        let (topology, charts): (Vec<&Rendered>, Vec<&Rendered>) =
+            charts.iter().partition(|c| c.name == "topology");
+        for chart in topology {
+            page.heading("Architecture").figure(chart);
+        }
         page.heading("Headline numbers")
             .table(&["metric", "value"], &self.headline_rows());
         if !self.analytic.is_empty() {

@@ -120,10 +120,10 @@ fn every_chart_of_every_report_renders_in_headless_chromium() {
     ]);
     let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let pages = [
-        (run, names(&["depth", "latency", "drops"])),
+        (run, names(&["topology", "depth", "latency", "drops"])),
         (
             partitioned,
-            names(&["depth", "latency", "drops", "partitions"]),
+            names(&["topology", "depth", "latency", "drops", "partitions"]),
         ),
         (
             sweep,

@@ -62,7 +62,7 @@ fn run_writes_charts_and_a_self_contained_report_that_plot_redraws_identically()
         );
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    check_page(&html, &["depth", "latency", "drops"]);
+    check_page(&html, &["topology", "depth", "latency", "drops"]);
     assert!(
         html.contains("workers: end-to-end p99 (ms)") && html.contains("[groups.workers]"),
         "headline table and scenario"
@@ -77,6 +77,7 @@ fn run_writes_charts_and_a_self_contained_report_that_plot_redraws_identically()
     plot(&out, &again);
     for name in [
         "report.html",
+        "topology.svg",
         "depth.png",
         "depth.svg",
         "latency.svg",
@@ -93,6 +94,45 @@ fn run_writes_charts_and_a_self_contained_report_that_plot_redraws_identically()
         before == support::files(&out),
         "plot in place changed a file"
     );
+}
+
+#[test]
+fn the_report_opens_with_the_architecture_and_marks_its_bottleneck() {
+    // slow-dependency: clients → requests → api ⇢ catalog ⇢ pricing; the
+    // api's topic fills while its workers wait on calls.
+    let dir = tmp("report-topology");
+    let out = dir.join("run");
+    ok(&[
+        "run",
+        "scenarios/slow-dependency.toml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let svg = std::fs::read_to_string(out.join("topology.svg")).unwrap();
+    for node in [
+        "clients (producer)",
+        "requests (topic)",
+        "api (group)",
+        "catalog (service)",
+        "pricing (service)",
+    ] {
+        assert!(svg.contains(node), "{node}");
+    }
+    assert_eq!(svg.matches("bottleneck").count(), 1, "one bottleneck");
+    assert!(svg.contains("peak depth 2,000"), "the api's topic filled");
+    assert!(svg.contains("24,622 refused"), "the topic refused requests");
+    // Four links, each with its arrowhead: two direct calls (in the
+    // calls' colour, dashed) and two hand-offs.
+    let arrows = |colour: &str| {
+        svg.matches(&format!("<polygon opacity=\"1\" fill=\"{colour}\""))
+            .count()
+    };
+    assert_eq!((arrows("#756BB1"), arrows("#787878")), (2, 2), "{svg}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let architecture = html.find("<h2>Architecture</h2>").expect("a section");
+    let headline = html.find("<h2>Headline numbers</h2>").unwrap();
+    assert!(architecture < headline);
+    assert!(html.contains("id=\"chart-topology\""));
 }
 
 #[test]
