@@ -3,7 +3,7 @@
 //! replications.
 
 use crate::model::sim::{PartitionOutcome, RunOutcome, TopicOutcome, fields};
-use crate::stats::ConfidenceInterval;
+use crate::stats::{ConfidenceInterval, LatencySummary};
 use serde::{Deserialize, Serialize};
 
 /// One metric across replications.
@@ -82,6 +82,15 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
         put(format!("{p}.processed"), path.processed as f64);
         for (field, v) in path.e2e.fields() {
             put(format!("{p}.e2e.{field}"), v);
+        }
+        let parts = [
+            ("queue_wait", &path.queue_wait),
+            ("processing", &path.processing),
+        ];
+        for (part, summary) in parts {
+            for (field, v) in summary.iter().flat_map(LatencySummary::fields) {
+                put(format!("{p}.{part}.{field}"), v);
+            }
         }
     }
     for link in &o.links {

@@ -11,6 +11,7 @@ mod drops;
 mod latency;
 mod partition_lag;
 mod sweep;
+mod time_split;
 mod topology;
 mod workers;
 
@@ -20,6 +21,7 @@ pub(crate) use drops::DropsChart;
 pub(crate) use latency::{LatencyChart, LatencySeries};
 pub(crate) use partition_lag::PartitionLagChart;
 pub(crate) use sweep::{Band, SweepChart, XAxis};
+pub(crate) use time_split::{HopTimes, PathTimes, TimeSplitChart};
 pub(crate) use topology::{Edge, Node, NodeKind, TopologyChart};
 pub(crate) use workers::WorkersChart;
 

@@ -40,8 +40,9 @@ const DATA: [&str; 7] = [
 ];
 
 /// Charts mqsim draws, by file stem (sweeps add `sweep-<metric>`).
-const CHARTS: [&str; 7] = [
+const CHARTS: [&str; 8] = [
     "topology",
+    "time-split",
     "depth",
     "latency",
     "drops",

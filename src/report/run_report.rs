@@ -3,10 +3,11 @@
 
 use super::chart::{
     DepthChart, DropsChart, LatencyChart, LatencySeries, Line, PartitionLagChart, Rendered,
-    TopologyChart, WorkersChart, render,
+    TimeSplitChart, TopologyChart, WorkersChart, render,
 };
 use super::html::{Page, with_ci};
 use super::series::SeriesTable;
+use super::topology::ListedPath;
 use super::{ReportError, read_input};
 use crate::experiment::{
     AnalyticRow, Experiment, MetricValue, analytic_rows, check_metric_name, metric_values,
@@ -44,6 +45,8 @@ pub struct RunView {
     pub metrics: BTreeMap<String, MetricValue>,
     /// The architecture, annotated with what each part measured.
     pub(crate) topology: TopologyChart,
+    /// Where the time goes along each path (none without paths).
+    pub(crate) time_split: TimeSplitChart,
     /// The time series of replication 0.
     pub series: SeriesTable,
     /// Analytic values that apply.
@@ -61,6 +64,26 @@ struct SavedSummary {
     replications: u32,
     metrics: BTreeMap<String, MetricValue>,
     scenario: RawScenario,
+    /// Replication 0's paths are read (a file without them has none).
+    #[serde(default)]
+    outcomes: Vec<SavedOutcome>,
+}
+
+/// The part of a saved replication the report needs: its paths.
+#[derive(Deserialize)]
+struct SavedOutcome {
+    #[serde(default)]
+    paths: Vec<SavedPath>,
+}
+
+/// A saved path: its name, last group and hops.
+#[derive(Deserialize)]
+struct SavedPath {
+    name: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    hops: Vec<String>,
 }
 
 impl RunView {
@@ -86,6 +109,12 @@ impl RunView {
             topics: topic_places(&scenario.normalised),
             entries: entries(&scenario.normalised),
             topology: super::topology::topology(&scenario.name, &scenario.normalised, &metrics),
+            time_split: {
+                let paths: Vec<ListedPath> = (experiment.outcomes[0].paths.iter())
+                    .map(|p| (p.name.clone(), p.place.clone(), p.hops.clone()))
+                    .collect();
+                super::topology::time_split(&scenario.name, &paths, &metrics)
+            },
             metrics,
             series: SeriesTable::parse(csv).map_err(|reason| ReportError::Input {
                 path: "timeseries.csv".into(),
@@ -142,6 +171,11 @@ impl RunView {
         });
         let topology =
             super::topology::topology(&saved.scenario_name, &saved.scenario, &saved.metrics);
+        let paths: Vec<ListedPath> = (saved.outcomes.first().into_iter())
+            .flat_map(|o| &o.paths)
+            .map(|p| (p.name.clone(), p.place.clone(), p.hops.clone()))
+            .collect();
+        let time_split = super::topology::time_split(&saved.scenario_name, &paths, &saved.metrics);
         Ok(RunView {
             name: saved.scenario_name,
             seed: saved.seed,
@@ -151,6 +185,7 @@ impl RunView {
             topics: topic_places(&saved.scenario),
             entries: entries(&saved.scenario),
             topology,
+            time_split,
             metrics: saved.metrics,
             series,
             analytic,
@@ -184,8 +219,15 @@ impl RunView {
                 &self.depth_chart(),
             )?,
             render("latency", "Latency percentiles", &self.latency_chart())?,
-            render("drops", "Drops over time", &self.drops_chart())?,
         ];
+        if !self.time_split.paths.is_empty() {
+            charts.push(render(
+                "time-split",
+                "Where the time goes: each path's time from its root, split by hop (wait light, processing dark)",
+                &self.time_split,
+            )?);
+        }
+        charts.push(render("drops", "Drops over time", &self.drops_chart())?);
         if !self.partitions.is_empty() {
             let shown = hottest(&self.partitions, MAX_PARTITIONS_SHOWN);
             let title = if shown.len() < self.partitions.len() {

@@ -330,6 +330,21 @@ fn path_rows(out: &mut String, experiment: &Experiment) {
             let value = cell(experiment, &format!("{p}.e2e.{q}_s"), 1e3, 3);
             put(out, &format!("from the root {q} (ms)"), value);
         }
+        // At its last group: the wait for the delivery that succeeded, and
+        // that delivery's processing.
+        for (part, label) in [
+            ("queue_wait", "last hop's wait"),
+            ("processing", "last hop's work"),
+        ] {
+            let name = format!("{p}.{part}.mean_s");
+            if experiment.metric(&name).is_some() {
+                put(
+                    out,
+                    &format!("{label} mean (ms)"),
+                    cell(experiment, &name, 1e3, 3),
+                );
+            }
+        }
     }
     let links: Vec<&str> = (experiment.metrics.iter())
         .filter_map(|m| m.name.strip_prefix("links.")?.strip_suffix(".sent"))

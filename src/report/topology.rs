@@ -4,7 +4,7 @@
 //! is the group or service where messages waited longest on average
 //! (then the busiest).
 
-use super::chart::{Edge, Node, NodeKind, TopologyChart};
+use super::chart::{Edge, HopTimes, Node, NodeKind, PathTimes, TimeSplitChart, TopologyChart};
 use crate::experiment::MetricValue;
 use crate::scenario::RawScenario;
 use std::collections::{BTreeMap, BTreeSet};
@@ -163,6 +163,54 @@ pub(crate) fn topology(
         title: format!("{name}: architecture"),
         nodes,
         edges,
+    }
+}
+
+/// Most paths the time-split chart shows (the slowest ends of chains).
+const MOST_PATHS: usize = 6;
+
+/// One listed path: its name, its last group or service, and its hops
+/// (the paths ending at a group or service along it, itself last).
+pub(crate) type ListedPath = (String, String, Vec<String>);
+
+/// Where the time goes along each path that ends a chain (no other path
+/// continues it), the slowest first: its hops' wait and processing from
+/// `metrics`.
+pub(crate) fn time_split(
+    name: &str,
+    paths: &[ListedPath],
+    metrics: &BTreeMap<String, MetricValue>,
+) -> TimeSplitChart {
+    let get = |m: String| metrics.get(&m).map_or(0.0, |v| v.mean);
+    let three =
+        |prefix: &str| ["mean_s", "p50_s", "p99_s"].map(|q| get(format!("paths.{prefix}.{q}")));
+    let continued: BTreeSet<&String> = (paths.iter())
+        .flat_map(|(p, _, hops)| hops.iter().filter(move |h| *h != p))
+        .collect();
+    let place = |hop: &String| {
+        (paths.iter())
+            .find(|(p, _, _)| p == hop)
+            .map_or_else(String::new, |(_, place, _)| place.clone())
+    };
+    let mut out: Vec<PathTimes> = (paths.iter())
+        .filter(|(p, _, hops)| !hops.is_empty() && !continued.contains(p))
+        .map(|(p, _, hops)| PathTimes {
+            name: p.clone(),
+            hops: (hops.iter())
+                .map(|h| HopTimes {
+                    place: place(h),
+                    wait: three(&format!("{h}.queue_wait")),
+                    work: three(&format!("{h}.processing")),
+                })
+                .collect(),
+            e2e: three(&format!("{p}.e2e")),
+        })
+        .collect();
+    out.sort_by(|a, b| b.e2e[0].total_cmp(&a.e2e[0]).then(a.name.cmp(&b.name)));
+    out.truncate(MOST_PATHS);
+    TimeSplitChart {
+        title: format!("{name}: where the time goes, by path and hop"),
+        paths: out,
     }
 }
 

@@ -706,6 +706,27 @@ fn a_called_service_publishing_to_a_topic_forms_a_tandem_jackson_network() {
         0.0,
         0.05,
     );
+    let hop = |o: &RunOutcome, name: &str, wait: bool| {
+        let p = o.paths.iter().find(|p| p.name == name).unwrap();
+        let summary = if wait { &p.queue_wait } else { &p.processing };
+        summary.as_ref().unwrap().mean_s
+    };
+    check(
+        "tandem, back's hop: wait ρ₂/(μ₂ − λ)",
+        &outs,
+        |o| hop(o, "front-events-back", true),
+        (lambda / 1.5) / (1.5 - lambda),
+        0.0,
+        0.08,
+    );
+    check(
+        "tandem, back's hop: processing 1/μ₂",
+        &outs,
+        |o| hop(o, "front-events-back", false),
+        1.0 / 1.5,
+        0.0,
+        0.02,
+    );
     for o in &outs {
         // Every processed request published one event, which back read.
         let link = o.links.iter().find(|l| l.name == "front.events").unwrap();

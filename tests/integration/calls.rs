@@ -315,6 +315,21 @@ fn a_producer_calls_a_service_whose_children_keep_the_requests_root() {
     assert_eq!(back.processed, 18);
     assert!((back.e2e.max_s - 5.0).abs() < 1e-9, "{:?}", back.e2e);
     assert!((back.e2e.mean_s - 4.0).abs() < 1e-9, "{:?}", back.e2e);
+    // Split by hop: the second event waits 2 s for the first; each takes
+    // 2 s at back, and front's 1 s came before.
+    assert_eq!(back.hops, ["front", "front-events-back"]);
+    assert_eq!(back.place, "back");
+    let (wait, work) = (
+        back.queue_wait.as_ref().unwrap(),
+        back.processing.as_ref().unwrap(),
+    );
+    assert!(
+        (wait.mean_s - 1.0).abs() < 1e-9 && (wait.max_s - 2.0).abs() < 1e-9,
+        "{wait:?}"
+    );
+    assert!((work.mean_s - 2.0).abs() < 1e-9, "{work:?}");
+    let front = path("front").processing.as_ref().unwrap();
+    assert!((front.mean_s - 1.0).abs() < 1e-9, "{front:?}");
     assert_eq!(group(&o, "back").processed, 18);
     // The topic counts the children as published by the service.
     let events = o.topics.iter().find(|t| t.name == "events").unwrap();

@@ -133,6 +133,10 @@ fn the_report_opens_with_the_architecture_and_marks_its_bottleneck() {
     let headline = html.find("<h2>Headline numbers</h2>").unwrap();
     assert!(architecture < headline);
     assert!(html.contains("id=\"chart-topology\""));
+    // Where the time goes: the one path that ends a chain, by hop.
+    let split = std::fs::read_to_string(out.join("time-split.svg")).unwrap();
+    assert!(split.contains("requests-api"), "the path");
+    assert!(html.contains("id=\"chart-time-split\""));
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! (see [`super::calling`]), whose final answers come back here.
 
 use super::callers::{Answer, Attempt, Final, Origin, Parent, Sent};
+use super::paths::Hop;
 use super::{Event, Simulation};
 use crate::engine::SimDuration;
 use crate::model::autoscale::Phase;
@@ -138,8 +139,13 @@ impl Simulation<'_> {
         let message = Message::new(attempt.id, parent.key, parent.size, path, parent.root);
         let sent = self.forward(g, &message, here);
         if !sent.refused {
-            let ns = self.ctx.now.since(parent.root).as_nanos();
-            self.paths.record(&self.ctx, here, ns, sent.children == 0);
+            let now = self.ctx.now;
+            let hop = Hop {
+                e2e_ns: now.since(parent.root).as_nanos(),
+                wait_ns: attempt.started.since(attempt.enqueued).as_nanos(),
+                work_ns: now.since(attempt.started).as_nanos(),
+            };
+            self.paths.record(&self.ctx, here, hop, sent.children == 0);
         }
         !sent.refused
     }

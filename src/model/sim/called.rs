@@ -151,6 +151,7 @@ impl<'s> Called<'s> {
                     .record(ctx.now.since(attempt.enqueued).as_nanos());
             }
             self.counts.deliveries += 1;
+            attempt.started = ctx.now;
             let (epoch, _) = self.workers.start(ctx.now, w, attempt);
             let event = Event::Done {
                 group: self.index,

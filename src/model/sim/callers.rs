@@ -97,6 +97,8 @@ pub(super) struct Attempt {
     pub id: u64,
     pub number: u32,
     pub enqueued: SimTime,
+    /// When a worker took it (set then).
+    pub started: SimTime,
     /// The request is malformed: every attempt fails.
     pub poison: bool,
     /// Decided when a worker takes it: `true` if it will fail.
@@ -242,6 +244,7 @@ impl<'s> Callers<'s> {
             id,
             number,
             enqueued: ctx.now,
+            started: ctx.now,
             poison,
             fails: false,
         })

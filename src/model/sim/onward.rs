@@ -6,7 +6,7 @@
 //! The processing's time from the root is recorded on its path.
 
 use super::ids::GroupId;
-use super::paths::Place;
+use super::paths::{Hop, Place};
 use super::state::FailKind;
 use super::topic::Admission;
 use super::{LogKind, Simulation, TOPIC};
@@ -75,8 +75,12 @@ impl Simulation<'_> {
                 self.groups[g].fail(&mut self.ctx, done.item, FailKind::Failed, None);
             } else {
                 self.groups[g].processed(&mut self.ctx, &done.item);
-                let ns = now.since(message.created).as_nanos();
-                self.paths.record(&self.ctx, here, ns, sent.children == 0);
+                let hop = Hop {
+                    e2e_ns: now.since(message.created).as_nanos(),
+                    wait_ns: done.started.since(done.item.enqueued).as_nanos(),
+                    work_ns: now.since(done.started).as_nanos(),
+                };
+                self.paths.record(&self.ctx, here, hop, sent.children == 0);
             }
         }
         self.groups[g].after_done(&mut self.ctx, w, leaving, partition);

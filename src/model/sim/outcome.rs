@@ -132,11 +132,21 @@ pub struct PathOutcome {
     /// The topics and groups of the path, joined by `-`; `other` for
     /// paths past the listed ones, `all` for the ends of chains.
     pub name: String,
+    /// Its last group or called service (empty for `other` and `all`).
+    pub place: String,
+    /// The paths ending at a group or service along it, from its root to
+    /// itself: its hops (empty for `other` and `all`).
+    pub hops: Vec<String>,
     /// Processings at its last group in the window (for `all`: those that
     /// published nothing onward).
     pub processed: u64,
     /// Time from the root's creation to each of those processings.
     pub e2e: LatencySummary,
+    /// At its last group: from entering the buffer to the start of the
+    /// delivery that succeeded (failed deliveries and backoffs included).
+    pub queue_wait: Option<LatencySummary>,
+    /// At its last group: that delivery's processing (own work and calls).
+    pub processing: Option<LatencySummary>,
 }
 
 /// One publish link's counts: each child sent lands once, accepted by the

@@ -27,6 +27,18 @@ pub(super) enum Place {
     Group(usize),
 }
 
+/// One processing at the end of a path, as the times it split into: from
+/// its root to the end, and at its last group (or service) the wait from
+/// entering its buffer to the start of the delivery that succeeded
+/// (earlier failed deliveries and their backoffs included) and the
+/// processing itself (own work and calls).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Hop {
+    pub e2e_ns: u64,
+    pub wait_ns: u64,
+    pub work_ns: u64,
+}
+
 /// One path: its last place and the path before it.
 #[derive(Clone, Copy, Debug)]
 struct Node {
@@ -52,6 +64,9 @@ pub(super) struct Paths {
     /// root, in the window.
     processed: Vec<u64>,
     e2e: Vec<LatencyHistogram>,
+    /// Per path ending at a group: the wait and the processing there.
+    wait: Vec<LatencyHistogram>,
+    work: Vec<LatencyHistogram>,
     /// Time from the root to each processing that published nothing
     /// onward: the end of a causal chain.
     ends: LatencyHistogram,
@@ -71,6 +86,8 @@ impl Paths {
             next: Vec::new(),
             processed: Vec::new(),
             e2e: Vec::new(),
+            wait: Vec::new(),
+            work: Vec::new(),
             ends: LatencyHistogram::new(),
             ended: 0,
             truncated: false,
@@ -135,9 +152,14 @@ impl Paths {
             at += 1;
         }
         paths.processed = vec![0; paths.nodes.len() + 1];
-        paths.e2e = (0..=paths.nodes.len())
-            .map(|_| LatencyHistogram::new())
-            .collect();
+        let histograms = || {
+            (0..=paths.nodes.len())
+                .map(|_| LatencyHistogram::new())
+                .collect()
+        };
+        paths.e2e = histograms();
+        paths.wait = histograms();
+        paths.work = histograms();
         paths
     }
 
@@ -176,18 +198,21 @@ impl Paths {
         self.producers + path
     }
 
-    /// A processing at the end of `path` (which ends at a group), `ns`
-    /// after its root was created; `end`: it published nothing onward.
-    pub(super) fn record(&mut self, ctx: &Ctx, path: u32, ns: u64, end: bool) {
+    /// A processing at the end of `path` (which ends at a group or a
+    /// called service), split as `hop` says; `end`: it published nothing
+    /// onward.
+    pub(super) fn record(&mut self, ctx: &Ctx, path: u32, hop: Hop, end: bool) {
         if !ctx.in_window {
             return;
         }
         let p = path as usize;
         self.processed[p] += 1;
-        self.e2e[p].record(ns);
+        self.e2e[p].record(hop.e2e_ns);
+        self.wait[p].record(hop.wait_ns);
+        self.work[p].record(hop.work_ns);
         if end {
             self.ended += 1;
-            self.ends.record(ns);
+            self.ends.record(hop.e2e_ns);
         }
     }
 
@@ -195,6 +220,8 @@ impl Paths {
     pub(super) fn restart_window(&mut self) {
         self.processed.iter_mut().for_each(|n| *n = 0);
         self.e2e.iter_mut().for_each(LatencyHistogram::clear);
+        self.wait.iter_mut().for_each(LatencyHistogram::clear);
+        self.work.iter_mut().for_each(LatencyHistogram::clear);
         self.ends.clear();
         self.ended = 0;
     }
@@ -223,26 +250,57 @@ impl Paths {
             places.reverse();
             places.join("-")
         };
+        // The paths ending at a group along path `at`, from its root.
+        let hops = |mut at: u32| {
+            let mut hops = Vec::new();
+            loop {
+                let node = self.nodes[at as usize];
+                if let Place::Group(_) = node.place {
+                    hops.push(name(at));
+                }
+                match node.parent {
+                    Some(parent) => at = parent,
+                    None => break,
+                }
+            }
+            hops.reverse();
+            hops
+        };
         let mut out: Vec<_> = (self.nodes.iter().enumerate())
-            .filter(|(_, node)| matches!(node.place, Place::Group(_)))
-            .map(|(p, _)| super::outcome::PathOutcome {
+            .filter_map(|(p, node)| match node.place {
+                Place::Group(g) => Some((p, g)),
+                Place::Topic(_) => None,
+            })
+            .map(|(p, g)| super::outcome::PathOutcome {
                 name: name(p as u32),
+                place: system.service(g).name.clone(),
+                hops: hops(p as u32),
                 processed: self.processed[p],
                 e2e: self.e2e[p].summary(),
+                queue_wait: Some(self.wait[p].summary()),
+                processing: Some(self.work[p].summary()),
             })
             .collect();
         if self.truncated {
             let other = self.other() as usize;
             out.push(super::outcome::PathOutcome {
                 name: "other".to_owned(),
+                place: String::new(),
+                hops: Vec::new(),
                 processed: self.processed[other],
                 e2e: self.e2e[other].summary(),
+                queue_wait: None,
+                processing: None,
             });
         }
         out.push(super::outcome::PathOutcome {
             name: "all".to_owned(),
+            place: String::new(),
+            hops: Vec::new(),
             processed: self.ended,
             e2e: self.ends.summary(),
+            queue_wait: None,
+            processing: None,
         });
         out
     }
