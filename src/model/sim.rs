@@ -551,6 +551,9 @@ impl<'s> Simulation<'s> {
             Event::Outage { start, .. } => g.on_outage(ctx, start),
             _ => {}
         }
+        if !g.interrupted_effects.is_empty() {
+            self.forward_interrupted(group.index());
+        }
     }
 
     /// Events of a run whose producers call the group directly.

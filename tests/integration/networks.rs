@@ -60,6 +60,50 @@ fn a_child_refused_by_a_full_topic_fails_the_delivery_that_published_it() {
 }
 
 #[test]
+fn a_crash_after_the_side_effect_publishes_the_children_and_the_redelivery_again() {
+    // The relay publishes each outbox row to events; its worker crashes
+    // every 10.1 s (mid-delivery), always after the side effect (the publish) and before
+    // the ack: each crashed delivery's event went out, and the row is
+    // redelivered and published again, a duplicate event.
+    let text = r#"
+        seed = 4
+        horizon = "300s"
+        [topics.outbox]
+        [topics.events]
+        [producers.app]
+        topic = "outbox"
+        arrival = { constant = { rate_per_s = 2 } }
+        [groups.relay]
+        topic = "outbox"
+        workers = 1
+        service = { constant = { value = "300ms" } }
+        publish = [{ topic = "events" }]
+        crash = { mtbf = { constant = { value = "10.1s" } }, mttr = { constant = { value = "1s" } } }
+        crash_after_side_effect = 1.0
+        [groups.consumer]
+        topic = "events"
+        workers = 1
+        service = { constant = { value = "1ms" } }
+        "#;
+    let o = run(text);
+    let relay = group(&o, "relay");
+    let link = o.links.iter().find(|l| l.name == "relay.events").unwrap();
+    assert!(relay.failures.crashed > 10, "{:?}", relay.failures);
+    // Every crashed delivery had done its side effect: its event is out.
+    assert_eq!(link.sent, relay.processed + relay.failures.crashed);
+    assert_eq!(link.sent, link.accepted);
+    assert!(
+        relay.duplicate_side_effects >= relay.failures.crashed - relay.in_flight - relay.queued
+    );
+    assert_eq!(
+        group(&o, "consumer").processed
+            + group(&o, "consumer").queued
+            + group(&o, "consumer").in_flight,
+        link.accepted
+    );
+}
+
+#[test]
 fn under_drop_oldest_a_full_topic_evicts_and_the_delivery_succeeds() {
     let o = run(&bounded_chain("drop_oldest"));
     let (link, billing, mailer) = (&o.links[0], group(&o, "billing"), group(&o, "mailer"));

@@ -30,6 +30,7 @@ use super::workers::Workers;
 use crate::engine::{RngStream, SimTime, Slab, StreamId};
 use crate::model::distribution::Distribution;
 use crate::model::group::GroupSpec;
+use crate::model::message::Message;
 use crate::model::system::System;
 use crate::model::topic::{Policy, TopicSpec};
 use rand::Rng;
@@ -100,6 +101,10 @@ pub(super) struct Group<'s> {
     /// The simulation settles its finished deliveries (it publishes what
     /// they publish onward and records their paths).
     pub linked: bool,
+    /// Messages whose side effect happened in a delivery that a crash or
+    /// an outage then interrupted (linked groups only): the simulation
+    /// publishes their children, as the processing did before it crashed.
+    pub interrupted_effects: Vec<Message>,
 }
 
 impl<'s> Group<'s> {
@@ -155,6 +160,7 @@ impl<'s> Group<'s> {
             keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
             plain: false,
             linked: system.tracks_paths(),
+            interrupted_effects: Vec::new(),
         };
         group.plain = !g.partitioned
             && group.keys.is_none()

@@ -86,6 +86,19 @@ impl Simulation<'_> {
         self.groups[g].after_done(&mut self.ctx, w, leaving, partition);
     }
 
+    /// Group `g`'s deliveries that a crash or outage interrupted after
+    /// their side effect publish their children (the delivery itself
+    /// failed, and will be redelivered: a duplicate to come).
+    pub(super) fn forward_interrupted(&mut self, g: usize) {
+        for message in std::mem::take(&mut self.groups[g].interrupted_effects) {
+            let topic_of = |p: usize| self.scenario.producers[p].topic;
+            let here = self
+                .paths
+                .then(self.paths.of(&message, topic_of), Place::Group(g));
+            self.forward(g, &message, here);
+        }
+    }
+
     /// Group `g` (or a called service, past the groups) processed
     /// `parent` at the end of path `here`: it publishes its links'
     /// children, each admitted at once.

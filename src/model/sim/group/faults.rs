@@ -109,8 +109,14 @@ impl Group<'_> {
     /// timeout if there is one, else at once (the connection dropped).
     fn interrupt(&mut self, ctx: &mut Ctx, mut s: InService) {
         let share = self.spec.faults.crash_after_side_effect;
-        if s.failure.is_none() && share > 0.0 && self.fault_rng.random::<f64>() < share {
-            self.side_effect(ctx, &mut s.item);
+        if s.failure.is_none()
+            && share > 0.0
+            && self.fault_rng.random::<f64>() < share
+            && self.side_effect(ctx, &mut s.item)
+            && self.linked
+        {
+            // Its publishes happened too: the simulation sends them.
+            self.interrupted_effects.push(s.item.message);
         }
         if s.zombie {
             self.zombies -= 1;
