@@ -14,7 +14,7 @@
 #
 #   MQSIM_PER=hops benches/instructions.sh benches/scenarios/pipeline-3.toml
 #
- Builds the
+# Builds the
 # release binary first, unless MQSIM_BIN names a binary to count instead
 # (to compare with an older build). One thread (RAYON_NUM_THREADS=1): idle
 # worker threads would add a varying count. Needs valgrind (Debian:

@@ -56,7 +56,10 @@ pub struct AnalyticRow {
 pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
     // Sync mode has caller timeouts and retries: not these models.
     // A network (publish links, several topics) is not one queue either.
-    let one_queue = scenario.system.call().is_none() && !scenario.system.tracks_paths();
+    // Nor is a file with services called directly.
+    let one_queue = scenario.system.call().is_none()
+        && !scenario.system.tracks_paths()
+        && scenario.system.services.is_empty();
     let Some(lambda) = poisson_rate(scenario).filter(|_| one_queue) else {
         return Vec::new();
     };
@@ -92,7 +95,8 @@ pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
 /// λ when the only producer is Poisson over the whole horizon.
 fn poisson_rate(scenario: &Scenario) -> Option<f64> {
     match scenario.system.producers.as_slice() {
-        [p] if p.start == SimTime::ZERO
+        [p] if p.call.is_none()
+            && p.start == SimTime::ZERO
             && p.stop >= SimTime::ZERO + scenario.system.horizon
             && p.faults.ack_loss == 0.0
             && p.faults.retry_attempts == 0

@@ -217,7 +217,12 @@ impl Event {
             time, processing timeout or redelivery backoff loops: give topic.redelivery_backoff \
             a duration, or dead-letter it (max_deliveries with dlq = true).";
         let (label, hint) = match self {
-            Event::Arrival { producer: p } | Event::Request { producer: p } => (
+            Event::Request { producer: p } => (
+                format!("requests {}", producer(p)),
+                "The producer sends requests this fast or this many at once (a trace with many \
+                 rows at one timestamp?).",
+            ),
+            Event::Arrival { producer: p } => (
                 format!("arrivals {}", producer(p)),
                 "The producers publish this fast or this many at once (a trace with many rows at \
                  one timestamp?).",
@@ -326,6 +331,7 @@ impl<'s> Simulation<'s> {
                     target: vec![0],
                     base: Vec::new(),
                     producer: vec![Some(0); scenario.producers.len()],
+                    carried: Vec::new(),
                 };
                 (Vec::new(), calls, vec![called])
             }

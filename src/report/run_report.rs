@@ -210,7 +210,7 @@ impl RunView {
         let mut charts = vec![
             render(
                 "topology",
-                "The architecture: what each part handled (busy: utilisation; p99: end to end), the bottleneck (the longest mean queue wait) in red; dashed arrows are direct calls",
+                "The architecture: what each part handled (busy: utilisation; p99: end to end, for a called service from the call), the bottleneck (the longest mean queue wait) in red; dashed arrows are direct calls",
                 &self.topology,
             )?,
             render(

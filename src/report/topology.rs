@@ -25,11 +25,12 @@ pub(crate) fn topology(
         )
         .collect();
     // Topics by name and metric prefix; a single-topic file's one topic
-    // only if something publishes to it.
+    // (by its `name`) only if something publishes to it.
     let topics: Vec<(String, String)> = if raw.topics.is_empty() {
         let used = raw.producers.values().any(|p| p.call.is_none())
             || raw.groups.values().any(|g| !g.publish.is_empty());
-        let one = ("topic".to_owned(), "topic".to_owned());
+        let name = raw.topic.clone().unwrap_or_default().name;
+        let one = (name, "topic".to_owned());
         used.then_some(one).into_iter().collect()
     } else {
         (raw.topics.keys())

@@ -233,6 +233,14 @@ pub(super) fn validate(
     if c.issues.is_empty() {
         graph::check_call_cycles(&mut c, &services);
     }
+    if raw.mode == RawMode::Sync {
+        for (name, _) in raw.groups.iter().filter(|(_, g)| !g.publish.is_empty()) {
+            c.fail(
+                &root.key("groups").key(name).key("publish"),
+                format!("sync mode rewrites a file whose groups read the topic; group {name:?} publishes onward, which sync mode cannot run yet: remove `publish`, or run it queued"),
+            );
+        }
+    }
     if !services.is_empty() && raw.mode == RawMode::Sync {
         c.fail(
             &root.key("mode"),

@@ -384,4 +384,49 @@ fn a_producer_that_calls_loses_its_waiting_requests_when_it_crashes() {
         (4..=5).contains(&waiting),
         "requests of the last 5 s wait: {c:?}"
     );
+    // Requests lost while the producer was down made no attempt, and no
+    // attempt was a retry.
+    assert_eq!(front.redeliveries, 0);
+}
+
+#[test]
+fn a_chain_goes_on_through_a_called_service_that_publishes() {
+    // front reads orders and calls svc, which publishes half of the time
+    // to events, read by back. A chain ends at back, or at front when svc
+    // published nothing: never at front when svc did.
+    let text = r#"
+        seed = 12
+        horizon = "200s"
+        drain = true
+        [topics.orders]
+        [topics.events]
+        [producers.web]
+        topic = "orders"
+        arrival = { poisson = { rate_per_s = 5 } }
+        [groups.front]
+        topic = "orders"
+        workers = 4
+        service = { exponential = { mean = "10ms" } }
+        call = [{ service = "svc" }]
+        [groups.svc]
+        workers = 4
+        service = { exponential = { mean = "20ms" } }
+        publish = [{ topic = "events", probability = 0.5 }]
+        [groups.back]
+        topic = "events"
+        workers = 2
+        service = { exponential = { mean = "30ms" } }
+        "#;
+    let o = run(text);
+    assert!(o.diagnostics.empty, "drained");
+    let link = o.links.iter().find(|l| l.name == "svc.events").unwrap();
+    let front = group(&o, "front").processed;
+    let back = group(&o, "back").processed;
+    assert!(
+        link.sent > 300 && link.sent < front - 300,
+        "{link:?} of {front}"
+    );
+    assert_eq!(back, link.sent);
+    let ends = o.paths.iter().find(|p| p.name == "all").unwrap().processed;
+    assert_eq!(ends, back + (front - link.sent));
 }

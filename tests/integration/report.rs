@@ -119,6 +119,9 @@ fn the_report_opens_with_the_architecture_and_marks_its_bottleneck() {
         assert!(svg.contains(node), "{node}");
     }
     assert_eq!(svg.matches("bottleneck").count(), 1, "one bottleneck");
+    // It is the api (its label is drawn right after the api's title).
+    let at = |text: &str| svg.find(text).unwrap_or_else(|| panic!("{text}"));
+    assert!(at("api (group)") < at("bottleneck") && at("bottleneck") < at("catalog (service)"));
     assert!(svg.contains("peak depth 2,000"), "the api's topic filled");
     assert!(svg.contains("24,622 refused"), "the topic refused requests");
     // Four links, each with its arrowhead: two direct calls (in the

@@ -4,7 +4,8 @@
 //! callers are producers; in a graph they are the workers of services
 //! (see [`super::calling`]), whose final answers come back here.
 
-use super::callers::{Answer, Attempt, Final, Origin, Parent, Sent};
+use super::callers::{Answer, Attempt, Final, Origin, Parent, Sent as Attempted};
+use super::onward::Sent;
 use super::paths::Hop;
 use super::{Event, Simulation};
 use crate::engine::SimDuration;
@@ -49,13 +50,13 @@ impl Simulation<'_> {
         let called = &mut self.called[self.calls.target[link]];
         let down = called.workers.is_down();
         match self.calls.callers[link].attempt(&mut self.ctx, request, down) {
-            Sent::Attempt(attempt) => {
+            Attempted::Attempt(attempt) => {
                 if let Err(err) = called.enqueue(&mut self.ctx, attempt, self.scenario.max_queued) {
                     self.failure.get_or_insert(err);
                 }
             }
-            Sent::Refused(Some(answer)) => self.on_final(answer),
-            Sent::Refused(None) => {}
+            Attempted::Refused(Some(answer)) => self.on_final(answer),
+            Attempted::Refused(None) => {}
         }
     }
 
@@ -113,10 +114,22 @@ impl Simulation<'_> {
     /// crashed since `epoch`): processed if its own work and its calls
     /// (`calls_ok`) succeeded.
     pub(super) fn complete_attempt(&mut self, s: usize, worker: usize, epoch: u32, calls_ok: bool) {
+        let downstream = self
+            .calls
+            .take_carried(self.groups.len() + s, worker, epoch);
         if let Some(attempt) = self.called[s].on_done(&mut self.ctx, worker, epoch) {
             let mut processed = !attempt.fails && calls_ok;
-            if processed && !self.called[s].spec.publish.is_empty() {
-                processed = self.publish_from_service(s, &attempt);
+            let mut children = downstream;
+            // Sync mode's one service never publishes (validation).
+            let graph = matches!(self.scenario.link, crate::model::system::Link::Publish);
+            if processed && graph && !self.called[s].spec.publish.is_empty() {
+                let sent = self.publish_from_service(s, &attempt, downstream);
+                processed = !sent.refused;
+                children += sent.children;
+            }
+            if children > 0 {
+                let callers = &mut self.calls.callers[usize::from(attempt.link)];
+                callers.add_children(attempt.request, children);
             }
             self.end_attempt(s, attempt, processed);
             self.called[s].dispatch(&mut self.ctx);
@@ -125,13 +138,18 @@ impl Simulation<'_> {
 
     /// Service `s` processed `attempt`: it publishes its links' children
     /// (keeping the request's key, size and root), whether or not its
-    /// caller still listens, as a server does. `false` if the topic
-    /// refused a child: the attempt then fails (the children that got in
-    /// stay).
-    fn publish_from_service(&mut self, s: usize, attempt: &Attempt) -> bool {
+    /// caller still listens, as a server does. A refused child fails the
+    /// attempt (the children that got in stay). `downstream`: what its own
+    /// calls published. Its processing ends a causal chain only if nothing
+    /// was published and a producer (not a worker, whose processing goes
+    /// on) called.
+    fn publish_from_service(&mut self, s: usize, attempt: &Attempt, downstream: u64) -> Sent {
         let callers = &self.calls.callers[usize::from(attempt.link)];
-        let Some(parent) = callers.parent(attempt.request) else {
-            return true; // Held while an attempt is out: not reached.
+        let (Some(parent), Some(origin)) = (
+            callers.parent(attempt.request),
+            callers.origin(attempt.request),
+        ) else {
+            return Sent::default(); // Held while an attempt is out: not reached.
         };
         let g = self.groups.len() + s;
         let here = self.paths.service_root(s);
@@ -145,9 +163,10 @@ impl Simulation<'_> {
                 wait_ns: attempt.started.since(attempt.enqueued).as_nanos(),
                 work_ns: now.since(attempt.started).as_nanos(),
             };
-            self.paths.record(&self.ctx, here, hop, sent.children == 0);
+            let end = sent.children + downstream == 0 && matches!(origin, Origin::Producer(_));
+            self.paths.record(&self.ctx, here, hop, end);
         }
-        !sent.refused
+        sent
     }
 
     /// A worker of service `s` crashes.
@@ -228,10 +247,15 @@ impl Simulation<'_> {
             return;
         };
         let w = worker.index();
+        let g = service.index();
+        if answer.children > 0 {
+            let so_far = self.calls.carried(g, w, epoch);
+            self.calls
+                .set_carried(g, w, epoch, so_far + answer.children);
+        }
         if answer.ok && self.start_calls(service, w, epoch, usize::from(stage) + 1) {
             return;
         }
-        let g = service.index();
         if g < self.groups.len() {
             self.complete_linked(g, w, epoch, answer.ok);
         } else {

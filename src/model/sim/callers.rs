@@ -53,6 +53,9 @@ pub(super) struct Parent {
 pub(super) struct Final {
     pub origin: Origin,
     pub ok: bool,
+    /// Messages the called service (and what it called) published for
+    /// this request: the causal chain goes on downstream of them.
+    pub children: u64,
 }
 
 /// What sending an attempt did.
@@ -77,6 +80,8 @@ pub(super) struct Request {
     pub created: SimTime,
     /// What it carries from its caller's work.
     pub parent: Parent,
+    /// Messages its attempts published downstream (see [`Final`]).
+    pub children: u64,
     /// The attempt the caller is waiting for (1 for the first).
     pub attempt: u32,
     /// Attempts still queued or running downstream.
@@ -109,6 +114,8 @@ pub(super) struct Attempt {
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct CallerCounts {
     pub requests: u64,
+    /// Attempts after a request's first (retries).
+    pub retries: u64,
     /// Requests whose caller had a success.
     pub succeeded: u64,
     pub attempts: u64,
@@ -123,6 +130,7 @@ impl CallerCounts {
     /// Adds `other`'s counts (the links into one service).
     pub(super) fn add(&mut self, other: &CallerCounts) {
         self.requests += other.requests;
+        self.retries += other.retries;
         self.succeeded += other.succeeded;
         self.attempts += other.attempts;
         self.refused += other.refused;
@@ -203,6 +211,7 @@ impl<'s> Callers<'s> {
             poison,
             created: ctx.now,
             parent,
+            children: 0,
             attempt: 0,
             outstanding: 0,
             answered: false,
@@ -220,6 +229,9 @@ impl<'s> Callers<'s> {
         r.attempt += 1;
         let number = r.attempt;
         self.counts.attempts += 1;
+        if number > 1 {
+            self.counts.retries += 1;
+        }
         if down {
             // Connection refused: an immediate error.
             self.counts.refused += 1;
@@ -297,12 +309,25 @@ impl<'s> Callers<'s> {
         Some(Final {
             origin: r.origin,
             ok,
+            children: r.children,
         })
     }
 
     /// What `request` carries from its caller's work (while it is held).
     pub(super) fn parent(&self, request: u32) -> Option<Parent> {
         self.requests.get(request).map(|r| r.parent)
+    }
+
+    /// Who sent `request` (while it is held).
+    pub(super) fn origin(&self, request: u32) -> Option<Origin> {
+        self.requests.get(request).map(|r| r.origin)
+    }
+
+    /// An attempt of `request` published `n` messages downstream.
+    pub(super) fn add_children(&mut self, request: u32, n: u64) {
+        if let Some(r) = self.requests.get_mut(request) {
+            r.children += n;
+        }
     }
 
     /// Requests whose caller still waits for an answer.

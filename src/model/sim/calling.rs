@@ -21,6 +21,11 @@ pub(super) struct CallLinks<'s> {
     pub base: Vec<usize>,
     /// Each producer's link, if it calls instead of publishing.
     pub producer: Vec<Option<u16>>,
+    /// Per group (then service) and worker: the life (epoch) of the job
+    /// whose calls are under way, and the messages those calls published
+    /// downstream so far (its chain goes on if any did). Taken when the
+    /// job completes; a crash changes the epoch.
+    pub carried: Vec<Vec<(u32, u64)>>,
 }
 
 impl<'s> CallLinks<'s> {
@@ -34,6 +39,7 @@ impl<'s> CallLinks<'s> {
             target: Vec::new(),
             base: Vec::new(),
             producer: Vec::new(),
+            carried: vec![Vec::new(); system.groups.len() + system.services.len()],
         };
         for caller in system.groups.iter().chain(&system.services) {
             links.base.push(links.callers.len());
@@ -77,6 +83,9 @@ impl Simulation<'_> {
         let g = service.index();
         let spec = self.scenario.service(g);
         let base = self.calls.base[g];
+        if from == 0 {
+            self.calls.set_carried(g, w, epoch, 0);
+        }
         for (stage, link) in spec.calls.iter().enumerate().skip(from) {
             let l = base + stage;
             if !self.calls.callers[l].draw(link.probability) {
@@ -96,6 +105,39 @@ impl Simulation<'_> {
             return true;
         }
         false
+    }
+}
+
+impl CallLinks<'_> {
+    /// Sets what worker `w` of group or service `g`, in job `epoch`, has
+    /// had published downstream by its calls.
+    pub(super) fn set_carried(&mut self, g: usize, w: usize, epoch: u32, n: u64) {
+        let Some(workers) = self.carried.get_mut(g) else {
+            return;
+        };
+        if workers.len() <= w {
+            workers.resize(w + 1, (u32::MAX, 0));
+        }
+        workers[w] = (epoch, n);
+    }
+
+    /// What the calls of worker `w` of `g` in `epoch` have published
+    /// downstream so far (0 for a job that made no call).
+    pub(super) fn carried(&self, g: usize, w: usize, epoch: u32) -> u64 {
+        match self.carried.get(g).and_then(|workers| workers.get(w)) {
+            Some(&(e, n)) if e == epoch => n,
+            _ => 0,
+        }
+    }
+
+    /// [`CallLinks::carried`], as the job completes: the tally is cleared
+    /// for the worker's next job.
+    pub(super) fn take_carried(&mut self, g: usize, w: usize, epoch: u32) -> u64 {
+        let n = self.carried(g, w, epoch);
+        if n > 0 {
+            self.set_carried(g, w, epoch, 0);
+        }
+        n
     }
 }
 

@@ -41,6 +41,9 @@ impl Simulation<'_> {
     /// else the delivery fails as its own error would.
     pub(super) fn complete_linked(&mut self, g: usize, w: usize, epoch: u32, calls_ok: bool) {
         let now = self.ctx.now;
+        // What this job's calls published downstream (cleared for the
+        // worker's next job, whatever this one's outcome).
+        let downstream = self.calls.take_carried(g, w, epoch);
         let Some(finished) = self.groups[g].workers.finish(now, w, epoch) else {
             return;
         };
@@ -80,7 +83,8 @@ impl Simulation<'_> {
                     wait_ns: done.started.since(done.item.enqueued).as_nanos(),
                     work_ns: now.since(done.started).as_nanos(),
                 };
-                self.paths.record(&self.ctx, here, hop, sent.children == 0);
+                let end = sent.children + downstream == 0;
+                self.paths.record(&self.ctx, here, hop, end);
             }
         }
         self.groups[g].after_done(&mut self.ctx, w, leaving, partition);

@@ -602,7 +602,7 @@ impl Simulation<'_> {
         let topic = TopicOutcome {
             created: k.requests,
             published: k.attempts,
-            retries: k.attempts - k.requests,
+            retries: k.retries,
             accepted: k.accepted,
             rejected: k.refused,
             caller_errors: k.caller_errors,

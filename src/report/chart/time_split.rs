@@ -1,8 +1,9 @@
 //! Where the time goes: for each path through the architecture, its
 //! time from the root split by hop, each hop's wait (from entering its
 //! buffer to the delivery that succeeded) light and its processing dark.
-//! Three bars a path: the means, which add up to the path's mean (the rest
-//! is hand-off time between hops, grey); the hops' own p50s, and their own
+//! Three bars a path: the means, and grey for the rest of the path's mean
+//! (hand-offs between hops, and for a path that starts at a called
+//! service, what came before the call); the hops' own p50s, and their own
 //! p99s, stacked, with the path's actual p50 and p99 marked (a stack of
 //! percentiles is not the percentile of the sum: the mark is the truth,
 //! the stack says which hop has the long tail).
@@ -84,8 +85,8 @@ impl Draw for TimeSplitChart {
             (20, 10),
             font(20).color(&BLACK),
         ))?;
-        let note = "light: waiting for the delivery that succeeded; dark: processing; grey: hand-offs; \
-                    black mark: the path's own p50 / p99";
+        let note = "light: waiting for the delivery that succeeded; dark: processing; grey: the rest of \
+                    the mean (hand-offs, and what came before a called service); black mark: the path's own p50 / p99";
         root.draw(&Text::new(
             note,
             (20, 36),

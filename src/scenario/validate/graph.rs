@@ -138,8 +138,10 @@ pub(super) fn producer_call(c: &mut Checker<'_>, path: &FieldPath, raw: &RawProd
             );
         }
     }
+    // A probability outside [0, 1] is reported by `call`.
     if let Some(link) = &raw.call
         && link.probability != 1.0
+        && (0.0..=1.0).contains(&link.probability)
     {
         c.fail(
             &path.key("call").key("probability"),
@@ -317,9 +319,21 @@ pub(super) fn check(
         }
     };
     for (t, topic) in topics.iter().enumerate() {
+        let fed = producers.iter().any(|p| p.publishes_to(t))
+            || (groups.iter().chain(called)).any(|g| g.publish.iter().any(|l| l.topic == t));
+        // (A named topic may be read before anything feeds it: a graph
+        // in the making; the one topic of a file whose producers all call
+        // is a mistake.)
+        if let Some(reader) = groups.iter().find(|g| g.topic == t && !fed && !graph) {
+            c.fail(
+                &root.key("groups").key(&reader.name).key("topic"),
+                format!(
+                    "group {:?} reads topic {:?}, which nothing publishes to (every producer calls a service): give a producer `topic = {:?}`, or remove the group",
+                    reader.name, topic.name, topic.name
+                ),
+            );
+        }
         if !groups.iter().any(|g| g.topic == t) {
-            let fed = producers.iter().any(|p| p.publishes_to(t))
-                || (groups.iter().chain(called)).any(|g| g.publish.iter().any(|l| l.topic == t));
             if !fed && !graph {
                 // Every producer calls: the one topic of a single-topic
                 // file goes unused.
