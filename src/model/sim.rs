@@ -15,6 +15,7 @@ mod calling;
 mod ctx;
 pub(crate) mod fields;
 mod group;
+mod held;
 mod ids;
 mod links;
 mod log;
@@ -265,6 +266,8 @@ pub struct Simulation<'s> {
     paths: Paths,
     /// Counts of each group's publish links.
     links: Links,
+    /// Processings waiting for their children's publishes.
+    holds: held::Holds,
     /// The callers of each direct-call link (sync mode's producers, or
     /// each `call` link of the groups, then of the services), and where
     /// each link goes.
@@ -353,6 +356,7 @@ impl<'s> Simulation<'s> {
                 .collect(),
             paths: Paths::new(scenario),
             links: Links::new(scenario, replication),
+            holds: held::Holds::default(),
             calls,
             called,
             next_id: 0,

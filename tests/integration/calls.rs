@@ -430,3 +430,27 @@ fn a_chain_goes_on_through_a_called_service_that_publishes() {
     let ends = o.paths.iter().find(|p| p.name == "all").unwrap().processed;
     assert_eq!(ends, back + (front - link.sent));
 }
+
+#[test]
+fn a_publish_latency_holds_the_worker_until_the_topic_acks() {
+    // front does no work of its own, but each of its two children takes
+    // 1 s to be acked (sent together): its worker is held 1 s a request,
+    // and the caller hears the answer after exactly 1 s.
+    let latency = r#"publish_latency = { constant = { value = "1s" } }"#;
+    let o = run(&producer_calls_a_publisher(0.5, 0.0, 0.1, latency));
+    let c = call(&o, "web.front");
+    assert!(c.succeeded >= 48, "{c:?}");
+    assert!((c.latency.mean_s - 1.0).abs() < 1e-9, "{:?}", c.latency);
+    let front = service(&o, "front");
+    let busy_s = front.utilisation * o.window_s;
+    assert!(
+        (busy_s - c.attempts as f64).abs() <= 1.0 + 1e-6,
+        "{busy_s} s for {c:?}"
+    );
+    let path = o.paths.iter().find(|p| p.name == "front").unwrap();
+    let work = path.processing.as_ref().unwrap();
+    assert!(
+        (work.mean_s - 1.0).abs() < 1e-9,
+        "the wait for the ack is processing: {work:?}"
+    );
+}

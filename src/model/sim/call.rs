@@ -5,6 +5,7 @@
 //! (see [`super::calling`]), whose final answers come back here.
 
 use super::callers::{Answer, Attempt, Final, Origin, Parent, Sent as Attempted};
+use super::held::Hold;
 use super::onward::Sent;
 use super::paths::Hop;
 use super::{Event, Simulation};
@@ -112,61 +113,98 @@ impl Simulation<'_> {
 
     /// Worker `worker` of service `s` is done with its attempt (unless it
     /// crashed since `epoch`): processed if its own work and its calls
-    /// (`calls_ok`) succeeded.
+    /// (`calls_ok`) succeeded. A processed attempt publishes its children
+    /// and completes at once, or when the last child a topic holds is
+    /// settled.
     pub(super) fn complete_attempt(&mut self, s: usize, worker: usize, epoch: u32, calls_ok: bool) {
-        let downstream = self
-            .calls
-            .take_carried(self.groups.len() + s, worker, epoch);
-        if let Some(attempt) = self.called[s].on_done(&mut self.ctx, worker, epoch) {
-            let mut processed = !attempt.fails && calls_ok;
-            let mut children = downstream;
-            // Sync mode's one service never publishes (validation).
-            let graph = matches!(self.scenario.link, crate::model::system::Link::Publish);
-            if processed && graph && !self.called[s].spec.publish.is_empty() {
-                let sent = self.publish_from_service(s, &attempt, downstream);
-                processed = !sent.refused;
-                children += sent.children;
+        let g = self.groups.len() + s;
+        let downstream = self.calls.take_carried(g, worker, epoch);
+        let Some(attempt) = self.called[s].workers.job(worker, epoch).copied() else {
+            return;
+        };
+        let processed = !attempt.fails && calls_ok;
+        let mut hold = Hold {
+            g,
+            waiting: Some((worker, epoch)),
+            pending: 0,
+            sent: Sent::default(),
+            downstream,
+            here: self.paths.service_root(s),
+        };
+        // Sync mode's one service never publishes (validation).
+        let graph = matches!(self.scenario.link, crate::model::system::Link::Publish);
+        if processed && graph && !self.called[s].spec.publish.is_empty() {
+            let (sent, held) = self.publish_from_service(s, &attempt, (worker, epoch));
+            if let Some(slot) = held {
+                if let Some(h) = self.holds.slab.get_mut(slot) {
+                    h.sent.children = sent.children;
+                    h.sent.refused |= sent.refused;
+                    h.downstream = downstream;
+                }
+                return; // The worker waits for its children's publishes.
             }
-            if children > 0 {
-                let callers = &mut self.calls.callers[usize::from(attempt.link)];
-                callers.add_children(attempt.request, children);
-            }
-            self.end_attempt(s, attempt, processed);
-            self.called[s].dispatch(&mut self.ctx);
+            hold.sent = sent;
+        } else if !processed {
+            hold.sent.refused = true;
         }
+        self.settle_attempt(s, worker, epoch, &hold);
     }
 
     /// Service `s` processed `attempt`: it publishes its links' children
     /// (keeping the request's key, size and root), whether or not its
-    /// caller still listens, as a server does. A refused child fails the
-    /// attempt (the children that got in stay). `downstream`: what its own
-    /// calls published. Its processing ends a causal chain only if nothing
-    /// was published and a producer (not a worker, whose processing goes
-    /// on) called.
-    fn publish_from_service(&mut self, s: usize, attempt: &Attempt, downstream: u64) -> Sent {
+    /// caller still listens, as a server does; worker `waiting` waits for
+    /// those a topic holds.
+    fn publish_from_service(
+        &mut self,
+        s: usize,
+        attempt: &Attempt,
+        waiting: (usize, u32),
+    ) -> (Sent, Option<u32>) {
         let callers = &self.calls.callers[usize::from(attempt.link)];
-        let (Some(parent), Some(origin)) = (
-            callers.parent(attempt.request),
-            callers.origin(attempt.request),
-        ) else {
-            return Sent::default(); // Held while an attempt is out: not reached.
+        let Some(parent) = callers.parent(attempt.request) else {
+            return (Sent::default(), None); // Held while an attempt is out: not reached.
         };
         let g = self.groups.len() + s;
         let here = self.paths.service_root(s);
         let path = self.paths.encode(here);
         let message = Message::new(attempt.id, parent.key, parent.size, path, parent.root);
-        let sent = self.forward(g, &message, here);
-        if !sent.refused {
+        self.forward(g, &message, here, Some(waiting))
+    }
+
+    /// Worker `worker` of service `s` ends its attempt (unless it crashed
+    /// since `epoch`): processed unless `hold` says it failed (its own work,
+    /// its calls, or a refused child). A processed attempt of a service
+    /// that publishes is recorded on its path; it ends a causal chain only
+    /// if nothing was published downstream and a producer (not a worker,
+    /// whose processing goes on) called.
+    pub(super) fn settle_attempt(&mut self, s: usize, worker: usize, epoch: u32, hold: &Hold) {
+        let Some(attempt) = self.called[s].on_done(&mut self.ctx, worker, epoch) else {
+            return;
+        };
+        let processed = !hold.sent.refused;
+        let children = hold.downstream + hold.sent.children;
+        let callers = &mut self.calls.callers[usize::from(attempt.link)];
+        if children > 0 {
+            callers.add_children(attempt.request, children);
+        }
+        let publishes = !self.called[s].spec.publish.is_empty();
+        if let (true, true, Some(parent), Some(origin)) = (
+            processed,
+            publishes,
+            callers.parent(attempt.request),
+            callers.origin(attempt.request),
+        ) {
             let now = self.ctx.now;
             let hop = Hop {
                 e2e_ns: now.since(parent.root).as_nanos(),
                 wait_ns: attempt.started.since(attempt.enqueued).as_nanos(),
                 work_ns: now.since(attempt.started).as_nanos(),
             };
-            let end = sent.children + downstream == 0 && matches!(origin, Origin::Producer(_));
-            self.paths.record(&self.ctx, here, hop, end);
+            let end = children == 0 && matches!(origin, Origin::Producer(_));
+            self.paths.record(&self.ctx, hold.here, hop, end);
         }
-        sent
+        self.end_attempt(s, attempt, processed);
+        self.called[s].dispatch(&mut self.ctx);
     }
 
     /// A worker of service `s` crashes.

@@ -7,6 +7,7 @@ use crate::engine::{RngStream, StreamId};
 use crate::model::link::{ChildKey, PublishSpec};
 use crate::model::message::Message;
 use crate::model::system::System;
+use crate::model::topic::WhenFull;
 use rand::RngExt;
 
 /// The counts of one link.
@@ -30,6 +31,10 @@ pub(super) struct LinkState {
 /// service, past the groups) then by link.
 pub(super) struct Links {
     pub per_group: Vec<Vec<LinkState>>,
+    /// Per group (then service): some link goes to a topic that may hold
+    /// a child (a publish latency, or a policy that blocks when full), so
+    /// a processing may wait for its publishes.
+    pub may_hold: Vec<bool>,
 }
 
 impl Links {
@@ -47,7 +52,18 @@ impl Links {
                     .collect()
             })
             .collect();
-        Links { per_group }
+        let may_hold = (system.groups.iter().chain(&system.services))
+            .map(|g| {
+                g.publish.iter().any(|l| {
+                    let topic = &system.topics[l.topic];
+                    topic.publish_latency.is_some() || topic.policy.when_full() == WhenFull::Wait
+                })
+            })
+            .collect();
+        Links {
+            per_group,
+            may_hold,
+        }
     }
 }
 

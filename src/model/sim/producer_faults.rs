@@ -11,6 +11,21 @@ use crate::model::message::{Message, MessageId};
 impl Simulation<'_> {
     /// The topic refused `publish`: retry it, or give up with a drop.
     pub(super) fn refuse(&mut self, t: usize, publish: Publish, why: Refusal) {
+        if publish.holder != super::held::NOT_HELD {
+            // A child is not retried: its processing fails.
+            let kind = match why {
+                Refusal::Rejected => {
+                    self.topics[t].rejected += 1;
+                    LogKind::Rejected
+                }
+                Refusal::TimedOut => {
+                    self.topics[t].publish_timeouts += 1;
+                    LogKind::PublishTimedOut
+                }
+            };
+            self.ctx.note(kind, publish.message.id.0, TOPIC);
+            return self.settle_child(&publish, false);
+        }
         let p = publish.message.producer as usize;
         if self.producers[p].is_down(self.ctx.now) {
             // Nobody is left to retry or to report the failure.

@@ -2,6 +2,7 @@
 //! topic's admission decision under its backpressure policy.
 
 use super::group::Tier;
+use super::held::NOT_HELD;
 use super::state::Publish;
 use super::topic::{Admission, Topic};
 use super::{LogKind, RunError, Simulation, TOPIC};
@@ -65,6 +66,8 @@ impl Simulation<'_> {
                         message,
                         attempt: 0,
                         since: self.ctx.now,
+                        holder: NOT_HELD,
+                        link: 0,
                     },
                 );
             }
@@ -167,6 +170,11 @@ impl Simulation<'_> {
     /// Topic `t` accepts a producer's publish: into every reader's buffer,
     /// and acked.
     fn accept(&mut self, t: usize, mut publish: Publish) {
+        if publish.holder != NOT_HELD {
+            // A child: its processing hears the ack.
+            self.enqueue_in_readers(t, publish.message);
+            return self.settle_child(&publish, true);
+        }
         let ack_lost = self.decide_ack(&mut publish);
         self.enqueue_in_readers(t, publish.message);
         if !ack_lost {

@@ -14,6 +14,11 @@ pub(super) struct Publish {
     pub attempt: u32,
     /// When this attempt was sent (for max_block).
     pub since: SimTime,
+    /// The hold of the processing that published it (a child), or
+    /// [`super::held::NOT_HELD`] for a producer's publish.
+    pub holder: u32,
+    /// A child's publish link, among its publisher's.
+    pub link: u16,
 }
 
 /// Why a publish is being retried.
@@ -50,6 +55,9 @@ pub(super) struct InService {
     /// The ack timeout passed: the message was handed out again and this
     /// delivery no longer owns it.
     pub zombie: bool,
+    /// Its side effect happened and it waits for its children's publishes
+    /// (a crash now interrupts it without a second side effect).
+    pub effect_done: bool,
 }
 
 /// Lifetime counters of a group (the conservation law uses them).

@@ -293,6 +293,15 @@ impl<J> Workers<J> {
         worker.current.as_mut()
     }
 
+    /// The job of worker `w`, unless it crashed since `epoch`, to change.
+    pub(super) fn job_mut_of(&mut self, w: usize, epoch: u32) -> Option<&mut J> {
+        let worker = &mut self.slots[w];
+        if worker.epoch != epoch {
+            return None;
+        }
+        worker.current.as_mut()
+    }
+
     /// The job of worker `w`, unless it crashed since `epoch`.
     pub(super) fn job(&self, w: usize, epoch: u32) -> Option<&J> {
         let worker = &self.slots[w];

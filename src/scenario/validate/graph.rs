@@ -8,7 +8,7 @@ use crate::engine::SimDuration;
 use crate::model::group::GroupSpec;
 use crate::model::link::{CallLinkSpec, ChildKey, PublishSpec};
 use crate::model::producer::ProducerSpec;
-use crate::model::topic::{TopicSpec, WhenFull};
+use crate::model::topic::TopicSpec;
 use crate::scenario::path::FieldPath;
 use crate::scenario::raw::{
     RawCall, RawChildKey, RawConsumption, RawGroup, RawProducer, RawPublish,
@@ -298,10 +298,8 @@ pub(super) fn check_call_cycles(c: &mut Checker<'_>, services: &[GroupSpec]) {
 }
 
 /// Checks that need the whole graph (`graph`: the file names its topics):
-/// every topic is read by a group, and
-/// a topic a group publishes to admits a service's publish at once (a
-/// service's publish into a blocking topic, or one with a publish latency,
-/// would hold its worker: not modelled yet, so refused here).
+/// every topic is read by a group (and the one topic of a file whose
+/// producers all call is not read).
 pub(super) fn check(
     c: &mut Checker<'_>,
     graph: bool,
@@ -351,30 +349,6 @@ pub(super) fn check(
                     topic.name, topic.name
                 ),
             );
-        }
-    }
-    for g in groups.iter().chain(called) {
-        for (i, link) in g.publish.iter().enumerate() {
-            let path = root.key("groups").key(&g.name).key("publish").index(i);
-            let target = &topics[link.topic];
-            if target.policy.when_full() == WhenFull::Wait {
-                c.fail(
-                    &path.key("topic"),
-                    format!(
-                        "topic {:?} blocks publishes when full, which would hold group {:?}'s worker until there is room: not modelled yet; give the topic policy \"reject\" (the processing fails: a delivery is redelivered, a call answers an error) or \"drop_oldest\"",
-                        target.name, g.name
-                    ),
-                );
-            }
-            if target.publish_latency.is_some() {
-                c.fail(
-                    &path.key("topic"),
-                    format!(
-                        "topic {:?} has a publish_latency, which would hold group {:?}'s worker until the publish is acknowledged: not modelled yet; leave the topic's publish_latency out (add the time to the group's service time)",
-                        target.name, g.name
-                    ),
-                );
-            }
         }
     }
 }

@@ -154,6 +154,7 @@ impl Group<'_> {
                 .record(now.since(item.enqueued).as_nanos());
         }
         let job = InService {
+            effect_done: false,
             item,
             failure,
             started: now,
@@ -244,6 +245,14 @@ impl Group<'_> {
         let happened = succeeded && self.side_effect(ctx, item);
         self.end_zombie(item);
         happened
+    }
+
+    /// A delivery that had its side effect, then became a zombie while it
+    /// waited for its children's publishes, ends (its ack is stale).
+    pub(in crate::model::sim) fn zombie_ended(&mut self, ctx: &mut Ctx, item: &Item) {
+        self.zombies -= 1;
+        self.note_faults(ctx.now);
+        self.end_zombie(item);
     }
 
     /// After worker `w` finished a delivery from `partition`: it leaves if

@@ -109,7 +109,10 @@ impl Group<'_> {
     /// timeout if there is one, else at once (the connection dropped).
     fn interrupt(&mut self, ctx: &mut Ctx, mut s: InService) {
         let share = self.spec.faults.crash_after_side_effect;
+        // A delivery waiting for its children's publishes had its side
+        // effect already.
         if s.failure.is_none()
+            && !s.effect_done
             && share > 0.0
             && self.fault_rng.random::<f64>() < share
             && self.side_effect(ctx, &mut s.item)
