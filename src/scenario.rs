@@ -10,6 +10,7 @@ pub(crate) mod name;
 mod path;
 pub mod preset;
 mod raw;
+mod sync_graph;
 mod validate;
 
 pub use document::{Document, Format};

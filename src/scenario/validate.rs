@@ -101,6 +101,37 @@ pub(super) fn validate(
     file: &Path,
     issues: &mut Vec<Issue>,
 ) -> Option<Scenario> {
+    if !super::sync_graph::is_graph(&raw) {
+        return validate_one(raw, doc, file, issues);
+    }
+    // Sync mode of an architecture: the file as written must be valid;
+    // then its topic edges become calls (see `sync_graph`).
+    let before = issues.len();
+    let mut queued = raw.clone();
+    queued.mode = RawMode::Queued;
+    validate_one(queued, doc, file, issues)?;
+    if issues.len() > before {
+        return None;
+    }
+    let mut rewritten = super::sync_graph::rewrite(&raw);
+    rewritten.mode = RawMode::Queued;
+    let scenario = validate_one(rewritten, doc, file, issues);
+    for issue in &mut issues[before..] {
+        issue.message += " (in sync mode, each topic between two parts is a direct call)";
+    }
+    let mut scenario = scenario?;
+    scenario.normalised.mode = RawMode::Sync;
+    Some(scenario)
+}
+
+/// Validates one scenario as written (sync mode only in its own form: one
+/// topic read by one group).
+fn validate_one(
+    raw: RawScenario,
+    doc: &Document,
+    file: &Path,
+    issues: &mut Vec<Issue>,
+) -> Option<Scenario> {
     let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut c = Checker {
         doc,
@@ -233,32 +264,12 @@ pub(super) fn validate(
     if c.issues.is_empty() {
         graph::check_call_cycles(&mut c, &services);
     }
-    if raw.mode == RawMode::Sync {
-        for (name, _) in raw.groups.iter().filter(|(_, g)| !g.publish.is_empty()) {
-            c.fail(
-                &root.key("groups").key(name).key("publish"),
-                format!("sync mode rewrites a file whose groups read the topic; group {name:?} publishes onward, which sync mode cannot run yet: remove `publish`, or run it queued"),
-            );
-        }
-    }
-    if !services.is_empty() && raw.mode == RawMode::Sync {
-        c.fail(
-            &root.key("mode"),
-            "sync mode rewrites a file whose groups read the topic; a file with call links cannot be run in sync mode yet",
-        );
-    }
     let graph = !raw.topics.is_empty();
     let topics: Vec<TopicSpec> = topics.into_iter().flatten().collect();
     // The whole graph is checked once its parts are valid (a part with a
     // problem, or removed for one, would make the graph look wrong).
     if c.issues.is_empty() {
         graph::check(&mut c, graph, &topics, (&groups, &services), &producers);
-    }
-    if graph && raw.mode == RawMode::Sync {
-        c.fail(
-            &root.key("mode"),
-            "sync mode rewrites a single-topic file ([topic] and its groups); a file with [topics.<name>] cannot be run in sync mode yet",
-        );
     }
 
     let sync = faults::sync(&mut c, &raw, groups.len());

@@ -105,22 +105,76 @@ fn sync_and_queued_twins_see_the_same_arrivals() {
 }
 
 #[test]
-fn sync_mode_needs_exactly_one_group() {
-    let text = format!(
-        "{OUTAGE}\n[groups.h]\nworkers = 1\nservice = {{ constant = {{ value = \"1s\" }} }}\n"
-    );
-    let err = mqsim::scenario::Scenario::from_text(
-        &text,
-        mqsim::scenario::Format::Toml,
-        "s.toml".as_ref(),
-        &[],
-    )
-    .unwrap_err();
+fn sync_mode_of_a_topic_with_two_readers_calls_each_in_turn() {
+    // The topic becomes a service that does no work and calls g (0.5 s)
+    // then h (1 s): a request every 5 s waits exactly 1.5 s.
+    let text = r#"
+        horizon = "100s"
+        mode = "sync"
+        [producers.p]
+        arrival = { constant = { rate_per_s = 0.2 } }
+        [groups.g]
+        workers = 1
+        service = { constant = { value = "500ms" } }
+        [groups.h]
+        workers = 1
+        service = { constant = { value = "1s" } }
+    "#;
+    let o = run(text);
+    let call = |name: &str| o.calls.iter().find(|c| c.name == name).unwrap();
+    let (front, g, h) = (call("p.topic"), call("topic.g"), call("topic.h"));
+    assert_eq!(front.requests, 19, "one every 5 s from 5 s");
+    assert_eq!((g.requests, h.requests), (19, 19));
+    close(front.latency.mean_s, 1.5);
     assert!(
-        err.to_string()
-            .contains("mode: sync mode calls one downstream service"),
-        "{err}"
+        o.topics.is_empty() && o.groups.is_empty(),
+        "no topic is left"
     );
+}
+
+#[test]
+fn sync_mode_of_a_graph_turns_each_topic_edge_into_a_call() {
+    // p → t1 → a (1 s) → t2 → b (2 s) becomes p calls a, which calls b:
+    // the caller waits for both, exactly 3 s.
+    let text = r#"
+        horizon = "100s"
+        mode = "sync"
+        [topics.t1]
+        [topics.t2]
+        capacity = 5
+        [producers.p]
+        topic = "t1"
+        arrival = { constant = { rate_per_s = 0.1 } }
+        [groups.a]
+        topic = "t1"
+        workers = 1
+        service = { constant = { value = "1s" } }
+        publish = [{ topic = "t2" }]
+        [groups.b]
+        topic = "t2"
+        workers = 1
+        service = { constant = { value = "2s" } }
+    "#;
+    let s = scenario(text);
+    let o = run(text);
+    let p = o.calls.iter().find(|c| c.name == "p.a").unwrap();
+    assert_eq!((p.requests, p.errors), (9, 0));
+    close(p.latency.mean_s, 3.0);
+    let b = o.calls.iter().find(|c| c.name == "a.b").unwrap();
+    assert_eq!(b.requests, 9);
+    // The normalised file is the rewritten one, still in sync mode, and
+    // reads back to the same architecture.
+    let normalised = s.normalised_toml().unwrap();
+    assert!(normalised.contains("mode = \"sync\""), "{normalised}");
+    assert!(!normalised.contains("[topics."), "{normalised}");
+    let again = scenario(&normalised);
+    let names = |s: &mqsim::scenario::Scenario| {
+        (s.system.services.iter())
+            .map(|g| g.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&again), names(&s));
+    assert_eq!(names(&s), ["a", "b"]);
 }
 
 /// Regression (review): sync mode ignored producer `poison` and `crashes`,

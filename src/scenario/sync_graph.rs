@@ -1,0 +1,136 @@
+//! Sync mode of an architecture: the graph rewritten so that every topic
+//! edge is a direct call (DESIGN.md §2, "Sync mode"). A producer that
+//! published to a topic calls the topic's reader; a group that published
+//! calls the readers of that topic (once per child, with the link's
+//! probability); a topic with several readers becomes a service of its
+//! own that does no work and calls each reader in turn (the fan-out a
+//! direct design does in code). Each such call has `[sync]`'s timeout and
+//! retries. What only a topic's consumers have (partitions, polling, rate
+//! caps, dedup windows, crashes after the side effect) does not apply to
+//! a service called directly and is left out; failures, crashes, outages,
+//! brownouts and autoscaling stay. A file of one topic read by one group
+//! keeps sync mode's own form (the producers call the group).
+
+use super::Dur;
+use super::raw::{RawCall, RawConsumption, RawGroup, RawMode, RawScenario};
+use std::collections::BTreeMap;
+
+/// Workers of a topic turned into a fan-out service: enough that it
+/// never queues (it does no work of its own).
+const FAN_OUT_WORKERS: u32 = 100_000;
+
+/// Whether `raw` in sync mode is an architecture to rewrite: it names
+/// topics, links its groups, has producers that call, or has a topic read
+/// by several groups.
+pub(super) fn is_graph(raw: &RawScenario) -> bool {
+    raw.mode == RawMode::Sync
+        && (!raw.topics.is_empty()
+            || raw.groups.len() > 1
+            || raw
+                .groups
+                .values()
+                .any(|g| !g.publish.is_empty() || !g.call.is_empty())
+            || raw.producers.values().any(|p| p.call.is_some()))
+}
+
+/// `raw` (a valid architecture) with every topic edge replaced by a call;
+/// still in sync mode, so that rewriting it again changes nothing.
+pub(super) fn rewrite(raw: &RawScenario) -> RawScenario {
+    let mut out = raw.clone();
+    let called: Vec<&String> = (raw.groups.values())
+        .flat_map(|g| g.call.iter().map(|l| &l.service))
+        .chain(
+            raw.producers
+                .values()
+                .filter_map(|p| Some(&p.call.as_ref()?.service)),
+        )
+        .collect();
+    // Topic names: a single-topic file's one topic by its name.
+    let names: Vec<String> = if raw.topics.is_empty() {
+        vec![raw.topic.clone().unwrap_or_default().name]
+    } else {
+        raw.topics.keys().cloned().collect()
+    };
+    let only = (names.len() == 1).then(|| names[0].clone());
+    let topic_of = |named: &Option<String>| named.clone().or_else(|| only.clone());
+    let mut readers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, g) in &raw.groups {
+        if let (false, Some(t)) = (called.contains(&name), topic_of(&g.topic)) {
+            readers.entry(t).or_default().push(name.clone());
+        }
+    }
+    let call = |service: &str, probability: f64| RawCall {
+        service: service.to_owned(),
+        probability,
+        timeout: raw.sync.timeout,
+        retry: raw.sync.retry.clone(),
+    };
+    // Where a call to each topic goes: its one reader, or a fan-out
+    // service named after the topic (after `-topic` if a group has the
+    // name).
+    let mut entry: BTreeMap<String, String> = BTreeMap::new();
+    for (t, rs) in &readers {
+        if let [one] = rs.as_slice() {
+            entry.insert(t.clone(), one.clone());
+            continue;
+        }
+        let name = if raw.groups.contains_key(t) {
+            format!("{t}-topic")
+        } else {
+            t.clone()
+        };
+        let fan_out = fan_out_service(rs.iter().map(|r| call(r, 1.0)).collect());
+        out.groups.insert(name.clone(), fan_out);
+        entry.insert(t.clone(), name);
+    }
+    for p in out.producers.values_mut() {
+        if p.call.is_some() {
+            continue;
+        }
+        if let Some(service) = topic_of(&p.topic).and_then(|t| entry.get(&t)) {
+            p.call = Some(call(service, 1.0));
+        }
+        // A publish's settings: the call's timeout and retries replace them.
+        p.topic = None;
+        p.retry = None;
+        p.ack_loss = 0.0;
+        p.ack_timeout = None;
+        p.idempotent = false;
+    }
+    for (name, g) in out.groups.iter_mut() {
+        // Every publish (of a reader or of a called service) is a call.
+        for link in std::mem::take(&mut g.publish) {
+            if let Some(service) = entry.get(&link.topic) {
+                for _ in 0..link.count {
+                    g.call.push(call(service, link.probability));
+                }
+            }
+        }
+        if !readers.values().flatten().any(|r| r == name) {
+            continue;
+        }
+        g.topic = None;
+        g.consumption = RawConsumption::Competing;
+        g.poll_interval = Dur::default();
+        g.rebalance_pause = Dur::default();
+        g.max_rate_per_s = None;
+        g.partition_max_rate_per_s = None;
+        g.key_max_rate_per_s = None;
+        g.dedup_window = None;
+        g.crash_after_side_effect = 0.0;
+    }
+    out.topics = BTreeMap::new();
+    out.topic = None;
+    out
+}
+
+/// A service that does no work and calls `calls` in turn.
+fn fan_out_service(calls: Vec<RawCall>) -> RawGroup {
+    let value = serde_json::json!({
+        "workers": FAN_OUT_WORKERS,
+        "service": { "constant": { "value": "0s" } },
+    });
+    let mut group: RawGroup = serde_json::from_value(value).expect("a literal group that decodes");
+    group.call = calls;
+    group
+}
