@@ -83,6 +83,11 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
         for (field, v) in path.e2e.fields() {
             put(format!("{p}.e2e.{field}"), v);
         }
+        if let Some(means) = path.processing_parts {
+            for (part, mean) in ["service", "calls", "publish_wait"].iter().zip(means) {
+                put(format!("{p}.{part}.mean_s"), mean);
+            }
+        }
         let parts = [
             ("queue_wait", &path.queue_wait),
             ("processing", &path.processing),

@@ -202,6 +202,8 @@ pub(crate) fn time_split(
                     place: place(h),
                     wait: three(&format!("{h}.queue_wait")),
                     work: three(&format!("{h}.processing")),
+                    parts: ["service", "calls", "publish_wait"]
+                        .map(|part| get(format!("paths.{h}.{part}.mean_s"))),
                 })
                 .collect(),
             e2e: three(&format!("{p}.e2e")),

@@ -76,6 +76,11 @@ fn a_caller_is_held_until_the_answer_so_its_pool_fills_behind_a_slow_service() {
         "{}",
         c.latency.mean_s
     );
+    // Front's processing is all call: no own work, no publish.
+    let path = o.paths.iter().find(|p| p.place == "front").unwrap();
+    let parts = path.processing_parts.unwrap();
+    assert!(parts[0].abs() < 1e-9 && parts[2].abs() < 1e-9, "{parts:?}");
+    assert!((parts[1] - 1.0).abs() < 1e-9, "{parts:?}");
 }
 
 #[test]
@@ -453,4 +458,8 @@ fn a_publish_latency_holds_the_worker_until_the_topic_acks() {
         (work.mean_s - 1.0).abs() < 1e-9,
         "the wait for the ack is processing: {work:?}"
     );
+    // ... all of it the wait for the publishes: no own work, no call.
+    let parts = path.processing_parts.unwrap();
+    assert!(parts[0].abs() < 1e-9 && parts[1].abs() < 1e-9, "{parts:?}");
+    assert!((parts[2] - 1.0).abs() < 1e-9, "{parts:?}");
 }

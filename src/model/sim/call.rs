@@ -118,7 +118,7 @@ impl Simulation<'_> {
     /// settled.
     pub(super) fn complete_attempt(&mut self, s: usize, worker: usize, epoch: u32, calls_ok: bool) {
         let g = self.groups.len() + s;
-        let downstream = self.calls.take_carried(g, worker, epoch);
+        let called = self.calls.take_carried(g, worker, epoch);
         let Some(attempt) = self.called[s].workers.job(worker, epoch).copied() else {
             return;
         };
@@ -128,7 +128,9 @@ impl Simulation<'_> {
             waiting: Some((worker, epoch)),
             pending: 0,
             sent: Sent::default(),
-            downstream,
+            downstream: called.children,
+            own_done: called.own_done.unwrap_or(self.ctx.now),
+            calls_done: self.ctx.now,
             here: self.paths.service_root(s),
         };
         // Sync mode's one service never publishes (validation).
@@ -139,7 +141,9 @@ impl Simulation<'_> {
                 if let Some(h) = self.holds.slab.get_mut(slot) {
                     h.sent.children = sent.children;
                     h.sent.refused |= sent.refused;
-                    h.downstream = downstream;
+                    h.downstream = hold.downstream;
+                    h.own_done = hold.own_done;
+                    h.calls_done = hold.calls_done;
                 }
                 return; // The worker waits for its children's publishes.
             }
@@ -195,11 +199,7 @@ impl Simulation<'_> {
             callers.origin(attempt.request),
         ) {
             let now = self.ctx.now;
-            let hop = Hop {
-                e2e_ns: now.since(parent.root).as_nanos(),
-                wait_ns: attempt.started.since(attempt.enqueued).as_nanos(),
-                work_ns: now.since(attempt.started).as_nanos(),
-            };
+            let hop = Hop::new(parent.root, attempt.enqueued, attempt.started, hold, now);
             let end = children == 0 && matches!(origin, Origin::Producer(_));
             self.paths.record(&self.ctx, hold.here, hop, end);
         }
@@ -287,9 +287,7 @@ impl Simulation<'_> {
         let w = worker.index();
         let g = service.index();
         if answer.children > 0 {
-            let so_far = self.calls.carried(g, w, epoch);
-            self.calls
-                .set_carried(g, w, epoch, so_far + answer.children);
+            self.calls.add_carried(g, w, epoch, answer.children);
         }
         if answer.ok && self.start_calls(service, w, epoch, usize::from(stage) + 1) {
             return;

@@ -8,7 +8,7 @@
 use super::Simulation;
 use super::callers::{Callers, Origin, Parent};
 use super::ids::{GroupId, WorkerId};
-use crate::engine::StreamId;
+use crate::engine::{SimTime, StreamId};
 use crate::model::system::System;
 
 /// The callers of every call link, and where each link goes.
@@ -21,11 +21,29 @@ pub(super) struct CallLinks<'s> {
     pub base: Vec<usize>,
     /// Each producer's link, if it calls instead of publishing.
     pub producer: Vec<Option<u16>>,
-    /// Per group (then service) and worker: the life (epoch) of the job
-    /// whose calls are under way, and the messages those calls published
-    /// downstream so far (its chain goes on if any did). Taken when the
-    /// job completes; a crash changes the epoch.
-    pub carried: Vec<Vec<(u32, u64)>>,
+    /// Per group (then service) and worker: the job whose calls are
+    /// under way. Taken when the job completes; a crash changes the epoch.
+    pub carried: Vec<Vec<Calling>>,
+}
+
+/// A job making its calls.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Calling {
+    /// The worker's life when the calls started.
+    pub epoch: u32,
+    /// Messages the calls published downstream so far (the job's chain
+    /// goes on if any did).
+    pub children: u64,
+    /// When its own work ended and its calls started.
+    pub own_done: SimTime,
+}
+
+/// What a completing job's calls did: the messages they published
+/// downstream, and when its own work ended (`None`: it made no call).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Called {
+    pub children: u64,
+    pub own_done: Option<SimTime>,
 }
 
 impl<'s> CallLinks<'s> {
@@ -84,7 +102,7 @@ impl Simulation<'_> {
         let spec = self.scenario.service(g);
         let base = self.calls.base[g];
         if from == 0 {
-            self.calls.set_carried(g, w, epoch, 0);
+            self.calls.start(g, w, epoch, self.ctx.now);
         }
         for (stage, link) in spec.calls.iter().enumerate().skip(from) {
             let l = base + stage;
@@ -109,35 +127,50 @@ impl Simulation<'_> {
 }
 
 impl CallLinks<'_> {
-    /// Sets what worker `w` of group or service `g`, in job `epoch`, has
-    /// had published downstream by its calls.
-    pub(super) fn set_carried(&mut self, g: usize, w: usize, epoch: u32, n: u64) {
+    /// Worker `w` of group or service `g`, in `epoch`, ended its own work
+    /// at `now` and starts its calls.
+    pub(super) fn start(&mut self, g: usize, w: usize, epoch: u32, now: SimTime) {
         let Some(workers) = self.carried.get_mut(g) else {
             return;
         };
+        let idle = Calling {
+            epoch: u32::MAX,
+            children: 0,
+            own_done: SimTime::ZERO,
+        };
         if workers.len() <= w {
-            workers.resize(w + 1, (u32::MAX, 0));
+            workers.resize(w + 1, idle);
         }
-        workers[w] = (epoch, n);
+        workers[w] = Calling {
+            epoch,
+            children: 0,
+            own_done: now,
+        };
     }
 
-    /// What the calls of worker `w` of `g` in `epoch` have published
-    /// downstream so far (0 for a job that made no call).
-    pub(super) fn carried(&self, g: usize, w: usize, epoch: u32) -> u64 {
-        match self.carried.get(g).and_then(|workers| workers.get(w)) {
-            Some(&(e, n)) if e == epoch => n,
-            _ => 0,
+    /// A call of worker `w` of `g` in `epoch` published `n` messages
+    /// downstream.
+    pub(super) fn add_carried(&mut self, g: usize, w: usize, epoch: u32, n: u64) {
+        let calling = (self.carried.get_mut(g)).and_then(|workers| workers.get_mut(w));
+        if let Some(c) = calling.filter(|c| c.epoch == epoch) {
+            c.children += n;
         }
     }
 
-    /// [`CallLinks::carried`], as the job completes: the tally is cleared
-    /// for the worker's next job.
-    pub(super) fn take_carried(&mut self, g: usize, w: usize, epoch: u32) -> u64 {
-        let n = self.carried(g, w, epoch);
-        if n > 0 {
-            self.set_carried(g, w, epoch, 0);
+    /// What the calls of worker `w` of `g` in `epoch` did, as its job
+    /// completes; cleared for the worker's next job.
+    pub(super) fn take_carried(&mut self, g: usize, w: usize, epoch: u32) -> Called {
+        let calling = (self.carried.get_mut(g)).and_then(|workers| workers.get_mut(w));
+        match calling.filter(|c| c.epoch == epoch) {
+            Some(c) => {
+                c.epoch = u32::MAX;
+                Called {
+                    children: c.children,
+                    own_done: Some(c.own_done),
+                }
+            }
+            None => Called::default(),
         }
-        n
     }
 }
 

@@ -10,7 +10,7 @@
 use super::Simulation;
 use super::onward::Sent;
 use super::state::Publish;
-use crate::engine::Slab;
+use crate::engine::{SimTime, Slab};
 
 /// `Publish::holder` of a producer's publish (held by no processing).
 pub(super) const NOT_HELD: u32 = u32::MAX;
@@ -28,6 +28,10 @@ pub(super) struct Hold {
     pub sent: Sent,
     /// What its calls published downstream.
     pub downstream: u64,
+    /// When its own work ended, and when its calls did (its publishes
+    /// began).
+    pub own_done: SimTime,
+    pub calls_done: SimTime,
     /// The path it ends.
     pub here: u32,
 }

@@ -5,6 +5,7 @@
 //! redelivered as the topic's rules say: backpressure travels upstream.
 //! The processing's time from the root is recorded on its path.
 
+use super::calling::Called;
 use super::held::Hold;
 use super::ids::GroupId;
 use super::paths::{Hop, Place};
@@ -47,9 +48,9 @@ impl Simulation<'_> {
     pub(super) fn complete_linked(&mut self, g: usize, w: usize, epoch: u32, calls_ok: bool) {
         // What this job's calls published downstream (cleared for the
         // worker's next job, whatever this one's outcome).
-        let downstream = self.calls.take_carried(g, w, epoch);
+        let called = self.calls.take_carried(g, w, epoch);
         if self.links.may_hold[g] {
-            return self.complete_holding(g, w, epoch, calls_ok, downstream);
+            return self.complete_holding(g, w, epoch, calls_ok, called);
         }
         let Some(finished) = self.groups[g].workers.finish(self.ctx.now, w, epoch) else {
             return;
@@ -59,7 +60,7 @@ impl Simulation<'_> {
             done.failure.get_or_insert(FailKind::Failed);
         }
         let message = done.item.message;
-        let mut hold = self.hold_of(g, &message, downstream);
+        let mut hold = self.hold_of(g, &message, called);
         if done.zombie || done.failure.is_some() {
             return self.end_unsuccessful(g, w, done, leaving, &hold);
         }
@@ -71,34 +72,30 @@ impl Simulation<'_> {
     }
 
     /// What a processing of group `g` on `message` will settle with, before
-    /// it publishes: its path, and what its calls published downstream.
-    fn hold_of(&self, g: usize, message: &Message, downstream: u64) -> Hold {
+    /// it publishes: its path, and what its calls did.
+    fn hold_of(&self, g: usize, message: &Message, called: Called) -> Hold {
         let topic_of = |p: usize| self.scenario.producers[p].topic;
+        let now = self.ctx.now;
         Hold {
             g,
             waiting: None,
             pending: 0,
             sent: Sent::default(),
-            downstream,
+            downstream: called.children,
+            own_done: called.own_done.unwrap_or(now),
+            calls_done: now,
             here: (self.paths).then(self.paths.of(message, topic_of), Place::Group(g)),
         }
     }
 
     /// [`Simulation::complete_linked`] for a group whose links may hold:
     /// the job stays on its worker while its children are held.
-    fn complete_holding(
-        &mut self,
-        g: usize,
-        w: usize,
-        epoch: u32,
-        calls_ok: bool,
-        downstream: u64,
-    ) {
+    fn complete_holding(&mut self, g: usize, w: usize, epoch: u32, calls_ok: bool, called: Called) {
         let Some(job) = self.groups[g].workers.job(w, epoch).copied() else {
             return;
         };
         let message = job.item.message;
-        let mut hold = self.hold_of(g, &message, downstream);
+        let mut hold = self.hold_of(g, &message, called);
         hold.waiting = Some((w, epoch));
         if job.zombie || job.failure.is_some() || !calls_ok {
             if let Some(finished) = self.groups[g].workers.finish(self.ctx.now, w, epoch) {
@@ -125,7 +122,9 @@ impl Simulation<'_> {
                 if let Some(h) = self.holds.slab.get_mut(slot) {
                     h.sent.children = sent.children;
                     h.sent.refused |= sent.refused;
-                    h.downstream = downstream;
+                    h.downstream = hold.downstream;
+                    h.own_done = hold.own_done;
+                    h.calls_done = hold.calls_done;
                 }
                 return;
             }
@@ -182,11 +181,13 @@ impl Simulation<'_> {
             self.groups[g].fail(&mut self.ctx, done.item, FailKind::Failed, None);
         } else {
             self.groups[g].processed(&mut self.ctx, &done.item);
-            let hop = Hop {
-                e2e_ns: now.since(done.item.message.created).as_nanos(),
-                wait_ns: done.started.since(done.item.enqueued).as_nanos(),
-                work_ns: now.since(done.started).as_nanos(),
-            };
+            let hop = Hop::new(
+                done.item.message.created,
+                done.item.enqueued,
+                done.started,
+                hold,
+                now,
+            );
             let end = hold.sent.children + hold.downstream == 0;
             self.paths.record(&self.ctx, hold.here, hop, end);
         }
@@ -269,6 +270,8 @@ impl Simulation<'_> {
                                     pending: 0,
                                     sent: Sent::default(),
                                     downstream: 0,
+                                    own_done: self.ctx.now,
+                                    calls_done: self.ctx.now,
                                     here,
                                 };
                                 *held.insert(self.holds.slab.insert(hold))

@@ -147,6 +147,9 @@ pub struct PathOutcome {
     pub queue_wait: Option<LatencySummary>,
     /// At its last group: that delivery's processing (own work and calls).
     pub processing: Option<LatencySummary>,
+    /// The processing's mean parts, in seconds: own work, calls, and the
+    /// wait for its children's publishes.
+    pub processing_parts: Option<[f64; 3]>,
 }
 
 /// One publish link's counts: each child sent lands once, accepted by the

@@ -11,6 +11,7 @@
 //! a descendant on path `producer − producers`.
 
 use super::ctx::Ctx;
+use crate::engine::SimTime;
 use crate::model::message::Message;
 use crate::model::system::System;
 use crate::stats::LatencyHistogram;
@@ -37,6 +38,35 @@ pub(super) struct Hop {
     pub e2e_ns: u64,
     pub wait_ns: u64,
     pub work_ns: u64,
+    /// The processing's parts: own work, calls, and the wait for its
+    /// children's publishes.
+    pub service_ns: u64,
+    pub calls_ns: u64,
+    pub publish_ns: u64,
+}
+
+impl Hop {
+    /// A processing `started` on a message that entered its buffer (or
+    /// queue) at `enqueued`, whose root was created at `root`, settled
+    /// `now` after the calls and publishes `hold` records.
+    pub(super) fn new(
+        root: SimTime,
+        enqueued: SimTime,
+        started: SimTime,
+        hold: &super::held::Hold,
+        now: SimTime,
+    ) -> Hop {
+        let own_done = hold.own_done.max(started);
+        let calls_done = hold.calls_done.max(own_done);
+        Hop {
+            e2e_ns: now.since(root).as_nanos(),
+            wait_ns: started.since(enqueued).as_nanos(),
+            work_ns: now.since(started).as_nanos(),
+            service_ns: own_done.since(started).as_nanos(),
+            calls_ns: calls_done.since(own_done).as_nanos(),
+            publish_ns: now.since(calls_done).as_nanos(),
+        }
+    }
 }
 
 /// One path: its last place and the path before it.
@@ -67,6 +97,9 @@ pub(super) struct Paths {
     /// Per path ending at a group: the wait and the processing there.
     wait: Vec<LatencyHistogram>,
     work: Vec<LatencyHistogram>,
+    /// Per path: the processing's parts, summed (own work, calls, the
+    /// wait for publishes), in nanoseconds.
+    parts: Vec<[u128; 3]>,
     /// Time from the root to each processing that published nothing
     /// onward: the end of a causal chain.
     ends: LatencyHistogram,
@@ -88,6 +121,7 @@ impl Paths {
             e2e: Vec::new(),
             wait: Vec::new(),
             work: Vec::new(),
+            parts: Vec::new(),
             ends: LatencyHistogram::new(),
             ended: 0,
             truncated: false,
@@ -160,6 +194,7 @@ impl Paths {
         paths.e2e = histograms();
         paths.wait = histograms();
         paths.work = histograms();
+        paths.parts = vec![[0; 3]; paths.nodes.len() + 1];
         paths
     }
 
@@ -210,6 +245,10 @@ impl Paths {
         self.e2e[p].record(hop.e2e_ns);
         self.wait[p].record(hop.wait_ns);
         self.work[p].record(hop.work_ns);
+        let parts = &mut self.parts[p];
+        parts[0] += u128::from(hop.service_ns);
+        parts[1] += u128::from(hop.calls_ns);
+        parts[2] += u128::from(hop.publish_ns);
         if end {
             self.ended += 1;
             self.ends.record(hop.e2e_ns);
@@ -222,6 +261,7 @@ impl Paths {
         self.e2e.iter_mut().for_each(LatencyHistogram::clear);
         self.wait.iter_mut().for_each(LatencyHistogram::clear);
         self.work.iter_mut().for_each(LatencyHistogram::clear);
+        self.parts.iter_mut().for_each(|p| *p = [0; 3]);
         self.ends.clear();
         self.ended = 0;
     }
@@ -279,6 +319,10 @@ impl Paths {
                 e2e: self.e2e[p].summary(),
                 queue_wait: Some(self.wait[p].summary()),
                 processing: Some(self.work[p].summary()),
+                processing_parts: Some(self.parts[p].map(|ns| {
+                    let n = self.processed[p].max(1) as f64;
+                    ns as f64 / n / 1e9
+                })),
             })
             .collect();
         if self.truncated {
@@ -291,6 +335,7 @@ impl Paths {
                 e2e: self.e2e[other].summary(),
                 queue_wait: None,
                 processing: None,
+                processing_parts: None,
             });
         }
         out.push(super::outcome::PathOutcome {
@@ -301,6 +346,7 @@ impl Paths {
             e2e: self.ends.summary(),
             queue_wait: None,
             processing: None,
+            processing_parts: None,
         });
         out
     }

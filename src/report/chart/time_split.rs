@@ -19,6 +19,9 @@ pub(crate) struct HopTimes {
     pub place: String,
     pub wait: [f64; 3],
     pub work: [f64; 3],
+    /// The processing's mean parts: own work, calls, the wait for its
+    /// publishes.
+    pub parts: [f64; 3],
 }
 
 /// One path: its name, hops from the root, and its time from the root
@@ -47,6 +50,18 @@ fn light(c: RGBColor) -> RGBColor {
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
+/// `c` mixed with black: the hop's calls.
+fn dark(c: RGBColor) -> RGBColor {
+    let mix = |v: u8| (u16::from(v) / 2) as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// `c` half grey: the hop's wait for its publishes.
+fn greyed(c: RGBColor) -> RGBColor {
+    let mix = |v: u8| ((u16::from(v) + 150) / 2) as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
 /// A duration in the unit a person reads.
 fn seconds(s: f64) -> String {
     if s < 1.0 {
@@ -65,7 +80,15 @@ impl PathTimes {
         let mut out = Vec::new();
         for (i, hop) in self.hops.iter().enumerate() {
             out.push((light(color(i)), hop.wait[row].max(0.0)));
-            out.push((color(i), hop.work[row].max(0.0)));
+            if row == 0 {
+                // The mean processing, by part.
+                let [service, calls, publish] = hop.parts.map(|p| p.max(0.0));
+                out.push((color(i), service));
+                out.push((dark(color(i)), calls));
+                out.push((greyed(color(i)), publish));
+            } else {
+                out.push((color(i), hop.work[row].max(0.0)));
+            }
         }
         if row == 0 {
             let sum: f64 = out.iter().map(|s| s.1).sum();
@@ -85,8 +108,8 @@ impl Draw for TimeSplitChart {
             (20, 10),
             font(20).color(&BLACK),
         ))?;
-        let note = "light: waiting for the delivery that succeeded; dark: processing; grey: the rest of \
-                    the mean (hand-offs, and what came before a called service); black mark: the path's own p50 / p99";
+        let note = "light: wait; full: processing (in the mean: own work, calls darker, publish wait \
+                    greyed); grey: rest of the mean; mark: the path's own p50 / p99";
         root.draw(&Text::new(
             note,
             (20, 36),
@@ -177,11 +200,13 @@ mod tests {
                     place: "a".into(),
                     wait: [1.0, 0.5, 4.0],
                     work: [2.0, 2.0, 2.0],
+                    parts: [1.0, 0.5, 0.5],
                 },
                 HopTimes {
                     place: "b".into(),
                     wait: [0.5, 0.0, 3.0],
                     work: [1.0, 1.0, 1.0],
+                    parts: [1.0, 0.0, 0.0],
                 },
             ],
             e2e: [5.0, 4.0, 9.0],
