@@ -16,14 +16,7 @@ pub(crate) fn topology(
     metrics: &BTreeMap<String, MetricValue>,
 ) -> TopologyChart {
     let get = |m: String| metrics.get(&m).map(|v| v.mean);
-    let called: BTreeSet<&String> = (raw.groups.values())
-        .flat_map(|g| g.call.iter().map(|l| &l.service))
-        .chain(
-            raw.producers
-                .values()
-                .filter_map(|p| Some(&p.call.as_ref()?.service)),
-        )
-        .collect();
+    let called = raw.called_services();
     // Topics by name and metric prefix; a single-topic file's one topic
     // (by its `name`) only if something publishes to it.
     let topics: Vec<(String, String)> = if raw.topics.is_empty() {

@@ -424,6 +424,20 @@ pub struct RawSpill {
     pub read_latency: Option<RawDist<Dur>>,
 }
 
+impl RawScenario {
+    /// The services a call link names (of a group or a producer): the
+    /// groups called directly, and any name no group has.
+    pub fn called_services(&self) -> std::collections::BTreeSet<&String> {
+        let by_groups = self
+            .groups
+            .values()
+            .flat_map(|g| g.call.iter().map(|l| &l.service));
+        let by_producers =
+            (self.producers.values()).filter_map(|p| Some(&p.call.as_ref()?.service));
+        by_groups.chain(by_producers).collect()
+    }
+}
+
 /// A producer: arrival process, keys and sizes.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

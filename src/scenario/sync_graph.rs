@@ -37,14 +37,7 @@ pub(super) fn is_graph(raw: &RawScenario) -> bool {
 /// still in sync mode, so that rewriting it again changes nothing.
 pub(super) fn rewrite(raw: &RawScenario) -> RawScenario {
     let mut out = raw.clone();
-    let called: Vec<&String> = (raw.groups.values())
-        .flat_map(|g| g.call.iter().map(|l| &l.service))
-        .chain(
-            raw.producers
-                .values()
-                .filter_map(|p| Some(&p.call.as_ref()?.service)),
-        )
-        .collect();
+    let called = raw.called_services();
     // Topic names: a single-topic file's one topic by its name.
     let names: Vec<String> = if raw.topics.is_empty() {
         vec![raw.topic.clone().unwrap_or_default().name]

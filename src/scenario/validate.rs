@@ -227,13 +227,7 @@ fn validate_one(
     }
     // A group named by a call link (of a group or a producer) is a
     // service called directly; the others read a topic.
-    let called: BTreeSet<&String> = (raw.groups.values())
-        .flat_map(|g| g.call.iter().map(|l| &l.service))
-        .chain(
-            raw.producers
-                .values()
-                .filter_map(|p| Some(&p.call.as_ref()?.service)),
-        )
+    let called: BTreeSet<&String> = (raw.called_services().into_iter())
         .filter(|s| raw.groups.contains_key(*s))
         .collect();
     graph::check_called(&mut c, &raw.groups, &raw.producers, &called);
