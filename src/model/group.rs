@@ -39,6 +39,11 @@ pub struct GroupSpec {
     pub key_max_rate_per_s: Option<f64>,
     /// Scaling of the number of workers (`workers` is the starting count).
     pub autoscale: Option<AutoscaleSpec>,
+    /// A service called directly: the requests that may wait for a worker
+    /// (`u64::MAX`: unbounded; 0: refused when every worker is busy).
+    pub accept_capacity: u64,
+    /// A free worker takes the newest waiting request (else the oldest).
+    pub lifo: bool,
 }
 
 impl GroupSpec {

@@ -574,6 +574,35 @@ pub struct RawGroup {
     /// done (a group named here is called, and reads no topic).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub call: Vec<RawCall>,
+    /// A service called directly: the queue of requests it accepted and
+    /// has not started (unbounded FIFO when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept_queue: Option<RawAcceptQueue>,
+}
+
+/// A called service's accept queue: at most `capacity` requests wait for a
+/// worker (0: a request that finds every worker busy is refused at once,
+/// as a saturated thread pool answers 503), taken in `discipline` order.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAcceptQueue {
+    /// Most requests waiting; unbounded when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u64>,
+    /// Which waiting request a free worker takes.
+    #[serde(default)]
+    pub discipline: RawDiscipline,
+}
+
+/// Which waiting request a free worker takes.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawDiscipline {
+    /// The oldest.
+    #[default]
+    Fifo,
+    /// The newest.
+    Lifo,
 }
 
 /// A call link: each processing calls `service` with probability

@@ -249,6 +249,15 @@ fn validate_one(
         .filter(|(name, _)| !called.contains(name))
         .filter_map(|(name, g)| group(&mut c, name, g, &topic_names, &service_names, false))
         .collect();
+    // A topic is its readers' queue; sync mode's one group is called.
+    for (name, g) in &raw.groups {
+        if g.accept_queue.is_some() && !called.contains(name) && raw.mode != RawMode::Sync {
+            c.fail(
+                &root.key("groups").key(name).key("accept_queue"),
+                format!("group {name:?} reads a topic, which is its queue (bound it with the topic's capacity and policy); `accept_queue` is a setting of a service called directly"),
+            );
+        }
+    }
     // The readers of a topic are contiguous (by topic, then by name).
     groups.sort_by_key(|g| g.topic);
     let services: Vec<GroupSpec> = (raw.groups.iter())
@@ -647,6 +656,13 @@ fn group(
             Some(spec) => Some(spec?),
             None => None,
         },
+        accept_capacity: (raw.accept_queue.as_ref())
+            .and_then(|q| q.capacity)
+            .unwrap_or(u64::MAX),
+        lifo: raw
+            .accept_queue
+            .as_ref()
+            .is_some_and(|q| q.discipline == RawDiscipline::Lifo),
     })
 }
 

@@ -1,6 +1,7 @@
 //! Closed-form queueing results used to validate the simulator and to print
 //! analytic values beside simulated ones: M/M/1, M/M/c (Erlang C),
-//! M/M/1/K and M/G/1 (Pollaczek–Khinchine, which covers M/D/1).
+//! M/M/c/c (Erlang B), M/M/1/K, M/M/c/K and M/G/1 (Pollaczek–Khinchine,
+//! which covers M/D/1).
 //! λ is the arrival rate, μ the service rate of one server (1/mean service).
 
 /// M/M/c: probability an arrival waits (Erlang C), for offered load
@@ -13,6 +14,34 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     }
     let rho = a / f64::from(c);
     b / (1.0 - rho * (1.0 - b))
+}
+
+/// M/M/c/c (Erlang B): probability an arrival finds every one of the c
+/// servers busy and is lost, for offered load a = λ/μ (any a).
+pub fn erlang_b(c: u32, a: f64) -> f64 {
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (f64::from(k) + a * b);
+    }
+    b
+}
+
+/// M/M/c/K (K in system, the c in service included): the probability an
+/// arrival finds it full, and the mean number in system L.
+pub fn mmck(c: u32, k: u32, lambda: f64, mu: f64) -> (f64, f64) {
+    let a = lambda / mu;
+    // Unnormalised p_n: a^n / n! up to c, then times (a/c) per place.
+    let mut p = Vec::with_capacity(k as usize + 1);
+    let mut term = 1.0;
+    for n in 0..=k {
+        if n > 0 {
+            term *= a / f64::from(n.min(c));
+        }
+        p.push(term);
+    }
+    let total: f64 = p.iter().sum();
+    let mean: f64 = p.iter().enumerate().map(|(n, x)| n as f64 * x).sum::<f64>() / total;
+    (p[k as usize] / total, mean)
 }
 
 /// M/M/c mean wait in queue Wq (seconds).
@@ -107,5 +136,19 @@ mod tests {
         let md1 = mg1_wait(0.8, 1.0, 0.0);
         let mm1 = mg1_wait(0.8, 1.0, 1.0);
         assert!((md1 - 2.0).abs() < 1e-12 && (mm1 - 4.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn erlang_b_and_mmck_agree_with_known_values_and_each_other() {
+        // B(5, 4) = (4^5/5!) / sum_{k=0..5} 4^k/k!.
+        let want =
+            (1024.0 / 120.0) / (1.0 + 4.0 + 8.0 + 64.0 / 6.0 + 256.0 / 24.0 + 1024.0 / 120.0);
+        assert!((erlang_b(5, 4.0) - want).abs() < 1e-12);
+        // M/M/c/c is Erlang B; M/M/1/K is the one-server case.
+        let (blocked, _) = mmck(5, 5, 4.0, 1.0);
+        assert!((blocked - erlang_b(5, 4.0)).abs() < 1e-12);
+        let (blocked, mean) = mmck(1, 6, 0.8, 1.0);
+        assert!((blocked - mm1k_blocking(6, 0.8)).abs() < 1e-12);
+        assert!((mean - mm1k_mean_in_system(6, 0.8)).abs() < 1e-12);
     }
 }

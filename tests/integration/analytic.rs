@@ -16,7 +16,9 @@ use common::scenario;
 use mqsim::experiment::Experiment;
 use mqsim::model::sim::RunOutcome;
 use mqsim::stats::ConfidenceInterval;
-use mqsim::stats::theory::{mg1_wait, mm1k_blocking, mm1k_mean_in_system, mmc_sojourn, mmc_wait};
+use mqsim::stats::theory::{
+    erlang_b, mg1_wait, mm1k_blocking, mm1k_mean_in_system, mmc_sojourn, mmc_wait, mmck,
+};
 
 const LEVEL: f64 = 0.999;
 /// Relative resolution of histogram quantiles (3 significant digits).
@@ -734,4 +736,89 @@ fn a_called_service_publishing_to_a_topic_forms_a_tandem_jackson_network() {
         assert_eq!(link.refused, 0);
         assert_eq!(o.calls[0].errors, 0);
     }
+}
+
+/// A producer at `lambda` calling `s`: `c` workers with exponential
+/// service (μ 1) and an accept queue of `queue_extra` settings.
+fn called_loss_system(lambda: f64, c: u32, queue_extra: &str) -> String {
+    format!(
+        r#"
+        seed = 61
+        horizon = "20000s"
+        warmup = "2000s"
+        replications = 20
+        sample_interval = "1000s"
+        [producers.web]
+        arrival = {{ poisson = {{ rate_per_s = {lambda} }} }}
+        call = {{ service = "s", timeout = "10h" }}
+        [groups.s]
+        workers = {c}
+        service = {{ exponential = {{ mean = "1s" }} }}
+        accept_queue = {queue_extra}
+        "#
+    )
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn a_called_service_with_no_accept_queue_loses_its_erlang_b_share() {
+    // capacity 0: a request that finds the 5 workers busy is refused at
+    // once (a saturated pool's 503): M/M/5/5, Erlang B.
+    let outs = outcomes(&called_loss_system(4.0, 5, "{ capacity = 0 }"));
+    check(
+        "M/M/5/5 (accept queue 0): refused share, Erlang B",
+        &outs,
+        |o| o.calls[0].refused as f64 / o.calls[0].requests as f64,
+        erlang_b(5, 4.0),
+        0.0,
+        0.03,
+    );
+    for o in &outs {
+        assert_eq!(o.services[0].max_depth, 0, "nothing ever waits");
+    }
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn fifo_and_lifo_accept_queues_have_the_m_m_c_k_mean_and_lifo_the_longer_tail() {
+    // 2 workers and 4 places to wait (K = 6), λ 2, μ 1: both disciplines
+    // refuse P_K and keep the mean sojourn L / (λ (1 − P_K)); the newest-
+    // first queue spreads the waits (a larger p99).
+    let (blocked, mean) = mmck(2, 6, 2.0, 1.0);
+    let sojourn = mean / (2.0 * (1.0 - blocked));
+    let mut p99 = Vec::new();
+    for discipline in ["fifo", "lifo"] {
+        let extra = format!("{{ capacity = 4, discipline = \"{discipline}\" }}");
+        let outs = outcomes(&called_loss_system(2.0, 2, &extra));
+        check(
+            &format!("M/M/2/6 {discipline}: refused share P_K"),
+            &outs,
+            |o| o.calls[0].refused as f64 / o.calls[0].requests as f64,
+            blocked,
+            0.0,
+            0.03,
+        );
+        check(
+            &format!("M/M/2/6 {discipline}: mean sojourn"),
+            &outs,
+            |o| o.services[0].end_to_end.mean_s,
+            sojourn,
+            0.0,
+            0.03,
+        );
+        let tails: Vec<f64> = outs
+            .iter()
+            .map(|o| o.services[0].end_to_end.p99_s)
+            .collect();
+        p99.push(ConfidenceInterval::of(&tails, LEVEL));
+    }
+    let (fifo, lifo) = (&p99[0], &p99[1]);
+    eprintln!(
+        "M/M/2/6 sojourn p99: fifo {:.3} ± {:.3}, lifo {:.3} ± {:.3}",
+        fifo.mean, fifo.half_width, lifo.mean, lifo.half_width
+    );
+    assert!(
+        lifo.mean - lifo.half_width > fifo.mean + fifo.half_width,
+        "LIFO's p99 {lifo:?} above FIFO's {fifo:?}"
+    );
 }

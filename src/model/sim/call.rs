@@ -49,8 +49,8 @@ impl Simulation<'_> {
     /// The caller of `request` on call link `link` sends its next attempt.
     pub(super) fn call(&mut self, link: usize, request: u32) {
         let called = &mut self.called[self.calls.target[link]];
-        let down = called.workers.is_down();
-        match self.calls.callers[link].attempt(&mut self.ctx, request, down) {
+        let refused = called.refuses();
+        match self.calls.callers[link].attempt(&mut self.ctx, request, refused) {
             Attempted::Attempt(attempt) => {
                 if let Err(err) = called.enqueue(&mut self.ctx, attempt, self.scenario.max_queued) {
                     self.failure.get_or_insert(err);

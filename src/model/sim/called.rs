@@ -98,6 +98,13 @@ impl<'s> Called<'s> {
         }
     }
 
+    /// Whether an attempt arriving now is refused at once: the service is
+    /// down, or every worker is busy and its accept queue is full.
+    pub(super) fn refuses(&self) -> bool {
+        self.workers.is_down()
+            || (!self.workers.has_idle() && self.queue.len() as u64 >= self.spec.accept_capacity)
+    }
+
     /// An attempt joins the queue, or goes straight to an idle worker.
     ///
     /// # Errors
@@ -109,9 +116,10 @@ impl<'s> Called<'s> {
         max_queued: u64,
     ) -> Result<(), RunError> {
         self.queue.push_back(attempt);
+        self.dispatch(ctx);
+        // What waits once the idle workers took theirs.
         let depth = self.queue.len() as u64;
         self.max_depth = self.max_depth.max(depth);
-        self.dispatch(ctx);
         if self.queue.len() as u64 > max_queued {
             return Err(RunError::Runaway {
                 topic: format!("{} (sync)", self.spec.name),
@@ -127,7 +135,12 @@ impl<'s> Called<'s> {
     /// time and failure as it starts.
     pub(super) fn dispatch(&mut self, ctx: &mut Ctx) {
         while !self.workers.is_down() && self.workers.has_idle() {
-            let Some(mut attempt) = self.queue.pop_front() else {
+            let next = if self.spec.lifo {
+                self.queue.pop_back()
+            } else {
+                self.queue.pop_front()
+            };
+            let Some(mut attempt) = next else {
                 break;
             };
             let w = self.workers.pop_idle().expect("checked") as usize;

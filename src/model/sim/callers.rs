@@ -220,9 +220,9 @@ impl<'s> Callers<'s> {
     }
 
     /// The next attempt of `request`: counted, and refused at once if the
-    /// called service is down. Otherwise its timeout is scheduled and the
-    /// attempt returned for the called service.
-    pub(super) fn attempt(&mut self, ctx: &mut Ctx, request: u32, down: bool) -> Sent {
+    /// called service is down or full (`refused`). Otherwise its timeout is
+    /// scheduled and the attempt returned for the called service.
+    pub(super) fn attempt(&mut self, ctx: &mut Ctx, request: u32, refused: bool) -> Sent {
         let Some(r) = self.requests.get_mut(request) else {
             return Sent::Refused(None);
         };
@@ -232,8 +232,8 @@ impl<'s> Callers<'s> {
         if number > 1 {
             self.counts.retries += 1;
         }
-        if down {
-            // Connection refused: an immediate error.
+        if refused {
+            // Connection refused, or 503: an immediate error.
             self.counts.refused += 1;
             return Sent::Refused(self.answer(ctx, request, number, Answer::Error));
         }

@@ -588,6 +588,8 @@ mod tests {
             partition_max_rate_per_s: None,
             key_max_rate_per_s: None,
             autoscale: None,
+            accept_capacity: u64::MAX,
+            lifo: false,
         };
         Workers::new(&spec, GroupId(0))
     }
