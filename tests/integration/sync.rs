@@ -202,3 +202,25 @@ fn sync_twins_honour_producer_poison_and_crashes() {
     assert_eq!(s.groups[0].work_lost, 99);
     assert_eq!(q.groups[0].processed, 0);
 }
+
+#[test]
+fn sync_modes_downstream_with_no_accept_queue_refuses_while_busy() {
+    // A request every 0.5 s, one worker taking 0.7 s, nowhere to wait:
+    // every other request finds the worker busy and is refused at once.
+    let text = r#"
+        horizon = "100s"
+        mode = "sync"
+        [producers.p]
+        arrival = { constant = { rate_per_s = 2 } }
+        [groups.g]
+        workers = 1
+        service = { constant = { value = "700ms" } }
+        accept_queue = { capacity = 0 }
+    "#;
+    let o = run(text);
+    assert_eq!(o.topic.created, 199, "one every 0.5 s from 0.5 s");
+    assert_eq!(o.topic.rejected, 99, "the even ones");
+    let g = &o.groups[0];
+    assert_eq!(g.processed + g.in_flight, 100);
+    assert_eq!(g.max_depth, 0, "nothing ever waits");
+}
