@@ -44,6 +44,8 @@ pub struct GroupSpec {
     pub accept_capacity: u64,
     /// A free worker takes the newest waiting request (else the oldest).
     pub lifo: bool,
+    /// A waiting request whose caller gave up on it is dropped unrun.
+    pub cancel: bool,
 }
 
 impl GroupSpec {

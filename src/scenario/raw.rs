@@ -592,6 +592,11 @@ pub struct RawAcceptQueue {
     /// Which waiting request a free worker takes.
     #[serde(default)]
     pub discipline: RawDiscipline,
+    /// A waiting request whose caller gave up on it is dropped before it
+    /// runs (the server hears of the cancellation); by default it still
+    /// runs, its work wasted.
+    #[serde(default)]
+    pub cancel: bool,
 }
 
 /// Which waiting request a free worker takes.

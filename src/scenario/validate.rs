@@ -663,6 +663,7 @@ fn group(
             .accept_queue
             .as_ref()
             .is_some_and(|q| q.discipline == RawDiscipline::Lifo),
+        cancel: raw.accept_queue.as_ref().is_some_and(|q| q.cancel),
     })
 }
 

@@ -192,7 +192,7 @@ fn a_chain_of_calls_ends_each_attempt_once_and_drains_empty() {
 
 /// A random directed acyclic graph of called services behind one group.
 fn random_calls() -> impl Strategy<Value = String> {
-    let service = (1u32..4, 1u32..40, 0.0..0.3f64, 0u32..3, 1u32..200);
+    let service = (1u32..4, 1u32..40, 0.0..0.3f64, 0u32..3, 1u32..200, 0u8..4);
     (
         prop::collection::vec(service, 1..5),
         prop::collection::vec((0usize..5, 0usize..5, 0.2..1.0f64), 1..8),
@@ -206,7 +206,7 @@ fn random_calls() -> impl Strategy<Value = String> {
                  [groups.front]\nworkers = 4\nservice = {{ exponential = {{ mean = \"5ms\" }} }}\n\
                  call = [{{ service = \"s0\" }}]\n"
             );
-            for (i, (workers, mean_ms, fail, retries, timeout_ms)) in services.iter().enumerate() {
+            for (i, (workers, mean_ms, fail, retries, timeout_ms, queue)) in services.iter().enumerate() {
                 // Edges only from a lower to a higher index: no cycle.
                 let calls: Vec<String> = (edges.iter())
                     .filter(|(from, to, _)| from % n == i && to % n > i)
@@ -217,9 +217,17 @@ fn random_calls() -> impl Strategy<Value = String> {
                         )
                     })
                     .collect();
+                // Accept queues: unbounded, none, a few places (LIFO),
+                // or unbounded with cancellation.
+                let accept = [
+                    "",
+                    "accept_queue = { capacity = 0 }\n",
+                    "accept_queue = { capacity = 3, discipline = \"lifo\" }\n",
+                    "accept_queue = { cancel = true }\n",
+                ][*queue as usize];
                 text += &format!(
                     "[groups.s{i}]\nworkers = {workers}\nservice = {{ exponential = {{ mean = \"{mean_ms}ms\" }} }}\n\
-                     failure_probability = {fail}\ncall = [{}]\n",
+                     failure_probability = {fail}\ncall = [{}]\n{accept}",
                     calls.join(", ")
                 );
             }

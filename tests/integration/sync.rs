@@ -224,3 +224,45 @@ fn sync_modes_downstream_with_no_accept_queue_refuses_while_busy() {
     assert_eq!(g.processed + g.in_flight, 100);
     assert_eq!(g.max_depth, 0, "nothing ever waits");
 }
+
+#[test]
+fn a_cancelled_request_is_dropped_before_it_runs_and_the_queue_stays_short() {
+    // A request every second, patience 0.5 s, one worker taking 2 s. The
+    // first runs (its caller left while it ran: wasted); the second waits
+    // and its caller gives up at 2.5 s, so the service drops it unrun; the
+    // third finds the worker free at 3 s, and so on: odd requests run,
+    // even ones are cancelled, and nothing piles up.
+    let text = |cancel: bool| {
+        format!(
+            r#"
+            horizon = "100s"
+            mode = "sync"
+            [sync]
+            timeout = "500ms"
+            [producers.p]
+            arrival = {{ constant = {{ rate_per_s = 1 }} }}
+            [groups.g]
+            workers = 1
+            service = {{ constant = {{ value = "2s" }} }}
+            accept_queue = {{ cancel = {cancel} }}
+            "#
+        )
+    };
+    let o = run(&text(true));
+    let g = &o.groups[0];
+    assert_eq!(o.topic.created, 99);
+    assert_eq!(g.dropped.expired, 49, "a2, a4, ..., a98 dropped unrun");
+    assert_eq!(
+        (g.processed, g.in_flight),
+        (49, 1),
+        "a1, a3, ..., a97 ran; a99 runs"
+    );
+    assert_eq!(g.max_depth, 1);
+    assert_eq!(o.topic.wasted, 49, "every one that ran was too late");
+    // Without cancellation every request runs, too late, and the queue
+    // grows by half a request a second.
+    let o = run(&text(false));
+    let g = &o.groups[0];
+    assert_eq!(g.dropped.expired, 0);
+    assert!(g.max_depth >= 45, "{}", g.max_depth);
+}

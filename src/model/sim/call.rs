@@ -249,9 +249,18 @@ impl Simulation<'_> {
     /// A caller's patience for one attempt on link `link` ran out.
     fn on_call_timeout(&mut self, link: usize, request: u32, id: u64, attempt: u32) {
         let callers = &mut self.calls.callers[link];
-        if callers.is(request, id)
-            && let Some(answer) = callers.answer(&mut self.ctx, request, attempt, Answer::Timeout)
-        {
+        if !callers.is(request, id) {
+            return;
+        }
+        let waited = callers.caller(request, attempt).is_some_and(|c| c.waiting);
+        let answer = callers.answer(&mut self.ctx, request, attempt, Answer::Timeout);
+        // The caller stopped waiting for this attempt: a service that hears
+        // of it drops it if it has not started.
+        let s = self.calls.target[link];
+        if waited && self.called[s].cancel(link as u16, id, attempt) {
+            self.calls.callers[link].attempt_ended(request, false);
+        }
+        if let Some(answer) = answer {
             self.on_final(answer);
         }
     }

@@ -18,7 +18,7 @@ use crate::model::group::GroupSpec;
 use crate::model::system::System;
 use crate::stats::{LatencyHistogram, TimeAverage};
 use rand::{Rng, RngExt};
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 /// The called service's counts.
 #[derive(Clone, Copy, Debug, Default)]
@@ -29,6 +29,15 @@ pub(super) struct CalledCounts {
     pub timed_out: u64,
     pub crashed: u64,
     pub wasted: u64,
+    /// Waiting attempts dropped unrun: their caller gave up on them.
+    pub cancelled: u64,
+}
+
+/// An attempt, by its call link, request id and number.
+type AttemptKey = (u16, u64, u32);
+
+fn key(a: &Attempt) -> AttemptKey {
+    (a.link, a.id, a.number)
 }
 
 /// What the caller of an ending attempt knew of its request.
@@ -48,6 +57,10 @@ pub(super) struct Called<'s> {
     /// Its index among the groups (the events name it).
     pub index: GroupId,
     queue: VecDeque<Attempt>,
+    /// With cancellation: the attempts in `queue` still live, and those
+    /// cancelled (left in `queue`, dropped when a worker reaches them).
+    live: HashSet<AttemptKey>,
+    cancelled: HashSet<AttemptKey>,
     pub workers: Workers<Attempt>,
     service_rng: RngStream,
     fault_rng: RngStream,
@@ -82,6 +95,8 @@ impl<'s> Called<'s> {
             spec,
             index: id,
             queue: VecDeque::new(),
+            live: HashSet::new(),
+            cancelled: HashSet::new(),
             workers: Workers::new(spec, id),
             service_rng: rng("service"),
             fault_rng: rng("faults"),
@@ -102,7 +117,24 @@ impl<'s> Called<'s> {
     /// down, or every worker is busy and its accept queue is full.
     pub(super) fn refuses(&self) -> bool {
         self.workers.is_down()
-            || (!self.workers.has_idle() && self.queue.len() as u64 >= self.spec.accept_capacity)
+            || (!self.workers.has_idle() && self.waiting() >= self.spec.accept_capacity)
+    }
+
+    /// Attempts waiting for a worker (cancelled ones left out).
+    fn waiting(&self) -> u64 {
+        (self.queue.len() - self.cancelled.len()) as u64
+    }
+
+    /// The caller of a waiting attempt gave up on it: with cancellation it
+    /// will not run. `true` if it was waiting (not yet started).
+    pub(super) fn cancel(&mut self, link: u16, id: u64, number: u32) -> bool {
+        let k = (link, id, number);
+        if !self.spec.cancel || !self.live.remove(&k) {
+            return false;
+        }
+        self.cancelled.insert(k);
+        self.counts.cancelled += 1;
+        true
     }
 
     /// An attempt joins the queue, or goes straight to an idle worker.
@@ -115,10 +147,13 @@ impl<'s> Called<'s> {
         attempt: Attempt,
         max_queued: u64,
     ) -> Result<(), RunError> {
+        if self.spec.cancel {
+            self.live.insert(key(&attempt));
+        }
         self.queue.push_back(attempt);
         self.dispatch(ctx);
         // What waits once the idle workers took theirs.
-        let depth = self.queue.len() as u64;
+        let depth = self.waiting();
         self.max_depth = self.max_depth.max(depth);
         if self.queue.len() as u64 > max_queued {
             return Err(RunError::Runaway {
@@ -143,6 +178,13 @@ impl<'s> Called<'s> {
             let Some(mut attempt) = next else {
                 break;
             };
+            if self.spec.cancel {
+                let k = key(&attempt);
+                if self.cancelled.remove(&k) {
+                    continue; // Its caller gave up: dropped unrun.
+                }
+                self.live.remove(&k);
+            }
             let w = self.workers.pop_idle().expect("checked") as usize;
             let faults = &self.spec.faults;
             let sampled = self.spec.service.sample(&mut self.service_rng);
@@ -178,7 +220,7 @@ impl<'s> Called<'s> {
 
     /// Records the queue's depth and the busy workers at `now`.
     pub(super) fn note_levels(&mut self, now: SimTime) {
-        self.depth.set(now.0, self.queue.len() as u64);
+        self.depth.set(now.0, self.waiting());
         self.workers.note_busy(now);
     }
 
@@ -290,7 +332,7 @@ impl<'s> Called<'s> {
     /// The autoscaler evaluates its metric against the attempts queued
     /// and running.
     pub(super) fn on_evaluate(&mut self, ctx: &mut Ctx) {
-        let backlog = self.queue.len() as u64 + u64::from(self.workers.busy());
+        let backlog = self.waiting() + u64::from(self.workers.busy());
         if let Some(target) = self.workers.evaluate(ctx, backlog) {
             self.scale_to(ctx, target);
         }
@@ -361,7 +403,7 @@ impl<'s> Called<'s> {
         SeriesRow {
             time_s: now.as_secs_f64(),
             group: self.index.0,
-            depth: self.queue.len() as u64,
+            depth: self.waiting(),
             depth_bytes: 0,
             disk_depth: 0,
             oldest_age_s: self
@@ -387,7 +429,7 @@ impl<'s> Called<'s> {
     /// refusals are "rejected", failed attempts "lost".
     pub(super) fn outcome(&self, now: u64, window_s: f64, k: CallerCounts) -> GroupOutcome {
         let c = self.counts;
-        let queued = self.queue.len() as u64;
+        let queued = self.waiting();
         let in_flight = u64::from(self.workers.busy());
         let levels = self.workers.levels();
         let mean_depth = self.depth.mean(now);
@@ -406,6 +448,7 @@ impl<'s> Called<'s> {
             dropped: Dropped {
                 rejected: k.refused,
                 lost: c.failed,
+                expired: c.cancelled,
                 ..Dropped::default()
             },
             dead_lettered: 0,

@@ -658,7 +658,7 @@ impl Simulation<'_> {
         let mut services = Vec::with_capacity(self.called.len());
         for (called, k) in self.called.iter().zip(into) {
             let out = called.outcome(now, window_s, k);
-            let ended = out.processed + out.dropped.lost;
+            let ended = out.processed + out.dropped.lost + out.dropped.expired;
             if k.accepted != ended + out.queued + out.in_flight {
                 return Err(super::RunError::Conservation {
                     group: out.name.clone(),

@@ -590,6 +590,7 @@ mod tests {
             autoscale: None,
             accept_capacity: u64::MAX,
             lifo: false,
+            cancel: false,
         };
         Workers::new(&spec, GroupId(0))
     }
