@@ -327,7 +327,8 @@ impl<'s> Simulation<'s> {
                 (groups, CallLinks::new(scenario, replication), called)
             }
             Link::Call(spec) => {
-                let callers = Callers::new(spec, 0, rng("sync/retry".to_owned()), None);
+                let patience = rng("sync/patience".to_owned());
+                let callers = Callers::new(spec, 0, rng("sync/retry".to_owned()), None, patience);
                 let called = Called::new(scenario, &scenario.groups[0], GroupId(0), replication);
                 let calls = CallLinks {
                     callers: vec![callers],

@@ -3,6 +3,7 @@
 //! simulation. No serde in here: the file format is `scenario`'s business.
 
 use super::backoff::Backoff;
+use super::distribution::Distribution;
 use super::group::GroupSpec;
 use super::link::CallLinkSpec;
 use super::producer::ProducerSpec;
@@ -72,6 +73,9 @@ pub struct CallSpec {
     pub retry_attempts: u32,
     /// Wait before each retry.
     pub retry_backoff: Backoff,
+    /// The caller's patience drawn for each attempt, replacing `timeout`
+    /// (impatience as a distribution).
+    pub patience: Option<Distribution>,
 }
 
 impl System {

@@ -86,6 +86,9 @@ pub struct RawSync {
     /// Retries after an error or a timeout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RawRetry>,
+    /// The caller's patience, drawn for each attempt (replaces `timeout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience: Option<RawDist<Dur>>,
 }
 
 fn default_sync_timeout() -> Dur {
@@ -97,6 +100,7 @@ impl Default for RawSync {
         RawSync {
             timeout: default_sync_timeout(),
             retry: None,
+            patience: None,
         }
     }
 }
@@ -626,6 +630,9 @@ pub struct RawCall {
     /// Retries after an error or a timeout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RawRetry>,
+    /// The caller's patience, drawn for each attempt (replaces `timeout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience: Option<RawDist<Dur>>,
 }
 
 /// A publish link: each processed message publishes `count` children to

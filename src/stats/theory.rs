@@ -1,7 +1,7 @@
 //! Closed-form queueing results used to validate the simulator and to print
 //! analytic values beside simulated ones: M/M/1, M/M/c (Erlang C),
-//! M/M/c/c (Erlang B), M/M/1/K, M/M/c/K and M/G/1 (Pollaczek–Khinchine,
-//! which covers M/D/1).
+//! M/M/c/c (Erlang B), M/M/c+M (Erlang A), M/M/1/K, M/M/c/K and M/G/1
+//! (Pollaczek–Khinchine, which covers M/D/1).
 //! λ is the arrival rate, μ the service rate of one server (1/mean service).
 
 /// M/M/c: probability an arrival waits (Erlang C), for offered load
@@ -42,6 +42,24 @@ pub fn mmck(c: u32, k: u32, lambda: f64, mu: f64) -> (f64, f64) {
     let total: f64 = p.iter().sum();
     let mean: f64 = p.iter().enumerate().map(|(n, x)| n as f64 * x).sum::<f64>() / total;
     (p[k as usize] / total, mean)
+}
+
+/// M/M/c+M (Erlang A): c servers at rate μ, Poisson arrivals at λ, and
+/// each waiting customer abandons at rate θ (exponential patience, while
+/// waiting only): the probability an arrival abandons, θ·E[queue] / λ, by
+/// the birth-death chain's stationary law (summed until its terms vanish).
+pub fn erlang_a_abandonment(c: u32, lambda: f64, mu: f64, theta: f64) -> f64 {
+    let (mut term, mut total, mut queue) = (1.0, 1.0, 0.0);
+    for n in 1..1_000_000u32 {
+        let waiting = f64::from(n.saturating_sub(c));
+        term *= lambda / (f64::from(n.min(c)) * mu + waiting * theta);
+        total += term;
+        queue += waiting * term;
+        if term < 1e-18 * total && n > c {
+            break;
+        }
+    }
+    theta * (queue / total) / lambda
 }
 
 /// M/M/c mean wait in queue Wq (seconds).
@@ -150,5 +168,29 @@ mod tests {
         let (blocked, mean) = mmck(1, 6, 0.8, 1.0);
         assert!((blocked - mm1k_blocking(6, 0.8)).abs() < 1e-12);
         assert!((mean - mm1k_mean_in_system(6, 0.8)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn erlang_a_tends_to_its_limits() {
+        // Very patient customers hardly abandon a stable system; very
+        // impatient ones abandon as often as all servers are busy (Erlang B).
+        assert!(erlang_a_abandonment(3, 2.0, 1.0, 1e-6) < 1e-5);
+        let b = erlang_b(3, 2.0);
+        assert!((erlang_a_abandonment(3, 2.0, 1.0, 1e6) - b).abs() < 1e-4);
+        // One server, θ = μ: the chain is M/M/∞-like above c; a known value
+        // by direct summation: p_n = p_0 λ^n / n! for μ = θ = 1.
+        let lambda: f64 = 1.5;
+        let mut p = vec![1.0f64];
+        for n in 1..200 {
+            p.push(p[n - 1] * lambda / n as f64);
+        }
+        let total: f64 = p.iter().sum();
+        let queue: f64 = p
+            .iter()
+            .enumerate()
+            .map(|(n, x)| n.saturating_sub(1) as f64 * x)
+            .sum();
+        let want = queue / total / lambda;
+        assert!((erlang_a_abandonment(1, lambda, 1.0, 1.0) - want).abs() < 1e-12);
     }
 }

@@ -17,7 +17,8 @@ use mqsim::experiment::Experiment;
 use mqsim::model::sim::RunOutcome;
 use mqsim::stats::ConfidenceInterval;
 use mqsim::stats::theory::{
-    erlang_b, mg1_wait, mm1k_blocking, mm1k_mean_in_system, mmc_sojourn, mmc_wait, mmck,
+    erlang_a_abandonment, erlang_b, mg1_wait, mm1k_blocking, mm1k_mean_in_system, mmc_sojourn,
+    mmc_wait, mmck,
 };
 
 const LEVEL: f64 = 0.999;
@@ -820,5 +821,38 @@ fn fifo_and_lifo_accept_queues_have_the_m_m_c_k_mean_and_lifo_the_longer_tail() 
     assert!(
         lifo.mean - lifo.half_width > fifo.mean + fifo.half_width,
         "LIFO's p99 {lifo:?} above FIFO's {fifo:?}"
+    );
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn callers_with_exponential_patience_abandon_as_erlang_a_says() {
+    // M/M/3+M at full load (λ 3, μ 1): each caller's patience is
+    // exponential (mean 2 s, θ 0.5), and the service drops a request
+    // whose caller gave up before it started (cancellation). The share
+    // dropped is Erlang A's abandonment probability.
+    let outs = outcomes(
+        r#"
+        seed = 67
+        horizon = "20000s"
+        warmup = "2000s"
+        replications = 20
+        sample_interval = "1000s"
+        [producers.web]
+        arrival = { poisson = { rate_per_s = 3 } }
+        call = { service = "s", patience = { exponential = { mean = "2s" } } }
+        [groups.s]
+        workers = 3
+        service = { exponential = { mean = "1s" } }
+        accept_queue = { cancel = true }
+        "#,
+    );
+    check(
+        "M/M/3+M (θ 0.5): abandoned share, Erlang A",
+        &outs,
+        |o| o.services[0].dropped.expired as f64 / o.calls[0].requests as f64,
+        erlang_a_abandonment(3, 3.0, 1.0, 0.5),
+        0.0,
+        0.05,
     );
 }

@@ -7,7 +7,7 @@
 use super::ctx::Ctx;
 use super::ids::{GroupId, WorkerId};
 use super::{Event, LogKind, TOPIC};
-use crate::engine::{RngStream, SimTime, Slab};
+use crate::engine::{RngStream, SimDuration, SimTime, Slab};
 use crate::model::system::CallSpec;
 use crate::stats::LatencyHistogram;
 use rand::RngExt;
@@ -154,6 +154,8 @@ pub(super) struct Callers<'s> {
     /// Request to answer, as the callers saw it.
     pub latency: LatencyHistogram,
     retry_rng: RngStream,
+    /// Draws each attempt's patience (with a patience distribution).
+    patience_rng: RngStream,
 }
 
 impl<'s> Callers<'s> {
@@ -165,6 +167,7 @@ impl<'s> Callers<'s> {
         link: u16,
         retry_rng: RngStream,
         route_rng: Option<RngStream>,
+        patience_rng: RngStream,
     ) -> Callers<'s> {
         Callers {
             spec,
@@ -174,6 +177,7 @@ impl<'s> Callers<'s> {
             counts: CallerCounts::default(),
             latency: LatencyHistogram::new(),
             retry_rng,
+            patience_rng,
         }
     }
 
@@ -240,7 +244,11 @@ impl<'s> Callers<'s> {
         r.outstanding += 1;
         let (id, poison) = (r.id, r.poison);
         self.counts.accepted += 1;
-        let timeout = ctx.now + self.spec.timeout;
+        let patience = match &self.spec.patience {
+            Some(d) => SimDuration::from_secs_f64(d.sample(&mut self.patience_rng)),
+            None => self.spec.timeout,
+        };
+        let timeout = ctx.now + patience;
         ctx.schedule(
             timeout,
             Event::CallTimeout {

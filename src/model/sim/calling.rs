@@ -65,7 +65,8 @@ impl<'s> CallLinks<'s> {
                 let name = |what: &str| format!("group/{}/call/{i}/{what}", caller.name);
                 let route = (link.probability < 1.0).then(|| rng(name("route")));
                 let index = links.callers.len() as u16;
-                let callers = Callers::new(&link.call, index, rng(name("retry")), route);
+                let patience = rng(name("patience"));
+                let callers = Callers::new(&link.call, index, rng(name("retry")), route, patience);
                 links.callers.push(callers);
                 links.target.push(link.service);
             }
@@ -74,9 +75,9 @@ impl<'s> CallLinks<'s> {
             let index = producer.call.as_ref().map(|link| {
                 let index = links.callers.len() as u16;
                 let retry = rng(format!("producer/{}/call/retry", producer.name));
-                links
-                    .callers
-                    .push(Callers::new(&link.call, index, retry, None));
+                let patience = rng(format!("producer/{}/call/patience", producer.name));
+                let callers = Callers::new(&link.call, index, retry, None, patience);
+                links.callers.push(callers);
                 links.target.push(link.service);
                 index
             });

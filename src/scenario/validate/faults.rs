@@ -196,6 +196,7 @@ pub(super) fn sync(
         &path,
         raw.sync.timeout,
         raw.sync.retry.as_ref(),
+        raw.sync.patience.as_ref(),
     ))
 }
 
@@ -205,7 +206,9 @@ pub(super) fn call_spec(
     path: &FieldPath,
     timeout: Dur,
     retry: Option<&RawRetry>,
+    patience: Option<&RawDist<Dur>>,
 ) -> crate::model::system::CallSpec {
+    let patience = patience.and_then(|d| dist(c, &path.key("patience"), d));
     if timeout.0 == SimDuration::ZERO {
         c.fail(&path.key("timeout"), "must be longer than 0s (got 0s)");
     }
@@ -223,6 +226,7 @@ pub(super) fn call_spec(
         timeout: timeout.0,
         retry_attempts,
         retry_backoff,
+        patience,
     }
 }
 

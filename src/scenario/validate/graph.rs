@@ -96,7 +96,13 @@ pub(super) fn call(
             format!("must be between 0 and 1 (got {})", raw.probability),
         );
     }
-    let spec = super::faults::call_spec(c, path, raw.timeout, raw.retry.as_ref());
+    let spec = super::faults::call_spec(
+        c,
+        path,
+        raw.timeout,
+        raw.retry.as_ref(),
+        raw.patience.as_ref(),
+    );
     // A name that is no group is reported once, by `check_called`.
     let service = services.iter().position(|s| **s == raw.service)?;
     Some(CallLinkSpec {
