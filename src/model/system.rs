@@ -76,6 +76,10 @@ pub struct CallSpec {
     /// The caller's patience drawn for each attempt, replacing `timeout`
     /// (impatience as a distribution).
     pub patience: Option<Distribution>,
+    /// Most requests the callers on this link have waiting at once (a
+    /// caller's pool, or a bulkhead per dependency): one more is refused
+    /// at once, before any attempt.
+    pub pool: Option<u32>,
 }
 
 impl System {

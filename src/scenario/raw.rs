@@ -89,6 +89,10 @@ pub struct RawSync {
     /// The caller's patience, drawn for each attempt (replaces `timeout`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patience: Option<RawDist<Dur>>,
+    /// Most requests the producers have waiting at once; one more is
+    /// refused at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<u32>,
 }
 
 fn default_sync_timeout() -> Dur {
@@ -101,6 +105,7 @@ impl Default for RawSync {
             timeout: default_sync_timeout(),
             retry: None,
             patience: None,
+            pool: None,
         }
     }
 }
@@ -633,6 +638,10 @@ pub struct RawCall {
     /// The caller's patience, drawn for each attempt (replaces `timeout`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patience: Option<RawDist<Dur>>,
+    /// Most requests waiting at once on this link (a bulkhead); one more
+    /// is refused at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<u32>,
 }
 
 /// A publish link: each processed message publishes `count` children to

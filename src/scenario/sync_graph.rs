@@ -58,6 +58,7 @@ pub(super) fn rewrite(raw: &RawScenario) -> RawScenario {
         timeout: raw.sync.timeout,
         retry: raw.sync.retry.clone(),
         patience: raw.sync.patience.clone(),
+        pool: None,
     };
     // Where a call to each topic goes: its one reader, or a fan-out
     // service named after the topic (after `-topic` if a group has the

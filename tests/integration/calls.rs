@@ -471,3 +471,61 @@ fn a_publish_latency_holds_the_worker_until_the_topic_acks() {
     assert!(parts[0].abs() < 1e-9 && parts[1].abs() < 1e-9, "{parts:?}");
     assert!((parts[2] - 1.0).abs() < 1e-9, "{parts:?}");
 }
+
+#[test]
+fn a_callers_pool_refuses_what_it_cannot_hold() {
+    // The producer sends a request every 0.1 s but may have one waiting at
+    // a time; each takes 0.5 s: one in five gets through, four are shed at
+    // once, without an attempt.
+    let text = r#"
+        seed = 2
+        horizon = "10s"
+        [producers.web]
+        arrival = { constant = { rate_per_s = 10 } }
+        call = { service = "svc", pool = 1 }
+        [groups.svc]
+        workers = 10
+        service = { constant = { value = "500ms" } }
+        "#;
+    let o = run(text);
+    let c = call(&o, "web.svc");
+    assert_eq!(c.requests, 99);
+    assert_eq!((c.succeeded, c.shed, c.errors), (19, 79, 79), "{c:?}");
+    assert_eq!(c.attempts, 20, "shed requests make no attempt");
+}
+
+#[test]
+fn a_bulkhead_keeps_a_dependency_from_taking_every_worker() {
+    // front's 8 workers call back (1 s) through a bulkhead of 2: at most
+    // two calls are out at once, and the others fail at once instead of
+    // holding a worker.
+    let text = r#"
+        seed = 2
+        horizon = "100s"
+        [topic]
+        redelivery_backoff = { fixed = { delay = "100ms" } }
+        max_deliveries = 1
+        dlq = true
+        [producers.web]
+        arrival = { poisson = { rate_per_s = 6 } }
+        [groups.front]
+        workers = 8
+        service = { constant = { value = "0s" } }
+        call = [{ service = "back", pool = 2 }]
+        [groups.back]
+        workers = 10
+        service = { constant = { value = "1s" } }
+        "#;
+    let o = run(text);
+    let c = call(&o, "front.back");
+    assert!(c.shed > 100, "{c:?}");
+    assert_eq!(c.errors, c.shed, "no other error");
+    assert_eq!(group(&o, "front").failures.failed, c.shed);
+    let back = service(&o, "back");
+    assert!(
+        back.utilisation * 10.0 <= 2.0 + 1e-9,
+        "{}",
+        back.utilisation
+    );
+    assert!(back.utilisation * 10.0 > 1.5, "{}", back.utilisation);
+}

@@ -124,6 +124,8 @@ pub(super) struct CallerCounts {
     pub caller_errors: u64,
     pub caller_timeouts: u64,
     pub work_lost: u64,
+    /// Requests refused by the callers' own pool (none made an attempt).
+    pub shed: u64,
 }
 
 impl CallerCounts {
@@ -138,6 +140,7 @@ impl CallerCounts {
         self.caller_errors += other.caller_errors;
         self.caller_timeouts += other.caller_timeouts;
         self.work_lost += other.work_lost;
+        self.shed += other.shed;
     }
 }
 
@@ -150,6 +153,8 @@ pub(super) struct Callers<'s> {
     /// probability below 1).
     route_rng: Option<RngStream>,
     pub requests: Slab<Request>,
+    /// Requests whose caller still waits (for the pool).
+    open: u32,
     pub counts: CallerCounts,
     /// Request to answer, as the callers saw it.
     pub latency: LatencyHistogram,
@@ -174,6 +179,7 @@ impl<'s> Callers<'s> {
             link,
             route_rng,
             requests: Slab::default(),
+            open: 0,
             counts: CallerCounts::default(),
             latency: LatencyHistogram::new(),
             retry_rng,
@@ -209,6 +215,14 @@ impl<'s> Callers<'s> {
             self.counts.work_lost += 1;
             return None;
         }
+        if self.spec.pool.is_some_and(|pool| self.open >= pool) {
+            // The caller's pool is exhausted: refused before any attempt.
+            self.counts.caller_errors += 1;
+            self.counts.shed += 1;
+            self.counts.work_lost += 1;
+            return None;
+        }
+        self.open += 1;
         Some(self.requests.insert(Request {
             id,
             origin,
@@ -312,6 +326,7 @@ impl<'s> Callers<'s> {
         }
         if let Some(r) = self.requests.get_mut(request) {
             r.answered = true;
+            self.open -= 1;
         }
         self.release(request);
         Some(Final {
@@ -379,6 +394,7 @@ impl<'s> Callers<'s> {
         for slot in waiting {
             if let Some(r) = self.requests.get_mut(slot) {
                 r.answered = true;
+                self.open -= 1;
             }
             self.counts.caller_errors += 1;
             self.release(slot);

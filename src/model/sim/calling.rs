@@ -6,7 +6,7 @@
 //! link sends each message as a request (DESIGN.md §2, "Architectures").
 
 use super::Simulation;
-use super::callers::{Callers, Origin, Parent};
+use super::callers::{Callers, Final, Origin, Parent};
 use super::ids::{GroupId, WorkerId};
 use crate::engine::{SimTime, StreamId};
 use crate::model::system::System;
@@ -118,8 +118,14 @@ impl Simulation<'_> {
             };
             let parent = self.parent_of(g, w, epoch);
             let callers = &mut self.calls.callers[l];
-            if let Some(request) = callers.create(&mut self.ctx, origin, parent, false, false) {
-                self.call(l, request);
+            match callers.create(&mut self.ctx, origin, parent, false, false) {
+                Some(request) => self.call(l, request),
+                // Its pool (bulkhead) is full: the call fails at once.
+                None => self.on_final(Final {
+                    origin,
+                    ok: false,
+                    children: 0,
+                }),
             }
             return true;
         }

@@ -304,7 +304,8 @@ pub(crate) fn is_group_field(field: &str) -> bool {
 /// or `calls.<caller>.<service>.<field>`.
 #[cfg(test)]
 pub(crate) fn is_metric(name: &str) -> bool {
-    const CALL: [&str; 7] = [
+    const CALL: [&str; 8] = [
+        "shed",
         "requests",
         "succeeded",
         "errors",

@@ -185,6 +185,9 @@ pub struct CallOutcome {
     pub attempts: u64,
     /// Attempts refused at once (the service was down).
     pub refused: u64,
+    /// Requests refused by the callers' own pool (a bulkhead), before
+    /// any attempt.
+    pub shed: u64,
     /// Request to final answer, as the callers saw it.
     pub latency: LatencySummary,
 }
@@ -652,6 +655,7 @@ impl Simulation<'_> {
                 timeouts: k.caller_timeouts,
                 attempts: k.attempts,
                 refused: k.refused,
+                shed: k.shed,
                 latency: callers.latency.summary(),
             });
         }

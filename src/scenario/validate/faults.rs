@@ -197,6 +197,7 @@ pub(super) fn sync(
         raw.sync.timeout,
         raw.sync.retry.as_ref(),
         raw.sync.patience.as_ref(),
+        raw.sync.pool,
     ))
 }
 
@@ -207,7 +208,14 @@ pub(super) fn call_spec(
     timeout: Dur,
     retry: Option<&RawRetry>,
     patience: Option<&RawDist<Dur>>,
+    pool: Option<u32>,
 ) -> crate::model::system::CallSpec {
+    if pool == Some(0) {
+        c.fail(
+            &path.key("pool"),
+            "must be at least 1 (got 0); leave it out for no limit",
+        );
+    }
     let patience = patience.and_then(|d| dist(c, &path.key("patience"), d));
     if timeout.0 == SimDuration::ZERO {
         c.fail(&path.key("timeout"), "must be longer than 0s (got 0s)");
@@ -227,6 +235,7 @@ pub(super) fn call_spec(
         retry_attempts,
         retry_backoff,
         patience,
+        pool,
     }
 }
 

@@ -102,6 +102,7 @@ pub(super) fn call(
         raw.timeout,
         raw.retry.as_ref(),
         raw.patience.as_ref(),
+        raw.pool,
     );
     // A name that is no group is reported once, by `check_called`.
     let service = services.iter().position(|s| **s == raw.service)?;
