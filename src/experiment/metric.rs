@@ -114,6 +114,7 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
         put(format!("{p}.attempts"), call.attempts as f64);
         put(format!("{p}.refused"), call.refused as f64);
         put(format!("{p}.shed"), call.shed as f64);
+        put(format!("{p}.throttled"), call.throttled as f64);
         for (field, v) in call.latency.fields() {
             put(format!("{p}.latency.{field}"), v);
         }

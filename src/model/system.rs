@@ -80,6 +80,9 @@ pub struct CallSpec {
     /// caller's pool, or a bulkhead per dependency): one more is refused
     /// at once, before any attempt.
     pub pool: Option<u32>,
+    /// A retry budget (gRPC's retry throttling): the token ceiling and
+    /// what a success gives back.
+    pub retry_budget: Option<(f64, f64)>,
 }
 
 impl System {

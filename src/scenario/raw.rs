@@ -93,6 +93,9 @@ pub struct RawSync {
     /// refused at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<u32>,
+    /// A retry budget: retries stop while too many attempts fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_budget: Option<RawRetryBudget>,
 }
 
 fn default_sync_timeout() -> Dur {
@@ -106,6 +109,7 @@ impl Default for RawSync {
             retry: None,
             patience: None,
             pool: None,
+            retry_budget: None,
         }
     }
 }
@@ -642,6 +646,22 @@ pub struct RawCall {
     /// is refused at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<u32>,
+    /// A retry budget: retries stop while too many attempts fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_budget: Option<RawRetryBudget>,
+}
+
+/// A retry budget as gRPC's retry throttling: a token count starting at
+/// `max_tokens`, less 1 for each failed attempt, plus `token_ratio` for
+/// each success (at most `max_tokens`); a retry is sent only while the
+/// count is above half of `max_tokens`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetryBudget {
+    /// The count's ceiling, and its start.
+    pub max_tokens: f64,
+    /// Tokens a success gives back.
+    pub token_ratio: f64,
 }
 
 /// A publish link: each processed message publishes `count` children to

@@ -59,6 +59,7 @@ pub(super) fn rewrite(raw: &RawScenario) -> RawScenario {
         retry: raw.sync.retry.clone(),
         patience: raw.sync.patience.clone(),
         pool: None,
+        retry_budget: raw.sync.retry_budget.clone(),
     };
     // Where a call to each topic goes: its one reader, or a fan-out
     // service named after the topic (after `-topic` if a group has the

@@ -529,3 +529,42 @@ fn a_bulkhead_keeps_a_dependency_from_taking_every_worker() {
     );
     assert!(back.utilisation * 10.0 > 1.5, "{}", back.utilisation);
 }
+
+#[test]
+fn a_retry_budget_stops_the_retries_of_an_outage() {
+    // Up to 3 immediate retries; the service is down from 10.5 s to
+    // 20.5 s. With gRPC's throttling (4 tokens, a success gives 1 back,
+    // retries only above 2): the first request of the outage spends two
+    // tokens (one retry), and every later one fails without a retry. Its
+    // successes refill the budget afterwards.
+    let text = |budget: &str| {
+        format!(
+            r#"
+            seed = 2
+            horizon = "100s"
+            [producers.web]
+            arrival = {{ constant = {{ rate_per_s = 1 }} }}
+            call = {{ service = "svc", retry = {{ attempts = 3 }}{budget} }}
+            [groups.svc]
+            workers = 1
+            service = {{ constant = {{ value = "100ms" }} }}
+            outages = [{{ start = "10.5s", end = "20.5s" }}]
+            "#
+        )
+    };
+    let o = run(&text(
+        ", retry_budget = { max_tokens = 4, token_ratio = 1 }",
+    ));
+    let c = call(&o, "web.svc");
+    assert_eq!(c.requests, 99);
+    assert_eq!((c.errors, c.throttled), (10, 10), "{c:?}");
+    assert_eq!(c.attempts, 99 + 1, "one retry in the whole outage");
+    let o = run(&text(""));
+    let c = call(&o, "web.svc");
+    assert_eq!((c.errors, c.throttled), (10, 0), "{c:?}");
+    assert_eq!(
+        c.attempts,
+        99 + 3 * 10,
+        "every failed request retried three times"
+    );
+}

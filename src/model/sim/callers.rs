@@ -126,6 +126,8 @@ pub(super) struct CallerCounts {
     pub work_lost: u64,
     /// Requests refused by the callers' own pool (none made an attempt).
     pub shed: u64,
+    /// Retries the retry budget did not send.
+    pub throttled: u64,
 }
 
 impl CallerCounts {
@@ -141,6 +143,7 @@ impl CallerCounts {
         self.caller_timeouts += other.caller_timeouts;
         self.work_lost += other.work_lost;
         self.shed += other.shed;
+        self.throttled += other.throttled;
     }
 }
 
@@ -155,6 +158,8 @@ pub(super) struct Callers<'s> {
     pub requests: Slab<Request>,
     /// Requests whose caller still waits (for the pool).
     open: u32,
+    /// The retry budget's token count.
+    tokens: f64,
     pub counts: CallerCounts,
     /// Request to answer, as the callers saw it.
     pub latency: LatencyHistogram,
@@ -180,6 +185,7 @@ impl<'s> Callers<'s> {
             route_rng,
             requests: Slab::default(),
             open: 0,
+            tokens: spec.retry_budget.map_or(0.0, |(max, _)| max),
             counts: CallerCounts::default(),
             latency: LatencyHistogram::new(),
             retry_rng,
@@ -302,7 +308,23 @@ impl<'s> Callers<'s> {
             self.counts.caller_timeouts += 1;
         }
         let retries_left = r.attempt <= self.spec.retry_attempts;
-        if answer != Answer::Success && retries_left {
+        // The retry budget: failures spend tokens, successes give some
+        // back, and retries wait for more than half of the ceiling.
+        let allowed = match self.spec.retry_budget {
+            None => true,
+            Some((max, ratio)) => {
+                self.tokens = if answer == Answer::Success {
+                    (self.tokens + ratio).min(max)
+                } else {
+                    (self.tokens - 1.0).max(0.0)
+                };
+                self.tokens > max / 2.0
+            }
+        };
+        if answer != Answer::Success && retries_left && !allowed {
+            self.counts.throttled += 1;
+        }
+        if answer != Answer::Success && retries_left && allowed {
             let delay = self
                 .spec
                 .retry_backoff

@@ -304,8 +304,9 @@ pub(crate) fn is_group_field(field: &str) -> bool {
 /// or `calls.<caller>.<service>.<field>`.
 #[cfg(test)]
 pub(crate) fn is_metric(name: &str) -> bool {
-    const CALL: [&str; 8] = [
+    const CALL: [&str; 9] = [
         "shed",
+        "throttled",
         "requests",
         "succeeded",
         "errors",

@@ -188,6 +188,8 @@ pub struct CallOutcome {
     /// Requests refused by the callers' own pool (a bulkhead), before
     /// any attempt.
     pub shed: u64,
+    /// Retries the retry budget did not send.
+    pub throttled: u64,
     /// Request to final answer, as the callers saw it.
     pub latency: LatencySummary,
 }
@@ -656,6 +658,7 @@ impl Simulation<'_> {
                 attempts: k.attempts,
                 refused: k.refused,
                 shed: k.shed,
+                throttled: k.throttled,
                 latency: callers.latency.summary(),
             });
         }

@@ -198,6 +198,7 @@ pub(super) fn sync(
         raw.sync.retry.as_ref(),
         raw.sync.patience.as_ref(),
         raw.sync.pool,
+        raw.sync.retry_budget.as_ref(),
     ))
 }
 
@@ -209,7 +210,18 @@ pub(super) fn call_spec(
     retry: Option<&RawRetry>,
     patience: Option<&RawDist<Dur>>,
     pool: Option<u32>,
+    budget: Option<&RawRetryBudget>,
 ) -> crate::model::system::CallSpec {
+    if let Some(b) = budget {
+        for (field, value) in [("max_tokens", b.max_tokens), ("token_ratio", b.token_ratio)] {
+            if !(value > 0.0 && value <= 1e9) {
+                c.fail(
+                    &path.key("retry_budget").key(field),
+                    format!("must be a number above 0 (got {value})"),
+                );
+            }
+        }
+    }
     if pool == Some(0) {
         c.fail(
             &path.key("pool"),
@@ -236,6 +248,7 @@ pub(super) fn call_spec(
         retry_backoff,
         patience,
         pool,
+        retry_budget: budget.map(|b| (b.max_tokens, b.token_ratio)),
     }
 }
 

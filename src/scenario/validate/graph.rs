@@ -103,6 +103,7 @@ pub(super) fn call(
         raw.retry.as_ref(),
         raw.patience.as_ref(),
         raw.pool,
+        raw.retry_budget.as_ref(),
     );
     // A name that is no group is reported once, by `check_called`.
     let service = services.iter().position(|s| **s == raw.service)?;
