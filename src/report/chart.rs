@@ -141,6 +141,22 @@ pub(crate) fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// A white canvas with `title` at its top left, for the charts drawn in
+/// pixels (the diagram, the time split); its width and height.
+pub(crate) fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(i32, i32), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let (w, h) = root.dim_in_pixel();
+    root.draw(&Text::new(
+        title.to_owned(),
+        (20, 12),
+        font(20).color(&BLACK),
+    ))?;
+    Ok((w as i32, h as i32))
+}
+
 /// Caption, margins and label areas shared by every chart.
 pub(crate) fn builder<'a, 'b, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,

@@ -275,7 +275,7 @@ fn validate_one(
         graph::check(&mut c, graph, &topics, (&groups, &services), &producers);
     }
 
-    let sync = faults::sync(&mut c, &raw, groups.len());
+    let sync = faults::sync(&mut c, &raw);
     if c.issues.len() > before {
         return None;
     }

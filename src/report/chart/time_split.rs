@@ -8,7 +8,7 @@
 //! percentiles is not the percentile of the sum: the mark is the truth,
 //! the stack says which hop has the long tail).
 
-use super::{Draw, DrawResult, color, font};
+use super::{Draw, DrawResult, color, font, titled};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -100,14 +100,7 @@ impl PathTimes {
 
 impl Draw for TimeSplitChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        root.fill(&WHITE)?;
-        let (w, h) = root.dim_in_pixel();
-        let (w, h) = (w as i32, h as i32);
-        root.draw(&Text::new(
-            self.title.clone(),
-            (20, 10),
-            font(20).color(&BLACK),
-        ))?;
+        let (w, h) = titled(root, &self.title)?;
         let note = "light: wait; full: processing (in the mean: own work, calls darker, publish wait \
                     greyed); grey: rest of the mean; mark: the path's own p50 / p99";
         root.draw(&Text::new(

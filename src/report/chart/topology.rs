@@ -4,7 +4,7 @@
 //! arrows, a direct call dashed). Each node carries what was measured
 //! there, and the bottleneck is drawn in red.
 
-use super::{Draw, DrawResult, font};
+use super::{Draw, DrawResult, font, titled};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -89,14 +89,7 @@ impl TopologyChart {
 
 impl Draw for TopologyChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        root.fill(&WHITE)?;
-        let (w, h) = root.dim_in_pixel();
-        let (w, h) = (w as i32, h as i32);
-        root.draw(&Text::new(
-            self.title.clone(),
-            (20, 12),
-            font(20).color(&BLACK),
-        ))?;
+        let (w, h) = titled(root, &self.title)?;
         if self.nodes.is_empty() {
             return Ok(());
         }

@@ -175,22 +175,16 @@ pub(super) fn producer_faults(
     })
 }
 
-/// Sync-mode callers; `None` in queued mode.
+/// Sync-mode callers; `None` in queued mode. Sync mode's own form has
+/// one group (a file with more is rewritten as a graph: `sync_graph`).
 pub(super) fn sync(
     c: &mut Checker<'_>,
     raw: &RawScenario,
-    groups: usize,
 ) -> Option<crate::model::system::CallSpec> {
     if raw.mode != RawMode::Sync {
         return None;
     }
     let path = FieldPath::root().key("sync");
-    if groups > 1 {
-        c.fail(
-            &FieldPath::root().key("mode"),
-            format!("sync mode calls one downstream service, so it needs exactly one group (got {groups})"),
-        );
-    }
     Some(call_spec(
         c,
         &path,
