@@ -8,6 +8,7 @@ pub mod backoff;
 pub mod distribution;
 pub mod key;
 pub mod link;
+pub mod resilience;
 
 use std::fmt;
 

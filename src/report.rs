@@ -157,6 +157,11 @@ pub fn write_run(
         let text = timeseries::partitions_csv(scenario, partitions);
         set.write("partitions.csv", text.as_bytes())?;
     }
+    let calls = &experiment.outcomes[0].call_series;
+    if !calls.is_empty() {
+        let text = timeseries::calls_csv(scenario, calls);
+        set.write("calls.csv", text.as_bytes())?;
+    }
     let view = RunView::of_run(scenario, experiment, &csv)?;
     write_run_report(set, &view)
 }

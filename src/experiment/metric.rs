@@ -115,6 +115,12 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
         put(format!("{p}.refused"), call.refused as f64);
         put(format!("{p}.shed"), call.shed as f64);
         put(format!("{p}.throttled"), call.throttled as f64);
+        put(format!("{p}.short_circuited"), call.short_circuited as f64);
+        put(format!("{p}.degraded"), call.degraded as f64);
+        put(format!("{p}.breaker_opened"), call.breaker_opened as f64);
+        put(format!("{p}.hedges"), call.hedges as f64);
+        put(format!("{p}.hedges_won"), call.hedges_won as f64);
+        put(format!("{p}.wasted"), call.wasted as f64);
         for (field, v) in call.latency.fields() {
             put(format!("{p}.latency.{field}"), v);
         }

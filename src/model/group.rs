@@ -42,8 +42,8 @@ pub struct GroupSpec {
     /// A service called directly: the requests that may wait for a worker
     /// (`u64::MAX`: unbounded; 0: refused when every worker is busy).
     pub accept_capacity: u64,
-    /// A free worker takes the newest waiting request (else the oldest).
-    pub lifo: bool,
+    /// Which waiting request a free worker takes, and which it sheds.
+    pub discipline: crate::model::resilience::Discipline,
     /// A waiting request whose caller gave up on it is dropped unrun.
     pub cancel: bool,
 }

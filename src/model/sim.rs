@@ -8,10 +8,12 @@
 //! reaching its caller) are in `publish`, `producer_faults` and `call`;
 //! sampling, warm-up and the outcome exist once, for every kind of link.
 
+mod breaker;
 mod call;
 mod called;
 mod callers;
 mod calling;
+mod codel;
 mod ctx;
 pub(crate) mod fields;
 mod group;
@@ -33,9 +35,9 @@ mod workers;
 pub use group::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
 pub use outcome::{
-    CallOutcome, DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures, GroupOutcome,
-    LinkOutcome, LittlesLaw, PartitionOutcome, PartitionRow, PathOutcome, RunOutcome, Sampling,
-    SeriesRow, TopicOutcome,
+    CallOutcome, CallRow, DeadLetterSample, DeadLetterSummary, Diagnostics, Dropped, Failures,
+    GroupOutcome, LinkOutcome, LittlesLaw, PartitionOutcome, PartitionRow, PathOutcome, RunOutcome,
+    Sampling, SeriesRow, TopicOutcome,
 };
 pub use state::FailKind;
 
@@ -280,6 +282,8 @@ pub struct Simulation<'s> {
     series: SeriesLog<SeriesRow>,
     /// Several partitions whose series is recorded.
     partition_series: Option<SeriesLog<outcome::PartitionRow>>,
+    /// Each call link's row per sample, in a file with call links.
+    call_series: Option<SeriesLog<outcome::CallRow>>,
     /// When the last time-series row was recorded (`MAX` before the first).
     last_row_at: SimTime,
     ended: bool,
@@ -340,6 +344,11 @@ impl<'s> Simulation<'s> {
                 (Vec::new(), calls, vec![called])
             }
         };
+        // Call links of a graph (sync mode's own form has no names for them).
+        let call_links = match scenario.link {
+            Link::Publish => calls.callers.len(),
+            Link::Call(_) => 0,
+        };
         // One partition row per group and partition of the topic it reads.
         let partitioned_rows: usize = (scenario.groups.iter())
             .map(|g| scenario.topics[g.topic].partitions as usize)
@@ -378,6 +387,8 @@ impl<'s> Simulation<'s> {
                         record_series,
                     )
                 }),
+            call_series: (call_links > 0)
+                .then(|| SeriesLog::new(call_links, 1, MAX_SERIES_ROWS as usize, record_series)),
             last_row_at: SimTime::MAX,
             ended: false,
             draining: false,

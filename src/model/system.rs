@@ -60,7 +60,7 @@ pub enum Link {
     Publish,
     /// Call the one group's service directly, holding the caller until it
     /// answers (sync mode).
-    Call(CallSpec),
+    Call(Box<CallSpec>),
 }
 
 /// A direct call: each request holds its caller until the called service
@@ -83,6 +83,13 @@ pub struct CallSpec {
     /// A retry budget (gRPC's retry throttling): the token ceiling and
     /// what a success gives back.
     pub retry_budget: Option<(f64, f64)>,
+    /// A circuit breaker over the link's attempts.
+    pub breaker: Option<crate::model::resilience::BreakerSpec>,
+    /// Hedged attempts (with no retries: a caller hedges or retries).
+    pub hedge: Option<crate::model::resilience::HedgeSpec>,
+    /// Each attempt carries its caller's deadline: the service drops it
+    /// unstarted once passed, and its own calls end by then.
+    pub propagate_deadline: bool,
 }
 
 impl System {

@@ -29,10 +29,11 @@ pub const MARKER: &str = ".mqsim-outputs.json";
 pub const LOCK: &str = ".mqsim.lock";
 
 /// Outputs that hold data; charts and `report.html` are drawn from them.
-const DATA: [&str; 7] = [
+const DATA: [&str; 8] = [
     "summary.json",
     "timeseries.csv",
     "partitions.csv",
+    "calls.csv",
     "compare.json",
     "sweep.json",
     "sweep.jsonl",

@@ -3,7 +3,7 @@
 //! each row's component is).
 
 use crate::model::sim::fields::{self, Cell};
-use crate::model::sim::{PartitionRow, SeriesRow};
+use crate::model::sim::{CallRow, PartitionRow, SeriesRow};
 use crate::model::system::System;
 use crate::scenario::Scenario;
 use std::fmt::Write;
@@ -78,6 +78,43 @@ pub(super) fn partitions_csv(scenario: &Scenario, rows: &[PartitionRow]) -> Stri
             out,
             "{},{},{},{},{}",
             r.time_s, group, r.partition, r.depth, r.oldest_age_s
+        );
+    }
+    out
+}
+
+/// `calls.csv`: one row per sample and call link (`<caller>.<service>`):
+/// its traffic over the interval and the state of its breaker, retry
+/// budget and hedges (`breaker`: closed, open or half_open).
+pub(super) fn calls_csv(scenario: &Scenario, rows: &[CallRow]) -> String {
+    let names: Vec<String> = (scenario.system.call_links())
+        .map(|(caller, link)| format!("{caller}.{}", scenario.system.services[link.service].name))
+        .collect();
+    let mut out = String::with_capacity(80 * (rows.len() + 1));
+    out.push_str("time_s,call,requests_per_s,attempts_per_s,errors,timeouts,short_circuited,breaker_opened,breaker,tokens,throttled,hedges,hedges_won\n");
+    for r in rows {
+        let name = names.get(r.link as usize).map_or("?", String::as_str);
+        let breaker = match r.breaker {
+            1 => "open",
+            2 => "half_open",
+            _ => "closed",
+        };
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            r.time_s,
+            name,
+            r.requests_per_s,
+            r.attempts_per_s,
+            r.errors,
+            r.timeouts,
+            r.short_circuited,
+            r.breaker_opened,
+            breaker,
+            r.tokens,
+            r.throttled,
+            r.hedges,
+            r.hedges_won
         );
     }
     out

@@ -96,6 +96,19 @@ pub struct RawSync {
     /// A retry budget: retries stop while too many attempts fail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_budget: Option<RawRetryBudget>,
+    /// A circuit breaker over the attempts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<RawBreaker>,
+    /// Hedged attempts (instead of retries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedge: Option<RawHedge>,
+    /// Each attempt carries the caller's deadline to the service.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub propagate_deadline: bool,
+    /// The accept queue of every downstream without one of its own (the
+    /// groups that read a topic, called in sync mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept_queue: Option<RawAcceptQueue>,
 }
 
 fn default_sync_timeout() -> Dur {
@@ -110,6 +123,10 @@ impl Default for RawSync {
             patience: None,
             pool: None,
             retry_budget: None,
+            breaker: None,
+            hedge: None,
+            propagate_deadline: false,
+            accept_queue: None,
         }
     }
 }
@@ -610,6 +627,12 @@ pub struct RawAcceptQueue {
     /// runs, its work wasted.
     #[serde(default)]
     pub cancel: bool,
+    /// CoDel's target wait (5 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Dur>,
+    /// CoDel's and adaptive LIFO's interval (100 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Dur>,
 }
 
 /// Which waiting request a free worker takes.
@@ -621,6 +644,11 @@ pub enum RawDiscipline {
     Fifo,
     /// The newest.
     Lifo,
+    /// The oldest, or the newest once the queue stayed non-empty for an
+    /// interval (Facebook's adaptive LIFO).
+    AdaptiveLifo,
+    /// The oldest, shedding as RFC 8289's CoDel.
+    Codel,
 }
 
 /// A call link: each processing calls `service` with probability
@@ -649,6 +677,77 @@ pub struct RawCall {
     /// A retry budget: retries stop while too many attempts fail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_budget: Option<RawRetryBudget>,
+    /// A circuit breaker over the attempts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<RawBreaker>,
+    /// Hedged attempts (instead of retries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedge: Option<RawHedge>,
+    /// Each attempt carries the caller's deadline to the service.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub propagate_deadline: bool,
+}
+
+/// A circuit breaker (Resilience4j's, count-based): every field defaults
+/// to Resilience4j's default.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBreaker {
+    /// Share of failed attempts that opens it (0.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_rate: Option<f64>,
+    /// Share of slow attempts that opens it (1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_call_rate: Option<f64>,
+    /// An attempt longer than this is slow (60 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_call: Option<Dur>,
+    /// Attempts in the sliding window (100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<u32>,
+    /// Attempts recorded before a rate is judged (100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_calls: Option<u32>,
+    /// How long it stays open (60 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_for: Option<Dur>,
+    /// Attempts let through half-open (10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub half_open_calls: Option<u32>,
+    /// What a refused caller gets.
+    #[serde(default)]
+    pub fallback: RawFallback,
+}
+
+/// What a caller gets when its breaker refuses the call.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawFallback {
+    /// An error at once.
+    #[default]
+    Fail,
+    /// A cached or default answer, counted as degraded.
+    Degraded,
+}
+
+/// Hedged attempts: another after `delay` (or the `quantile` of the link's
+/// attempt latencies) without an answer, up to `max_attempts` in all.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHedge {
+    /// Attempts in all, the first included.
+    #[serde(default = "two_attempts")]
+    pub max_attempts: u32,
+    /// A fixed delay before each hedge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<Dur>,
+    /// Or this quantile (0-1) of the attempts' latencies so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantile: Option<f64>,
+}
+
+fn two_attempts() -> u32 {
+    2
 }
 
 /// A retry budget as gRPC's retry throttling: a token count starting at
@@ -1003,4 +1102,57 @@ pub struct RawPhase<V> {
     pub probability: f64,
     /// Mean of this phase.
     pub mean: V,
+}
+
+/// The caller's settings a call link and `[sync]` share, borrowed.
+#[derive(Clone, Copy, Debug)]
+pub struct CallPolicy<'a> {
+    /// The timeout of each attempt.
+    pub timeout: Dur,
+    /// Retries after an error or a timeout.
+    pub retry: Option<&'a RawRetry>,
+    /// Patience drawn per attempt.
+    pub patience: Option<&'a RawDist<Dur>>,
+    /// The callers' pool.
+    pub pool: Option<u32>,
+    /// The retry budget.
+    pub retry_budget: Option<&'a RawRetryBudget>,
+    /// The circuit breaker.
+    pub breaker: Option<&'a RawBreaker>,
+    /// Hedged attempts.
+    pub hedge: Option<&'a RawHedge>,
+    /// Deadlines travel with the attempts.
+    pub propagate_deadline: bool,
+}
+
+impl RawCall {
+    /// The caller's settings.
+    pub fn policy(&self) -> CallPolicy<'_> {
+        CallPolicy {
+            timeout: self.timeout,
+            retry: self.retry.as_ref(),
+            patience: self.patience.as_ref(),
+            pool: self.pool,
+            retry_budget: self.retry_budget.as_ref(),
+            breaker: self.breaker.as_ref(),
+            hedge: self.hedge.as_ref(),
+            propagate_deadline: self.propagate_deadline,
+        }
+    }
+}
+
+impl RawSync {
+    /// The caller's settings.
+    pub fn policy(&self) -> CallPolicy<'_> {
+        CallPolicy {
+            timeout: self.timeout,
+            retry: self.retry.as_ref(),
+            patience: self.patience.as_ref(),
+            pool: self.pool,
+            retry_budget: self.retry_budget.as_ref(),
+            breaker: self.breaker.as_ref(),
+            hedge: self.hedge.as_ref(),
+            propagate_deadline: self.propagate_deadline,
+        }
+    }
 }

@@ -13,7 +13,7 @@
 
 use super::Dur;
 use super::raw::{RawCall, RawConsumption, RawGroup, RawMode, RawScenario};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Workers of a topic turned into a fan-out service: enough that it
 /// never queues (it does no work of its own).
@@ -30,7 +30,42 @@ pub(super) fn is_graph(raw: &RawScenario) -> bool {
                 .groups
                 .values()
                 .any(|g| !g.publish.is_empty() || !g.call.is_empty())
-            || raw.producers.values().any(|p| p.call.is_some()))
+            || raw.producers.values().any(|p| p.call.is_some())
+            // Sync mode's own form has no call links to report these on.
+            || raw.sync.breaker.is_some()
+            || raw.sync.hedge.is_some()
+            || raw.sync.propagate_deadline)
+}
+
+/// Sync mode: every group that reads a topic (and so is called in sync
+/// mode) without an accept queue of its own takes `[sync]`'s. Queued
+/// mode: unchanged.
+pub(super) fn with_sync_accept_queue(mut raw: RawScenario) -> RawScenario {
+    let Some(queue) = raw.sync.accept_queue.clone() else {
+        return raw;
+    };
+    if raw.mode != RawMode::Sync {
+        return raw;
+    }
+    let called: BTreeSet<String> = raw.called_services().into_iter().cloned().collect();
+    for (name, g) in raw.groups.iter_mut() {
+        if !called.contains(name) && g.accept_queue.is_none() {
+            g.accept_queue = Some(queue.clone());
+        }
+    }
+    raw
+}
+
+/// The groups that read a topic lose their accept queue: `raw` validated
+/// as the queued architecture it is written as, where each reads a topic.
+pub(super) fn without_reader_accept_queues(mut raw: RawScenario) -> RawScenario {
+    let called: BTreeSet<String> = raw.called_services().into_iter().cloned().collect();
+    for (name, g) in raw.groups.iter_mut() {
+        if !called.contains(name) {
+            g.accept_queue = None;
+        }
+    }
+    raw
 }
 
 /// `raw` (a valid architecture) with every topic edge replaced by a call;
@@ -60,6 +95,9 @@ pub(super) fn rewrite(raw: &RawScenario) -> RawScenario {
         patience: raw.sync.patience.clone(),
         pool: None,
         retry_budget: raw.sync.retry_budget.clone(),
+        breaker: raw.sync.breaker.clone(),
+        hedge: raw.sync.hedge.clone(),
+        propagate_deadline: raw.sync.propagate_deadline,
     };
     // Where a call to each topic goes: its one reader, or a fan-out
     // service named after the topic (after `-topic` if a group has the

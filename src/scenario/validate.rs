@@ -3,6 +3,7 @@
 
 mod autoscale;
 mod budget;
+mod calls;
 mod faults;
 mod graph;
 
@@ -21,6 +22,7 @@ use crate::model::distribution::Distribution;
 use crate::model::group::GroupSpec;
 use crate::model::key::KeyChooser;
 use crate::model::producer::ProducerSpec;
+use crate::model::resilience::Discipline;
 use crate::model::system::{Link, System};
 use crate::model::topic::{Block, DropOldest, Partitioner, Policy, Reject, Spill, TopicSpec};
 use std::collections::BTreeSet;
@@ -101,13 +103,14 @@ pub(super) fn validate(
     file: &Path,
     issues: &mut Vec<Issue>,
 ) -> Option<Scenario> {
+    let raw = super::sync_graph::with_sync_accept_queue(raw);
     if !super::sync_graph::is_graph(&raw) {
         return validate_one(raw, doc, file, issues);
     }
     // Sync mode of an architecture: the file as written must be valid;
     // then its topic edges become calls (see `sync_graph`).
     let before = issues.len();
-    let mut queued = raw.clone();
+    let mut queued = super::sync_graph::without_reader_accept_queues(raw.clone());
     queued.mode = RawMode::Queued;
     validate_one(queued, doc, file, issues)?;
     if issues.len() > before {
@@ -275,7 +278,7 @@ fn validate_one(
         graph::check(&mut c, graph, &topics, (&groups, &services), &producers);
     }
 
-    let sync = faults::sync(&mut c, &raw);
+    let sync = calls::sync(&mut c, &raw);
     if c.issues.len() > before {
         return None;
     }
@@ -290,7 +293,7 @@ fn validate_one(
     }
     normalised.sample_interval = Some(Dur(sample_interval));
     let link = match sync {
-        Some(call) => Link::Call(call),
+        Some(call) => Link::Call(Box::new(call)),
         None => Link::Publish,
     };
     Some(Scenario {
@@ -659,12 +662,56 @@ fn group(
         accept_capacity: (raw.accept_queue.as_ref())
             .and_then(|q| q.capacity)
             .unwrap_or(u64::MAX),
-        lifo: raw
-            .accept_queue
-            .as_ref()
-            .is_some_and(|q| q.discipline == RawDiscipline::Lifo),
+        discipline: discipline(c, &path.key("accept_queue"), raw.accept_queue.as_ref()),
         cancel: raw.accept_queue.as_ref().is_some_and(|q| q.cancel),
     })
+}
+
+/// A called service's accept-queue discipline at `path`: CoDel's target
+/// and interval (RFC 8289's 5 ms and 100 ms by default) only where they
+/// mean something.
+fn discipline(c: &mut Checker<'_>, path: &FieldPath, raw: Option<&RawAcceptQueue>) -> Discipline {
+    let Some(q) = raw else {
+        return Discipline::Fifo;
+    };
+    let positive = |c: &mut Checker<'_>, field: &str, d: Option<Dur>, default: SimDuration| {
+        let v = d.map_or(default, |d| d.0);
+        if v == SimDuration::ZERO {
+            c.fail(&path.key(field), "must be longer than 0s (got 0s)");
+        }
+        v
+    };
+    let unused = |c: &mut Checker<'_>, field: &str, set: bool, what: &str| {
+        if set {
+            c.fail(
+                &path.key(field),
+                format!("only applies to {what}: leave it out, or set that discipline"),
+            );
+        }
+    };
+    match q.discipline {
+        RawDiscipline::Fifo | RawDiscipline::Lifo => {
+            let what = "discipline = \"codel\" or \"adaptive_lifo\"";
+            unused(c, "target", q.target.is_some(), "discipline = \"codel\"");
+            unused(c, "interval", q.interval.is_some(), what);
+            if q.discipline == RawDiscipline::Lifo {
+                Discipline::Lifo
+            } else {
+                Discipline::Fifo
+            }
+        }
+        RawDiscipline::AdaptiveLifo => {
+            unused(c, "target", q.target.is_some(), "discipline = \"codel\"");
+            let interval = Discipline::CODEL_INTERVAL;
+            Discipline::AdaptiveLifo {
+                interval: positive(c, "interval", q.interval, interval),
+            }
+        }
+        RawDiscipline::Codel => Discipline::Codel {
+            target: positive(c, "target", q.target, Discipline::CODEL_TARGET),
+            interval: positive(c, "interval", q.interval, Discipline::CODEL_INTERVAL),
+        },
+    }
 }
 
 /// A cap per key, which partitioned groups cannot honour (a partition

@@ -3,21 +3,8 @@
 //! with a probability, and conservation on random call graphs.
 
 use crate::common;
-use common::run;
-use mqsim::model::sim::{CallOutcome, GroupOutcome, RunOutcome};
+use common::{call, group, run, service};
 use proptest::prelude::*;
-
-fn group<'o>(o: &'o RunOutcome, name: &str) -> &'o GroupOutcome {
-    o.groups.iter().find(|g| g.name == name).unwrap()
-}
-
-fn service<'o>(o: &'o RunOutcome, name: &str) -> &'o GroupOutcome {
-    o.services.iter().find(|g| g.name == name).unwrap()
-}
-
-fn call<'o>(o: &'o RunOutcome, name: &str) -> &'o CallOutcome {
-    o.calls.iter().find(|c| c.name == name).unwrap()
-}
 
 /// Producers at `rate` per second into a topic read by `front` (one worker
 /// with no work of its own), which calls `back` with `link`; `back` has

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests.
 
-use mqsim::model::sim::{RunOutcome, Simulation};
+use mqsim::model::sim::{CallOutcome, GroupOutcome, RunOutcome, Simulation};
 use mqsim::scenario::{Format, Scenario};
 use std::path::Path;
 
@@ -31,4 +31,19 @@ pub fn logged(o: &RunOutcome, kind: mqsim::model::sim::LogKind) -> Vec<u64> {
 /// Asserts two floats are equal to 1e-9 (exact in simulated nanoseconds).
 pub fn close(got: f64, want: f64) {
     assert!((got - want).abs() < 1e-9, "got {got}, want {want}");
+}
+
+/// Group `name` of a run.
+pub fn group<'o>(o: &'o RunOutcome, name: &str) -> &'o GroupOutcome {
+    o.groups.iter().find(|g| g.name == name).unwrap()
+}
+
+/// Service `name` (called directly) of a run.
+pub fn service<'o>(o: &'o RunOutcome, name: &str) -> &'o GroupOutcome {
+    o.services.iter().find(|g| g.name == name).unwrap()
+}
+
+/// Call link `name` (`<caller>.<service>`) of a run.
+pub fn call<'o>(o: &'o RunOutcome, name: &str) -> &'o CallOutcome {
+    o.calls.iter().find(|c| c.name == name).unwrap()
 }

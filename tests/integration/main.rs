@@ -21,6 +21,7 @@ mod properties;
 mod reference;
 mod reliability;
 mod report;
+mod resilience;
 mod scenarios;
 mod support;
 mod sweep;

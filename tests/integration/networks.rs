@@ -4,13 +4,9 @@
 //! topic and per link on random graphs.
 
 use crate::common;
-use common::run;
-use mqsim::model::sim::{GroupOutcome, RunOutcome, TopicOutcome};
+use common::{group, run};
+use mqsim::model::sim::{RunOutcome, TopicOutcome};
 use proptest::prelude::*;
-
-fn group<'o>(o: &'o RunOutcome, name: &str) -> &'o GroupOutcome {
-    o.groups.iter().find(|g| g.name == name).unwrap()
-}
 
 fn topic<'o>(o: &'o RunOutcome, name: &str) -> &'o TopicOutcome {
     o.topics.iter().find(|t| t.name == name).unwrap()

@@ -37,6 +37,7 @@ impl Simulation<'_> {
                 key,
                 size,
                 root: self.ctx.now,
+                deadline: None,
             };
             let callers = &mut self.calls.callers[link];
             if let Some(request) = callers.create(&mut self.ctx, origin, parent, poison, down) {
@@ -48,13 +49,15 @@ impl Simulation<'_> {
 
     /// The caller of `request` on call link `link` sends its next attempt.
     pub(super) fn call(&mut self, link: usize, request: u32) {
-        let called = &mut self.called[self.calls.target[link]];
+        let s = self.calls.target[link];
+        let called = &mut self.called[s];
         let refused = called.refuses();
         match self.calls.callers[link].attempt(&mut self.ctx, request, refused) {
             Attempted::Attempt(attempt) => {
                 if let Err(err) = called.enqueue(&mut self.ctx, attempt, self.scenario.max_queued) {
                     self.failure.get_or_insert(err);
                 }
+                self.end_dropped(s);
             }
             Attempted::Refused(Some(answer)) => self.on_final(answer),
             Attempted::Refused(None) => {}
@@ -68,6 +71,12 @@ impl Simulation<'_> {
         let caller = callers.caller(attempt.request, attempt.number);
         self.called[s].end(&self.ctx, &attempt, processed, caller);
         callers.attempt_ended(attempt.request, processed);
+        if processed {
+            callers.note_attempt_latency(self.ctx.now.since(attempt.enqueued));
+            if !caller.is_some_and(|c| c.waiting) {
+                callers.counts.wasted += 1;
+            }
+        }
         let answer = if processed {
             Answer::Success
         } else {
@@ -75,7 +84,48 @@ impl Simulation<'_> {
         };
         if let Some(answer) = callers.answer(&mut self.ctx, attempt.request, attempt.number, answer)
         {
+            self.cancel_hedges(
+                usize::from(attempt.link),
+                attempt.request,
+                attempt.id,
+                answer,
+            );
             self.on_final(answer);
+        }
+    }
+
+    /// A hedging caller has its answer: its attempts still waiting at the
+    /// service are cancelled (those running finish, their work wasted).
+    fn cancel_hedges(&mut self, link: usize, request: u32, id: u64, answer: Final) {
+        if self.calls.callers[link].hedges() {
+            let s = self.calls.target[link];
+            for number in 1..=answer.attempts {
+                if self.called[s].cancel(link as u16, id, number, true) {
+                    self.calls.callers[link].attempt_ended(request, false);
+                }
+            }
+        }
+    }
+
+    /// Ends the attempts service `s` dropped unrun: an error for the
+    /// caller of one CoDel shed; nothing more for one whose caller's
+    /// deadline passed (it has stopped waiting).
+    pub(super) fn end_dropped(&mut self, s: usize) {
+        if self.called[s].dropped.is_empty() {
+            return;
+        }
+        for (attempt, tell) in self.called[s].take_dropped() {
+            let link = usize::from(attempt.link);
+            let callers = &mut self.calls.callers[link];
+            callers.attempt_ended(attempt.request, false);
+            if !tell {
+                continue;
+            }
+            let (request, number) = (attempt.request, attempt.number);
+            if let Some(answer) = callers.answer(&mut self.ctx, request, number, Answer::Error) {
+                self.cancel_hedges(link, request, attempt.id, answer);
+                self.on_final(answer);
+            }
         }
     }
 
@@ -97,6 +147,7 @@ impl Simulation<'_> {
             Event::Outage { start, .. } => self.on_call_outage(s, start),
             _ => {}
         }
+        self.end_dropped(s);
     }
 
     /// A worker of service `s` finished its own work: it makes its calls,
@@ -205,6 +256,7 @@ impl Simulation<'_> {
         }
         self.end_attempt(s, attempt, processed);
         self.called[s].dispatch(&mut self.ctx);
+        self.end_dropped(s);
     }
 
     /// A worker of service `s` crashes.
@@ -257,10 +309,11 @@ impl Simulation<'_> {
         // The caller stopped waiting for this attempt: a service that hears
         // of it drops it if it has not started.
         let s = self.calls.target[link];
-        if waited && self.called[s].cancel(link as u16, id, attempt) {
+        if waited && self.called[s].cancel(link as u16, id, attempt, false) {
             self.calls.callers[link].attempt_ended(request, false);
         }
         if let Some(answer) = answer {
+            self.cancel_hedges(link, request, id, answer);
             self.on_final(answer);
         }
     }

@@ -5,6 +5,7 @@
 //! [`super::callers`]).
 
 use super::callers::{Attempt, CallerCounts};
+use super::codel::Codel;
 use super::ctx::Ctx;
 use super::ids::{GroupId, WorkerId};
 use super::outcome::{
@@ -15,6 +16,7 @@ use super::{Event, RunError};
 use crate::engine::{RngStream, SimDuration, SimTime, StreamId, hash_uniform};
 use crate::model::autoscale::Phase;
 use crate::model::group::GroupSpec;
+use crate::model::resilience::Discipline;
 use crate::model::system::System;
 use crate::stats::{LatencyHistogram, TimeAverage};
 use rand::{Rng, RngExt};
@@ -29,8 +31,11 @@ pub(super) struct CalledCounts {
     pub timed_out: u64,
     pub crashed: u64,
     pub wasted: u64,
-    /// Waiting attempts dropped unrun: their caller gave up on them.
+    /// Waiting attempts dropped unrun: their caller gave up on them (or
+    /// their deadline passed, or they lost to a hedge).
     pub cancelled: u64,
+    /// Waiting attempts CoDel shed (an error for their caller).
+    pub shed: u64,
 }
 
 /// An attempt, by its call link, request id and number.
@@ -57,10 +62,20 @@ pub(super) struct Called<'s> {
     /// Its index among the groups (the events name it).
     pub index: GroupId,
     queue: VecDeque<Attempt>,
-    /// With cancellation: the attempts in `queue` still live, and those
-    /// cancelled (left in `queue`, dropped when a worker reaches them).
+    /// With cancellation (or hedges calling): the attempts in `queue`
+    /// still live, and those cancelled (left in `queue`, dropped when a
+    /// worker reaches them).
+    tracks: bool,
     live: HashSet<AttemptKey>,
     cancelled: HashSet<AttemptKey>,
+    /// The queue was last empty then (adaptive LIFO).
+    last_empty: SimTime,
+    /// CoDel's controller, with that discipline.
+    codel: Option<Codel>,
+    /// Attempts dropped unrun since the simulation last looked, for it to
+    /// end: `true` if their caller hears an error (CoDel), `false` if it
+    /// has stopped waiting (a deadline).
+    pub dropped: Vec<(Attempt, bool)>,
     pub workers: Workers<Attempt>,
     service_rng: RngStream,
     fault_rng: RngStream,
@@ -91,12 +106,24 @@ impl<'s> Called<'s> {
         let rng = |what: &str| {
             StreamId::named(&format!("group/{}/{what}", spec.name)).rng(system.seed, replication)
         };
+        // A hedging caller cancels its losers: the service hears of it.
+        let hedged = system.call().is_some_and(|c| c.hedge.is_some())
+            || (system.call_links()).any(|(_, l)| {
+                l.call.hedge.is_some() && system.services[l.service].name == spec.name
+            });
         Called {
             spec,
             index: id,
             queue: VecDeque::new(),
+            tracks: spec.cancel || hedged,
             live: HashSet::new(),
             cancelled: HashSet::new(),
+            last_empty: SimTime::ZERO,
+            codel: match spec.discipline {
+                Discipline::Codel { target, interval } => Some(Codel::new(target, interval)),
+                _ => None,
+            },
+            dropped: Vec::new(),
             workers: Workers::new(spec, id),
             service_rng: rng("service"),
             fault_rng: rng("faults"),
@@ -125,16 +152,23 @@ impl<'s> Called<'s> {
         (self.queue.len() - self.cancelled.len()) as u64
     }
 
-    /// The caller of a waiting attempt gave up on it: with cancellation it
-    /// will not run. `true` if it was waiting (not yet started).
-    pub(super) fn cancel(&mut self, link: u16, id: u64, number: u32) -> bool {
+    /// The caller of a waiting attempt gave up on it: with cancellation
+    /// (or `always`, a hedge's loser) it will not run. `true` if it was
+    /// waiting (not yet started).
+    pub(super) fn cancel(&mut self, link: u16, id: u64, number: u32, always: bool) -> bool {
         let k = (link, id, number);
-        if !self.spec.cancel || !self.live.remove(&k) {
+        if !(self.spec.cancel || always) || !self.live.remove(&k) {
             return false;
         }
         self.cancelled.insert(k);
         self.counts.cancelled += 1;
         true
+    }
+
+    /// Attempts dropped unrun since the last look, for the simulation to
+    /// end.
+    pub(super) fn take_dropped(&mut self) -> Vec<(Attempt, bool)> {
+        std::mem::take(&mut self.dropped)
     }
 
     /// An attempt joins the queue, or goes straight to an idle worker.
@@ -147,8 +181,11 @@ impl<'s> Called<'s> {
         attempt: Attempt,
         max_queued: u64,
     ) -> Result<(), RunError> {
-        if self.spec.cancel {
+        if self.tracks {
             self.live.insert(key(&attempt));
+        }
+        if self.queue.is_empty() {
+            self.last_empty = ctx.now;
         }
         self.queue.push_back(attempt);
         self.dispatch(ctx);
@@ -170,21 +207,9 @@ impl<'s> Called<'s> {
     /// time and failure as it starts.
     pub(super) fn dispatch(&mut self, ctx: &mut Ctx) {
         while !self.workers.is_down() && self.workers.has_idle() {
-            let next = if self.spec.lifo {
-                self.queue.pop_back()
-            } else {
-                self.queue.pop_front()
-            };
-            let Some(mut attempt) = next else {
+            let Some(mut attempt) = self.next_attempt(ctx.now) else {
                 break;
             };
-            if self.spec.cancel {
-                let k = key(&attempt);
-                if self.cancelled.remove(&k) {
-                    continue; // Its caller gave up: dropped unrun.
-                }
-                self.live.remove(&k);
-            }
             let w = self.workers.pop_idle().expect("checked") as usize;
             let faults = &self.spec.faults;
             let sampled = self.spec.service.sample(&mut self.service_rng);
@@ -218,8 +243,52 @@ impl<'s> Called<'s> {
         self.note_levels(ctx.now);
     }
 
+    /// The attempt a free worker takes at `now`, in the discipline's
+    /// order: those cancelled are skipped, those CoDel sheds or whose
+    /// deadline passed are dropped for the simulation to end.
+    fn next_attempt(&mut self, now: SimTime) -> Option<Attempt> {
+        loop {
+            let attempt = match self.codel.as_mut() {
+                Some(codel) => {
+                    let (queue, tracks) = (&mut self.queue, self.tracks);
+                    let (live, cancelled) = (&mut self.live, &mut self.cancelled);
+                    let (dropped, shed) = (&mut self.dropped, &mut self.counts.shed);
+                    let pop = || {
+                        let a = take(queue, false, tracks, live, cancelled)?;
+                        Some((a, a.enqueued))
+                    };
+                    codel.dequeue(now, pop, |a| {
+                        *shed += 1;
+                        dropped.push((a, true));
+                    })
+                }
+                None => {
+                    let lifo = match self.spec.discipline {
+                        Discipline::Lifo => true,
+                        Discipline::AdaptiveLifo { interval } => {
+                            now.since(self.last_empty) > interval
+                        }
+                        _ => false,
+                    };
+                    let (live, cancelled) = (&mut self.live, &mut self.cancelled);
+                    take(&mut self.queue, lifo, self.tracks, live, cancelled)
+                }
+            }?;
+            if attempt.deadline.is_some_and(|d| now >= d) {
+                // Its caller's deadline passed: it stops before it starts.
+                self.counts.cancelled += 1;
+                self.dropped.push((attempt, false));
+                continue;
+            }
+            return Some(attempt);
+        }
+    }
+
     /// Records the queue's depth and the busy workers at `now`.
     pub(super) fn note_levels(&mut self, now: SimTime) {
+        if self.waiting() == 0 {
+            self.last_empty = now;
+        }
         self.depth.set(now.0, self.waiting());
         self.workers.note_busy(now);
     }
@@ -449,6 +518,7 @@ impl<'s> Called<'s> {
                 rejected: k.refused,
                 lost: c.failed,
                 expired: c.cancelled,
+                evicted: c.shed,
                 ..Dropped::default()
             },
             dead_lettered: 0,
@@ -489,5 +559,31 @@ impl<'s> Called<'s> {
                 window_s,
             ),
         }
+    }
+}
+
+/// The next live attempt from `queue`'s back (`lifo`) or front; those
+/// cancelled are dropped on the way (with `tracks`).
+fn take(
+    queue: &mut VecDeque<Attempt>,
+    lifo: bool,
+    tracks: bool,
+    live: &mut HashSet<AttemptKey>,
+    cancelled: &mut HashSet<AttemptKey>,
+) -> Option<Attempt> {
+    loop {
+        let attempt = if lifo {
+            queue.pop_back()
+        } else {
+            queue.pop_front()
+        }?;
+        if tracks {
+            let k = key(&attempt);
+            if cancelled.remove(&k) {
+                continue; // Its caller gave up: dropped unrun.
+            }
+            live.remove(&k);
+        }
+        return Some(attempt);
     }
 }

@@ -4,10 +4,13 @@
 //! mode) or the workers of a service making a `call`; the called service
 //! is [`super::called`].
 
+use super::breaker::{Breaker, BreakerCounts};
 use super::ctx::Ctx;
 use super::ids::{GroupId, WorkerId};
+use super::outcome::CallRow;
 use super::{Event, LogKind, TOPIC};
 use crate::engine::{RngStream, SimDuration, SimTime, Slab};
+use crate::model::resilience::{Fallback, HEDGE_WARMUP, HedgeDelay};
 use crate::model::system::CallSpec;
 use crate::stats::LatencyHistogram;
 use rand::RngExt;
@@ -46,6 +49,9 @@ pub(super) struct Parent {
     pub key: u64,
     pub size: u32,
     pub root: SimTime,
+    /// The deadline of the attempt its caller works on, if it travels
+    /// (its calls end by then).
+    pub deadline: Option<SimTime>,
 }
 
 /// A caller's final answer: its request succeeded, or failed for good.
@@ -53,9 +59,30 @@ pub(super) struct Parent {
 pub(super) struct Final {
     pub origin: Origin,
     pub ok: bool,
+    /// Attempts sent (hedges still out are cancelled).
+    pub attempts: u32,
     /// Messages the called service (and what it called) published for
     /// this request: the causal chain goes on downstream of them.
     pub children: u64,
+}
+
+/// How a request ends for its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    Success,
+    /// The breaker's fallback answered.
+    Degraded,
+    Error,
+}
+
+impl End {
+    fn of(answer: Answer) -> End {
+        if answer == Answer::Success {
+            End::Success
+        } else {
+            End::Error
+        }
+    }
 }
 
 /// What sending an attempt did.
@@ -90,6 +117,13 @@ pub(super) struct Request {
     pub answered: bool,
     /// Some attempt was processed successfully.
     pub done: bool,
+    /// When the latest attempt went out (the breaker times it).
+    pub sent: SimTime,
+    /// When the caller gives up: its current attempt's timeout (with
+    /// hedges, the first attempt's, which bounds them all).
+    pub deadline: SimTime,
+    /// A hedge timer is live only at this instant (earlier ones are stale).
+    pub next_hedge: SimTime,
 }
 
 /// One attempt of a request, as the called service sees it.
@@ -108,6 +142,9 @@ pub(super) struct Attempt {
     pub poison: bool,
     /// Decided when a worker takes it: `true` if it will fail.
     pub fails: bool,
+    /// The caller's deadline, if the link propagates it: the service drops
+    /// the attempt unstarted past it, and its own calls end by then.
+    pub deadline: Option<SimTime>,
 }
 
 /// The callers' counts.
@@ -128,6 +165,14 @@ pub(super) struct CallerCounts {
     pub shed: u64,
     /// Retries the retry budget did not send.
     pub throttled: u64,
+    /// Requests answered by the breaker's degraded fallback.
+    pub degraded: u64,
+    /// Hedged attempts sent (after a request's first).
+    pub hedges: u64,
+    /// Requests whose success came from a hedge.
+    pub hedges_won: u64,
+    /// Attempts processed after their caller stopped waiting for them.
+    pub wasted: u64,
 }
 
 impl CallerCounts {
@@ -144,6 +189,10 @@ impl CallerCounts {
         self.work_lost += other.work_lost;
         self.shed += other.shed;
         self.throttled += other.throttled;
+        self.degraded += other.degraded;
+        self.hedges += other.hedges;
+        self.hedges_won += other.hedges_won;
+        self.wasted += other.wasted;
     }
 }
 
@@ -166,6 +215,14 @@ pub(super) struct Callers<'s> {
     retry_rng: RngStream,
     /// Draws each attempt's patience (with a patience distribution).
     patience_rng: RngStream,
+    /// The link's circuit breaker.
+    pub breaker: Option<Breaker<'s>>,
+    /// Successful attempts' latencies (a quantile hedge delay).
+    attempt_latency: LatencyHistogram,
+    /// The hedge delay now, once known.
+    hedge_delay: Option<SimDuration>,
+    /// The counts at the previous time-series row.
+    last_row: (CallerCounts, BreakerCounts),
 }
 
 impl<'s> Callers<'s> {
@@ -190,6 +247,45 @@ impl<'s> Callers<'s> {
             latency: LatencyHistogram::new(),
             retry_rng,
             patience_rng,
+            breaker: spec.breaker.as_ref().map(Breaker::new),
+            attempt_latency: LatencyHistogram::new(),
+            hedge_delay: match spec.hedge.as_ref().map(|h| h.delay) {
+                Some(HedgeDelay::Fixed(d)) => Some(d),
+                _ => None,
+            },
+            last_row: (CallerCounts::default(), BreakerCounts::default()),
+        }
+    }
+
+    /// Whether its callers hedge.
+    pub(super) fn hedges(&self) -> bool {
+        self.spec.hedge.is_some()
+    }
+
+    /// The link's time-series row now, as link `link`: its state now and
+    /// its counts over the `secs` seconds since the previous row (rates 0
+    /// in the `first` row).
+    pub(super) fn row(&mut self, now: SimTime, link: u32, first: bool, secs: f64) -> CallRow {
+        let b = self.breaker.as_ref().map(|b| b.counts).unwrap_or_default();
+        let (k, (lk, lb)) = (
+            self.counts,
+            std::mem::replace(&mut self.last_row, (self.counts, b)),
+        );
+        let per_s = |n: u64| if first { 0.0 } else { n as f64 / secs };
+        CallRow {
+            time_s: now.as_secs_f64(),
+            link,
+            requests_per_s: per_s(k.requests - lk.requests),
+            attempts_per_s: per_s(k.attempts - lk.attempts),
+            errors: k.caller_errors - lk.caller_errors,
+            timeouts: k.caller_timeouts - lk.caller_timeouts,
+            short_circuited: b.short_circuited - lb.short_circuited,
+            breaker_opened: b.opened - lb.opened,
+            breaker: self.breaker.as_ref().map_or(0, |b| b.state().code()),
+            tokens: self.tokens,
+            throttled: k.throttled - lk.throttled,
+            hedges: k.hedges - lk.hedges,
+            hedges_won: k.hedges_won - lk.hedges_won,
         }
     }
 
@@ -240,20 +336,60 @@ impl<'s> Callers<'s> {
             outstanding: 0,
             answered: false,
             done: false,
+            sent: ctx.now,
+            deadline: parent.deadline.unwrap_or(SimTime::MAX),
+            next_hedge: ctx.now,
         }))
     }
 
     /// The next attempt of `request`: counted, and refused at once if the
-    /// called service is down or full (`refused`). Otherwise its timeout is
-    /// scheduled and the attempt returned for the called service.
+    /// called service is down or full (`refused`), or by the breaker (its
+    /// fallback answers). Otherwise its timeout (and next hedge) is
+    /// scheduled and the attempt returned for the called service. A hedge
+    /// timer that is stale, or finds the request answered or out of
+    /// hedges, sends nothing.
     pub(super) fn attempt(&mut self, ctx: &mut Ctx, request: u32, refused: bool) -> Sent {
+        let hedging = self.spec.hedge.as_ref().map(|h| h.max_attempts);
+        let Some(r) = self.requests.get_mut(request) else {
+            return Sent::Refused(None);
+        };
+        if let Some(max) = hedging
+            && r.attempt > 0
+            && (r.answered || r.attempt >= max || ctx.now < r.next_hedge)
+        {
+            return Sent::Refused(None);
+        }
+        let hedge = hedging.is_some() && r.attempt > 0;
+        if !hedge {
+            let patience = match &self.spec.patience {
+                Some(d) => SimDuration::from_secs_f64(d.sample(&mut self.patience_rng)),
+                None => self.spec.timeout,
+            };
+            r.deadline = (ctx.now + patience).min(r.parent.deadline.unwrap_or(SimTime::MAX));
+            if r.deadline <= ctx.now {
+                // Its caller's own deadline has passed: no call is made.
+                self.counts.caller_timeouts += 1;
+                return Sent::Refused(self.conclude(ctx, request, End::Error));
+            }
+        }
+        if let Some(b) = self.breaker.as_mut()
+            && !b.permit(ctx.now)
+        {
+            if hedge {
+                return Sent::Refused(None); // The hedge is not sent.
+            }
+            return Sent::Refused(self.fall_back(ctx, request));
+        }
         let Some(r) = self.requests.get_mut(request) else {
             return Sent::Refused(None);
         };
         r.attempt += 1;
+        r.sent = ctx.now;
         let number = r.attempt;
         self.counts.attempts += 1;
-        if number > 1 {
+        if hedge {
+            self.counts.hedges += 1;
+        } else if number > 1 {
             self.counts.retries += 1;
         }
         if refused {
@@ -262,22 +398,19 @@ impl<'s> Callers<'s> {
             return Sent::Refused(self.answer(ctx, request, number, Answer::Error));
         }
         r.outstanding += 1;
-        let (id, poison) = (r.id, r.poison);
+        let (id, poison, deadline, inherited) =
+            (r.id, r.poison, r.deadline, r.parent.deadline.is_some());
         self.counts.accepted += 1;
-        let patience = match &self.spec.patience {
-            Some(d) => SimDuration::from_secs_f64(d.sample(&mut self.patience_rng)),
-            None => self.spec.timeout,
-        };
-        let timeout = ctx.now + patience;
-        ctx.schedule(
-            timeout,
-            Event::CallTimeout {
+        if !hedge {
+            let event = Event::CallTimeout {
                 link: self.link,
                 request,
                 id,
                 attempt: number,
-            },
-        );
+            };
+            ctx.schedule(deadline, event);
+        }
+        self.schedule_hedge(ctx, request);
         Sent::Attempt(Attempt {
             link: self.link,
             request,
@@ -287,12 +420,47 @@ impl<'s> Callers<'s> {
             started: ctx.now,
             poison,
             fails: false,
+            // A deadline travels on from a link that propagates it, and
+            // down every call made while serving such an attempt.
+            deadline: (self.spec.propagate_deadline || inherited).then_some(deadline),
         })
     }
 
+    /// Schedules `request`'s next hedge a hedge delay from now, if it has
+    /// one left and the delay is known.
+    fn schedule_hedge(&mut self, ctx: &mut Ctx, request: u32) {
+        let (Some(h), Some(delay)) = (self.spec.hedge.as_ref(), self.hedge_delay) else {
+            return;
+        };
+        let Some(r) = self.requests.get_mut(request) else {
+            return;
+        };
+        if r.attempt < h.max_attempts && ctx.now + delay < r.deadline {
+            r.next_hedge = ctx.now + delay;
+            let event = Event::CallRetry {
+                link: self.link,
+                request,
+                id: r.id,
+            };
+            ctx.schedule(r.next_hedge, event);
+        }
+    }
+
+    /// The breaker refused `request`'s call: its fallback answers, an
+    /// error or a degraded success.
+    fn fall_back(&mut self, ctx: &mut Ctx, request: u32) -> Option<Final> {
+        let degraded = self
+            .spec
+            .breaker
+            .as_ref()
+            .is_some_and(|b| b.fallback == Fallback::Degraded);
+        let end = if degraded { End::Degraded } else { End::Error };
+        self.conclude(ctx, request, end)
+    }
+
     /// The answer to attempt `number` of `request` reaches its caller, who
-    /// is done (its final answer returned), retries, or has stopped
-    /// listening to that attempt.
+    /// is done (its final answer returned), retries or hedges, or has
+    /// stopped listening to that attempt. The breaker records it.
     pub(super) fn answer(
         &mut self,
         ctx: &mut Ctx,
@@ -301,11 +469,49 @@ impl<'s> Callers<'s> {
         answer: Answer,
     ) -> Option<Final> {
         let r = self.requests.get(request).copied()?;
-        if r.answered || r.attempt != number {
+        let hedging = self.spec.hedge.as_ref().map(|h| h.max_attempts);
+        let current = r.attempt == number || (hedging.is_some() && number <= r.attempt);
+        if r.answered || !current {
             return None; // The caller already moved on: late answers go nowhere.
+        }
+        if let Some(b) = self.breaker.as_mut() {
+            let took = if hedging.is_some() {
+                ctx.now.since(r.created)
+            } else {
+                ctx.now.since(r.sent)
+            };
+            b.record(ctx.now, answer != Answer::Success, took);
         }
         if answer == Answer::Timeout {
             self.counts.caller_timeouts += 1;
+        }
+        if let Some(max) = hedging {
+            match answer {
+                Answer::Success => {
+                    if number > 1 {
+                        self.counts.hedges_won += 1;
+                    }
+                }
+                // The deadline bounds every hedge.
+                Answer::Timeout => {}
+                // An error sends the next hedge at once, or waits for
+                // those still out.
+                Answer::Error if r.attempt < max => {
+                    if let Some(r) = self.requests.get_mut(request) {
+                        r.next_hedge = ctx.now;
+                    }
+                    let event = Event::CallRetry {
+                        link: self.link,
+                        request,
+                        id: r.id,
+                    };
+                    ctx.schedule(ctx.now, event);
+                    return None;
+                }
+                Answer::Error if r.outstanding > 0 => return None,
+                Answer::Error => {}
+            }
+            return self.conclude(ctx, request, End::of(answer));
         }
         let retries_left = r.attempt <= self.spec.retry_attempts;
         // The retry budget: failures spend tokens, successes give some
@@ -337,12 +543,34 @@ impl<'s> Callers<'s> {
             ctx.schedule(ctx.now + delay, event);
             return None;
         }
-        let ok = answer == Answer::Success;
-        if ok {
-            self.counts.succeeded += 1;
-        } else {
-            self.counts.caller_errors += 1;
+        self.conclude(ctx, request, End::of(answer))
+    }
+
+    /// An attempt was processed in `took`, whether its caller still
+    /// listened or not (losers included, so that hedging does not bias
+    /// what it measures): a quantile hedge delay follows the link's
+    /// latencies (recomputed every [`HEDGE_WARMUP`] of them).
+    pub(super) fn note_attempt_latency(&mut self, took: SimDuration) {
+        let Some(HedgeDelay::Quantile(q)) = self.spec.hedge.as_ref().map(|h| h.delay) else {
+            return;
+        };
+        self.attempt_latency.record(took.as_nanos());
+        if self.attempt_latency.count().is_multiple_of(HEDGE_WARMUP) {
+            let at = self.attempt_latency.quantile_s(q);
+            self.hedge_delay = Some(SimDuration::from_secs_f64(at));
         }
+    }
+
+    /// `request`'s caller has its final answer: a success, a degraded
+    /// answer (the breaker's fallback), or an error.
+    fn conclude(&mut self, ctx: &mut Ctx, request: u32, end: End) -> Option<Final> {
+        let r = self.requests.get(request).copied()?;
+        match end {
+            End::Success => self.counts.succeeded += 1,
+            End::Degraded => self.counts.degraded += 1,
+            End::Error => self.counts.caller_errors += 1,
+        }
+        let ok = end != End::Error;
         if ctx.in_window {
             self.latency.record(ctx.now.since(r.created).as_nanos());
         }
@@ -354,6 +582,7 @@ impl<'s> Callers<'s> {
         Some(Final {
             origin: r.origin,
             ok,
+            attempts: r.attempt,
             children: r.children,
         })
     }
@@ -389,7 +618,7 @@ impl<'s> Callers<'s> {
     /// What the caller of `request` knows as attempt `number` ends.
     pub(super) fn caller(&self, request: u32, number: u32) -> Option<super::called::Caller> {
         self.requests.get(request).map(|r| super::called::Caller {
-            waiting: !r.answered && r.attempt == number,
+            waiting: !r.answered && (r.attempt == number || self.spec.hedge.is_some()),
             first: !r.done,
             created: r.created,
         })

@@ -124,6 +124,7 @@ impl Simulation<'_> {
                 None => self.on_final(Final {
                     origin,
                     ok: false,
+                    attempts: 0,
                     children: 0,
                 }),
             }
@@ -190,6 +191,7 @@ impl Simulation<'_> {
             key: 0,
             size: 0,
             root: self.ctx.now,
+            deadline: None,
         };
         match g.checked_sub(self.groups.len()) {
             None => (self.groups[g].workers.job(w, epoch)).map_or(none, |d| {
@@ -198,10 +200,18 @@ impl Simulation<'_> {
                     key: m.key,
                     size: m.size,
                     root: m.created,
+                    deadline: None,
                 }
             }),
             Some(s) => (self.called[s].workers.job(w, epoch))
-                .and_then(|a| self.calls.callers[usize::from(a.link)].parent(a.request))
+                .and_then(|a| {
+                    let parent = self.calls.callers[usize::from(a.link)].parent(a.request)?;
+                    // The attempt's deadline, if it travels, bounds its calls.
+                    Some(Parent {
+                        deadline: a.deadline,
+                        ..parent
+                    })
+                })
                 .unwrap_or(none),
         }
     }

@@ -304,9 +304,15 @@ pub(crate) fn is_group_field(field: &str) -> bool {
 /// or `calls.<caller>.<service>.<field>`.
 #[cfg(test)]
 pub(crate) fn is_metric(name: &str) -> bool {
-    const CALL: [&str; 9] = [
+    const CALL: [&str; 15] = [
+        "wasted",
         "shed",
         "throttled",
+        "short_circuited",
+        "degraded",
+        "breaker_opened",
+        "hedges",
+        "hedges_won",
         "requests",
         "succeeded",
         "errors",

@@ -190,6 +190,20 @@ pub struct CallOutcome {
     pub shed: u64,
     /// Retries the retry budget did not send.
     pub throttled: u64,
+    /// Requests the circuit breaker refused (no attempt made).
+    pub short_circuited: u64,
+    /// Requests its fallback answered with a degraded (cached or default)
+    /// answer: neither a success nor an error for the caller.
+    pub degraded: u64,
+    /// Times the circuit breaker opened.
+    pub breaker_opened: u64,
+    /// Hedged attempts sent (the extra load hedging costs).
+    pub hedges: u64,
+    /// Requests whose success came from a hedge.
+    pub hedges_won: u64,
+    /// Attempts the service processed after their caller had stopped
+    /// waiting (timed out, or answered by another hedge): wasted work.
+    pub wasted: u64,
     /// Request to final answer, as the callers saw it.
     pub latency: LatencySummary,
 }
@@ -312,6 +326,57 @@ pub struct PartitionRow {
     pub depth: u64,
     /// Time its oldest ready message has waited.
     pub oldest_age_s: f64,
+}
+
+/// One time-series row for one call link (`calls.csv`): its traffic and
+/// the state of its resilience patterns.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallRow {
+    /// Simulated time of the row.
+    pub time_s: f64,
+    /// Index of the call link (in `System::call_links` order).
+    pub link: u32,
+    /// Requests made per second over the last interval.
+    pub requests_per_s: f64,
+    /// Attempts sent per second (requests, retries and hedges).
+    pub attempts_per_s: f64,
+    /// Requests that failed for good during the interval.
+    pub errors: u64,
+    /// Attempts the callers stopped waiting for during the interval.
+    pub timeouts: u64,
+    /// Requests the breaker refused during the interval.
+    pub short_circuited: u64,
+    /// Times the breaker opened during the interval.
+    pub breaker_opened: u64,
+    /// The breaker's state now: 0 closed (or none), 1 open, 2 half-open.
+    pub breaker: u8,
+    /// The retry budget's tokens now (0 without one).
+    pub tokens: f64,
+    /// Retries the budget did not send during the interval.
+    pub throttled: u64,
+    /// Hedges sent during the interval.
+    pub hedges: u64,
+    /// Requests a hedge won during the interval.
+    pub hedges_won: u64,
+}
+
+impl crate::model::series::Row for CallRow {
+    fn time_s(&self) -> f64 {
+        self.time_s
+    }
+
+    fn absorb(&mut self, earlier: &CallRow, earlier_span_s: f64, own_span_s: f64) {
+        let rate = |a: f64, b: f64| mean_rate(a, earlier_span_s, b, own_span_s);
+        self.requests_per_s = rate(earlier.requests_per_s, self.requests_per_s);
+        self.attempts_per_s = rate(earlier.attempts_per_s, self.attempts_per_s);
+        self.errors += earlier.errors;
+        self.timeouts += earlier.timeouts;
+        self.short_circuited += earlier.short_circuited;
+        self.breaker_opened += earlier.breaker_opened;
+        self.throttled += earlier.throttled;
+        self.hedges += earlier.hedges;
+        self.hedges_won += earlier.hedges_won;
+    }
 }
 
 /// Drops by reason.
@@ -473,6 +538,9 @@ pub struct RunOutcome {
     /// Per-partition time series, with several partitions (replication 0).
     #[serde(skip)]
     pub partition_series: Vec<PartitionRow>,
+    /// Per-call-link time series, with call links (replication 0).
+    #[serde(skip)]
+    pub call_series: Vec<CallRow>,
     /// Per-message log, when [`Simulation::with_log`] asked for it.
     #[serde(skip)]
     pub log: Vec<super::LogEntry>,
@@ -589,6 +657,10 @@ impl Simulation<'_> {
                 every: self.series.every(),
             },
             series: self.series.into_rows(),
+            call_series: self
+                .call_series
+                .map(SeriesLog::into_rows)
+                .unwrap_or_default(),
             partition_series: self
                 .partition_series
                 .map(SeriesLog::into_rows)
@@ -639,15 +711,20 @@ impl Simulation<'_> {
             let k = callers.counts;
             let name = format!("{caller}.{}", self.scenario.services[target].name);
             let waiting = callers.waiting();
-            if k.requests != k.succeeded + k.caller_errors + waiting {
+            if k.requests != k.succeeded + k.degraded + k.caller_errors + waiting {
                 return Err(super::RunError::Conservation {
                     group: caller.to_owned(),
                     detail: format!(
-                        "call link {name}: requests {} != succeeded {} + errors {} + waiting {waiting}",
-                        k.requests, k.succeeded, k.caller_errors
+                        "call link {name}: requests {} != succeeded {} + degraded {} + errors {} + waiting {waiting}",
+                        k.requests, k.succeeded, k.degraded, k.caller_errors
                     ),
                 });
             }
+            let breaker = callers
+                .breaker
+                .as_ref()
+                .map(|b| b.counts)
+                .unwrap_or_default();
             into[target].add(&k);
             calls.push(CallOutcome {
                 name,
@@ -659,22 +736,30 @@ impl Simulation<'_> {
                 refused: k.refused,
                 shed: k.shed,
                 throttled: k.throttled,
+                short_circuited: breaker.short_circuited,
+                degraded: k.degraded,
+                breaker_opened: breaker.opened,
+                hedges: k.hedges,
+                hedges_won: k.hedges_won,
+                wasted: k.wasted,
                 latency: callers.latency.summary(),
             });
         }
         let mut services = Vec::with_capacity(self.called.len());
         for (called, k) in self.called.iter().zip(into) {
             let out = called.outcome(now, window_s, k);
-            let ended = out.processed + out.dropped.lost + out.dropped.expired;
+            let ended =
+                out.processed + out.dropped.lost + out.dropped.expired + out.dropped.evicted;
             if k.accepted != ended + out.queued + out.in_flight {
                 return Err(super::RunError::Conservation {
                     group: out.name.clone(),
                     detail: format!(
-                        "service {}: accepted {} != processed {} + failed {} + queued {} + in service {}",
+                        "service {}: accepted {} != processed {} + failed {} + dropped unrun {} + queued {} + in service {}",
                         out.name,
                         k.accepted,
                         out.processed,
                         out.dropped.lost,
+                        out.dropped.expired + out.dropped.evicted,
                         out.queued,
                         out.in_flight
                     ),

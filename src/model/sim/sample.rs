@@ -31,6 +31,9 @@ impl Simulation<'_> {
         if let Some(log) = self.partition_series.as_mut() {
             log.start_drain();
         }
+        if let Some(log) = self.call_series.as_mut() {
+            log.start_drain();
+        }
     }
 
     /// Records sample `index`: one row per group describing the state now
@@ -102,7 +105,19 @@ impl Simulation<'_> {
             self.series.push(called.row(now, callers, first, secs));
         }
         self.series.end_sample();
+        self.record_calls(now, first, secs);
         self.last_row_at = now;
+    }
+
+    /// One row per call link, at the main series' samples.
+    fn record_calls(&mut self, now: SimTime, first: bool, secs: f64) {
+        let Some(log) = self.call_series.as_mut() else {
+            return;
+        };
+        for (link, callers) in self.calls.callers.iter_mut().enumerate() {
+            log.push(callers.row(now, link as u32, first, secs));
+        }
+        log.end_sample();
     }
 
     /// One row per group and partition.

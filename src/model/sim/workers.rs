@@ -589,7 +589,7 @@ mod tests {
             key_max_rate_per_s: None,
             autoscale: None,
             accept_capacity: u64::MAX,
-            lifo: false,
+            discipline: crate::model::resilience::Discipline::Fifo,
             cancel: false,
         };
         Workers::new(&spec, GroupId(0))

@@ -7,7 +7,6 @@ use crate::model::backoff::Backoff;
 use crate::model::group::{Brownout, GroupFaults};
 use crate::model::producer::ProducerFaults;
 use crate::model::topic::{DeliveryMode, DeliverySpec, Requeue};
-use crate::scenario::Dur;
 use crate::scenario::path::FieldPath;
 use crate::scenario::raw::*;
 
@@ -173,77 +172,6 @@ pub(super) fn producer_faults(
         crashes,
         poison: raw.poison,
     })
-}
-
-/// Sync-mode callers; `None` in queued mode. Sync mode's own form has
-/// one group (a file with more is rewritten as a graph: `sync_graph`).
-pub(super) fn sync(
-    c: &mut Checker<'_>,
-    raw: &RawScenario,
-) -> Option<crate::model::system::CallSpec> {
-    if raw.mode != RawMode::Sync {
-        return None;
-    }
-    let path = FieldPath::root().key("sync");
-    Some(call_spec(
-        c,
-        &path,
-        raw.sync.timeout,
-        raw.sync.retry.as_ref(),
-        raw.sync.patience.as_ref(),
-        raw.sync.pool,
-        raw.sync.retry_budget.as_ref(),
-    ))
-}
-
-/// A caller's timeout and retries at `path` (`sync`, or a call link).
-pub(super) fn call_spec(
-    c: &mut Checker<'_>,
-    path: &FieldPath,
-    timeout: Dur,
-    retry: Option<&RawRetry>,
-    patience: Option<&RawDist<Dur>>,
-    pool: Option<u32>,
-    budget: Option<&RawRetryBudget>,
-) -> crate::model::system::CallSpec {
-    if let Some(b) = budget {
-        for (field, value) in [("max_tokens", b.max_tokens), ("token_ratio", b.token_ratio)] {
-            if !(value > 0.0 && value <= 1e9) {
-                c.fail(
-                    &path.key("retry_budget").key(field),
-                    format!("must be a number above 0 (got {value})"),
-                );
-            }
-        }
-    }
-    if pool == Some(0) {
-        c.fail(
-            &path.key("pool"),
-            "must be at least 1 (got 0); leave it out for no limit",
-        );
-    }
-    let patience = patience.and_then(|d| dist(c, &path.key("patience"), d));
-    if timeout.0 == SimDuration::ZERO {
-        c.fail(&path.key("timeout"), "must be longer than 0s (got 0s)");
-    }
-    let (retry_attempts, retry_backoff) = match retry {
-        Some(r) => {
-            let b = r
-                .backoff
-                .as_ref()
-                .and_then(|b| backoff(c, &path.key("retry").key("backoff"), b));
-            (r.attempts, b.unwrap_or(Backoff::NONE))
-        }
-        None => (0, Backoff::NONE),
-    };
-    crate::model::system::CallSpec {
-        timeout: timeout.0,
-        retry_attempts,
-        retry_backoff,
-        patience,
-        pool,
-        retry_budget: budget.map(|b| (b.max_tokens, b.token_ratio)),
-    }
 }
 
 /// Largest brownout latency factor.

@@ -96,15 +96,7 @@ pub(super) fn call(
             format!("must be between 0 and 1 (got {})", raw.probability),
         );
     }
-    let spec = super::faults::call_spec(
-        c,
-        path,
-        raw.timeout,
-        raw.retry.as_ref(),
-        raw.patience.as_ref(),
-        raw.pool,
-        raw.retry_budget.as_ref(),
-    );
+    let spec = super::calls::call_spec(c, path, raw.policy());
     // A name that is no group is reported once, by `check_called`.
     let service = services.iter().position(|s| **s == raw.service)?;
     Some(CallLinkSpec {

@@ -1,0 +1,299 @@
+//! The resilience patterns of direct calls (issue 13): the circuit
+//! breaker's exact state sequence and its fallback, a hedge's exact win,
+//! accept-queue disciplines under overload (adaptive LIFO, CoDel),
+//! deadlines that travel down a chain, and `[sync]`'s accept queue.
+
+use crate::common;
+use common::{call, run, service};
+use mqsim::model::sim::{CallOutcome, RunOutcome};
+
+/// One request a second into `svc` (one worker, 100 ms), down from 10.5 s
+/// to 30.5 s, called through `link`.
+fn breaker_case(link: &str) -> String {
+    format!(
+        r#"
+        seed = 2
+        horizon = "60s"
+        sample_interval = "1s"
+        [producers.web]
+        arrival = {{ constant = {{ rate_per_s = 1 }} }}
+        call = {{ service = "svc"{link} }}
+        [groups.svc]
+        workers = 1
+        service = {{ constant = {{ value = "100ms" }} }}
+        outages = [{{ start = "10.5s", end = "30.5s" }}]
+        "#
+    )
+}
+
+const BREAKER: &str =
+    ", breaker = { window = 4, minimum_calls = 4, open_for = \"10s\", half_open_calls = 2 }";
+
+#[test]
+fn a_breaker_opens_probes_half_open_and_closes_in_the_exact_sequence() {
+    // Requests at 1 s, 2 s, ...: those at 11 and 12 s are refused (the
+    // service is down); the window of four then holds two failures (50%),
+    // so it opens at 12 s until 22 s. The 9 requests from 13 to 21 s are
+    // short-circuited. At 22 s it goes half-open: the probes at 22 and
+    // 23 s fail, so it opens again until 33 s (9 more short-circuited).
+    // At 33 s the service is back: the probes at 33 and 34 s succeed and
+    // it closes.
+    let o = run(&breaker_case(BREAKER));
+    let c = call(&o, "web.svc");
+    assert_eq!(c.breaker_opened, 2, "{c:?}");
+    assert_eq!(c.short_circuited, 18, "{c:?}");
+    assert_eq!(
+        c.attempts,
+        c.requests - 18,
+        "a refused call makes no attempt"
+    );
+    assert_eq!(c.refused, 4, "11, 12, 22 and 23 s reached the service down");
+    assert_eq!(
+        c.errors,
+        4 + 18,
+        "fail fast: every refused call is an error"
+    );
+    assert_eq!(c.degraded, 0);
+    // Its state over time, from calls.csv's rows.
+    let state_at = |t: f64| {
+        let row = o.call_series.iter().find(|r| r.time_s == t).unwrap();
+        row.breaker
+    };
+    assert_eq!(
+        [5.0, 15.0, 21.0, 25.0, 32.0, 40.0].map(state_at),
+        [0, 1, 1, 1, 1, 0],
+        "closed, open, open again after the probes, closed"
+    );
+    let opened: u64 = o.call_series.iter().map(|r| r.breaker_opened).sum();
+    let short: u64 = o.call_series.iter().map(|r| r.short_circuited).sum();
+    assert_eq!((opened, short), (2, 18), "the series counts every change");
+}
+
+#[test]
+fn a_degraded_fallback_answers_instead_of_failing() {
+    let degraded = BREAKER.replace(" }", ", fallback = \"degraded\" }");
+    let o = run(&breaker_case(&degraded));
+    let c = call(&o, "web.svc");
+    assert_eq!((c.short_circuited, c.degraded), (18, 18), "{c:?}");
+    assert_eq!(
+        c.errors, 4,
+        "only the calls that reached the service down fail"
+    );
+    assert_eq!(c.requests, c.succeeded + c.degraded + c.errors);
+}
+
+#[test]
+fn without_a_breaker_every_call_of_the_outage_reaches_the_service() {
+    let o = run(&breaker_case(""));
+    let c = call(&o, "web.svc");
+    assert_eq!((c.refused, c.short_circuited, c.breaker_opened), (20, 0, 0));
+}
+
+/// A request a second into `svc` (10 workers, 100 ms constant) that is 20
+/// times slower for what starts between 0.5 s and 10.2 s; its caller
+/// hedges after 300 ms.
+const HEDGE: &str = r#"
+    seed = 4
+    horizon = "30s"
+    [producers.web]
+    arrival = { constant = { rate_per_s = 1 } }
+    call = { service = "svc", hedge = { delay = "300ms" } }
+    [groups.svc]
+    workers = 10
+    service = { constant = { value = "100ms" } }
+    brownouts = [{ start = "500ms", end = "10.2s", latency_factor = 20 }]
+"#;
+
+#[test]
+fn a_hedge_wins_exactly_when_the_first_attempt_is_the_slow_one() {
+    // The requests at 1..=9 s start inside the brownout (2 s), and so do
+    // their hedges 300 ms later: the first attempt wins each. The request
+    // at 10 s starts slow; its hedge at 10.3 s starts after the brownout
+    // and answers at 10.4 s: the hedge wins. Later requests answer in
+    // 100 ms, before any hedge.
+    let o = run(HEDGE);
+    let c = call(&o, "web.svc");
+    assert_eq!((c.hedges, c.hedges_won), (10, 1), "{c:?}");
+    assert_eq!(c.attempts, c.requests + 10);
+    assert_eq!(c.errors, 0);
+    // Every loser was already running: each finished for nobody.
+    assert_eq!(c.wasted, 10, "{c:?}");
+    assert_eq!(service(&o, "svc").processed, c.requests + 10);
+    assert!((c.latency.max_s - 2.0).abs() < 1e-6, "{:?}", c.latency);
+}
+
+#[test]
+fn a_losing_hedge_still_waiting_is_cancelled_before_it_runs() {
+    // One worker: the hedge waits behind its own first attempt, which wins
+    // at 2 s; the waiting hedge is cancelled, never run.
+    let one = HEDGE.replace("workers = 10", "workers = 1");
+    let o = run(&one.replace("horizon = \"30s\"", "horizon = \"1.5s\"\ndrain = true"));
+    let c = call(&o, "web.svc");
+    assert_eq!((c.requests, c.hedges, c.hedges_won), (1, 1, 0), "{c:?}");
+    let s = service(&o, "svc");
+    assert_eq!((s.processed, s.dropped.expired), (1, 1), "{s:?}");
+    assert_eq!(c.wasted, 0);
+}
+
+/// An M/M/1 called at 1.2 times its capacity, by callers who wait 1 s,
+/// with accept queue `queue`.
+fn overload(queue: &str) -> RunOutcome {
+    run(&format!(
+        r#"
+        seed = 3
+        horizon = "20m"
+        [producers.web]
+        arrival = {{ poisson = {{ rate_per_s = 12 }} }}
+        call = {{ service = "svc", timeout = "1s" }}
+        [groups.svc]
+        workers = 1
+        service = {{ exponential = {{ mean = "100ms" }} }}
+        {queue}
+        "#
+    ))
+}
+
+#[test]
+fn under_overload_fifo_serves_only_callers_who_left_and_adaptive_lifo_the_fresh() {
+    // FIFO: the queue grows without bound, so almost every request is
+    // served after its caller gave up. Adaptive LIFO (the queue never
+    // empties, so it stays LIFO): the newest are served, and about
+    // capacity / load = 5/6 of the callers get an answer.
+    let fifo = call(&overload(""), "web.svc").clone();
+    let lifo = overload("accept_queue = { discipline = \"adaptive_lifo\" }");
+    let c = call(&lifo, "web.svc");
+    let share = |c: &CallOutcome| c.succeeded as f64 / c.requests as f64;
+    assert!(share(&fifo) < 0.01, "{fifo:?}");
+    assert!((share(c) - 5.0 / 6.0).abs() < 0.1, "{c:?}");
+    assert!(fifo.wasted > 5 * c.wasted.max(1), "{fifo:?} {c:?}");
+}
+
+#[test]
+fn codel_sheds_a_standing_queue_so_waits_stay_short() {
+    // CoDel keeps the wait of what it serves near its target: none of its
+    // callers time out, and what it sheds is an error at once.
+    let o = overload("accept_queue = { discipline = \"codel\", target = \"200ms\" }");
+    let c = call(&o, "web.svc");
+    let s = service(&o, "svc");
+    assert!(s.dropped.evicted > 1000, "{s:?}");
+    assert!(
+        c.timeouts * 100 < c.requests,
+        "FIFO's callers nearly all time out: {c:?}"
+    );
+    // Each shed request is its caller's error (one shed after its caller
+    // timed out counts once).
+    assert!(c.errors >= s.dropped.evicted, "{c:?}");
+    assert!(c.errors <= s.dropped.evicted + c.timeouts, "{c:?}");
+    assert!(s.queue_wait.p50_s < 0.3, "{:?}", s.queue_wait);
+    assert!(c.wasted <= c.timeouts, "{c:?}");
+}
+
+/// `front` (one worker, no work) is called by producers who wait 1 s and
+/// calls `back` (one worker, `back_s` each) with a 10 s timeout.
+fn chain(propagate: &str, back_s: f64, rate: f64) -> RunOutcome {
+    run(&format!(
+        r#"
+        seed = 6
+        horizon = "60s"
+        [producers.web]
+        arrival = {{ constant = {{ rate_per_s = {rate} }} }}
+        call = {{ service = "front", timeout = "1s"{propagate} }}
+        [groups.front]
+        workers = 100
+        service = {{ constant = {{ value = "0s" }} }}
+        call = [{{ service = "back", timeout = "10s" }}]
+        [groups.back]
+        workers = 1
+        service = {{ constant = {{ value = "{back_s}s" }} }}
+        "#
+    ))
+}
+
+#[test]
+fn a_propagated_deadline_ends_the_calls_down_the_chain_with_it() {
+    // Back takes 1.5 s: without propagation front waits the whole 1.5 s
+    // for an answer its caller gave up on at 1 s; with it, front's call
+    // ends at the caller's deadline.
+    let without = chain("", 1.5, 0.25);
+    let with = chain(", propagate_deadline = true", 1.5, 0.25);
+    let (w, p) = (call(&without, "front.back"), call(&with, "front.back"));
+    assert_eq!((w.timeouts, w.errors), (0, 0), "{w:?}");
+    assert_eq!(
+        p.timeouts, p.requests,
+        "every call ends at the deadline: {p:?}"
+    );
+    assert!((p.latency.max_s - 1.0).abs() < 1e-6, "{:?}", p.latency);
+    assert_eq!(call(&with, "web.front").errors, p.requests);
+}
+
+#[test]
+fn a_service_drops_unstarted_what_is_past_its_deadline() {
+    // Back takes 0.6 s and is called twice a second: its queue grows.
+    // With deadlines, what waits past its caller's second is dropped
+    // unstarted.
+    let without = chain("", 0.6, 2.0);
+    let with = chain(", propagate_deadline = true", 0.6, 2.0);
+    let (bw, bp) = (service(&without, "back"), service(&with, "back"));
+    assert_eq!(bw.dropped.expired, 0);
+    assert!(bp.dropped.expired > 10, "{bp:?}");
+    assert!(bw.queue_wait.max_s > 5.0, "{:?}", bw.queue_wait);
+    assert!(
+        bp.queue_wait.max_s < 1.0,
+        "nothing starts past its deadline: {:?}",
+        bp.queue_wait
+    );
+    // Its queue stays as short as a deadline's worth of arrivals. (FIFO
+    // still serves the oldest, nearly expired, so the callers' successes
+    // barely change: that takes LIFO or CoDel too.)
+    assert!(bp.max_depth <= 2 && bw.max_depth > 10, "{bp:?} {bw:?}");
+}
+
+#[test]
+fn sync_modes_accept_queue_bounds_the_downstream() {
+    // M/M/2 called in sync mode with [sync] accept_queue capacity 0: a
+    // loss system, whose refused share is Erlang B (same as the group's
+    // own accept_queue would give).
+    let text = |queue: &str| {
+        format!(
+            r#"
+            seed = 8
+            horizon = "2000s"
+            mode = "sync"
+            [sync]
+            timeout = "100s"
+            {queue}
+            [producers.web]
+            arrival = {{ poisson = {{ rate_per_s = 2 }} }}
+            [groups.svc]
+            workers = 2
+            service = {{ exponential = {{ mean = "1s" }} }}
+            "#
+        )
+    };
+    let o = run(&text("accept_queue = { capacity = 0 }"));
+    let g = &o.groups[0];
+    let refused = g.dropped.rejected as f64 / (g.accepted + g.dropped.rejected) as f64;
+    assert!(refused > 0.3, "Erlang B(2, 2) = 0.4 of attempts: {refused}");
+    let o = run(&text(""));
+    assert_eq!(o.groups[0].dropped.rejected, 0);
+}
+
+#[test]
+fn a_sync_breaker_turns_the_file_into_a_graph_with_its_call_link() {
+    let o = run(r#"
+        seed = 8
+        horizon = "60s"
+        mode = "sync"
+        [sync]
+        breaker = {}
+        [producers.web]
+        arrival = { poisson = { rate_per_s = 2 } }
+        [groups.svc]
+        workers = 2
+        service = { exponential = { mean = "100ms" } }
+    "#);
+    let c = call(&o, "web.svc");
+    assert_eq!(c.breaker_opened, 0);
+    assert!(c.requests > 60, "{c:?}");
+    assert!(!o.call_series.is_empty());
+}
