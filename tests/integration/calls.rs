@@ -179,10 +179,10 @@ fn a_chain_of_calls_ends_each_attempt_once_and_drains_empty() {
 
 /// A random directed acyclic graph of called services behind one group.
 fn random_calls() -> impl Strategy<Value = String> {
-    let service = (1u32..4, 1u32..40, 0.0..0.3f64, 0u32..3, 1u32..200, 0u8..4);
+    let service = (1u32..4, 1u32..40, 0.0..0.3f64, 0u32..3, 1u32..200, 0u8..6);
     (
         prop::collection::vec(service, 1..5),
-        prop::collection::vec((0usize..5, 0usize..5, 0.2..1.0f64), 1..8),
+        prop::collection::vec((0usize..5, 0usize..5, 0.2..1.0f64, 0u8..5), 1..8),
         any::<u64>(),
     )
         .prop_map(|(services, edges, seed)| {
@@ -196,21 +196,33 @@ fn random_calls() -> impl Strategy<Value = String> {
             for (i, (workers, mean_ms, fail, retries, timeout_ms, queue)) in services.iter().enumerate() {
                 // Edges only from a lower to a higher index: no cycle.
                 let calls: Vec<String> = (edges.iter())
-                    .filter(|(from, to, _)| from % n == i && to % n > i)
-                    .map(|(_, to, p)| {
+                    .filter(|(from, to, _, _)| from % n == i && to % n > i)
+                    .map(|(_, to, p, policy)| {
+                        // Resilience: retries, and a breaker (failing
+                        // fast or degraded), hedges, or a deadline.
+                        let retry = format!("retry = {{ attempts = {retries} }}");
+                        let policy = match policy {
+                            0 => retry,
+                            1 => format!("{retry}, breaker = {{ window = 5, minimum_calls = 3, open_for = \"2s\", half_open_calls = 2 }}"),
+                            2 => format!("{retry}, breaker = {{ window = 4, minimum_calls = 4, open_for = \"1s\", slow_call = \"20ms\", slow_call_rate = 0.5, fallback = \"degraded\" }}"),
+                            3 => "hedge = { delay = \"10ms\", max_attempts = 3 }".to_owned(),
+                            _ => format!("{retry}, propagate_deadline = true"),
+                        };
                         format!(
-                            "{{ service = \"s{}\", probability = {p}, timeout = \"{timeout_ms}ms\", retry = {{ attempts = {retries} }} }}",
+                            "{{ service = \"s{}\", probability = {p}, timeout = \"{timeout_ms}ms\", {policy} }}",
                             to % n
                         )
                     })
                     .collect();
                 // Accept queues: unbounded, none, a few places (LIFO),
-                // or unbounded with cancellation.
+                // unbounded with cancellation, adaptive LIFO, CoDel.
                 let accept = [
                     "",
                     "accept_queue = { capacity = 0 }\n",
                     "accept_queue = { capacity = 3, discipline = \"lifo\" }\n",
                     "accept_queue = { cancel = true }\n",
+                    "accept_queue = { discipline = \"adaptive_lifo\", interval = \"20ms\" }\n",
+                    "accept_queue = { discipline = \"codel\", target = \"10ms\", interval = \"50ms\" }\n",
                 ][*queue as usize];
                 text += &format!(
                     "[groups.s{i}]\nworkers = {workers}\nservice = {{ exponential = {{ mean = \"{mean_ms}ms\" }} }}\n\
@@ -240,8 +252,11 @@ proptest! {
         let o = run(&text);
         prop_assert!(o.diagnostics.empty);
         for c in &o.calls {
-            prop_assert_eq!(c.requests, c.succeeded + c.errors);
-            prop_assert!(c.attempts >= c.requests);
+            prop_assert_eq!(c.requests, c.succeeded + c.degraded + c.errors);
+            // A call past its deadline is a timeout with no attempt.
+            prop_assert!(c.attempts + c.short_circuited + c.shed + c.timeouts >= c.requests);
+            prop_assert!(c.degraded <= c.short_circuited);
+            prop_assert!(c.hedges_won <= c.hedges);
         }
         for s in &o.services {
             prop_assert_eq!(s.queued + s.in_flight, 0);
