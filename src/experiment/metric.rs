@@ -76,6 +76,18 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
             }
         }
         partition_metrics(&p, &g.partitions, &mut put);
+        for class in &g.classes {
+            let c = format!("{p}.classes.{}", class.priority);
+            put(format!("{c}.processed"), class.processed as f64);
+            for (part, summary) in [
+                ("queue_wait", &class.queue_wait),
+                ("e2e", &class.end_to_end),
+            ] {
+                for (field, v) in summary.fields() {
+                    put(format!("{c}.{part}.{field}"), v);
+                }
+            }
+        }
     }
     for path in &o.paths {
         let p = format!("paths.{}", path.name);

@@ -46,6 +46,9 @@ pub struct GroupSpec {
     pub discipline: crate::model::resilience::Discipline,
     /// A waiting request whose caller gave up on it is dropped unrun.
     pub cancel: bool,
+    /// A service called directly with priorities 0 to this: it takes the
+    /// highest first.
+    pub accept_max_priority: Option<u8>,
 }
 
 impl GroupSpec {

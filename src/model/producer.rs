@@ -30,6 +30,35 @@ pub struct ProducerSpec {
     pub stop: SimTime,
     /// Publish failures and retries.
     pub faults: ProducerFaults,
+    /// Its messages' priorities.
+    pub priority: Priorities,
+}
+
+/// The priorities of a producer's messages.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Priorities {
+    /// Every message has this one.
+    Fixed(u8),
+    /// By share: (cumulative share, priority), in order; past the last
+    /// cumulative share, priority 0.
+    Shares(Vec<(f64, u8)>),
+}
+
+impl Priorities {
+    /// The priority of the message whose draw is `u` (uniform in 0-1).
+    pub fn of(&self, u: f64) -> u8 {
+        match self {
+            Priorities::Fixed(p) => *p,
+            Priorities::Shares(shares) => (shares.iter())
+                .find(|(upto, _)| u < *upto)
+                .map_or(0, |&(_, p)| p),
+        }
+    }
+
+    /// Whether every message has priority 0.
+    pub fn is_none(&self) -> bool {
+        *self == Priorities::Fixed(0)
+    }
 }
 
 impl ProducerSpec {

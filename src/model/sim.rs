@@ -19,6 +19,7 @@ pub(crate) mod fields;
 mod group;
 mod held;
 mod ids;
+mod lanes;
 mod links;
 mod log;
 mod onward;

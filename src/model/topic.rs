@@ -78,6 +78,10 @@ pub struct TopicSpec {
     pub name: String,
     /// Number of partitions (at least 1).
     pub partitions: u32,
+    /// A priority queue's highest priority: its buffers keep one lane per
+    /// priority (`partitions` is that count) and workers take the highest
+    /// first (strict, non-preemptive).
+    pub max_priority: Option<u8>,
     /// How messages are spread over partitions.
     pub partitioner: Partitioner,
     /// Ready messages per group buffer (`u64::MAX`: unbounded).

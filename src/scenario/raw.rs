@@ -188,6 +188,10 @@ pub struct RawTopic {
     /// Ordered lanes; a key always maps to the same partition.
     #[serde(default = "one")]
     pub partitions: u32,
+    /// A priority queue with priorities 0 to this (RabbitMQ's
+    /// `x-max-priority`): workers take the highest priority first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_priority: Option<u32>,
     /// How messages are spread over partitions.
     #[serde(default)]
     pub partitioner: RawPartitioner,
@@ -336,6 +340,7 @@ impl Default for RawTopic {
             preset: None,
             durable: true,
             partitions: 1,
+            max_priority: None,
             partitioner: RawPartitioner::default(),
             capacity: None,
             capacity_bytes: None,
@@ -512,6 +517,23 @@ pub struct RawProducer {
     /// delivery in every group (a poison message).
     #[serde(default)]
     pub poison: bool,
+    /// The priority of every message it sends (0 when absent, as a
+    /// message without one in RabbitMQ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    /// Or priorities by share of its messages (the rest: 0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priorities: Vec<RawPriorityShare>,
+}
+
+/// A share of a producer's messages with one priority.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPriorityShare {
+    /// The priority.
+    pub priority: u32,
+    /// The share of the producer's messages (0-1).
+    pub share: f64,
 }
 
 /// A producer's retry policy.
@@ -613,7 +635,7 @@ pub struct RawGroup {
 /// A called service's accept queue: at most `capacity` requests wait for a
 /// worker (0: a request that finds every worker busy is refused at once,
 /// as a saturated thread pool answers 503), taken in `discipline` order.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAcceptQueue {
     /// Most requests waiting; unbounded when absent.
@@ -633,6 +655,10 @@ pub struct RawAcceptQueue {
     /// CoDel's and adaptive LIFO's interval (100 ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<Dur>,
+    /// Priorities 0 to this: the highest waiting request is taken first
+    /// (in sync mode, the topic's `max_priority` by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_priority: Option<u32>,
 }
 
 /// Which waiting request a free worker takes.

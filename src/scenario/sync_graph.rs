@@ -12,7 +12,7 @@
 //! keeps sync mode's own form (the producers call the group).
 
 use super::Dur;
-use super::raw::{RawCall, RawConsumption, RawGroup, RawMode, RawScenario};
+use super::raw::{RawAcceptQueue, RawCall, RawConsumption, RawGroup, RawMode, RawScenario};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Workers of a topic turned into a fan-out service: enough that it
@@ -38,19 +38,40 @@ pub(super) fn is_graph(raw: &RawScenario) -> bool {
 }
 
 /// Sync mode: every group that reads a topic (and so is called in sync
-/// mode) without an accept queue of its own takes `[sync]`'s. Queued
-/// mode: unchanged.
-pub(super) fn with_sync_accept_queue(mut raw: RawScenario) -> RawScenario {
-    let Some(queue) = raw.sync.accept_queue.clone() else {
-        return raw;
-    };
+/// mode) without an accept queue of its own takes `[sync]`'s, and one
+/// that reads a priority queue takes its priorities. Queued mode:
+/// unchanged.
+pub(super) fn sync_downstreams(mut raw: RawScenario) -> RawScenario {
     if raw.mode != RawMode::Sync {
         return raw;
     }
     let called: BTreeSet<String> = raw.called_services().into_iter().cloned().collect();
+    let only = (raw.topics.len() == 1)
+        .then(|| raw.topics.values().next())
+        .flatten();
+    let max_priority: BTreeMap<String, Option<u32>> = (raw.groups.iter())
+        .map(|(name, g)| {
+            let topic = match &g.topic {
+                Some(t) => raw.topics.get(t),
+                None => only,
+            };
+            let max = match topic {
+                Some(t) => t.max_priority,
+                None => raw.topic.as_ref().and_then(|t| t.max_priority),
+            };
+            (name.clone(), max)
+        })
+        .collect();
     for (name, g) in raw.groups.iter_mut() {
-        if !called.contains(name) && g.accept_queue.is_none() {
-            g.accept_queue = Some(queue.clone());
+        if called.contains(name) {
+            continue;
+        }
+        if g.accept_queue.is_none() {
+            g.accept_queue.clone_from(&raw.sync.accept_queue);
+        }
+        if let Some(max) = max_priority.get(name).copied().flatten() {
+            let queue = g.accept_queue.get_or_insert_with(RawAcceptQueue::default);
+            queue.max_priority = queue.max_priority.or(Some(max));
         }
     }
     raw

@@ -6,6 +6,7 @@ mod budget;
 mod calls;
 mod faults;
 mod graph;
+mod priority;
 
 use super::Scenario;
 use super::document::Document;
@@ -103,7 +104,7 @@ pub(super) fn validate(
     file: &Path,
     issues: &mut Vec<Issue>,
 ) -> Option<Scenario> {
-    let raw = super::sync_graph::with_sync_accept_queue(raw);
+    let raw = super::sync_graph::sync_downstreams(raw);
     if !super::sync_graph::is_graph(&raw) {
         return validate_one(raw, doc, file, issues);
     }
@@ -248,6 +249,14 @@ fn validate_one(
     let partition_every = most_partitions.map_or(1, |partitions| {
         budget::partition_every(partitions, groups_count, horizon, sample_interval)
     });
+    for (name, g) in (raw.groups.iter()).filter(|(name, _)| !called.contains(name)) {
+        let t = topic_names.iter().position(|t| Some(t) == g.topic.as_ref());
+        let t = t.or((topic_names.len() == 1).then_some(0));
+        if let Some(Some(spec)) = t.and_then(|t| topics.get(t)) {
+            let path = root.key("groups").key(name);
+            priority::reader(&mut c, &path, g, spec);
+        }
+    }
     let mut groups: Vec<_> = (raw.groups.iter())
         .filter(|(name, _)| !called.contains(name))
         .filter_map(|(name, g)| group(&mut c, name, g, &topic_names, &service_names, false))
@@ -442,6 +451,7 @@ fn topic_spec(
         raw.publish_latency.as_ref(),
     );
     let delivery = faults::delivery(c, path, raw);
+    let max_priority = priority::max_priority(c, path, raw);
     if raw.partitions == 0 || raw.partitions > 100_000 {
         c.fail(
             &path.key("partitions"),
@@ -457,7 +467,9 @@ fn topic_spec(
         ttl: raw.ttl.map(|d| d.0),
         delivery,
         durable: raw.durable,
-        partitions: raw.partitions.max(1),
+        // A priority queue keeps a lane per priority.
+        partitions: max_priority.map_or(raw.partitions.max(1), |m| u32::from(m) + 1),
+        max_priority,
         partitioner: match raw.partitioner {
             RawPartitioner::KeyHash => Partitioner::KeyHash,
             RawPartitioner::RoundRobin => Partitioner::RoundRobin,
@@ -570,6 +582,7 @@ fn producer(
         );
     }
     let faults = faults::producer_faults(c, &path, raw);
+    let priority = priority::producer(c, &path, raw);
     Some(ProducerSpec {
         name: name.to_owned(),
         topic: topic?,
@@ -580,6 +593,7 @@ fn producer(
         start: SimTime::ZERO + raw.start.0,
         stop: SimTime::ZERO + stop,
         faults: faults?,
+        priority,
     })
 }
 
@@ -664,6 +678,8 @@ fn group(
             .unwrap_or(u64::MAX),
         discipline: discipline(c, &path.key("accept_queue"), raw.accept_queue.as_ref()),
         cancel: raw.accept_queue.as_ref().is_some_and(|q| q.cancel),
+        accept_max_priority: (raw.accept_queue.as_ref())
+            .and_then(|q| priority::accept_queue(c, &path.key("accept_queue"), q)),
     })
 }
 

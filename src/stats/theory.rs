@@ -62,6 +62,25 @@ pub fn erlang_a_abandonment(c: u32, lambda: f64, mu: f64, theta: f64) -> f64 {
     theta * (queue / total) / lambda
 }
 
+/// Non-preemptive priority M/G/1 (Cobham, 1954): the mean wait in queue
+/// of each class, given each class's arrival rate, mean service time and
+/// second moment of service time, highest priority first:
+/// `W_k = W0 / ((1 − σ_{k−1})(1 − σ_k))`, with `W0 = Σ λ_i E[S_i²] / 2`
+/// and `σ_k` the load of classes 1 to k (Harchol-Balter, "Performance
+/// Modeling and Design of Computer Systems", §31.2).
+pub fn cobham_waits(classes: &[(f64, f64, f64)]) -> Vec<f64> {
+    let w0: f64 = classes.iter().map(|(l, _, s2)| l * s2 / 2.0).sum();
+    let mut sigma = 0.0;
+    classes
+        .iter()
+        .map(|(l, s, _)| {
+            let before = sigma;
+            sigma += l * s;
+            w0 / ((1.0 - before) * (1.0 - sigma))
+        })
+        .collect()
+}
+
 /// M/M/c mean wait in queue Wq (seconds).
 pub fn mmc_wait(c: u32, lambda: f64, mu: f64) -> f64 {
     let a = lambda / mu;

@@ -17,8 +17,8 @@ use mqsim::experiment::Experiment;
 use mqsim::model::sim::RunOutcome;
 use mqsim::stats::ConfidenceInterval;
 use mqsim::stats::theory::{
-    erlang_a_abandonment, erlang_b, mg1_wait, mm1k_blocking, mm1k_mean_in_system, mmc_sojourn,
-    mmc_wait, mmck,
+    cobham_waits, erlang_a_abandonment, erlang_b, mg1_wait, mm1k_blocking, mm1k_mean_in_system,
+    mmc_sojourn, mmc_wait, mmck,
 };
 
 const LEVEL: f64 = 0.999;
@@ -855,4 +855,67 @@ fn callers_with_exponential_patience_abandon_as_erlang_a_says() {
         0.0,
         0.05,
     );
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn a_priority_queue_matches_cobhams_formula_per_class() {
+    // Non-preemptive priority M/M/1 (RabbitMQ's x-max-priority with one
+    // consumer): premium at λ 0.3 (priority 2), free at λ 0.4 (no
+    // priority), μ 1. Cobham: W0 = 0.7, premium waits 0.7 / 0.7 = 1 s,
+    // free 0.7 / (0.7 · 0.3) = 3.33 s; together the FIFO M/M/1's mean
+    // (work conservation). Queued, and in sync mode (the called service
+    // takes the topic's priorities; callers wait as long as it takes).
+    let waits = cobham_waits(&[(0.3, 1.0, 2.0), (0.4, 1.0, 2.0)]);
+    for mode in ["queued", "sync"] {
+        let outs = outcomes(&format!(
+            r#"
+            seed = 71
+            horizon = "40000s"
+            warmup = "2000s"
+            replications = 20
+            sample_interval = "1000s"
+            mode = "{mode}"
+            [sync]
+            timeout = "100000s"
+            [topic]
+            max_priority = 2
+            [producers.premium]
+            arrival = {{ poisson = {{ rate_per_s = 0.3 }} }}
+            priority = 2
+            [producers.free]
+            arrival = {{ poisson = {{ rate_per_s = 0.4 }} }}
+            [groups.svc]
+            workers = 1
+            service = {{ exponential = {{ mean = "1s" }} }}
+            "#
+        ));
+        let class = |o: &RunOutcome, p: usize| o.groups[0].classes[p].queue_wait.mean_s;
+        let label = |what: &str| format!("priority M/M/1 ({mode}): {what}");
+        check(
+            &label("premium Wq (Cobham)"),
+            &outs,
+            |o| class(o, 2),
+            waits[0],
+            0.0,
+            0.05,
+        );
+        check(
+            &label("free Wq (Cobham)"),
+            &outs,
+            |o| class(o, 0),
+            waits[1],
+            0.0,
+            0.05,
+        );
+        check(
+            &label("overall Wq (M/M/1)"),
+            &outs,
+            |o| o.groups[0].queue_wait.mean_s,
+            mmc_wait(1, 0.7, 1.0),
+            0.0,
+            0.05,
+        );
+        assert!(outs.iter().all(|o| o.groups[0].classes[1].processed == 0));
+    }
 }

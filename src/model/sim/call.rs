@@ -33,11 +33,13 @@ impl Simulation<'_> {
             let (key, size) = self.producers[p].draw(&tick);
             let down = self.producers[p].is_down(self.ctx.now);
             let origin = Origin::Producer(p as u32);
+            let id = self.calls.callers[link].next_id();
             let parent = Parent {
                 key,
                 size,
                 root: self.ctx.now,
                 deadline: None,
+                priority: self.producers[p].priority(id),
             };
             let callers = &mut self.calls.callers[link];
             if let Some(request) = callers.create(&mut self.ctx, origin, parent, poison, down) {

@@ -8,9 +8,11 @@ use super::callers::{Attempt, CallerCounts};
 use super::codel::Codel;
 use super::ctx::Ctx;
 use super::ids::{GroupId, WorkerId};
+use super::lanes::Lanes;
 use super::outcome::{
-    DeadLetterSummary, Dropped, Failures, GroupOutcome, LittlesLaw, SeriesRow, share,
+    ClassOutcome, DeadLetterSummary, Dropped, Failures, GroupOutcome, LittlesLaw, SeriesRow, share,
 };
+use super::state::ClassWindow;
 use super::workers::{Crashed, Workers};
 use super::{Event, RunError};
 use crate::engine::{RngStream, SimDuration, SimTime, StreamId, hash_uniform};
@@ -20,7 +22,7 @@ use crate::model::resilience::Discipline;
 use crate::model::system::System;
 use crate::stats::{LatencyHistogram, TimeAverage};
 use rand::{Rng, RngExt};
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 
 /// The called service's counts.
 #[derive(Clone, Copy, Debug, Default)]
@@ -61,7 +63,7 @@ pub(super) struct Called<'s> {
     pub spec: &'s GroupSpec,
     /// Its index among the groups (the events name it).
     pub index: GroupId,
-    queue: VecDeque<Attempt>,
+    queue: Lanes,
     /// With cancellation (or hedges calling): the attempts in `queue`
     /// still live, and those cancelled (left in `queue`, dropped when a
     /// worker reaches them).
@@ -85,6 +87,8 @@ pub(super) struct Called<'s> {
     last_row: (CallerCounts, CalledCounts),
     end_to_end: LatencyHistogram,
     queue_wait: LatencyHistogram,
+    /// Per priority, with priorities (empty otherwise).
+    classes: Vec<ClassWindow>,
     depth: TimeAverage,
     max_depth: u64,
     processed_in_window: u64,
@@ -114,7 +118,7 @@ impl<'s> Called<'s> {
         Called {
             spec,
             index: id,
-            queue: VecDeque::new(),
+            queue: Lanes::new(spec.accept_max_priority),
             tracks: spec.cancel || hedged,
             live: HashSet::new(),
             cancelled: HashSet::new(),
@@ -132,6 +136,10 @@ impl<'s> Called<'s> {
             last_row: (CallerCounts::default(), CalledCounts::default()),
             end_to_end: LatencyHistogram::new(),
             queue_wait: LatencyHistogram::new(),
+            classes: vec![
+                ClassWindow::default();
+                spec.accept_max_priority.map_or(0, |m| usize::from(m) + 1)
+            ],
             depth: TimeAverage::default(),
             max_depth: 0,
             processed_in_window: 0,
@@ -187,7 +195,7 @@ impl<'s> Called<'s> {
         if self.queue.is_empty() {
             self.last_empty = ctx.now;
         }
-        self.queue.push_back(attempt);
+        self.queue.push(attempt);
         self.dispatch(ctx);
         // What waits once the idle workers took theirs.
         let depth = self.waiting();
@@ -227,8 +235,11 @@ impl<'s> Called<'s> {
                 self.counts.timed_out += 1;
             }
             if ctx.in_window && attempt.number == 1 {
-                self.queue_wait
-                    .record(ctx.now.since(attempt.enqueued).as_nanos());
+                let waited = ctx.now.since(attempt.enqueued).as_nanos();
+                self.queue_wait.record(waited);
+                if let Some(class) = self.classes.get_mut(usize::from(attempt.priority)) {
+                    class.queue_wait.record(waited);
+                }
             }
             self.counts.deliveries += 1;
             attempt.started = ctx.now;
@@ -317,8 +328,13 @@ impl<'s> Called<'s> {
         if processed {
             self.counts.processed += 1;
             if let Some(c) = caller.filter(|c| c.first && ctx.in_window) {
-                self.end_to_end.record(ctx.now.since(c.created).as_nanos());
+                let took = ctx.now.since(c.created).as_nanos();
+                self.end_to_end.record(took);
                 self.processed_in_window += 1;
+                if let Some(class) = self.classes.get_mut(usize::from(attempt.priority)) {
+                    class.processed += 1;
+                    class.end_to_end.record(took);
+                }
             }
             if !waiting {
                 self.counts.wasted += 1;
@@ -449,6 +465,9 @@ impl<'s> Called<'s> {
         let now = now.0;
         self.end_to_end.clear();
         self.queue_wait.clear();
+        for class in &mut self.classes {
+            *class = ClassWindow::default();
+        }
         self.depth.restart(now);
         self.workers.restart_window(SimTime(now));
         self.processed_in_window = 0;
@@ -475,10 +494,7 @@ impl<'s> Called<'s> {
             depth: self.waiting(),
             depth_bytes: 0,
             disk_depth: 0,
-            oldest_age_s: self
-                .queue
-                .front()
-                .map_or(0.0, |a| now.since(a.enqueued).as_secs_f64()),
+            oldest_age_s: (self.queue.oldest()).map_or(0.0, |at| now.since(at).as_secs_f64()),
             in_flight: u64::from(self.workers.busy()),
             published_per_s: per_s(k.attempts - lk.attempts),
             accepted_per_s: per_s(k.accepted - lk.accepted),
@@ -558,6 +574,14 @@ impl<'s> Called<'s> {
                 self.sojourn_ns,
                 window_s,
             ),
+            classes: (self.classes.iter().enumerate())
+                .map(|(p, class)| ClassOutcome {
+                    priority: p as u32,
+                    processed: class.processed,
+                    queue_wait: class.queue_wait.summary(),
+                    end_to_end: class.end_to_end.summary(),
+                })
+                .collect(),
         }
     }
 }
@@ -565,18 +589,14 @@ impl<'s> Called<'s> {
 /// The next live attempt from `queue`'s back (`lifo`) or front; those
 /// cancelled are dropped on the way (with `tracks`).
 fn take(
-    queue: &mut VecDeque<Attempt>,
+    queue: &mut Lanes,
     lifo: bool,
     tracks: bool,
     live: &mut HashSet<AttemptKey>,
     cancelled: &mut HashSet<AttemptKey>,
 ) -> Option<Attempt> {
     loop {
-        let attempt = if lifo {
-            queue.pop_back()
-        } else {
-            queue.pop_front()
-        }?;
+        let attempt = queue.pop(lifo)?;
         if tracks {
             let k = key(&attempt);
             if cancelled.remove(&k) {

@@ -52,6 +52,9 @@ pub(super) struct Parent {
     /// The deadline of the attempt its caller works on, if it travels
     /// (its calls end by then).
     pub deadline: Option<SimTime>,
+    /// The priority of what its caller works on (a producer's message, a
+    /// priority queue's message, or the request a service serves).
+    pub priority: u8,
 }
 
 /// A caller's final answer: its request succeeded, or failed for good.
@@ -145,6 +148,9 @@ pub(super) struct Attempt {
     /// The caller's deadline, if the link propagates it: the service drops
     /// the attempt unstarted past it, and its own calls end by then.
     pub deadline: Option<SimTime>,
+    /// Its request's priority (a service with priorities serves the
+    /// highest first).
+    pub priority: u8,
 }
 
 /// The callers' counts.
@@ -289,6 +295,11 @@ impl<'s> Callers<'s> {
         }
     }
 
+    /// The id the next request will have.
+    pub(super) fn next_id(&self) -> u64 {
+        self.counts.requests
+    }
+
     /// Whether a processing makes this call now, with `probability`.
     pub(super) fn draw(&mut self, probability: f64) -> bool {
         match self.route_rng.as_mut() {
@@ -400,6 +411,7 @@ impl<'s> Callers<'s> {
         r.outstanding += 1;
         let (id, poison, deadline, inherited) =
             (r.id, r.poison, r.deadline, r.parent.deadline.is_some());
+        let priority = r.parent.priority;
         self.counts.accepted += 1;
         if !hedge {
             let event = Event::CallTimeout {
@@ -423,6 +435,7 @@ impl<'s> Callers<'s> {
             // A deadline travels on from a link that propagates it, and
             // down every call made while serving such an attempt.
             deadline: (self.spec.propagate_deadline || inherited).then_some(deadline),
+            priority,
         })
     }
 

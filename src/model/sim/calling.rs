@@ -192,15 +192,19 @@ impl Simulation<'_> {
             size: 0,
             root: self.ctx.now,
             deadline: None,
+            priority: 0,
         };
         match g.checked_sub(self.groups.len()) {
             None => (self.groups[g].workers.job(w, epoch)).map_or(none, |d| {
                 let m = &d.item.message;
+                // A priority queue's lane is its message's priority.
+                let topic = &self.scenario.topics[self.scenario.groups[g].topic];
                 Parent {
                     key: m.key,
                     size: m.size,
                     root: m.created,
                     deadline: None,
+                    priority: topic.max_priority.map_or(0, |_| m.partition as u8),
                 }
             }),
             Some(s) => (self.called[s].workers.job(w, epoch))
@@ -209,6 +213,7 @@ impl Simulation<'_> {
                     // The attempt's deadline, if it travels, bounds its calls.
                     Some(Parent {
                         deadline: a.deadline,
+                        priority: a.priority,
                         ..parent
                     })
                 })

@@ -297,7 +297,15 @@ pub(crate) fn is_group_field(field: &str) -> bool {
         .strip_prefix("partitions.")
         .and_then(|rest| rest.split_once('.'))
         .is_some_and(|(_, f)| PARTITION.iter().any(|p| p.name == f));
-    latency || partition
+    // A priority queue's classes: `classes.<p>.processed` and their
+    // queue wait and end-to-end latency.
+    let class = field
+        .strip_prefix("classes.")
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(_, f)| {
+            f == "processed" || (f != "classes" && is_group_field(f) && f.contains('.'))
+        });
+    latency || partition || class
 }
 
 /// Whether `name` names a metric: `topic.<field>`, `groups.<g>.<field>`

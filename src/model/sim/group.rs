@@ -24,7 +24,7 @@ use super::ctx::Ctx;
 use super::ids::GroupId;
 use super::outcome::SeriesRow;
 use super::state::{
-    DeadLetters, GroupCounters, GroupWindow, InService, KeyMap, PartitionStats, Track,
+    ClassWindow, DeadLetters, GroupCounters, GroupWindow, InService, KeyMap, PartitionStats, Track,
 };
 use super::workers::Workers;
 use crate::engine::{RngStream, SimTime, Slab, StreamId};
@@ -153,7 +153,13 @@ impl<'s> Group<'s> {
             order_sweep_at: settle::ORDER_SWEEP_MIN,
             out_of_order: 0,
             counters: GroupCounters::default(),
-            window: GroupWindow::default(),
+            window: GroupWindow {
+                classes: vec![
+                    ClassWindow::default();
+                    topic.max_priority.map_or(0, |m| usize::from(m) + 1)
+                ],
+                ..GroupWindow::default()
+            },
             dead_letters: DeadLetters::default(),
             max_depth: 0,
             last_row: GroupCounters::default(),
@@ -284,6 +290,9 @@ impl<'s> Group<'s> {
         w.processed = 0;
         w.left = 0;
         w.sojourn_ns = 0;
+        for class in &mut w.classes {
+            *class = ClassWindow::default();
+        }
         self.workers.restart_window(now);
     }
 

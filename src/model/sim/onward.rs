@@ -237,7 +237,8 @@ impl Simulation<'_> {
                 child.descendant = true;
                 self.next_id += 1;
                 let topic = &mut self.topics[t];
-                child.partition = topic.route(key);
+                // A child is published without a priority (0).
+                child.partition = topic.route(key, 0);
                 topic.created += 1;
                 topic.published += 1;
                 self.ctx.note(LogKind::Published, child.id.0, TOPIC);

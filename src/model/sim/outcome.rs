@@ -289,6 +289,22 @@ pub struct GroupOutcome {
     pub end_to_end: LatencySummary,
     /// Little's law self-check over the window.
     pub littles_law: LittlesLaw,
+    /// Per priority, lowest first, on a priority queue (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ClassOutcome>,
+}
+
+/// One priority's results in a group reading a priority queue (window).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClassOutcome {
+    /// The priority.
+    pub priority: u32,
+    /// Messages of that priority processed.
+    pub processed: u64,
+    /// Enqueue → first delivery.
+    pub queue_wait: LatencySummary,
+    /// Created → processed.
+    pub end_to_end: LatencySummary,
 }
 
 /// One partition of one group.
@@ -948,6 +964,14 @@ fn group_outcome(
         queue_wait: w.queue_wait.summary(),
         end_to_end: w.end_to_end.summary(),
         littles_law: LittlesLaw::measure(l, w.left, w.sojourn_ns, window_s),
+        classes: (w.classes.iter().enumerate())
+            .map(|(p, class)| ClassOutcome {
+                priority: p as u32,
+                processed: class.processed,
+                queue_wait: class.queue_wait.summary(),
+                end_to_end: class.end_to_end.summary(),
+            })
+            .collect(),
     }
 }
 

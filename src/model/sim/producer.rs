@@ -12,7 +12,7 @@ use crate::model::arrival::Tick;
 use crate::model::producer::{ProducerFaults, ProducerSpec};
 use crate::model::source::Source;
 use crate::model::system::System;
-use rand::RngExt;
+use rand::{Rng, RngExt};
 
 /// A producer's running state.
 pub(super) struct Producer<'s> {
@@ -25,6 +25,9 @@ pub(super) struct Producer<'s> {
     /// `Request` for one that calls a service (chosen once, not per tick).
     tick: Event,
     fault_rng: RngStream,
+    /// Salts each message's priority draw (a hash of its id: no stream
+    /// moves).
+    priority_salt: u64,
 }
 
 impl<'s> Producer<'s> {
@@ -39,9 +42,11 @@ impl<'s> Producer<'s> {
         let spec = &system.producers[index];
         let faults = StreamId::named(&format!("producer/{}/faults", spec.name));
         let id = ProducerId(index as u32);
+        let salt = StreamId::named(&format!("producer/{}/priority", spec.name));
         Producer {
             spec,
             id,
+            priority_salt: salt.rng(system.seed, replication).next_u64(),
             tick: if calls {
                 Event::Request { producer: id }
             } else {
@@ -104,6 +109,15 @@ impl<'s> Producer<'s> {
     #[inline]
     pub(super) fn draw(&mut self, tick: &Tick) -> (u64, u32) {
         self.source.draw(self.spec, tick)
+    }
+
+    /// The priority of its message `id`.
+    #[inline]
+    pub(super) fn priority(&self, id: u64) -> u8 {
+        match &self.spec.priority {
+            crate::model::producer::Priorities::Fixed(p) => *p,
+            shares => shares.of(crate::engine::hash_uniform(self.priority_salt, id)),
+        }
     }
 
     /// Down (crashed) at `now`.

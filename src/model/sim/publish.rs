@@ -51,7 +51,7 @@ impl Simulation<'_> {
             let mut message = Message::new(self.next_id, key, size, id.0, self.ctx.now);
             message.poison = poison;
             let topic = &mut self.topics[t];
-            message.partition = topic.route(key);
+            message.partition = topic.route(key, self.producers[p].priority(self.next_id));
             self.next_id += 1;
             topic.created += 1;
             topic.published += 1;

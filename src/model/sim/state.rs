@@ -94,6 +94,16 @@ pub(super) struct GroupWindow {
     pub processed: u64,
     pub left: u64,
     pub sojourn_ns: u128,
+    /// Per priority, on a priority queue (empty otherwise).
+    pub classes: Vec<ClassWindow>,
+}
+
+/// One priority's statistics over the window.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ClassWindow {
+    pub processed: u64,
+    pub queue_wait: LatencyHistogram,
+    pub end_to_end: LatencyHistogram,
 }
 
 /// Side-effect history shared by several live copies of one message (a

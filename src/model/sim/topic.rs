@@ -115,8 +115,12 @@ impl<'s> Topic<'s> {
         }
     }
 
-    /// The partition of a new message with `key`.
-    pub(super) fn route(&mut self, key: u64) -> u32 {
+    /// The partition of a new message with `key` and `priority`: on a
+    /// priority queue, the lane of its priority (at most the maximum).
+    pub(super) fn route(&mut self, key: u64, priority: u8) -> u32 {
+        if let Some(max) = self.spec.max_priority {
+            return u32::from(priority.min(max));
+        }
         let partitions = self.spec.partitions;
         if partitions == 1 {
             return 0;

@@ -590,6 +590,7 @@ mod tests {
             autoscale: None,
             accept_capacity: u64::MAX,
             discipline: crate::model::resilience::Discipline::Fifo,
+            accept_max_priority: None,
             cancel: false,
         };
         Workers::new(&spec, GroupId(0))

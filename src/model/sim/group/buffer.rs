@@ -69,6 +69,8 @@ pub(in crate::model::sim) struct Buffer {
     /// Either index is kept (the common one-partition competing buffer
     /// keeps neither and skips their upkeep).
     indexed: bool,
+    /// A priority queue: one lane per priority, the highest taken first.
+    priority: bool,
     held: KeyMap<VecDeque<Packed>>,
     held_by_partition: Vec<u64>,
     /// Per partition, the first held message of each key whose first held
@@ -104,6 +106,7 @@ impl Buffer {
             by_age: by_age.then(BTreeSet::new),
             deliverable: partitioned.then(|| Deliverable::new(partitions)),
             indexed: by_age || partitioned,
+            priority: topic.max_priority.is_some(),
             held: KeyMap::default(),
             held_by_partition: vec![0; topic.partitions.max(1) as usize],
             held_fronts: vec![BTreeSet::new(); topic.partitions.max(1) as usize],
@@ -402,7 +405,12 @@ impl Buffer {
             // One partition (several are always indexed).
             return self.pop_from(0);
         }
-        let p = self.oldest_partition()?;
+        let p = if self.priority {
+            // Strict priority: the highest non-empty lane (a few).
+            self.queues.iter().rposition(|q| !q.is_empty())?
+        } else {
+            self.oldest_partition()?
+        };
         self.pop_indexed(p)
     }
 
@@ -633,6 +641,7 @@ mod tests {
             delivery: DeliverySpec::default(),
             durable: true,
             partitioner: Partitioner::KeyHash,
+            max_priority: None,
         }
     }
 

@@ -149,9 +149,11 @@ impl Group<'_> {
         c.redeliveries += u64::from(!first);
         c.duplicate_deliveries += u64::from(duplicate);
         if first && ctx.in_window {
-            self.window
-                .queue_wait
-                .record(now.since(item.enqueued).as_nanos());
+            let waited = now.since(item.enqueued).as_nanos();
+            self.window.queue_wait.record(waited);
+            if let Some(class) = (self.window.classes).get_mut(item.message.partition as usize) {
+                class.queue_wait.record(waited);
+            }
         }
         let job = InService {
             effect_done: false,

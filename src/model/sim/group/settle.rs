@@ -39,9 +39,12 @@ impl Group<'_> {
         }
         if ctx.in_window {
             self.window.processed += 1;
-            self.window
-                .end_to_end
-                .record(ctx.now.since(item.message.created).as_nanos());
+            let took = ctx.now.since(item.message.created).as_nanos();
+            self.window.end_to_end.record(took);
+            if let Some(class) = (self.window.classes).get_mut(item.message.partition as usize) {
+                class.processed += 1;
+                class.end_to_end.record(took);
+            }
         }
         self.finish_item(ctx, item);
     }
