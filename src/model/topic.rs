@@ -93,10 +93,43 @@ pub struct TopicSpec {
     /// Seconds from send until accepted; `None` is instantaneous.
     pub publish_latency: Option<Distribution>,
     /// Age (since creation) after which a ready message expires.
-    pub ttl: Option<SimDuration>,
+    pub ttl: Option<Ttl>,
     /// Acks, redelivery and dead-lettering.
     pub delivery: DeliverySpec,
     /// False: the buffer lives in the producer's process and a producer
     /// crash loses what it holds.
     pub durable: bool,
+}
+
+/// A topic's time to live.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ttl {
+    /// Every message's.
+    Fixed(SimDuration),
+    /// Each message's own, drawn from this (seconds): impatience.
+    Drawn(Distribution),
+}
+
+impl Ttl {
+    /// The TTL of message `id`: a drawn one comes from a stream seeded by
+    /// `salt` and the id, so each reader sees the same for that message.
+    pub fn of(&self, salt: u64, id: u64) -> SimDuration {
+        match self {
+            Ttl::Fixed(d) => *d,
+            Ttl::Drawn(dist) => {
+                use rand::SeedableRng;
+                let seed = crate::engine::hash_uniform(salt, id).to_bits();
+                let mut rng = crate::engine::RngStream::seed_from_u64(seed);
+                SimDuration::from_secs_f64(dist.sample(&mut rng))
+            }
+        }
+    }
+
+    /// Its fixed value, if every message has the same.
+    pub fn fixed(&self) -> Option<SimDuration> {
+        match self {
+            Ttl::Fixed(d) => Some(*d),
+            Ttl::Drawn(_) => None,
+        }
+    }
 }

@@ -442,7 +442,11 @@ mod tests {
         let topic = s.normalised.topic.as_ref().unwrap();
         assert_eq!(topic.preset.as_deref(), Some("rabbitmq"));
         assert_eq!(topic.max_deliveries, Some(7), "--set beats file and preset");
-        assert_eq!(topic.ttl.map(|d| d.to_string()).as_deref(), Some("1h"));
+        let ttl = match topic.ttl {
+            Some(crate::scenario::raw::RawTtl::Fixed(d)) => Some(d.to_string()),
+            _ => None,
+        };
+        assert_eq!(ttl.as_deref(), Some("1h"));
         assert!(
             matches!(topic.policy, RawPolicy::DropOldest),
             "from the preset"

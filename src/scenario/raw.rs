@@ -209,9 +209,10 @@ pub struct RawTopic {
     /// Time from send until the topic has accepted a message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_latency: Option<RawDist<Dur>>,
-    /// Messages older than this (since creation) are dropped as expired.
+    /// Messages older than this (since creation) are dropped as expired;
+    /// a distribution draws each message's own (its patience).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<Dur>,
+    pub ttl: Option<RawTtl>,
     /// What happens to expired messages.
     #[serde(default)]
     pub ttl_action: RawTtlAction,
@@ -1180,5 +1181,63 @@ impl RawSync {
             hedge: self.hedge.as_ref(),
             propagate_deadline: self.propagate_deadline,
         }
+    }
+}
+
+/// A topic's TTL: one duration (`"30s"`), or a distribution each
+/// message's own is drawn from (`{ exponential = { mean = "30s" } }`).
+#[derive(Clone, Debug)]
+pub enum RawTtl {
+    /// Every message's.
+    Fixed(Dur),
+    /// Drawn per message.
+    Drawn(RawDist<Dur>),
+}
+
+impl Serialize for RawTtl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RawTtl::Fixed(d) => d.serialize(serializer),
+            RawTtl::Drawn(d) => d.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawTtl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RawTtl, D::Error> {
+        deserializer.deserialize_any(TtlVisitor)
+    }
+}
+
+struct TtlVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TtlVisitor {
+    type Value = RawTtl;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a duration such as \"30s\", or a distribution such as { exponential = { mean = \"30s\" } }")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawTtl, E> {
+        Dur::parse(v).map(RawTtl::Fixed).map_err(E::custom)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawTtl, E> {
+        let d: Result<Dur, E> =
+            serde::Deserialize::deserialize(serde::de::value::F64Deserializer::new(v));
+        d.map(RawTtl::Fixed)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawTtl, E> {
+        self.visit_f64(v as f64)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawTtl, E> {
+        self.visit_f64(v as f64)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawTtl, A::Error> {
+        let de = serde::de::value::MapAccessDeserializer::new(map);
+        RawDist::deserialize(de).map(RawTtl::Drawn)
     }
 }

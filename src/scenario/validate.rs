@@ -25,7 +25,7 @@ use crate::model::key::KeyChooser;
 use crate::model::producer::ProducerSpec;
 use crate::model::resilience::Discipline;
 use crate::model::system::{Link, System};
-use crate::model::topic::{Block, DropOldest, Partitioner, Policy, Reject, Spill, TopicSpec};
+use crate::model::topic::{Block, DropOldest, Partitioner, Policy, Reject, Spill, TopicSpec, Ttl};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -255,6 +255,7 @@ fn validate_one(
         if let Some(Some(spec)) = t.and_then(|t| topics.get(t)) {
             let path = root.key("groups").key(name);
             priority::reader(&mut c, &path, g, spec);
+            loss_reader(&mut c, &path, g, spec);
         }
     }
     let mut groups: Vec<_> = (raw.groups.iter())
@@ -436,14 +437,30 @@ fn topic_spec(
     name: &str,
     raw: &RawTopic,
 ) -> Option<TopicSpec> {
-    let capacity = positive(c, &path.key("capacity"), raw.capacity);
-    let capacity_bytes = positive(c, &path.key("capacity_bytes"), raw.capacity_bytes);
-    if raw.ttl == Some(Dur(SimDuration::ZERO)) {
+    // Capacity 0: a pure loss system (Erlang B), checked with its readers.
+    let capacity = match raw.capacity {
+        Some(0) => 0,
+        _ => positive(c, &path.key("capacity"), raw.capacity),
+    };
+    if capacity == 0 && !matches!(raw.policy, RawPolicy::Reject) {
         c.fail(
-            &path.key("ttl"),
-            "must be longer than 0s (got 0s); leave it out for no expiry",
+            &path.key("capacity"),
+            "0 (a pure loss system: a message no idle worker takes at once is refused) needs policy = \"reject\"",
         );
     }
+    let capacity_bytes = positive(c, &path.key("capacity_bytes"), raw.capacity_bytes);
+    let ttl = match &raw.ttl {
+        None => None,
+        Some(RawTtl::Fixed(Dur(d))) if *d == SimDuration::ZERO => {
+            c.fail(
+                &path.key("ttl"),
+                "must be longer than 0s (got 0s); leave it out for no expiry",
+            );
+            None
+        }
+        Some(RawTtl::Fixed(d)) => Some(Ttl::Fixed(d.0)),
+        Some(RawTtl::Drawn(d)) => dist(c, &path.key("ttl"), d).map(Ttl::Drawn),
+    };
     let policy = policy(c, &path.key("policy"), &raw.policy);
     let publish_latency = opt_dist(
         c,
@@ -464,7 +481,7 @@ fn topic_spec(
         capacity_bytes,
         policy: policy?,
         publish_latency,
-        ttl: raw.ttl.map(|d| d.0),
+        ttl,
         delivery,
         durable: raw.durable,
         // A priority queue keeps a lane per priority.
@@ -727,6 +744,40 @@ fn discipline(c: &mut Checker<'_>, path: &FieldPath, raw: Option<&RawAcceptQueue
             target: positive(c, "target", q.target, Discipline::CODEL_TARGET),
             interval: positive(c, "interval", q.interval, Discipline::CODEL_INTERVAL),
         },
+    }
+}
+
+/// A group reading `topic` with no room (`capacity = 0`, at `path`): a
+/// message is accepted only if one of its workers takes it at once, so it
+/// must be pushed to (competing, not polling) and uncapped.
+fn loss_reader(c: &mut Checker<'_>, path: &FieldPath, raw: &RawGroup, topic: &TopicSpec) {
+    if topic.capacity != 0 {
+        return;
+    }
+    let why = format!(
+        "topic {:?} has capacity = 0 (a loss system), whose messages go straight to an idle worker or are refused",
+        topic.name
+    );
+    if raw.consumption != RawConsumption::Competing {
+        c.fail(
+            &path.key("consumption"),
+            format!("must be \"competing\": {why}"),
+        );
+    }
+    if raw.poll_interval.0 != SimDuration::ZERO {
+        c.fail(&path.key("poll_interval"), format!("must be 0s: {why}"));
+    }
+    for (field, set) in [
+        ("max_rate_per_s", raw.max_rate_per_s.is_some()),
+        (
+            "partition_max_rate_per_s",
+            raw.partition_max_rate_per_s.is_some(),
+        ),
+        ("key_max_rate_per_s", raw.key_max_rate_per_s.is_some()),
+    ] {
+        if set {
+            c.fail(&path.key(field), format!("cannot be set: {why}"));
+        }
     }
 }
 

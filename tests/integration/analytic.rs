@@ -919,3 +919,72 @@ fn a_priority_queue_matches_cobhams_formula_per_class() {
         assert!(outs.iter().all(|o| o.groups[0].classes[1].processed == 0));
     }
 }
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn a_topic_with_no_room_is_erlangs_loss_system() {
+    // capacity = 0: a message no idle worker takes at once is refused
+    // (M/M/5/5, λ 4, μ 1): the refused share is Erlang B, queued as the
+    // direct call with `accept_queue = { capacity = 0 }` is.
+    let outs = outcomes(
+        r#"
+        seed = 73
+        horizon = "20000s"
+        warmup = "1000s"
+        replications = 20
+        sample_interval = "1000s"
+        [topic]
+        capacity = 0
+        [producers.web]
+        arrival = { poisson = { rate_per_s = 4 } }
+        [groups.s]
+        workers = 5
+        service = { exponential = { mean = "1s" } }
+        "#,
+    );
+    check(
+        "queued M/M/5/5: refused share, Erlang B",
+        &outs,
+        |o| o.topic.rejected as f64 / o.topic.published as f64,
+        erlang_b(5, 4.0),
+        0.0,
+        0.05,
+    );
+    for o in &outs {
+        let wait = &o.groups[0].queue_wait;
+        assert_eq!(wait.max_s, 0.0, "nothing ever waits: {wait:?}");
+    }
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn messages_with_an_exponential_ttl_expire_as_erlang_a_says() {
+    // M/M/3+M queued: each message's TTL is drawn exponential (mean 2 s,
+    // θ 0.5); one that expires waiting is never served. The share that
+    // expires is Erlang A's abandonment probability, as for callers with
+    // exponential patience.
+    let outs = outcomes(
+        r#"
+        seed = 79
+        horizon = "20000s"
+        warmup = "2000s"
+        replications = 20
+        sample_interval = "1000s"
+        [topic]
+        ttl = { exponential = { mean = "2s" } }
+        [producers.web]
+        arrival = { poisson = { rate_per_s = 3 } }
+        [groups.s]
+        workers = 3
+        service = { exponential = { mean = "1s" } }
+        "#,
+    );
+    check(
+        "queued M/M/3+M (θ 0.5): expired share, Erlang A",
+        &outs,
+        |o| o.groups[0].dropped.expired as f64 / o.topic.published as f64,
+        erlang_a_abandonment(3, 3.0, 1.0, 0.5),
+        0.0,
+        0.05,
+    );
+}

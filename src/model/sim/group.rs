@@ -98,6 +98,9 @@ pub(super) struct Group<'s> {
     /// rule): it dispatches without those checks, and a message that finds
     /// its buffer empty and a worker idle is delivered without entering it.
     pub plain: bool,
+    /// Salts each message's drawn TTL (the topic's: every reader sees the
+    /// same for one message).
+    pub ttl_salt: u64,
     /// The simulation settles its finished deliveries (it publishes what
     /// they publish onward and records their paths).
     pub linked: bool,
@@ -122,6 +125,9 @@ impl<'s> Group<'s> {
         };
         let partitions = topic.partitions as usize;
         let mut group = Group {
+            ttl_salt: StreamId::named(&format!("topic/{}/ttl", topic.name))
+                .rng(system.seed, replication)
+                .next_u64(),
             index: GroupId(index as u32),
             spec: g,
             topic,
@@ -277,6 +283,14 @@ impl<'s> Group<'s> {
         }
         self.note_levels(ctx.now);
         self.note_faults(ctx.now);
+    }
+
+    /// Whether a message arriving now goes straight to an idle worker
+    /// without entering the buffer (a plain group with an empty buffer):
+    /// all a topic with no room (`capacity = 0`) accepts.
+    #[inline]
+    pub(super) fn takes_at_once(&self) -> bool {
+        self.plain && self.buffer.is_empty() && self.workers.has_idle() && !self.workers.is_down()
     }
 
     /// Statistics restart at the end of warm-up.

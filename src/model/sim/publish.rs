@@ -126,7 +126,7 @@ impl Simulation<'_> {
         topic.rejects_at_once
             && self.groups[topic.readers.clone()]
                 .iter()
-                .any(|g| g.buffer.full_by_count())
+                .any(|g| g.buffer.full_by_count() && !g.takes_at_once())
             && self.producers[p].faults().retry_attempts == 0
             && !self.producers[p].is_down(self.ctx.now)
     }

@@ -78,7 +78,12 @@ impl<'s> Topic<'s> {
         readers: Range<usize>,
         publish_rng: RngStream,
     ) -> Topic<'s> {
-        let memory = (spec.capacity > 0).then_some(spec.capacity_bytes);
+        // With no room at all (a loss system), a message is only ever
+        // handed straight to a worker: any size goes.
+        let memory = match spec.capacity {
+            0 => Some(u64::MAX),
+            _ => Some(spec.capacity_bytes),
+        };
         let disk = (spec.policy.disk())
             .filter(|d| d.capacity > 0)
             .map(|d| d.capacity_bytes);
@@ -191,9 +196,12 @@ impl<'s> Topic<'s> {
         }
     }
 
-    /// True when every group's buffer can take `size` bytes.
+    /// True when every group's buffer can take `size` bytes, or hand it
+    /// to an idle worker at once.
     pub(super) fn fits(size: u32, groups: &[Group]) -> bool {
-        groups.iter().all(|g| g.buffer.room(size).is_some())
+        groups
+            .iter()
+            .all(|g| g.buffer.room(size).is_some() || g.takes_at_once())
     }
 
     /// Holds `publish` until there is room; it fails at `max_block`.

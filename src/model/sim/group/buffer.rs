@@ -566,9 +566,10 @@ impl Buffer {
         queued.into_iter().chain(held).min()
     }
 
-    /// When the TTL of the head of partition `p` started, if it has one.
-    pub(crate) fn head_ttl_from(&self, p: usize) -> Option<SimTime> {
-        self.queues[p].front().map(|h| h.ttl_from())
+    /// When the TTL of the head of partition `p` started, and its id, if
+    /// it has one.
+    pub(crate) fn head_ttl_from(&self, p: usize) -> Option<(SimTime, u64)> {
+        self.queues[p].front().map(|h| (h.ttl_from(), h.id))
     }
 
     /// Whether partition `p` has a head.

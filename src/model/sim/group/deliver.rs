@@ -289,12 +289,13 @@ impl Group<'_> {
         } else {
             item.message.created
         };
-        self.expired_since(now, from)
+        self.expired_since(now, from, item.message.id.0)
     }
 
-    /// Whether a message created at `created` has outlived the TTL at `now`.
-    fn expired_since(&self, now: SimTime, created: SimTime) -> bool {
-        self.topic.ttl.is_some_and(|ttl| now.since(created) > ttl)
+    /// Whether message `id`, whose TTL runs from `from`, has outlived it
+    /// at `now`.
+    fn expired_since(&self, now: SimTime, from: SimTime, id: u64) -> bool {
+        (self.topic.ttl.as_ref()).is_some_and(|ttl| now.since(from) > ttl.of(self.ttl_salt, id))
     }
 
     /// Drops the oldest ready message (drop_oldest policy).
@@ -312,8 +313,8 @@ impl Group<'_> {
             return;
         }
         for p in 0..self.buffer.partitions() {
-            while let Some(from) = self.buffer.head_ttl_from(p) {
-                if !self.expired_since(ctx.now, from) {
+            while let Some((from, id)) = self.buffer.head_ttl_from(p) {
+                if !self.expired_since(ctx.now, from, id) {
                     break;
                 }
                 let item = self.buffer.pop_from(p).expect("head exists");
