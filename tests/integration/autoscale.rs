@@ -227,13 +227,14 @@ fn autoscale_vs_queue_holds_its_stated_answer() {
     let e2e = |o: &RunOutcome| o.groups[0].end_to_end;
 
     // A 1-minute burst: the queue loses nothing and delays by about a
-    // minute at worst; direct calls lose most of the burst.
+    // minute at worst; direct calls lose the burst's excess.
     let (queue, hpa) = (shipped(QUEUE, &[]), shipped(HPA, &[]));
     assert_eq!(error_share(&queue), 0.0);
     assert!(e2e(&queue).max_s < 90.0, "{:?}", e2e(&queue));
     let short_errors = hpa.topic.caller_errors;
-    // The burst brings 60 s × 400/s = 24,000 requests beyond 200/s.
-    assert!((18_000..=45_000).contains(&short_errors), "{short_errors}");
+    // The burst brings 60 s × 300/s = 18,000 requests beyond the 30
+    // workers' 300/s; a downstream where at most 100 wait refuses them.
+    assert!((15_000..=21_000).contains(&short_errors), "{short_errors}");
     assert!(hpa.groups[0].workers_mean > queue.groups[0].workers_mean * 1.5);
 
     // A 20-minute burst: the queue's fixed pool falls far behind; direct
