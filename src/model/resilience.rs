@@ -59,6 +59,30 @@ pub enum Fallback {
     Degraded,
 }
 
+/// A retry budget: which retries a caller may send.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RetryBudget {
+    /// gRPC's retry throttling: a token count starting at `max_tokens`,
+    /// less 1 for each failed attempt, plus `token_ratio` for each success
+    /// (at most `max_tokens`); a retry goes only while the count is above
+    /// half of `max_tokens`.
+    Tokens {
+        /// The ceiling, and the start.
+        max_tokens: f64,
+        /// What a success gives back.
+        token_ratio: f64,
+    },
+    /// Envoy's retry budget: retries in progress may be at most
+    /// `percent` of the requests in progress, and at least
+    /// `min_concurrency` are always allowed.
+    Concurrency {
+        /// Share of the requests in progress (0-1).
+        percent: f64,
+        /// Retries in progress always allowed.
+        min_concurrency: u32,
+    },
+}
+
 /// Hedged requests, as gRPC's hedging policy: after `delay` without an
 /// answer the caller sends another attempt, up to `max_attempts` in all,
 /// and the first success wins; the others are cancelled. An error sends

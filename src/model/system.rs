@@ -80,9 +80,8 @@ pub struct CallSpec {
     /// caller's pool, or a bulkhead per dependency): one more is refused
     /// at once, before any attempt.
     pub pool: Option<u32>,
-    /// A retry budget (gRPC's retry throttling): the token ceiling and
-    /// what a success gives back.
-    pub retry_budget: Option<(f64, f64)>,
+    /// A retry budget: gRPC's retry throttling or Envoy's.
+    pub retry_budget: Option<crate::model::resilience::RetryBudget>,
     /// A circuit breaker over the link's attempts.
     pub breaker: Option<crate::model::resilience::BreakerSpec>,
     /// Hedged attempts (with no retries: a caller hedges or retries).

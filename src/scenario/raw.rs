@@ -777,17 +777,29 @@ fn two_attempts() -> u32 {
     2
 }
 
-/// A retry budget as gRPC's retry throttling: a token count starting at
-/// `max_tokens`, less 1 for each failed attempt, plus `token_ratio` for
-/// each success (at most `max_tokens`); a retry is sent only while the
-/// count is above half of `max_tokens`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+/// A retry budget: gRPC's retry throttling (`max_tokens`, `token_ratio`:
+/// a token count starting at `max_tokens`, less 1 for each failed
+/// attempt, plus `token_ratio` for each success; a retry is sent only
+/// while the count is above half of `max_tokens`), or Envoy's
+/// (`budget_percent`, `min_retry_concurrency`: retries in progress at
+/// most that percent of the requests in progress, and at least that
+/// many).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetryBudget {
-    /// The count's ceiling, and its start.
-    pub max_tokens: f64,
-    /// Tokens a success gives back.
-    pub token_ratio: f64,
+    /// gRPC: the count's ceiling, and its start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<f64>,
+    /// gRPC: tokens a success gives back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_ratio: Option<f64>,
+    /// Envoy: retries in progress, in percent of the requests in progress
+    /// (Envoy's default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_percent: Option<f64>,
+    /// Envoy: retries in progress always allowed (Envoy's default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_retry_concurrency: Option<u32>,
 }
 
 /// A publish link: each processed message publishes `count` children to

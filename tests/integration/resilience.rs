@@ -297,3 +297,36 @@ fn a_sync_breaker_turns_the_file_into_a_graph_with_its_call_link() {
     assert!(c.requests > 60, "{c:?}");
     assert!(!o.call_series.is_empty());
 }
+
+#[test]
+fn envoys_retry_budget_caps_the_retries_in_progress() {
+    // A service that never answers in time (10 s against a 3 s timeout),
+    // called once a second with 3 retries each. Envoy's budget with a
+    // minimum of 1 and a tiny share lets one retry be in progress at a
+    // time; each lasts its 3 s timeout, so over the ~100 s of requests at
+    // most ~35 retries go out, against 3 per request without a budget.
+    let text = |budget: &str| {
+        format!(
+            r#"
+            seed = 9
+            horizon = "100s"
+            [producers.web]
+            arrival = {{ constant = {{ rate_per_s = 1 }} }}
+            call = {{ service = "svc", timeout = "3s", retry = {{ attempts = 3 }}{budget} }}
+            [groups.svc]
+            workers = 100
+            service = {{ constant = {{ value = "10s" }} }}
+            "#
+        )
+    };
+    let budget = ", retry_budget = { budget_percent = 0.001, min_retry_concurrency = 1 }";
+    let o = run(&text(budget));
+    let c = call(&o, "web.svc");
+    let retries = c.attempts - c.requests;
+    assert!((20..=36).contains(&retries), "{c:?}");
+    assert!(c.throttled > 50, "{c:?}");
+    let o = run(&text(""));
+    let c = call(&o, "web.svc");
+    assert_eq!(c.throttled, 0);
+    assert!(c.attempts >= 3 * c.requests, "{c:?}");
+}

@@ -10,7 +10,7 @@ use super::ids::{GroupId, WorkerId};
 use super::outcome::CallRow;
 use super::{Event, LogKind, TOPIC};
 use crate::engine::{RngStream, SimDuration, SimTime, Slab};
-use crate::model::resilience::{Fallback, HEDGE_WARMUP, HedgeDelay};
+use crate::model::resilience::{Fallback, HEDGE_WARMUP, HedgeDelay, RetryBudget};
 use crate::model::system::CallSpec;
 use crate::stats::LatencyHistogram;
 use rand::RngExt;
@@ -127,6 +127,8 @@ pub(super) struct Request {
     pub deadline: SimTime,
     /// A hedge timer is live only at this instant (earlier ones are stale).
     pub next_hedge: SimTime,
+    /// Its caller waits on a retry (counted in `retrying`).
+    pub in_retry: bool,
 }
 
 /// One attempt of a request, as the called service sees it.
@@ -213,8 +215,11 @@ pub(super) struct Callers<'s> {
     pub requests: Slab<Request>,
     /// Requests whose caller still waits (for the pool).
     open: u32,
-    /// The retry budget's token count.
+    /// The retry budget's token count (gRPC's).
     tokens: f64,
+    /// Requests whose caller waits on a retry (Envoy's budget counts
+    /// them).
+    retrying: u32,
     pub counts: CallerCounts,
     /// Request to answer, as the callers saw it.
     pub latency: LatencyHistogram,
@@ -248,7 +253,11 @@ impl<'s> Callers<'s> {
             route_rng,
             requests: Slab::default(),
             open: 0,
-            tokens: spec.retry_budget.map_or(0.0, |(max, _)| max),
+            tokens: match spec.retry_budget {
+                Some(RetryBudget::Tokens { max_tokens, .. }) => max_tokens,
+                _ => 0.0,
+            },
+            retrying: 0,
             counts: CallerCounts::default(),
             latency: LatencyHistogram::new(),
             retry_rng,
@@ -350,6 +359,7 @@ impl<'s> Callers<'s> {
             sent: ctx.now,
             deadline: parent.deadline.unwrap_or(SimTime::MAX),
             next_hedge: ctx.now,
+            in_retry: false,
         }))
     }
 
@@ -402,6 +412,10 @@ impl<'s> Callers<'s> {
             self.counts.hedges += 1;
         } else if number > 1 {
             self.counts.retries += 1;
+            if !r.in_retry {
+                r.in_retry = true;
+                self.retrying += 1;
+            }
         }
         if refused {
             // Connection refused, or 503: an immediate error.
@@ -487,6 +501,13 @@ impl<'s> Callers<'s> {
         if r.answered || !current {
             return None; // The caller already moved on: late answers go nowhere.
         }
+        if r.in_retry {
+            // Its retry is over (it ends, or backs off before the next).
+            self.retrying -= 1;
+            if let Some(r) = self.requests.get_mut(request) {
+                r.in_retry = false;
+            }
+        }
         if let Some(b) = self.breaker.as_mut() {
             let took = if hedging.is_some() {
                 ctx.now.since(r.created)
@@ -531,7 +552,19 @@ impl<'s> Callers<'s> {
         // back, and retries wait for more than half of the ceiling.
         let allowed = match self.spec.retry_budget {
             None => true,
-            Some((max, ratio)) => {
+            Some(RetryBudget::Concurrency {
+                percent,
+                min_concurrency,
+            }) => {
+                // Envoy: retries in progress within a share of the
+                // requests in progress, or the minimum.
+                let cap = (percent * f64::from(self.open)).max(f64::from(min_concurrency));
+                f64::from(self.retrying) < cap
+            }
+            Some(RetryBudget::Tokens {
+                max_tokens: max,
+                token_ratio: ratio,
+            }) => {
                 self.tokens = if answer == Answer::Success {
                     (self.tokens + ratio).min(max)
                 } else {
@@ -659,6 +692,10 @@ impl<'s> Callers<'s> {
             if let Some(r) = self.requests.get_mut(slot) {
                 r.answered = true;
                 self.open -= 1;
+                if r.in_retry {
+                    r.in_retry = false;
+                    self.retrying -= 1;
+                }
             }
             self.counts.caller_errors += 1;
             self.release(slot);

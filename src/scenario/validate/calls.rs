@@ -6,10 +6,12 @@ use super::faults::backoff;
 use super::{Checker, dist};
 use crate::engine::SimDuration;
 use crate::model::backoff::Backoff;
-use crate::model::resilience::{BreakerSpec, Fallback, HedgeDelay, HedgeSpec};
+use crate::model::resilience::{BreakerSpec, Fallback, HedgeDelay, HedgeSpec, RetryBudget};
 use crate::scenario::Dur;
 use crate::scenario::path::FieldPath;
-use crate::scenario::raw::{CallPolicy, RawBreaker, RawFallback, RawHedge, RawMode, RawScenario};
+use crate::scenario::raw::{
+    CallPolicy, RawBreaker, RawFallback, RawHedge, RawMode, RawRetryBudget, RawScenario,
+};
 
 /// Sync-mode callers; `None` in queued mode. Sync mode's own form has
 /// one group (a file with more is rewritten as a graph: `sync_graph`).
@@ -30,16 +32,9 @@ pub(super) fn call_spec(
     path: &FieldPath,
     raw: CallPolicy<'_>,
 ) -> crate::model::system::CallSpec {
-    if let Some(b) = raw.retry_budget {
-        for (field, value) in [("max_tokens", b.max_tokens), ("token_ratio", b.token_ratio)] {
-            if !(value > 0.0 && value <= 1e9) {
-                c.fail(
-                    &path.key("retry_budget").key(field),
-                    format!("must be a number above 0 (got {value})"),
-                );
-            }
-        }
-    }
+    let retry_budget = raw
+        .retry_budget
+        .and_then(|b| retry_budget(c, &path.key("retry_budget"), b));
     if raw.pool == Some(0) {
         c.fail(
             &path.key("pool"),
@@ -73,10 +68,56 @@ pub(super) fn call_spec(
         retry_backoff,
         patience,
         pool: raw.pool,
-        retry_budget: raw.retry_budget.map(|b| (b.max_tokens, b.token_ratio)),
+        retry_budget,
         breaker: raw.breaker.map(|b| breaker(c, &path.key("breaker"), b)),
         hedge,
         propagate_deadline: raw.propagate_deadline,
+    }
+}
+
+/// A retry budget at `path`: gRPC's (both token fields) or Envoy's (its
+/// fields, with Envoy's defaults of 20% and 3), not a mix.
+fn retry_budget(
+    c: &mut Checker<'_>,
+    path: &FieldPath,
+    raw: &RawRetryBudget,
+) -> Option<RetryBudget> {
+    let envoy = raw.budget_percent.is_some() || raw.min_retry_concurrency.is_some();
+    match (raw.max_tokens, raw.token_ratio, envoy) {
+        (Some(max_tokens), Some(token_ratio), false) => {
+            for (field, value) in [("max_tokens", max_tokens), ("token_ratio", token_ratio)] {
+                if !(value > 0.0 && value <= 1e9) {
+                    c.fail(
+                        &path.key(field),
+                        format!("must be a number above 0 (got {value})"),
+                    );
+                }
+            }
+            Some(RetryBudget::Tokens {
+                max_tokens,
+                token_ratio,
+            })
+        }
+        (None, None, true) => {
+            let percent = raw.budget_percent.unwrap_or(20.0);
+            if !(percent > 0.0 && percent <= 100.0) {
+                c.fail(
+                    &path.key("budget_percent"),
+                    format!("must be a percentage above 0 and at most 100 (got {percent})"),
+                );
+            }
+            Some(RetryBudget::Concurrency {
+                percent: percent / 100.0,
+                min_concurrency: raw.min_retry_concurrency.unwrap_or(3),
+            })
+        }
+        _ => {
+            c.fail(
+                path,
+                "expected gRPC's retry throttling { max_tokens, token_ratio } or Envoy's retry budget { budget_percent, min_retry_concurrency }, not a mix",
+            );
+            None
+        }
     }
 }
 
