@@ -41,8 +41,9 @@ const DATA: [&str; 8] = [
 ];
 
 /// Charts mqsim draws, by file stem (sweeps add `sweep-<metric>`).
-const CHARTS: [&str; 8] = [
+const CHARTS: [&str; 9] = [
     "topology",
+    "calls",
     "time-split",
     "depth",
     "latency",

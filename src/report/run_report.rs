@@ -2,8 +2,8 @@
 //! and `timeseries.csv` hold, so `mqsim plot` redraws them byte for byte.
 
 use super::chart::{
-    DepthChart, DropsChart, LatencyChart, LatencySeries, Line, PartitionLagChart, Rendered,
-    TimeSplitChart, TopologyChart, WorkersChart, render,
+    CallsChart, DepthChart, DropsChart, LatencyChart, LatencySeries, Line, PartitionLagChart,
+    Rendered, TimeSplitChart, TopologyChart, WorkersChart, render,
 };
 use super::html::{Page, with_ci};
 use super::series::SeriesTable;
@@ -54,6 +54,10 @@ pub struct RunView {
     /// Ready messages per group and partition over time (several
     /// partitions only; `partitions.csv`).
     pub partitions: Vec<Line>,
+    /// Per call link, its errors, breaker refusals, hedges and throttled
+    /// retries per second over time (`calls.csv`; only those not always
+    /// zero).
+    pub calls: Vec<Line>,
 }
 
 /// The parts of `summary.json` the report needs.
@@ -125,6 +129,10 @@ impl RunView {
                 scenario,
                 &experiment.outcomes[0].partition_series,
             )),
+            calls: call_lines(&super::timeseries::calls_csv(
+                scenario,
+                &experiment.outcomes[0].call_series,
+            )),
         })
     }
 
@@ -193,6 +201,10 @@ impl RunView {
             partitions: read_input(&dir.join("partitions.csv"))
                 .map(|text| partition_lines(&text))
                 .unwrap_or_default(),
+            // Absent without call links.
+            calls: read_input(&dir.join("calls.csv"))
+                .map(|text| call_lines(&text))
+                .unwrap_or_default(),
         })
     }
 
@@ -248,6 +260,17 @@ impl RunView {
         }
         if let Some(workers) = self.workers_chart() {
             charts.push(render("workers", "Workers over time", &workers)?);
+        }
+        if !self.calls.is_empty() {
+            let calls = CallsChart {
+                title: format!("{}: calls over time", self.name),
+                lines: self.calls.clone(),
+            };
+            charts.push(render(
+                "calls",
+                "Calls over time, per link: errors, calls the breaker refused, hedges and retries the budget held back, per second",
+                &calls,
+            )?);
         }
         Ok(charts)
     }
@@ -642,6 +665,62 @@ fn partition_lines(csv: &str) -> Vec<Line> {
         .into_iter()
         .map(|((g, p), points)| Line {
             label: format!("{g}: partition {p}"),
+            points,
+        })
+        .collect()
+}
+
+/// Counts of `calls.csv` drawn per second over time, with their labels.
+const CALL_COUNTS: [(&str, &str); 4] = [
+    ("errors", "errors (beside the breaker's)"),
+    ("short_circuited", "refused by the breaker"),
+    ("hedges", "hedges"),
+    ("throttled", "retries held back"),
+];
+
+/// The lines of the calls chart from `calls.csv`: each link's counts per
+/// interval as rates, those never zero-only.
+fn call_lines(csv: &str) -> Vec<Line> {
+    let mut rows = csv.lines();
+    let header: Vec<&str> = rows.next().unwrap_or_default().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name);
+    let (Some(time), Some(call)) = (at("time_s"), at("call")) else {
+        return Vec::new();
+    };
+    let columns: Vec<(usize, &str)> = (CALL_COUNTS.iter())
+        .filter_map(|(column, label)| Some((at(column)?, *label)))
+        .collect();
+    let mut lines: BTreeMap<(String, usize), Vec<(f64, f64)>> = BTreeMap::new();
+    let mut last: BTreeMap<String, f64> = BTreeMap::new();
+    for row in rows {
+        let f: Vec<&str> = row.split(',').collect();
+        let (Some(Ok(t)), Some(link)) = (f.get(time).map(|t| t.parse::<f64>()), f.get(call)) else {
+            continue;
+        };
+        // Counts cover the time since the link's previous row.
+        let since = last.insert((*link).to_owned(), t);
+        let span = since.map_or(0.0, |s| t - s);
+        let count = |c: usize| f.get(c).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        // The breaker's refusals are errors too (failing fast): drawn
+        // once, on their own line.
+        let refused = at("short_circuited").map_or(0.0, count);
+        for (i, (c, _)) in columns.iter().enumerate() {
+            let mut n = count(*c);
+            if Some(*c) == at("errors") {
+                n = (n - refused).max(0.0);
+            }
+            let rate = if span > 0.0 { n / span } else { 0.0 };
+            lines
+                .entry(((*link).to_owned(), i))
+                .or_default()
+                .push((t, rate));
+        }
+    }
+    lines
+        .into_iter()
+        .filter(|(_, points)| points.iter().any(|&(_, v)| v > 0.0))
+        .map(|((link, i), points)| Line {
+            label: format!("{link}: {}", columns[i].1),
             points,
         })
         .collect()

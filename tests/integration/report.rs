@@ -386,3 +386,43 @@ fn partitioned_runs_chart_the_lag_of_each_partition() {
     ]);
     assert!(!single.join("partitions.svg").exists());
 }
+
+#[test]
+fn call_links_chart_their_breakers_and_hedges_over_time() {
+    let dir = tmp("calls-chart");
+    let out = dir.to_str().unwrap();
+    ok(&[
+        "run",
+        "scenarios/brownout-breaker.toml",
+        "--set",
+        "horizon=\"20m\"",
+        "--out",
+        out,
+    ]);
+    let csv = std::fs::read_to_string(dir.join("calls.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.contains("checkout.payments") && l.contains(",open,"))
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("Calls over time"), "no calls chart");
+    let svg = std::fs::read(dir.join("calls.svg")).unwrap();
+    assert!(text(&svg).contains("checkout.payments: refused by the breaker"));
+    // `plot` redraws it from calls.csv, byte for byte.
+    std::fs::remove_file(dir.join("calls.svg")).unwrap();
+    ok(&["plot", out]);
+    assert_eq!(std::fs::read(dir.join("calls.svg")).unwrap(), svg);
+    // A file without call links has neither.
+    let plain = tmp("no-calls");
+    ok(&[
+        "run",
+        "scenarios/mm1.toml",
+        "--set",
+        "horizon=\"100s\"",
+        "--set",
+        "warmup=\"0s\"",
+        "--out",
+        plain.to_str().unwrap(),
+    ]);
+    assert!(!plain.join("calls.csv").exists() && !plain.join("calls.svg").exists());
+}
