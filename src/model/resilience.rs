@@ -19,8 +19,11 @@ pub struct BreakerSpec {
     pub slow_call_rate: f64,
     /// An attempt that took longer than this is slow.
     pub slow_call: SimDuration,
-    /// Attempts in the sliding window.
-    pub window: u32,
+    /// The sliding window: the last N attempts, or those of the last span.
+    pub window: Window,
+    /// Consecutive failures that open it whatever the rates (0: none),
+    /// as Polly's classic breaker or Envoy's `consecutive_5xx`.
+    pub consecutive_failures: u32,
     /// Attempts recorded before a rate is judged.
     pub minimum_calls: u32,
     /// How long it stays open.
@@ -40,13 +43,24 @@ impl Default for BreakerSpec {
             failure_rate: 0.5,
             slow_call_rate: 1.0,
             slow_call: SimDuration::from_secs(60),
-            window: 100,
+            window: Window::Calls(100),
+            consecutive_failures: 0,
             minimum_calls: 100,
             open_for: SimDuration::from_secs(60),
             half_open_calls: 10,
             fallback: Fallback::Fail,
         }
     }
+}
+
+/// A breaker's sliding window (Resilience4j's COUNT_BASED or
+/// TIME_BASED).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    /// The last N attempts.
+    Calls(u32),
+    /// The attempts that ended within this span.
+    Span(SimDuration),
 }
 
 /// What a caller gets when its breaker refuses the call.

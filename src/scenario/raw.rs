@@ -729,9 +729,13 @@ pub struct RawBreaker {
     /// An attempt longer than this is slow (60 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slow_call: Option<Dur>,
-    /// Attempts in the sliding window (100).
+    /// The sliding window: the last N attempts (100), or a span such as
+    /// "60s" (Resilience4j's TIME_BASED).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window: Option<u32>,
+    pub window: Option<RawWindow>,
+    /// Failures in a row that open it whatever the rates (none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consecutive_failures: Option<u32>,
     /// Attempts recorded before a rate is judged (100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_calls: Option<u32>,
@@ -1251,5 +1255,54 @@ impl<'de> serde::de::Visitor<'de> for TtlVisitor {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawTtl, A::Error> {
         let de = serde::de::value::MapAccessDeserializer::new(map);
         RawDist::deserialize(de).map(RawTtl::Drawn)
+    }
+}
+
+/// A breaker's sliding window: a number of attempts (`100`) or a span
+/// (`"60s"`).
+#[derive(Clone, Copy, Debug)]
+pub enum RawWindow {
+    /// The last N attempts.
+    Calls(u64),
+    /// The attempts of the last span.
+    Span(Dur),
+}
+
+impl Serialize for RawWindow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RawWindow::Calls(n) => serializer.serialize_u64(*n),
+            RawWindow::Span(d) => d.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawWindow {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RawWindow, D::Error> {
+        deserializer.deserialize_any(WindowVisitor)
+    }
+}
+
+struct WindowVisitor;
+
+impl serde::de::Visitor<'_> for WindowVisitor {
+    type Value = RawWindow;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a number of attempts such as 100, or a span such as \"60s\"")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawWindow, E> {
+        Ok(RawWindow::Calls(v))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawWindow, E> {
+        u64::try_from(v)
+            .map(RawWindow::Calls)
+            .map_err(|_| E::custom(format!("expected a number of attempts >= 0 (got {v})")))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawWindow, E> {
+        Dur::parse(v).map(RawWindow::Span).map_err(E::custom)
     }
 }

@@ -203,8 +203,8 @@ fn random_calls() -> impl Strategy<Value = String> {
                         let retry = format!("retry = {{ attempts = {retries} }}");
                         let policy = match policy {
                             0 => retry,
-                            1 => format!("{retry}, breaker = {{ window = 5, minimum_calls = 3, open_for = \"2s\", half_open_calls = 2 }}"),
-                            2 => format!("{retry}, breaker = {{ window = 4, minimum_calls = 4, open_for = \"1s\", slow_call = \"20ms\", slow_call_rate = 0.5, fallback = \"degraded\" }}"),
+                            1 => format!("{retry}, breaker = {{ window = 5, minimum_calls = 3, open_for = \"2s\", half_open_calls = 2, consecutive_failures = 3 }}"),
+                            2 => format!("{retry}, breaker = {{ window = \"300ms\", minimum_calls = 4, open_for = \"1s\", slow_call = \"20ms\", slow_call_rate = 0.5, fallback = \"degraded\" }}"),
                             3 => "hedge = { delay = \"10ms\", max_attempts = 3 }".to_owned(),
                             _ => format!("{retry}, propagate_deadline = true"),
                         };

@@ -4,7 +4,7 @@
 //! ([`BreakerSpec`]).
 
 use crate::engine::{SimDuration, SimTime};
-use crate::model::resilience::BreakerSpec;
+use crate::model::resilience::{BreakerSpec, Window};
 use std::collections::VecDeque;
 
 /// Where the breaker stands.
@@ -74,8 +74,11 @@ impl Tally {
 pub(super) struct Breaker<'s> {
     spec: &'s BreakerSpec,
     state: State,
-    /// The closed state's window: each outcome (failed, slow), oldest first.
-    window: VecDeque<(bool, bool)>,
+    /// The closed state's window: each outcome (when, failed, slow),
+    /// oldest first.
+    window: VecDeque<(SimTime, bool, bool)>,
+    /// Failures in a row (closed).
+    consecutive: u32,
     closed: Tally,
     /// The half-open probes' outcomes so far.
     probes: Tally,
@@ -88,7 +91,8 @@ impl<'s> Breaker<'s> {
         Breaker {
             spec,
             state: State::Closed,
-            window: VecDeque::with_capacity(spec.window.min(4096) as usize),
+            window: VecDeque::new(),
+            consecutive: 0,
             closed: Tally::default(),
             probes: Tally::default(),
             counts: BreakerCounts::default(),
@@ -135,15 +139,31 @@ impl<'s> Breaker<'s> {
         let slow = took > self.spec.slow_call;
         match self.state {
             State::Closed => {
-                if self.window.len() == self.spec.window as usize
-                    && let Some((f, s)) = self.window.pop_front()
-                {
-                    self.closed.add(f, s, -1);
-                }
-                self.window.push_back((failed, slow));
+                self.window.push_back((now, failed, slow));
                 self.closed.add(failed, slow, 1);
-                let judged = self.closed.calls >= self.spec.minimum_calls.min(self.spec.window);
-                if judged && self.closed.trips(self.spec) {
+                // What left the window: the oldest past N, or what ended
+                // before the span.
+                let minimum = match self.spec.window {
+                    Window::Calls(n) => {
+                        while self.window.len() > n as usize {
+                            self.forget_oldest();
+                        }
+                        self.spec.minimum_calls.min(n)
+                    }
+                    Window::Span(span) => {
+                        while (self.window.front()).is_some_and(|&(at, _, _)| now.since(at) >= span)
+                        {
+                            self.forget_oldest();
+                        }
+                        self.spec.minimum_calls
+                    }
+                };
+                self.consecutive = if failed { self.consecutive + 1 } else { 0 };
+                let in_a_row = self.spec.consecutive_failures;
+                let judged = self.closed.calls >= minimum;
+                if (judged && self.closed.trips(self.spec))
+                    || (in_a_row > 0 && self.consecutive >= in_a_row)
+                {
                     self.open(now);
                 }
             }
@@ -162,6 +182,13 @@ impl<'s> Breaker<'s> {
         }
     }
 
+    /// The window's oldest outcome leaves it.
+    fn forget_oldest(&mut self) {
+        if let Some((_, f, s)) = self.window.pop_front() {
+            self.closed.add(f, s, -1);
+        }
+    }
+
     /// Opens at `now`, with a fresh window for when it closes again.
     fn open(&mut self, now: SimTime) {
         self.state = State::Open {
@@ -170,6 +197,7 @@ impl<'s> Breaker<'s> {
         self.counts.opened += 1;
         self.window.clear();
         self.closed = Tally::default();
+        self.consecutive = 0;
     }
 }
 
@@ -179,7 +207,7 @@ mod tests {
 
     fn spec() -> BreakerSpec {
         BreakerSpec {
-            window: 4,
+            window: Window::Calls(4),
             minimum_calls: 4,
             half_open_calls: 2,
             open_for: SimDuration::from_secs(10),
@@ -261,5 +289,41 @@ mod tests {
         }
         b.record(SimTime::ZERO, true, FAST);
         assert_eq!(b.state(), State::Closed);
+    }
+
+    #[test]
+    fn a_time_window_forgets_what_ended_before_its_span() {
+        let spec = BreakerSpec {
+            window: Window::Span(SimDuration::from_secs(10)),
+            minimum_calls: 2,
+            ..spec()
+        };
+        let mut b = Breaker::new(&spec);
+        let at = |s: u64| SimTime::ZERO + SimDuration::from_secs(s);
+        b.record(at(0), true, FAST);
+        b.record(at(10), false, FAST); // The failure at 0 s has left.
+        b.record(at(11), false, FAST);
+        assert_eq!(b.state(), State::Closed);
+        b.record(at(12), true, FAST); // 1 of 3 within 10 s.
+        assert_eq!(b.state(), State::Closed);
+        b.record(at(13), true, FAST); // 2 of 4: 50%.
+        assert_eq!(b.state().code(), 1);
+    }
+
+    #[test]
+    fn consecutive_failures_open_it_before_the_minimum() {
+        let spec = BreakerSpec {
+            consecutive_failures: 3,
+            window: Window::Calls(100),
+            minimum_calls: 100,
+            ..spec()
+        };
+        let mut b = Breaker::new(&spec);
+        for failed in [true, true, false, true, true] {
+            b.record(SimTime::ZERO, failed, FAST);
+        }
+        assert_eq!(b.state(), State::Closed, "a success breaks the run");
+        b.record(SimTime::ZERO, true, FAST);
+        assert_eq!(b.state().code(), 1);
     }
 }

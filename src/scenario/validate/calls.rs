@@ -6,11 +6,11 @@ use super::faults::backoff;
 use super::{Checker, dist};
 use crate::engine::SimDuration;
 use crate::model::backoff::Backoff;
-use crate::model::resilience::{BreakerSpec, Fallback, HedgeDelay, HedgeSpec, RetryBudget};
+use crate::model::resilience::{BreakerSpec, Fallback, HedgeDelay, HedgeSpec, RetryBudget, Window};
 use crate::scenario::Dur;
 use crate::scenario::path::FieldPath;
 use crate::scenario::raw::{
-    CallPolicy, RawBreaker, RawFallback, RawHedge, RawMode, RawRetryBudget, RawScenario,
+    CallPolicy, RawBreaker, RawFallback, RawHedge, RawMode, RawRetryBudget, RawScenario, RawWindow,
 };
 
 /// Sync-mode callers; `None` in queued mode. Sync mode's own form has
@@ -137,7 +137,7 @@ fn breaker(c: &mut Checker<'_>, path: &FieldPath, raw: &RawBreaker) -> BreakerSp
     };
     let failure_rate = rate("failure_rate", raw.failure_rate, d.failure_rate);
     let slow_call_rate = rate("slow_call_rate", raw.slow_call_rate, d.slow_call_rate);
-    let mut count = |field: &str, value: Option<u32>, default: u32| {
+    let count = |c: &mut Checker<'_>, field: &str, value: Option<u32>, default: u32| {
         let v = value.unwrap_or(default);
         if v == 0 || v > 1_000_000 {
             c.fail(
@@ -147,23 +147,32 @@ fn breaker(c: &mut Checker<'_>, path: &FieldPath, raw: &RawBreaker) -> BreakerSp
         }
         v
     };
-    let window = count("window", raw.window, d.window);
-    let minimum_calls = count("minimum_calls", raw.minimum_calls, d.minimum_calls);
-    let half_open_calls = count("half_open_calls", raw.half_open_calls, d.half_open_calls);
-    let mut span = |field: &str, value: Option<Dur>, default: SimDuration| {
+    let span = |c: &mut Checker<'_>, field: &str, value: Option<Dur>, default: SimDuration| {
         let v = value.map_or(default, |d| d.0);
         if v == SimDuration::ZERO {
             c.fail(&path.key(field), "must be longer than 0s (got 0s)");
         }
         v
     };
+    let window = match raw.window {
+        None => d.window,
+        Some(RawWindow::Calls(n)) => {
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            Window::Calls(count(c, "window", Some(n), 100))
+        }
+        Some(RawWindow::Span(d)) => Window::Span(span(c, "window", Some(d), d.0)),
+    };
+    let consecutive_failures = raw.consecutive_failures.unwrap_or(0);
+    let minimum_calls = count(c, "minimum_calls", raw.minimum_calls, d.minimum_calls);
+    let half_open_calls = count(c, "half_open_calls", raw.half_open_calls, d.half_open_calls);
     BreakerSpec {
         failure_rate,
         slow_call_rate,
-        slow_call: span("slow_call", raw.slow_call, d.slow_call),
+        slow_call: span(c, "slow_call", raw.slow_call, d.slow_call),
         window,
+        consecutive_failures,
         minimum_calls,
-        open_for: span("open_for", raw.open_for, d.open_for),
+        open_for: span(c, "open_for", raw.open_for, d.open_for),
         half_open_calls,
         fallback: match raw.fallback {
             RawFallback::Fail => Fallback::Fail,
