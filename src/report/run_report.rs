@@ -701,9 +701,10 @@ fn call_lines(csv: &str) -> Vec<Line> {
         let since = last.insert((*link).to_owned(), t);
         let span = since.map_or(0.0, |s| t - s);
         let count = |c: usize| f.get(c).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        // The breaker's refusals are errors too (failing fast): drawn
-        // once, on their own line.
-        let refused = at("short_circuited").map_or(0.0, count);
+        // The breaker's refusals are errors too (failing fast) unless its
+        // fallback answered them: drawn once, on their own line.
+        let degraded = at("degraded").map_or(0.0, count);
+        let refused = at("short_circuited").map_or(0.0, count) - degraded;
         for (i, (c, _)) in columns.iter().enumerate() {
             let mut n = count(*c);
             if Some(*c) == at("errors") {

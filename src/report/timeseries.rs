@@ -91,7 +91,7 @@ pub(super) fn calls_csv(scenario: &Scenario, rows: &[CallRow]) -> String {
         .map(|(caller, link)| format!("{caller}.{}", scenario.system.services[link.service].name))
         .collect();
     let mut out = String::with_capacity(80 * (rows.len() + 1));
-    out.push_str("time_s,call,requests_per_s,attempts_per_s,errors,timeouts,short_circuited,breaker_opened,breaker,tokens,throttled,hedges,hedges_won\n");
+    out.push_str("time_s,call,requests_per_s,attempts_per_s,errors,timeouts,short_circuited,degraded,breaker_opened,breaker,tokens,throttled,hedges,hedges_won\n");
     for r in rows {
         let name = names.get(r.link as usize).map_or("?", String::as_str);
         let breaker = match r.breaker {
@@ -101,7 +101,7 @@ pub(super) fn calls_csv(scenario: &Scenario, rows: &[CallRow]) -> String {
         };
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.time_s,
             name,
             r.requests_per_s,
@@ -109,6 +109,7 @@ pub(super) fn calls_csv(scenario: &Scenario, rows: &[CallRow]) -> String {
             r.errors,
             r.timeouts,
             r.short_circuited,
+            r.degraded,
             r.breaker_opened,
             breaker,
             r.tokens,

@@ -69,7 +69,9 @@ pub(super) fn sync_downstreams(mut raw: RawScenario) -> RawScenario {
         if g.accept_queue.is_none() {
             g.accept_queue.clone_from(&raw.sync.accept_queue);
         }
-        if let Some(max) = max_priority.get(name).copied().flatten() {
+        // An invalid maximum is reported once, at the topic.
+        let valid = |m: &u32| (1..=255).contains(m);
+        if let Some(max) = max_priority.get(name).copied().flatten().filter(valid) {
             let queue = g.accept_queue.get_or_insert_with(RawAcceptQueue::default);
             queue.max_priority = queue.max_priority.or(Some(max));
         }

@@ -330,3 +330,109 @@ fn envoys_retry_budget_caps_the_retries_in_progress() {
     assert_eq!(c.throttled, 0);
     assert!(c.attempts >= 3 * c.requests, "{c:?}");
 }
+
+#[test]
+fn a_breaker_with_hedges_still_probes_and_closes_after_an_outage() {
+    // Hedges take none of the half-open probes: once the service is
+    // back, the probes succeed and the breaker closes (with hedges taking
+    // probes, losers never answered and it stayed half-open for good).
+    let o = run(r#"
+        seed = 12
+        horizon = "120s"
+        sample_interval = "1s"
+        [producers.web]
+        arrival = { poisson = { rate_per_s = 20 } }
+        call = { service = "svc", timeout = "2s", hedge = { delay = "30ms" }, breaker = { window = 10, minimum_calls = 10, open_for = "5s", half_open_calls = 2 } }
+        [groups.svc]
+        workers = 4
+        service = { exponential = { mean = "40ms" } }
+        outages = [{ start = "20s", end = "40s" }]
+    "#);
+    let c = call(&o, "web.svc");
+    assert!(c.breaker_opened >= 1 && c.short_circuited > 0, "{c:?}");
+    let last = o.call_series.last().unwrap();
+    assert_eq!(last.breaker, 0, "closed again: {last:?}");
+    let late: u64 = (o.call_series.iter())
+        .filter(|r| r.time_s > 60.0)
+        .map(|r| r.short_circuited)
+        .sum();
+    assert_eq!(late, 0, "nothing refused long after the outage");
+}
+
+#[test]
+fn an_attempts_timeout_during_the_backoff_is_stale() {
+    // Every attempt fails after 100 ms; one retry 2 s later; timeout 1 s.
+    // Each request makes exactly two attempts and times out on none (the
+    // first attempt's timeout falls in the backoff, when it is stale).
+    let o = run(r#"
+        seed = 13
+        horizon = "60s"
+        drain = true
+        [producers.web]
+        arrival = { constant = { rate_per_s = 1 } }
+        call = { service = "svc", timeout = "1s", retry = { attempts = 1, backoff = { fixed = { delay = "2s" } } } }
+        poison = true
+        [groups.svc]
+        workers = 4
+        service = { constant = { value = "100ms" } }
+    "#);
+    let c = call(&o, "web.svc");
+    assert_eq!(c.attempts, 2 * c.requests, "{c:?}");
+    assert_eq!((c.timeouts, c.errors), (0, c.requests), "{c:?}");
+}
+
+#[test]
+fn a_producer_crash_during_a_backoff_sends_no_retry() {
+    // The producer crashes while its requests back off before their
+    // retry: they end as errors once, and no retry goes out for them
+    // (the run's conservation check holds: `run` fails otherwise).
+    let o = run(r#"
+        seed = 14
+        horizon = "60s"
+        sample_interval = "1s"
+        drain = true
+        [producers.web]
+        arrival = { constant = { rate_per_s = 10 } }
+        call = { service = "svc", timeout = "1s", retry = { attempts = 2, backoff = { fixed = { delay = "3s" } } }, retry_budget = { budget_percent = 50, min_retry_concurrency = 3 } }
+        crashes = [{ at = "20.5s", down = "10s" }]
+        [groups.svc]
+        workers = 2
+        service = { constant = { value = "100ms" } }
+        failure_probability = 0.5
+    "#);
+    let c = call(&o, "web.svc");
+    assert_eq!(c.requests, c.succeeded + c.errors, "{c:?}");
+    // After the crash, half the attempts fail and are retried: about 1.75
+    // attempts a request (a leaked retry count would block them all).
+    let late: Vec<_> = o
+        .call_series
+        .iter()
+        .filter(|r| r.time_s > 40.0 && r.time_s <= 60.0)
+        .collect();
+    let attempts: f64 = late.iter().map(|r| r.attempts_per_s).sum();
+    let requests: f64 = late.iter().map(|r| r.requests_per_s).sum();
+    assert!(
+        attempts > 1.5 * requests,
+        "{attempts} attempts for {requests} requests"
+    );
+}
+
+#[test]
+fn a_priority_above_a_called_services_maximum_counts_as_the_maximum() {
+    let o = run(r#"
+        seed = 15
+        horizon = "200s"
+        mode = "sync"
+        [topic]
+        max_priority = 1
+        [producers.premium]
+        arrival = { constant = { rate_per_s = 1 } }
+        priority = 5
+        [groups.svc]
+        workers = 1
+        service = { constant = { value = "100ms" } }
+    "#);
+    let classes = &o.groups[0].classes;
+    assert_eq!(classes.len(), 2);
+    assert_eq!(classes[1].processed, o.groups[0].processed, "{classes:?}");
+}

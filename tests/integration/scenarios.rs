@@ -127,7 +127,8 @@ fn a_retry_storm_is_stopped_by_a_breaker_not_by_a_budget() {
     assert!(m(&retries, "attempts") > 3.5 * requests);
     assert!(m(&retries, "wasted") > 3.0 * requests);
     // The budget stops the retries, not the failures.
-    assert_eq!(m(&budget, "attempts"), requests);
+    // (at most the retries of the first failures, while tokens last).
+    assert!(m(&budget, "attempts") - requests <= 10.0);
     assert!(m(&budget, "error_rate") > 0.9);
     // The breaker fails fast and lets more through.
     assert!(m(&breaker, "short_circuited") > 0.5 * requests);

@@ -173,6 +173,13 @@ impl<'s> Called<'s> {
         true
     }
 
+    /// The statistics of priority `p` (a priority above the highest
+    /// counts as the highest, as its lane does), with priorities.
+    fn class(&mut self, p: u8) -> Option<&mut ClassWindow> {
+        let top = self.classes.len().checked_sub(1)?;
+        self.classes.get_mut(usize::from(p).min(top))
+    }
+
     /// Attempts dropped unrun since the last look, for the simulation to
     /// end.
     pub(super) fn take_dropped(&mut self) -> Vec<(Attempt, bool)> {
@@ -237,7 +244,7 @@ impl<'s> Called<'s> {
             if ctx.in_window && attempt.number == 1 {
                 let waited = ctx.now.since(attempt.enqueued).as_nanos();
                 self.queue_wait.record(waited);
-                if let Some(class) = self.classes.get_mut(usize::from(attempt.priority)) {
+                if let Some(class) = self.class(attempt.priority) {
                     class.queue_wait.record(waited);
                 }
             }
@@ -331,7 +338,7 @@ impl<'s> Called<'s> {
                 let took = ctx.now.since(c.created).as_nanos();
                 self.end_to_end.record(took);
                 self.processed_in_window += 1;
-                if let Some(class) = self.classes.get_mut(usize::from(attempt.priority)) {
+                if let Some(class) = self.class(attempt.priority) {
                     class.processed += 1;
                     class.end_to_end.record(took);
                 }

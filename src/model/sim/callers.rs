@@ -4,7 +4,7 @@
 //! mode) or the workers of a service making a `call`; the called service
 //! is [`super::called`].
 
-use super::breaker::{Breaker, BreakerCounts};
+use super::breaker::{Breaker, BreakerCounts, State};
 use super::ctx::Ctx;
 use super::ids::{GroupId, WorkerId};
 use super::outcome::CallRow;
@@ -129,6 +129,9 @@ pub(super) struct Request {
     pub next_hedge: SimTime,
     /// Its caller waits on a retry (counted in `retrying`).
     pub in_retry: bool,
+    /// Its caller backs off before a retry: the last attempt's answers,
+    /// its timeout included, are stale.
+    pub backing_off: bool,
 }
 
 /// One attempt of a request, as the called service sees it.
@@ -295,6 +298,7 @@ impl<'s> Callers<'s> {
             errors: k.caller_errors - lk.caller_errors,
             timeouts: k.caller_timeouts - lk.caller_timeouts,
             short_circuited: b.short_circuited - lb.short_circuited,
+            degraded: k.degraded - lk.degraded,
             breaker_opened: b.opened - lb.opened,
             breaker: self.breaker.as_ref().map_or(0, |b| b.state().code()),
             tokens: self.tokens,
@@ -360,6 +364,7 @@ impl<'s> Callers<'s> {
             deadline: parent.deadline.unwrap_or(SimTime::MAX),
             next_hedge: ctx.now,
             in_retry: false,
+            backing_off: false,
         }))
     }
 
@@ -374,12 +379,17 @@ impl<'s> Callers<'s> {
         let Some(r) = self.requests.get_mut(request) else {
             return Sent::Refused(None);
         };
+        if r.answered {
+            return Sent::Refused(None); // Its caller is gone (it crashed).
+        }
+        // Only the live hedge timer (the one at `next_hedge`) sends.
         if let Some(max) = hedging
             && r.attempt > 0
-            && (r.answered || r.attempt >= max || ctx.now < r.next_hedge)
+            && (r.attempt >= max || ctx.now != r.next_hedge)
         {
             return Sent::Refused(None);
         }
+        r.backing_off = false;
         let hedge = hedging.is_some() && r.attempt > 0;
         if !hedge {
             let patience = match &self.spec.patience {
@@ -393,13 +403,16 @@ impl<'s> Callers<'s> {
                 return Sent::Refused(self.conclude(ctx, request, End::Error));
             }
         }
-        if let Some(b) = self.breaker.as_mut()
-            && !b.permit(ctx.now)
-        {
+        if let Some(b) = self.breaker.as_mut() {
             if hedge {
-                return Sent::Refused(None); // The hedge is not sent.
+                // A hedge goes only through a closed breaker: it takes
+                // none of the half-open probes.
+                if b.state() != State::Closed {
+                    return Sent::Refused(None);
+                }
+            } else if !b.permit(ctx.now) {
+                return Sent::Refused(self.fall_back(ctx, request));
             }
-            return Sent::Refused(self.fall_back(ctx, request));
         }
         let Some(r) = self.requests.get_mut(request) else {
             return Sent::Refused(None);
@@ -417,17 +430,13 @@ impl<'s> Callers<'s> {
                 self.retrying += 1;
             }
         }
-        if refused {
-            // Connection refused, or 503: an immediate error.
-            self.counts.refused += 1;
-            return Sent::Refused(self.answer(ctx, request, number, Answer::Error));
-        }
-        r.outstanding += 1;
         let (id, poison, deadline, inherited) =
             (r.id, r.poison, r.deadline, r.parent.deadline.is_some());
         let priority = r.parent.priority;
-        self.counts.accepted += 1;
-        if !hedge {
+        // The caller's timeout: each attempt's, or with hedges the first's,
+        // which bounds them all (even if that first one is refused).
+        let timed = !hedge && (!refused || hedging.is_some());
+        if timed {
             let event = Event::CallTimeout {
                 link: self.link,
                 request,
@@ -436,6 +445,15 @@ impl<'s> Callers<'s> {
             };
             ctx.schedule(deadline, event);
         }
+        if refused {
+            // Connection refused, or 503: an immediate error.
+            self.counts.refused += 1;
+            return Sent::Refused(self.answer(ctx, request, number, Answer::Error));
+        }
+        if let Some(r) = self.requests.get_mut(request) {
+            r.outstanding += 1;
+        }
+        self.counts.accepted += 1;
         self.schedule_hedge(ctx, request);
         Sent::Attempt(Attempt {
             link: self.link,
@@ -497,7 +515,8 @@ impl<'s> Callers<'s> {
     ) -> Option<Final> {
         let r = self.requests.get(request).copied()?;
         let hedging = self.spec.hedge.as_ref().map(|h| h.max_attempts);
-        let current = r.attempt == number || (hedging.is_some() && number <= r.attempt);
+        let current =
+            (r.attempt == number && !r.backing_off) || (hedging.is_some() && number <= r.attempt);
         if r.answered || !current {
             return None; // The caller already moved on: late answers go nowhere.
         }
@@ -587,6 +606,10 @@ impl<'s> Callers<'s> {
                 id: r.id,
             };
             ctx.schedule(ctx.now + delay, event);
+            // Until the retry goes, the attempt's own timeout is stale.
+            if let Some(r) = self.requests.get_mut(request) {
+                r.backing_off = true;
+            }
             return None;
         }
         self.conclude(ctx, request, End::of(answer))
@@ -664,7 +687,9 @@ impl<'s> Callers<'s> {
     /// What the caller of `request` knows as attempt `number` ends.
     pub(super) fn caller(&self, request: u32, number: u32) -> Option<super::called::Caller> {
         self.requests.get(request).map(|r| super::called::Caller {
-            waiting: !r.answered && (r.attempt == number || self.spec.hedge.is_some()),
+            waiting: !r.answered
+                && !r.backing_off
+                && (r.attempt == number || self.spec.hedge.is_some()),
             first: !r.done,
             created: r.created,
         })

@@ -362,6 +362,8 @@ pub struct CallRow {
     pub timeouts: u64,
     /// Requests the breaker refused during the interval.
     pub short_circuited: u64,
+    /// Of those, requests its fallback answered degraded.
+    pub degraded: u64,
     /// Times the breaker opened during the interval.
     pub breaker_opened: u64,
     /// The breaker's state now: 0 closed (or none), 1 open, 2 half-open.
@@ -388,6 +390,7 @@ impl crate::model::series::Row for CallRow {
         self.errors += earlier.errors;
         self.timeouts += earlier.timeouts;
         self.short_circuited += earlier.short_circuited;
+        self.degraded += earlier.degraded;
         self.breaker_opened += earlier.breaker_opened;
         self.throttled += earlier.throttled;
         self.hedges += earlier.hedges;

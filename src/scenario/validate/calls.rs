@@ -194,6 +194,13 @@ fn hedge(c: &mut Checker<'_>, path: &FieldPath, raw: &RawHedge) -> Option<HedgeS
         return None;
     }
     let delay = match (raw.delay, raw.quantile) {
+        (Some(d), None) if d.0 == SimDuration::ZERO => {
+            c.fail(
+                &path.key("delay"),
+                "must be longer than 0s (got 0s): a hedge sent at once is a second request",
+            );
+            return None;
+        }
         (Some(d), None) => HedgeDelay::Fixed(d.0),
         (None, Some(q)) if q > 0.0 && q < 1.0 => HedgeDelay::Quantile(q),
         (None, Some(q)) => {

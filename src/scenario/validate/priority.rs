@@ -51,6 +51,12 @@ pub(super) fn reader(c: &mut Checker<'_>, path: &FieldPath, raw: &RawGroup, topi
             format!("does not apply: {what}, which has no partitions"),
         );
     }
+    if raw.key_max_rate_per_s.is_some() {
+        c.fail(
+            &path.key("key_max_rate_per_s"),
+            format!("cannot be set: {what}, whose workers take the highest priority first (a key held back would be released out of priority order)"),
+        );
+    }
 }
 
 /// A producer's priorities at `path`: one for all its messages, or shares
