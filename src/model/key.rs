@@ -4,8 +4,8 @@
 mod alias;
 
 use alias::AliasTable;
-use rand::RngExt;
 use rand::distr::{Bernoulli, Uniform};
+use rand::RngExt;
 use rand_distr::Zipf;
 
 use super::ParamError;
@@ -15,6 +15,10 @@ use crate::engine::RngStream;
 /// How a producer picks each message's key, a number in `0..key_count()`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum KeyChooser {
+    /// No key: each message gets a key of its own, [`KEYLESS`] with its
+    /// id (see [`own_key`]), which spreads keyless messages evenly over
+    /// partitions, as Kafka's partitioner spreads records without a key.
+    Keyless,
     /// Every message has key 0.
     Single,
     /// Keys uniform over `0..n`.
@@ -62,6 +66,11 @@ pub struct HotKey {
 }
 
 impl KeyChooser {
+    /// Messages without a key.
+    pub fn keyless() -> KeyChooser {
+        KeyChooser::Keyless
+    }
+
     /// Every message has key 0.
     pub fn single() -> KeyChooser {
         KeyChooser::Single
@@ -115,6 +124,7 @@ impl KeyChooser {
     #[inline]
     pub fn sample(&self, rng: &mut RngStream) -> u64 {
         match self {
+            KeyChooser::Keyless => KEYLESS,
             KeyChooser::Single => 0,
             KeyChooser::Uniform(u) => rng.sample(u.keys),
             KeyChooser::Zipf(z) => match &z.sampler {
@@ -137,12 +147,23 @@ impl KeyChooser {
     /// How many distinct keys can be drawn.
     pub fn key_count(&self) -> u64 {
         match self {
+            KeyChooser::Keyless => u64::MAX,
             KeyChooser::Single => 1,
             KeyChooser::Uniform(u) => u.n,
             KeyChooser::Zipf(z) => z.n,
             KeyChooser::Hot(h) => h.n,
         }
     }
+}
+
+/// The bit every keyless message's key has (explicit keys stay below it).
+pub const KEYLESS: u64 = 1 << 63;
+
+/// The key message `id` goes with, given the `key` drawn for it: a
+/// keyless message's own key (unique, so a key hash spreads them).
+#[inline]
+pub fn own_key(key: u64, id: u64) -> u64 {
+    if key == KEYLESS { KEYLESS | id } else { key }
 }
 
 /// `field` must be at least `min`.

@@ -43,6 +43,7 @@ pub use outcome::{
 pub use state::FailKind;
 
 use crate::engine::{SimDuration, SimTime, StreamId};
+use crate::model::key::KeyChooser;
 use crate::model::series::{MAX_PARTITION_ROWS, MAX_SERIES_ROWS, SeriesLog};
 use crate::model::system::{Link, System};
 use crate::model::watchdog::{EventKind, Watchdog};
@@ -315,7 +316,7 @@ impl<'s> Simulation<'s> {
         let track_order = scenario
             .producers
             .iter()
-            .any(|p| !matches!(p.keys, crate::model::key::KeyChooser::Single));
+            .any(|p| !matches!(p.keys, KeyChooser::Single | KeyChooser::Keyless));
         // The components of the link: a new kind of link is a new arm here
         // and in every `match` on `scenario.link` below.
         let (groups, calls, called) = match &scenario.link {

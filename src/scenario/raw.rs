@@ -1041,8 +1041,10 @@ pub struct RawStep {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawKeys {
-    /// Every message has the same key.
+    /// No key: messages spread over partitions (the default).
     #[default]
+    None,
+    /// Every message has the same key.
     Single,
     /// Uniform over `n` keys.
     Uniform {

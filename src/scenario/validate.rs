@@ -818,6 +818,7 @@ fn rate_cap(c: &mut Checker<'_>, path: &FieldPath, value: Option<f64>) -> Option
 
 fn keys(c: &mut Checker<'_>, path: &FieldPath, raw: &RawKeys) -> Option<KeyChooser> {
     let (variant, result) = match *raw {
+        RawKeys::None => ("none", Ok(KeyChooser::keyless())),
         RawKeys::Single => ("single", Ok(KeyChooser::single())),
         RawKeys::Uniform { n } => ("uniform", KeyChooser::uniform(n)),
         RawKeys::Zipf { n, s } => ("zipf", KeyChooser::zipf(n, s)),

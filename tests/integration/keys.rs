@@ -11,6 +11,7 @@ fn one_key(consumption: &str) -> String {
         r#"
         horizon = "60s"
         [producers.p]
+        keys = "single"
         arrival = {{ burst = {{ count = 10, at = "0s" }} }}
         [groups.g]
         workers = 3
@@ -39,6 +40,7 @@ fn distinct_keys_go_in_parallel() {
     let o = run(r#"
         horizon = "60s"
         [producers.a]
+        keys = "single"
         arrival = { burst = { count = 10, at = "0s" } }
         [producers.b]
         arrival = { burst = { count = 10, at = "0s" } }
@@ -65,11 +67,13 @@ fn poison(consumption: &str, topic: &str) -> String {
         redelivery_backoff = {{ fixed = {{ delay = "0s" }} }}
         {topic}
         [producers.a]
+        keys = "single"
         arrival = {{ constant = {{ rate_per_s = 1 }} }}
         [producers.b]
         arrival = {{ constant = {{ rate_per_s = 1 }} }}
         keys = {{ hot = {{ n = 2, share = 0.0 }} }}
         [producers.bad]
+        keys = "single"
         arrival = {{ burst = {{ count = 1, at = "500ms" }} }}
         poison = true
         [groups.g]
@@ -104,6 +108,7 @@ fn a_key_cap_spaces_one_keys_deliveries_and_not_the_others() {
     let one = run(r#"
         horizon = "60s"
         [producers.p]
+        keys = "single"
         arrival = { burst = { count = 20, at = "0s" } }
         [groups.g]
         workers = 10
@@ -115,6 +120,7 @@ fn a_key_cap_spaces_one_keys_deliveries_and_not_the_others() {
     let two = run(r#"
         horizon = "60s"
         [producers.p]
+        keys = "single"
         arrival = { burst = { count = 10, at = "0s" } }
         [producers.q]
         arrival = { burst = { count = 10, at = "0s" } }
@@ -166,10 +172,12 @@ fn a_key_freed_by_a_purge_or_a_timeout_delivers_at_once() {
         durable = false
         redelivery_backoff = { fixed = { delay = "30s" } }
         [producers.a]
+        keys = "single"
         arrival = { burst = { count = 1, at = "1s" } }
         poison = true
         crashes = [ { at = "5s", down = "1s" } ]
         [producers.b]
+        keys = "single"
         arrival = { burst = { count = 1, at = "2s" } }
         [groups.g]
         workers = 2
@@ -187,6 +195,7 @@ fn a_key_freed_by_a_purge_or_a_timeout_delivers_at_once() {
         ack_timeout = "1s"
         max_deliveries = 1
         [producers.p]
+        keys = "single"
         arrival = { burst = { count = 2, at = "0s", over = "200ms" } }
         [groups.g]
         workers = 2

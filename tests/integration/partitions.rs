@@ -71,8 +71,10 @@ fn head_of_line(consumption: &str) -> String {
         partitions = 2
         dlq = false
         [producers.good]
+        keys = "single"
         arrival = {{ constant = {{ rate_per_s = 1 }} }}
         [producers.bad]
+        keys = "single"
         arrival = {{ burst = {{ count = 1, at = "500ms" }} }}
         poison = true
         [groups.g]
@@ -180,6 +182,7 @@ fn idle_workers_poll_on_their_interval() {
     let o = run(r#"
         horizon = "100s"
         [producers.p]
+        keys = "single"
         arrival = { constant = { rate_per_s = 1 } }
         [groups.g]
         workers = 1
@@ -200,6 +203,7 @@ fn a_topic_cap_spaces_deliveries_after_its_burst() {
         horizon = "1s"
         drain = true
         [producers.p]
+        keys = "single"
         arrival = { burst = { count = 100 } }
         [groups.g]
         workers = 10
@@ -221,6 +225,7 @@ fn a_partition_cap_applies_to_each_partition() {
         partitions = 2
         partitioner = "round_robin"
         [producers.p]
+        keys = "single"
         arrival = { burst = { count = 40 } }
         [groups.g]
         workers = 4
@@ -237,6 +242,7 @@ fn a_partition_cap_applies_to_each_partition() {
         partitions = 2
         partitioner = "round_robin"
         [producers.p]
+        keys = "single"
         arrival = { burst = { count = 40 } }
         [groups.g]
         workers = 4
@@ -262,6 +268,7 @@ fn no_worker_idles_while_its_partitions_have_messages() {
             [topic]
             partitions = 2
             [producers.a]
+            keys = "single"
             arrival = {{ burst = {{ count = 1000 }} }}
             [groups.g]
             workers = 2
@@ -295,6 +302,7 @@ fn a_rebalance_pauses_only_the_partitions_that_change_owner() {
         partitions = 4
         partitioner = "round_robin"
         [producers.p]
+        keys = "single"
         arrival = { constant = { rate_per_s = 4 } }
         [groups.g]
         workers = 2
@@ -323,4 +331,46 @@ fn a_rebalance_pauses_only_the_partitions_that_change_owner() {
         "drained after the pause"
     );
     assert_eq!(o.groups[0].processed, o.topic.published);
+}
+
+#[test]
+fn keyless_messages_spread_over_the_partitions_and_one_key_uses_one() {
+    // 12,000 keyless messages over 12 partitions: each partition's count
+    // is binomial (mean 1,000, sd 30); five sd either way is a bound a
+    // correct spread breaks once in millions of runs.
+    let text = |keys: &str| {
+        format!(
+            r#"
+            seed = 21
+            horizon = "120s"
+            drain = true
+            [topic]
+            partitions = 12
+            [producers.p]
+            arrival = {{ constant = {{ rate_per_s = 100 }} }}
+            {keys}
+            [groups.g]
+            workers = 12
+            consumption = "partitioned"
+            service = {{ constant = {{ value = "1ms" }} }}
+            "#
+        )
+    };
+    let o = run(&text(""));
+    let parts = &o.groups[0].partitions;
+    assert_eq!(
+        parts.iter().map(|p| p.processed).sum::<u64>(),
+        o.topic.published
+    );
+    assert!(o.topic.published >= 11_990);
+    for p in parts {
+        assert!((850..=1150).contains(&p.processed), "{parts:?}");
+    }
+    let o = run(&text("keys = \"single\""));
+    let used = o.groups[0]
+        .partitions
+        .iter()
+        .filter(|p| p.processed > 0)
+        .count();
+    assert_eq!(used, 1);
 }

@@ -31,6 +31,7 @@ impl Simulation<'_> {
             // Keys and sizes are drawn as in the queued run, to keep the
             // streams aligned; a called service's children keep them.
             let (key, size) = self.producers[p].draw(&tick);
+            let key = crate::model::key::own_key(key, self.calls.callers[link].next_id());
             let down = self.producers[p].is_down(self.ctx.now);
             let origin = Origin::Producer(p as u32);
             let id = self.calls.callers[link].next_id();

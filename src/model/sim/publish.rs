@@ -47,6 +47,7 @@ impl Simulation<'_> {
                 break;
             }
             let (key, size) = self.producers[p].draw(&tick);
+            let key = crate::model::key::own_key(key, self.next_id);
             let down = self.producers[p].is_down(self.ctx.now);
             let mut message = Message::new(self.next_id, key, size, id.0, self.ctx.now);
             message.poison = poison;
