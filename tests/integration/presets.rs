@@ -62,8 +62,10 @@ fn kafka(topic: &str) -> RunOutcome {
         sample_interval = "50ms"
         [producers.same_key]
         arrival = { constant = { rate_per_s = 4 } }
+        keys = "single"
         [producers.poison]
         arrival = { burst = { count = 1, at = "1150ms" } }
+        keys = "single"
         poison = true
         [producers.spread]
         arrival = { constant = { rate_per_s = 8 } }
