@@ -31,6 +31,9 @@ pub struct GroupSpec {
     pub rebalance_pause: SimDuration,
     /// Idle workers poll this often (zero: messages are pushed at once).
     pub poll_interval: SimDuration,
+    /// Seconds the broker and its client add to each delivery on the
+    /// worker (a group that reads a topic).
+    pub delivery_overhead: Option<Distribution>,
     /// Deliveries per second over the whole topic, if capped.
     pub max_rate_per_s: Option<f64>,
     /// Deliveries per second from one partition, if capped.

@@ -4,8 +4,8 @@
 mod alias;
 
 use alias::AliasTable;
-use rand::distr::{Bernoulli, Uniform};
 use rand::RngExt;
+use rand::distr::{Bernoulli, Uniform};
 use rand_distr::Zipf;
 
 use super::ParamError;

@@ -581,6 +581,10 @@ pub struct RawGroup {
     /// messages at once). Workers' polls are staggered over the interval.
     #[serde(default)]
     pub poll_interval: Dur,
+    /// What the broker and its client add to each delivery on the worker
+    /// (fetch, ack, serialisation), beside the service time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_overhead: Option<RawDist<Dur>>,
     /// Most deliveries per second to this group, over the whole topic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rate_per_s: Option<f64>,

@@ -175,6 +175,7 @@ pub(super) fn rewrite(raw: &RawScenario) -> RawScenario {
         g.key_max_rate_per_s = None;
         g.dedup_window = None;
         g.crash_after_side_effect = 0.0;
+        g.delivery_overhead = None;
     }
     out.topics = BTreeMap::new();
     out.topic = None;

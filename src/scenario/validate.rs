@@ -626,6 +626,12 @@ fn group(
 ) -> Option<GroupSpec> {
     let path = FieldPath::root().key("groups").key(name);
     c.name(&path, name);
+    if called && raw.delivery_overhead.is_some() {
+        c.fail(
+            &path.key("delivery_overhead"),
+            format!("group {name:?} is called directly, with no broker between: a delivery overhead is what a broker and its client add to a group that reads a topic"),
+        );
+    }
     let topic = if called {
         Some(0) // Called directly: `check_called` refuses a `topic`.
     } else {
@@ -679,6 +685,11 @@ fn group(
         key_ordered: raw.consumption == RawConsumption::KeyOrdered,
         rebalance_pause: raw.rebalance_pause.0,
         poll_interval: raw.poll_interval.0,
+        delivery_overhead: opt_dist(
+            c,
+            &path.key("delivery_overhead"),
+            raw.delivery_overhead.as_ref(),
+        ),
         max_rate_per_s: rate_cap(c, &path.key("max_rate_per_s"), raw.max_rate_per_s),
         partition_max_rate_per_s: rate_cap(
             c,

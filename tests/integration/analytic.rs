@@ -988,3 +988,42 @@ fn messages_with_an_exponential_ttl_expire_as_erlang_a_says() {
         0.05,
     );
 }
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn a_delivery_overhead_adds_to_the_service_as_pollaczek_khinchine_says() {
+    // M/G/1: exponential service (mean 0.5 s) plus a constant delivery
+    // overhead of 0.2 s on the worker, λ 1. S = 0.7 s, E[S²] = 0.25 +
+    // 0.49 = 0.74 (variance 0.25): Wq = λE[S²] / (2(1 − ρ)) = 1.2333 s.
+    let outs = outcomes(
+        r#"
+        seed = 83
+        horizon = "40000s"
+        warmup = "2000s"
+        replications = 20
+        sample_interval = "1000s"
+        [producers.web]
+        arrival = { poisson = { rate_per_s = 1 } }
+        [groups.s]
+        workers = 1
+        service = { exponential = { mean = "500ms" } }
+        delivery_overhead = { constant = { value = "200ms" } }
+        "#,
+    );
+    check(
+        "M/G/1 with a delivery overhead: Wq (P-K)",
+        &outs,
+        |o| o.groups[0].queue_wait.mean_s,
+        mg1_wait(1.0, 0.7, 0.25),
+        0.0,
+        0.05,
+    );
+    check(
+        "M/G/1 with a delivery overhead: utilisation",
+        &outs,
+        |o| o.groups[0].utilisation,
+        0.7,
+        0.0,
+        0.01,
+    );
+}

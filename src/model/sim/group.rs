@@ -62,6 +62,8 @@ pub(super) struct Group<'s> {
     pub tracks: BTreeMap<u64, Track>,
     pub service_rng: RngStream,
     pub read_rng: RngStream,
+    /// Draws each delivery's overhead (its own stream: others unchanged).
+    pub overhead_rng: RngStream,
     pub fault_rng: RngStream,
     pub read_latency: Option<Distribution>,
     /// Fixes which messages are poison for this group.
@@ -139,6 +141,7 @@ impl<'s> Group<'s> {
             tracks: BTreeMap::new(),
             service_rng: rng("service"),
             read_rng: rng("read"),
+            overhead_rng: rng("overhead"),
             fault_rng: rng("faults"),
             read_latency: match &topic.policy {
                 Policy::Spill(spill) => spill.read_latency.clone(),

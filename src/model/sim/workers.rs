@@ -591,6 +591,7 @@ mod tests {
             accept_capacity: u64::MAX,
             discipline: crate::model::resilience::Discipline::Fifo,
             accept_max_priority: None,
+            delivery_overhead: None,
             cancel: false,
         };
         Workers::new(&spec, GroupId(0))

@@ -191,10 +191,15 @@ impl Group<'_> {
     fn decide(&mut self, item: &Item, now: SimTime) -> (SimDuration, Option<FailKind>) {
         let spec = self.spec;
         let mut service = spec.service.sample(&mut self.service_rng);
-        let read = match (&self.read_latency, item.tier) {
+        let mut read = match (&self.read_latency, item.tier) {
             (Some(read), Tier::Disk) => read.sample(&mut self.read_rng),
             _ => 0.0,
         };
+        if let Some(overhead) = &spec.delivery_overhead {
+            // The broker's and client's part: on the worker, beside its
+            // service (no brownout or timeout applies to it).
+            read += overhead.sample(&mut self.overhead_rng);
+        }
         let faults = &spec.faults;
         if !self.faulty && !item.message.poison {
             return (SimDuration::from_secs_f64(read + service), None);
