@@ -184,6 +184,9 @@ enum Event {
     /// Deliveries may go ahead again: a rebalance pause is over, a cap
     /// has a token, or idle workers poll.
     Resume { group: GroupId },
+    /// An idle worker of a polling group polls (stale unless it is the
+    /// poll the worker waits for).
+    Poll { group: GroupId, worker: WorkerId },
     /// A producer crashes.
     ProducerCrash { producer: ProducerId, down_ns: u64 },
     /// A caller's patience for attempt `attempt` of a request on call
@@ -526,6 +529,9 @@ impl<'s> Simulation<'s> {
             | Event::Scale { .. }
             | Event::Outage { .. } => self.on_pool_event(event),
             Event::Resume { group } => self.groups[group.index()].on_resume(ctx),
+            Event::Poll { group, worker } => {
+                self.groups[group.index()].on_poll(ctx, worker.index())
+            }
             Event::ProducerCrash { producer, down_ns } => {
                 let (p, down) = (producer.index(), SimDuration(down_ns));
                 if self.calls.producer[p].is_some() {
@@ -606,7 +612,8 @@ impl<'s> Simulation<'s> {
             | Event::BlockDeadline
             | Event::AckTimeout { .. }
             | Event::Redeliver { .. }
-            | Event::Resume { .. } => {}
+            | Event::Resume { .. }
+            | Event::Poll { .. } => {}
         }
     }
 

@@ -632,6 +632,12 @@ fn group(
             format!("group {name:?} is called directly, with no broker between: a delivery overhead is what a broker and its client add to a group that reads a topic"),
         );
     }
+    if raw.poll_interval.0 != SimDuration::ZERO && raw.consumption != RawConsumption::Competing {
+        c.fail(
+            &path.key("poll_interval"),
+            "polling applies to competing consumers (each worker polls for itself, as a table polled with SKIP LOCKED or SQS); leave it out with partitioned or key_ordered consumption",
+        );
+    }
     let topic = if called {
         Some(0) // Called directly: `check_called` refuses a `topic`.
     } else {

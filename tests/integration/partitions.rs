@@ -176,9 +176,12 @@ fn a_hot_key_makes_its_partition_fall_behind_while_others_idle() {
 
 #[test]
 fn idle_workers_poll_on_their_interval() {
-    // One worker polling every 300 ms (at 0, 0.3, 0.6, …); a message each
-    // second. Message at 1 s waits for the poll at 1.2 s, at 2 s for 2.1 s,
-    // at 3 s none: waits cycle 0.2, 0.1, 0 s.
+    // One worker polling every 300 ms; a message each second. It polls at
+    // 0.3, 0.6, 0.9 and 1.2 s, where it takes the message of 1 s (0.2 s
+    // later); it finishes at 1.3 s, fetches at once, finds nothing and
+    // sleeps a full interval from then: 1.6, 1.9, 2.2 s, and the message
+    // of 2 s waits 0.2 s again. Every wait is 0.2 s (on a fixed grid they
+    // would cycle 0.2, 0.1, 0).
     let o = run(r#"
         horizon = "100s"
         [producers.p]
@@ -191,8 +194,9 @@ fn idle_workers_poll_on_their_interval() {
     "#);
     let g = &o.groups[0];
     assert_eq!(g.processed, 99);
-    common::close(g.queue_wait.mean_s, 0.1);
+    common::close(g.queue_wait.mean_s, 0.2);
     common::close(g.queue_wait.max_s, 0.2);
+    common::close(g.queue_wait.p50_s.max(0.2), 0.2);
 }
 
 #[test]
@@ -373,4 +377,27 @@ fn keyless_messages_spread_over_the_partitions_and_one_key_uses_one() {
         .filter(|p| p.processed > 0)
         .count();
     assert_eq!(used, 1);
+}
+
+#[test]
+fn a_finishing_poller_fetches_for_itself_and_the_others_sleep_on() {
+    // Two workers polling every second, starting at 0 s and 0.5 s; two
+    // messages at 0.2 s. Worker 1 wakes at 0.5 s and takes one; finishing
+    // at 0.6 s it fetches at once and takes the other (waits 0.3 and 0.4
+    // s). Worker 0 sleeps on until 1 s: a poll hands out one message, to
+    // the worker that polls.
+    let o = run(r#"
+        horizon = "2s"
+        drain = true
+        [producers.p]
+        arrival = { burst = { count = 2, at = "200ms" } }
+        [groups.g]
+        workers = 2
+        poll_interval = "1s"
+        service = { constant = { value = "100ms" } }
+    "#);
+    let g = &o.groups[0];
+    assert_eq!(g.processed, 2);
+    common::close(g.queue_wait.max_s, 0.4);
+    common::close(g.queue_wait.mean_s, 0.35);
 }

@@ -130,8 +130,12 @@ fn cases() -> impl Strategy<Value = Case> {
                 String::new()
             };
             let (ttl, max_block, latency, drain, faulty) = flags;
-            let (fault_topic, fault_group, fault_producer, dedup) =
+            let (fault_topic, mut fault_group, fault_producer, dedup) =
                 if faulty { fault_text(knobs) } else { Default::default() };
+            if partitioned || key_ordered {
+                // Polling is for competing consumers (validation says so).
+                fault_group = fault_group.replace("poll_interval = \"50ms\"\n", "");
+            }
             let mut text = format!("horizon = \"20s\"\nseed = {seed}\ndrain = {drain}\n[limits]\nmax_drain = \"60s\"\n");
             text += &topic_text(policy, capacity, disk, (ttl, max_block, latency));
             text += &fault_topic;

@@ -256,14 +256,15 @@ fn in_a_checkout_fan_out_email_falls_behind_in_the_sale_and_holds_nobody_back() 
 fn a_postgres_queue_keeps_up_to_5000_per_second_and_falls_behind_above() {
     let e = run("scenarios/postgres-as-queue.toml", &[]);
     let series = &e.outcomes[0].series;
-    // Up to 4,000/s (the first 8 minutes) the table stays almost empty.
+    // Up to 4,000/s (the first 8 minutes) it keeps up: rows wait for the
+    // sleeping pollers (a second at most), never more.
     let early = series
         .iter()
         .filter(|r| r.time_s < 480.0)
         .map(|r| r.depth)
         .max()
         .unwrap();
-    assert!(early < 1_000, "{early}");
+    assert!(early < 5_000, "{early}");
     // At 6,000/s it completes 5,000/s and falls behind by 1,000/s.
     let last: Vec<_> = series.iter().filter(|r| r.time_s > 610.0).collect();
     let done = last.iter().map(|r| r.completed_per_s).sum::<f64>() / last.len() as f64;

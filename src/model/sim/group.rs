@@ -74,6 +74,10 @@ pub(super) struct Group<'s> {
     pub rate_cap: Option<throttle::Bucket>,
     /// Caps on deliveries per partition (empty: none).
     pub partition_caps: Vec<throttle::Bucket>,
+    /// Polling: each worker's next poll, if one is scheduled (`MAX`: none:
+    /// it slept after an empty poll and is woken only by work), and the
+    /// instant its polls count from (its last empty poll).
+    pub polls: Vec<(SimTime, SimTime)>,
     /// When a Resume event is already scheduled.
     pub wake_at: Option<SimTime>,
     /// Partition ownership, for partitioned (in-order) consumption.
@@ -127,6 +131,19 @@ impl<'s> Group<'s> {
         };
         let partitions = topic.partitions as usize;
         let mut group = Group {
+            // Pollers start staggered over the interval: worker w's polls
+            // count from w·interval/workers.
+            polls: if g.poll_interval.as_nanos() > 0 {
+                let slots = u64::from(g.worker_slots().max(1));
+                (0..slots)
+                    .map(|w| {
+                        let phase = w * g.poll_interval.as_nanos() / slots;
+                        (SimTime::MAX, SimTime(phase))
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
             ttl_salt: StreamId::named(&format!("topic/{}/ttl", topic.name))
                 .rng(system.seed, replication)
                 .next_u64(),

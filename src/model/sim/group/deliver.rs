@@ -62,6 +62,11 @@ impl Group<'_> {
         if self.workers.is_down() {
             return;
         }
+        if !self.polls.is_empty() {
+            // Pollers fetch for themselves, each at its own poll.
+            self.arm_pollers(ctx);
+            return;
+        }
         if self.plain {
             // A plain group: no cap to wait for or spend, no partition or
             // key rule.
@@ -281,6 +286,10 @@ impl Group<'_> {
             // just freed, whose owner may have changed while it was busy.
             self.dispatch_worker(ctx, w);
             self.dispatch_partition(ctx, partition);
+        } else if !self.polls.is_empty() {
+            // A poller fetches for itself as it finishes, and only for
+            // itself.
+            self.fetch_for(ctx, w);
         } else {
             self.dispatch(ctx);
         }

@@ -5,6 +5,7 @@
 use super::{Ctx, Group};
 use crate::engine::SimTime;
 use crate::model::sim::Event;
+use crate::model::sim::ids::WorkerId;
 
 /// A token bucket of `rate` tokens a second holding one second's worth (at
 /// least one token), kept exactly in integer nanoseconds as GCRA (virtual
@@ -86,6 +87,89 @@ impl Group<'_> {
         }
     }
 
+    /// Polling: every idle worker that sleeps gets its next poll, on its
+    /// own grid (every interval from its last empty poll), when there is
+    /// something to fetch. A worker asleep with nothing to fetch costs no
+    /// event: an empty poll changes nothing.
+    pub(in crate::model::sim) fn arm_pollers(&mut self, ctx: &mut Ctx) {
+        if self.buffer.is_empty() || self.workers.is_down() {
+            return;
+        }
+        let interval = self.spec.poll_interval.as_nanos();
+        let now = ctx.now.0;
+        for i in 0..self.workers.idle().len() {
+            let w = self.workers.idle()[i] as usize;
+            let Some(&(next, from)) = self.polls.get(w) else {
+                continue;
+            };
+            if next != SimTime::MAX {
+                continue;
+            }
+            // Its first grid point after its last empty poll, not before
+            // now (or, before its first poll, its starting phase).
+            let at = if from.0 > now {
+                from
+            } else {
+                let k = (now - from.0).div_ceil(interval).max(1);
+                SimTime(from.0 + k * interval)
+            };
+            self.polls[w].0 = at;
+            let event = Event::Poll {
+                group: self.index,
+                worker: WorkerId::of(w),
+            };
+            ctx.schedule(at, event);
+        }
+    }
+
+    /// Idle worker `w` polls (unless this poll is stale): it fetches one
+    /// message for itself, or sleeps a full interval.
+    pub(in crate::model::sim) fn on_poll(&mut self, ctx: &mut Ctx, w: usize) {
+        if self.polls.get(w).is_none_or(|&(next, _)| next != ctx.now) {
+            return;
+        }
+        self.polls[w].0 = SimTime::MAX;
+        self.fetch_for(ctx, w);
+    }
+
+    /// Worker `w` of a polling group fetches for itself (at its poll, or as
+    /// it finishes a delivery): the next ready message if any (within the
+    /// caps), else it sleeps, its polls counting from now.
+    pub(in crate::model::sim) fn fetch_for(&mut self, ctx: &mut Ctx, w: usize) {
+        if self.workers.is_down() || !self.workers.is_idle(w) {
+            return; // Busy, crashed or gone: it polls again when back.
+        }
+        let capped = !self.partition_caps.is_empty();
+        loop {
+            if self.group_throttled(ctx).is_some() {
+                break; // Rate-limited: nothing this time.
+            }
+            let item = if capped {
+                self.pop_open(ctx)
+            } else {
+                self.buffer.pop()
+            };
+            let Some(item) = item else {
+                break;
+            };
+            if self.is_expired(ctx.now, &item) {
+                self.expire(ctx, item);
+                continue;
+            }
+            self.workers.take_idle(w);
+            self.spend_tokens(ctx, item.message.partition as usize);
+            self.deliver_to(ctx, w as u32, item);
+            self.note_levels(ctx.now);
+            return;
+        }
+        if let Some(p) = self.polls.get_mut(w) {
+            *p = (SimTime::MAX, ctx.now);
+        }
+        // Asleep; woken on its grid if anything is left to fetch.
+        self.arm_pollers(ctx);
+        self.note_levels(ctx.now);
+    }
+
     /// Dispatch again at `at` (a cap or a poll lets deliveries through then).
     pub(in crate::model::sim) fn wake_at(&mut self, ctx: &mut Ctx, at: SimTime) {
         if self.wake_at.is_some_and(|t| t >= ctx.now && t <= at) {
@@ -104,26 +188,14 @@ impl Group<'_> {
         self.dispatch(ctx);
     }
 
-    /// Messages are waiting and workers idle: with polling, the first idle
-    /// worker's next poll fetches them; without, they are delivered now.
+    /// Messages are waiting and workers idle: with polling, each idle
+    /// worker's next poll fetches for it; without, they are delivered now.
     pub(in crate::model::sim) fn notify(&mut self, ctx: &mut Ctx, partition: usize) {
         if !self.workers.has_idle() || self.workers.is_down() {
             return;
         }
-        let interval = self.spec.poll_interval.as_nanos();
-        if interval > 0 {
-            let workers = self.workers.len() as u64;
-            let now = ctx.now.0;
-            // Worker w polls at w·interval/workers + k·interval.
-            let next = (self.workers.idle().iter())
-                .map(|&w| {
-                    let phase = u64::from(w) * interval / workers;
-                    let k = now.saturating_sub(phase).div_ceil(interval);
-                    phase + k * interval
-                })
-                .min()
-                .unwrap_or(now);
-            self.wake_at(ctx, SimTime(next));
+        if !self.polls.is_empty() {
+            self.arm_pollers(ctx);
         } else if self.assignment.is_some() {
             self.dispatch_partition(ctx, partition);
         } else {
