@@ -62,11 +62,6 @@ impl Group<'_> {
         if self.workers.is_down() {
             return;
         }
-        if !self.polls.is_empty() {
-            // Pollers fetch for themselves, each at its own poll.
-            self.arm_pollers(ctx);
-            return;
-        }
         if self.plain {
             // A plain group: no cap to wait for or spend, no partition or
             // key rule.
@@ -82,6 +77,12 @@ impl Group<'_> {
                 self.deliver_to(ctx, w, item);
             }
             self.note_levels(ctx.now);
+            return;
+        }
+        if !self.polls.is_empty() {
+            // Pollers fetch for themselves, each at its own poll (a
+            // polling group is never plain).
+            self.arm_pollers(ctx);
             return;
         }
         if self.assignment.is_some() {

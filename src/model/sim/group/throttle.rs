@@ -194,11 +194,10 @@ impl Group<'_> {
         if !self.workers.has_idle() || self.workers.is_down() {
             return;
         }
-        if !self.polls.is_empty() {
-            self.arm_pollers(ctx);
-        } else if self.assignment.is_some() {
+        if self.assignment.is_some() {
             self.dispatch_partition(ctx, partition);
         } else {
+            // Pollers are armed there.
             self.dispatch(ctx);
         }
     }
