@@ -94,24 +94,10 @@ impl Group<'_> {
             self.dispatch_by_key(ctx);
             return;
         }
-        let capped = !self.partition_caps.is_empty();
         while self.workers.has_idle() {
-            if let Some(at) = self.group_throttled(ctx) {
-                self.wake_at(ctx, at);
-                break;
-            }
-            let item = if capped {
-                self.pop_open(ctx)
-            } else {
-                self.buffer.pop()
-            };
-            let Some(item) = item else {
+            let Some(item) = self.next_capped(ctx, true) else {
                 break;
             };
-            if self.is_expired(ctx.now, &item) {
-                self.expire(ctx, item);
-                continue;
-            }
             let w = (self.workers)
                 .pop_idle()
                 .expect("the loop checked for an idle worker");
@@ -119,6 +105,32 @@ impl Group<'_> {
             self.deliver_to(ctx, w, item);
         }
         self.note_levels(ctx.now);
+    }
+
+    /// The next message within the caps (expired ones met on the way are
+    /// dropped), or `None`: nothing ready, or the caps hold everything
+    /// back (then, with `wake`, dispatch resumes when the group's cap
+    /// opens).
+    pub(in crate::model::sim) fn next_capped(&mut self, ctx: &mut Ctx, wake: bool) -> Option<Item> {
+        let capped = !self.partition_caps.is_empty();
+        loop {
+            if let Some(at) = self.group_throttled(ctx) {
+                if wake {
+                    self.wake_at(ctx, at);
+                }
+                return None;
+            }
+            let item = if capped {
+                self.pop_open(ctx)
+            } else {
+                self.buffer.pop()
+            }?;
+            if self.is_expired(ctx.now, &item) {
+                self.expire(ctx, item);
+                continue;
+            }
+            return Some(item);
+        }
     }
 
     /// The oldest head among partitions whose cap has a token; if all with

@@ -139,23 +139,8 @@ impl Group<'_> {
         if self.workers.is_down() || !self.workers.is_idle(w) {
             return; // Busy, crashed or gone: it polls again when back.
         }
-        let capped = !self.partition_caps.is_empty();
-        loop {
-            if self.group_throttled(ctx).is_some() {
-                break; // Rate-limited: nothing this time.
-            }
-            let item = if capped {
-                self.pop_open(ctx)
-            } else {
-                self.buffer.pop()
-            };
-            let Some(item) = item else {
-                break;
-            };
-            if self.is_expired(ctx.now, &item) {
-                self.expire(ctx, item);
-                continue;
-            }
+        // Rate-limited, or nothing ready: nothing this time.
+        if let Some(item) = self.next_capped(ctx, false) {
             self.workers.take_idle(w);
             self.spend_tokens(ctx, item.message.partition as usize);
             self.deliver_to(ctx, w as u32, item);
