@@ -116,7 +116,7 @@ pub enum HedgeDelay {
     Fixed(SimDuration),
     /// This quantile (0–1) of the link's attempt latencies so far (as "The
     /// Tail at Scale" defers a hedge to the 95th percentile); no hedge
-    /// until [`HEDGE_WARMUP`] attempts succeeded.
+    /// until [`HEDGE_WARMUP`] attempts were processed.
     Quantile(f64),
 }
 

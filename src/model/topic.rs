@@ -124,12 +124,4 @@ impl Ttl {
             }
         }
     }
-
-    /// Its fixed value, if every message has the same.
-    pub fn fixed(&self) -> Option<SimDuration> {
-        match self {
-            Ttl::Fixed(d) => Some(*d),
-            Ttl::Drawn(_) => None,
-        }
-    }
 }
