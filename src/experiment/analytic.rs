@@ -69,6 +69,7 @@ pub fn analytic_rows(scenario: &Scenario) -> Vec<AnalyticRow> {
     let partitioned = topic.partitions > 1 && scenario.system.groups.iter().any(|g| g.partitioned);
     if partitioned
         || topic.publish_latency.is_some()
+        || topic.handoff_latency.is_some()
         || topic.ttl.is_some()
         || topic.delivery.ack_timeout.is_some()
         || faults

@@ -184,6 +184,8 @@ enum Event {
     /// Deliveries may go ahead again: a rebalance pause is over, a cap
     /// has a token, or idle workers poll.
     Resume { group: GroupId },
+    /// Copies in a group's hand-off may become deliverable.
+    Land { group: GroupId },
     /// An idle worker of a polling group polls (stale unless it is the
     /// poll the worker waits for).
     Poll { group: GroupId, worker: WorkerId },
@@ -365,8 +367,11 @@ impl<'s> Simulation<'s> {
             groups,
             topics: (scenario.topics.iter().enumerate())
                 .map(|(t, spec)| {
-                    let publish_rng = rng(format!("topic/{}/publish", spec.name));
-                    Topic::new(spec, t, scenario.readers(t), publish_rng)
+                    let rngs = [
+                        rng(format!("topic/{}/publish", spec.name)),
+                        rng(format!("topic/{}/handoff", spec.name)),
+                    ];
+                    Topic::new(spec, t, scenario.readers(t), rngs)
                 })
                 .collect(),
             paths: Paths::new(scenario),
@@ -532,6 +537,7 @@ impl<'s> Simulation<'s> {
             Event::Poll { group, worker } => {
                 self.groups[group.index()].on_poll(ctx, worker.index())
             }
+            Event::Land { group } => self.groups[group.index()].on_land(ctx),
             Event::ProducerCrash { producer, down_ns } => {
                 let (p, down) = (producer.index(), SimDuration(down_ns));
                 if self.calls.producer[p].is_some() {
@@ -613,7 +619,8 @@ impl<'s> Simulation<'s> {
             | Event::AckTimeout { .. }
             | Event::Redeliver { .. }
             | Event::Resume { .. }
-            | Event::Poll { .. } => {}
+            | Event::Poll { .. }
+            | Event::Land { .. } => {}
         }
     }
 

@@ -92,6 +92,10 @@ pub struct TopicSpec {
     pub policy: Policy,
     /// Seconds from send until accepted; `None` is instantaneous.
     pub publish_latency: Option<Distribution>,
+    /// Seconds from accepted until deliverable (in order of acceptance);
+    /// `None` is instantaneous. A message in hand-off counts against
+    /// `capacity` and in the depth.
+    pub handoff_latency: Option<Distribution>,
     /// Age (since creation) after which a ready message expires.
     pub ttl: Option<Ttl>,
     /// Acks, redelivery and dead-lettering.

@@ -209,6 +209,11 @@ pub struct RawTopic {
     /// Time from send until the topic has accepted a message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_latency: Option<RawDist<Dur>>,
+    /// Time from accepted until deliverable (the broker's own hand-off:
+    /// replication, a commit, a fetch that sees it). Order of acceptance
+    /// is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff_latency: Option<RawDist<Dur>>,
     /// Messages older than this (since creation) are dropped as expired;
     /// a distribution draws each message's own (its patience).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -347,6 +352,7 @@ impl Default for RawTopic {
             capacity_bytes: None,
             policy: RawPolicy::default(),
             publish_latency: None,
+            handoff_latency: None,
             ttl: None,
             ttl_action: RawTtlAction::default(),
             delivery: RawDeliveryMode::default(),

@@ -467,6 +467,18 @@ fn topic_spec(
         &path.key("publish_latency"),
         raw.publish_latency.as_ref(),
     );
+    let handoff_latency = opt_dist(
+        c,
+        &path.key("handoff_latency"),
+        raw.handoff_latency.as_ref(),
+    );
+    if raw.handoff_latency.is_some() && capacity == 0 {
+        c.fail(
+            &path.key("handoff_latency"),
+            "needs room to hold a message in hand-off: capacity is 0 (a loss system hands a \
+             message straight to a worker or refuses it)",
+        );
+    }
     let delivery = faults::delivery(c, path, raw);
     let max_priority = priority::max_priority(c, path, raw);
     if raw.partitions == 0 || raw.partitions > 100_000 {
@@ -481,6 +493,7 @@ fn topic_spec(
         capacity_bytes,
         policy: policy?,
         publish_latency,
+        handoff_latency,
         ttl,
         delivery,
         durable: raw.durable,

@@ -1027,3 +1027,37 @@ fn a_delivery_overhead_adds_to_the_service_as_pollaczek_khinchine_says() {
         0.01,
     );
 }
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "analytic validation runs with --release")]
+fn a_constant_hand_off_adds_itself_to_the_wait_and_to_the_depth() {
+    // M/M/1 (λ 0.8, μ 1) behind a constant hand-off of 0.5 s: the buffer
+    // sees the Poisson stream shifted by 0.5 s, so Wq = 0.5 + ρ/(μ − λ) =
+    // 4.5 s; copies in hand-off count, so Little's law over the system
+    // gives L = λ·(Wq + 1/μ) = 0.8·5.5 = 4.4.
+    let outs = outcomes(
+        r#"
+        seed = 89
+        horizon = "40000s"
+        warmup = "2000s"
+        replications = 20
+        sample_interval = "1000s"
+        [topic]
+        handoff_latency = { constant = { value = "500ms" } }
+        [producers.web]
+        arrival = { poisson = { rate_per_s = 0.8 } }
+        [groups.s]
+        workers = 1
+        service = { exponential = { mean = "1s" } }
+        "#,
+    );
+    check(
+        "M/M/1 behind a 0.5 s hand-off: Wq",
+        &outs,
+        |o| o.groups[0].queue_wait.mean_s,
+        4.5,
+        0.0,
+        0.05,
+    );
+    check_little("M/M/1 behind a 0.5 s hand-off:", &outs, 4.4, 0.05);
+}

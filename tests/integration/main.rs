@@ -4,6 +4,7 @@
 mod analytic;
 mod autoscale;
 mod browser;
+mod calibration;
 mod calls;
 mod cli;
 mod common;

@@ -7,6 +7,7 @@ mod buffer;
 mod deliver;
 mod deliverable;
 mod faults;
+mod handoff;
 mod item;
 mod keys;
 mod packed;
@@ -34,7 +35,7 @@ use crate::model::message::Message;
 use crate::model::system::System;
 use crate::model::topic::{Policy, TopicSpec};
 use rand::Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// What the topic adds to each group's time-series row.
 pub(super) struct TopicRow {
@@ -55,6 +56,9 @@ pub(super) struct Group<'s> {
     /// Count out-of-order completions per key (some producer has keys).
     pub track_order: bool,
     pub buffer: Buffer,
+    /// Accepted copies in the broker's hand-off, oldest first, with when
+    /// each becomes deliverable (their room is reserved in the buffer).
+    pub landing: VecDeque<(SimTime, Item)>,
     /// Its workers (busy ones count zombies).
     pub workers: Workers<InService>,
     pub zombies: u32,
@@ -152,6 +156,7 @@ impl<'s> Group<'s> {
             topic,
             track_order,
             buffer: Buffer::new(topic, g.partitioned),
+            landing: VecDeque::new(),
             workers: Workers::new(g, GroupId(index as u32)),
             zombies: 0,
             delayed: Slab::default(),
@@ -235,11 +240,17 @@ impl<'s> Group<'s> {
         u64::from(self.workers.busy() - self.zombies)
     }
 
+    /// Messages queued: ready in the buffer, or in the broker's hand-off.
+    #[inline]
+    pub(super) fn depth(&self) -> u64 {
+        self.buffer.len() + self.landing.len() as u64
+    }
+
     /// Records the current depth at `now` (busy workers are recorded
     /// where they change; zombies and delayed messages by `note_faults`).
     #[inline]
     pub(super) fn note_levels(&mut self, now: SimTime) {
-        self.window.depth.set(now.0, self.buffer.len());
+        self.window.depth.set(now.0, self.depth());
     }
 
     /// Records a partition's peak depth (only with several partitions).
@@ -270,16 +281,18 @@ impl<'s> Group<'s> {
     pub(super) fn sweep_order(&mut self) {
         let in_flight = self.workers.jobs().map(|s| s.item.message.id.0);
         let delayed = self.delayed.iter().map(|(_, i)| i.message.id.0);
+        let landing = self.landing.iter().map(|(_, i)| i.message.id.0);
         let oldest = self
             .buffer
             .min_id()
             .into_iter()
             .chain(in_flight)
             .chain(delayed)
+            .chain(landing)
             .min()
             .unwrap_or(u64::MAX);
         self.last_by_key.retain(|_, last| *last >= oldest);
-        let held = self.buffer.len() as usize + self.delayed.len() + self.workers.busy() as usize;
+        let held = self.depth() as usize + self.delayed.len() + self.workers.busy() as usize;
         self.order_sweep_at = (2 * self.last_by_key.len())
             .max(held)
             .max(settle::ORDER_SWEEP_MIN);
@@ -290,6 +303,9 @@ impl<'s> Group<'s> {
     pub(super) fn lose_from(&mut self, ctx: &mut Ctx, p: usize) {
         let mine = |item: &Item| item.message.producer as usize == p;
         for item in self.buffer.take_where(mine) {
+            self.lost(ctx, item);
+        }
+        for item in self.take_landing_where(mine) {
             self.lost(ctx, item);
         }
         let delayed: Vec<u32> = (self.delayed.iter())
@@ -306,11 +322,15 @@ impl<'s> Group<'s> {
     }
 
     /// Whether a message arriving now goes straight to an idle worker
-    /// without entering the buffer (a plain group with an empty buffer):
-    /// all a topic with no room (`capacity = 0`) accepts.
+    /// without entering the buffer (a plain group with an empty buffer,
+    /// and no hand-off): all a topic with no room (`capacity = 0`) accepts.
     #[inline]
     pub(super) fn takes_at_once(&self) -> bool {
-        self.plain && self.buffer.is_empty() && self.workers.has_idle() && !self.workers.is_down()
+        self.plain
+            && self.buffer.is_empty()
+            && self.workers.has_idle()
+            && !self.workers.is_down()
+            && self.topic.handoff_latency.is_none()
     }
 
     /// Statistics restart at the end of warm-up.
@@ -345,12 +365,12 @@ impl<'s> Group<'s> {
         SeriesRow {
             time_s: now.as_secs_f64(),
             group: self.index.0,
-            depth: self.buffer.len(),
+            depth: self.depth(),
             depth_bytes: self.buffer.bytes(),
             disk_depth: self.buffer.disk_len(),
-            oldest_age_s: self
-                .buffer
-                .oldest_enqueued()
+            oldest_age_s: (self.buffer.oldest_enqueued().into_iter())
+                .chain(self.landing.front().map(|(_, item)| item.enqueued))
+                .min()
                 .map_or(0.0, |t| now.since(t).as_secs_f64()),
             in_flight: self.in_flight(),
             published_per_s: topic.published_per_s,

@@ -922,7 +922,7 @@ fn group_outcome(
             expired: c.expired,
         },
         dead_lettered: c.dead_lettered,
-        queued: g.buffer.len(),
+        queued: g.depth(),
         delayed: g.delayed.len() as u64,
         in_flight: g.in_flight(),
         redeliveries: c.redeliveries,

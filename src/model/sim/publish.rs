@@ -187,7 +187,12 @@ impl Simulation<'_> {
     #[inline]
     pub(super) fn enqueue_in_readers(&mut self, t: usize, message: Message) {
         self.topics[t].accepted += 1;
+        let ready_at = self.topics[t].ready_at(self.ctx.now);
         for g in self.topics[t].readers.clone() {
+            if let Some(at) = ready_at {
+                self.groups[g].hand_off(&mut self.ctx, message, at);
+                continue;
+            }
             let tier = self.groups[g]
                 .buffer
                 .room(message.size)
@@ -220,7 +225,7 @@ impl Simulation<'_> {
 
     /// Ready messages across groups.
     pub(super) fn ready(&self) -> u64 {
-        self.groups.iter().map(|g| g.buffer.len()).sum()
+        self.groups.iter().map(|g| g.depth()).sum()
     }
 
     /// Messages held anywhere: ready, blocked, in transit, waiting to retry
@@ -245,7 +250,7 @@ impl Simulation<'_> {
             .groups
             .iter()
             .enumerate()
-            .max_by_key(|(_, g)| g.buffer.len())
+            .max_by_key(|(_, g)| g.depth())
             .expect("a scenario has at least one group");
         let spec = &self.scenario.groups[g];
         // An autoscaled group is judged at its most workers.

@@ -65,18 +65,23 @@ pub(super) struct Topic<'s> {
     pub producer_latency: LatencyHistogram,
     pub blocked_level: TimeAverage,
     publish_rng: RngStream,
+    handoff_rng: RngStream,
+    /// When the last message accepted becomes deliverable (hand-off keeps
+    /// the order of acceptance).
+    last_ready: SimTime,
     /// The last partition the round-robin partitioner used.
     round_robin: u32,
 }
 
 impl<'s> Topic<'s> {
     /// Topic `index` of `spec`, read by the groups in `readers`, drawing
-    /// publish latencies from `publish_rng`.
+    /// publish latencies from the first stream, hand-off latencies from
+    /// the second.
     pub(super) fn new(
         spec: &'s TopicSpec,
         index: usize,
         readers: Range<usize>,
-        publish_rng: RngStream,
+        [publish_rng, handoff_rng]: [RngStream; 2],
     ) -> Topic<'s> {
         // With no room at all (a loss system), a message is only ever
         // handed straight to a worker: any size goes.
@@ -116,6 +121,8 @@ impl<'s> Topic<'s> {
             producer_latency: LatencyHistogram::new(),
             blocked_level: TimeAverage::default(),
             publish_rng,
+            handoff_rng,
+            last_ready: SimTime::ZERO,
             round_robin: u32::MAX,
         }
     }
@@ -171,6 +178,17 @@ impl<'s> Topic<'s> {
                 slot,
             },
         );
+    }
+
+    /// When a message accepted now becomes deliverable: after its drawn
+    /// hand-off latency, and never before one accepted earlier (the
+    /// broker hands off in order). `None`: at once.
+    #[inline]
+    pub(super) fn ready_at(&mut self, now: SimTime) -> Option<SimTime> {
+        let latency = self.spec.handoff_latency.as_ref()?;
+        let drawn = now + SimDuration::from_secs_f64(latency.sample(&mut self.handoff_rng));
+        self.last_ready = self.last_ready.max(drawn);
+        Some(self.last_ready)
     }
 
     /// The one decision on a publish of `size` bytes arriving now, by the

@@ -85,6 +85,10 @@ pub(in crate::model::sim) struct Buffer {
     disk_bytes: u64,
     capacity: u64,
     capacity_bytes: u64,
+    /// Room held for copies in the broker's hand-off (messages, bytes):
+    /// they count against the memory tier's capacity until they land.
+    reserved: u64,
+    reserved_bytes: u64,
     /// Disk capacity in messages and bytes, when spilling.
     disk: Option<(u64, u64)>,
 }
@@ -118,6 +122,8 @@ impl Buffer {
             disk_bytes: 0,
             capacity: topic.capacity,
             capacity_bytes: topic.capacity_bytes,
+            reserved: 0,
+            reserved_bytes: 0,
             disk,
         }
     }
@@ -127,8 +133,8 @@ impl Buffer {
     #[inline]
     pub(crate) fn room(&self, size: u32) -> Option<Tier> {
         let size = u64::from(size);
-        let memory_len = self.len - self.disk_len;
-        let memory_bytes = self.bytes - self.disk_bytes;
+        let memory_len = self.len - self.disk_len + self.reserved;
+        let memory_bytes = self.bytes - self.disk_bytes + self.reserved_bytes;
         if self.disk_len == 0
             && memory_len < self.capacity
             && memory_bytes + size <= self.capacity_bytes
@@ -255,8 +261,22 @@ impl Buffer {
     /// by count (or has spilled), and so is the disk tier if there is one.
     #[inline]
     pub(crate) fn full_by_count(&self) -> bool {
-        let memory_full = self.disk_len > 0 || self.len - self.disk_len >= self.capacity;
+        let memory_full =
+            self.disk_len > 0 || self.len - self.disk_len + self.reserved >= self.capacity;
         memory_full && self.disk.is_none_or(|(cap, _)| self.disk_len >= cap)
+    }
+
+    /// Holds (`true`) or frees the room of a copy of `size` bytes in the
+    /// broker's hand-off.
+    #[inline]
+    pub(crate) fn reserve(&mut self, size: u32, hold: bool) {
+        if hold {
+            self.reserved += 1;
+            self.reserved_bytes += u64::from(size);
+        } else {
+            self.reserved -= 1;
+            self.reserved_bytes -= u64::from(size);
+        }
     }
 
     #[inline]
@@ -638,6 +658,7 @@ mod tests {
             capacity_bytes: u64::MAX,
             policy: Policy::DropOldest(DropOldest),
             publish_latency: None,
+            handoff_latency: None,
             ttl: None,
             delivery: DeliverySpec::default(),
             durable: true,

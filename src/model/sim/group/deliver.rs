@@ -16,12 +16,30 @@ impl Group<'_> {
     /// worker is idle (handed straight to it in a plain group whose buffer
     /// is empty).
     pub(in crate::model::sim) fn enqueue(&mut self, ctx: &mut Ctx, message: Message, tier: Tier) {
-        let now = ctx.now;
+        let item = self.accept(ctx, message, tier);
+        self.take_in(ctx, item);
+    }
+
+    /// Counts an accepted message in: the group's copy of it, entering now.
+    #[inline]
+    pub(in crate::model::sim) fn accept(
+        &mut self,
+        ctx: &mut Ctx,
+        message: Message,
+        tier: Tier,
+    ) -> Item {
         if message.tracked && !message.holds_refs {
             self.tracks.entry(message.origin.0).or_default().refs += 1;
         }
         ctx.note(LogKind::Enqueued, message.id.0, self.index.0);
-        let item = Item::new(message, now, tier, message.tracked);
+        self.counters.accepted += 1;
+        Item::new(message, ctx.now, tier, message.tracked)
+    }
+
+    /// Makes an accepted copy deliverable: into the buffer, or straight to
+    /// an idle worker in a plain group whose buffer is empty.
+    pub(in crate::model::sim) fn take_in(&mut self, ctx: &mut Ctx, item: Item) {
+        let now = ctx.now;
         self.renumber_if_due();
         if self.plain
             && self.buffer.is_empty()
@@ -32,12 +50,12 @@ impl Group<'_> {
             self.deliver_directly(ctx, item);
             return;
         }
+        let partition = item.message.partition as usize;
         self.buffer.push_back(item);
-        self.counters.accepted += 1;
-        self.max_depth = self.max_depth.max(self.buffer.len());
-        self.note_partition_depth(message.partition as usize);
+        self.max_depth = self.max_depth.max(self.depth());
+        self.note_partition_depth(partition);
         self.note_levels(now);
-        self.notify(ctx, message.partition as usize);
+        self.notify(ctx, partition);
     }
 
     /// A message arriving at an empty buffer of a plain group with an idle
@@ -47,10 +65,11 @@ impl Group<'_> {
     fn deliver_directly(&mut self, ctx: &mut Ctx, mut item: Item) {
         let now = ctx.now;
         item.seq = self.buffer.take_seq();
-        self.counters.accepted += 1;
-        self.max_depth = self.max_depth.max(1);
+        // Messages in hand-off are queued too (none without one).
+        let depth = self.depth() + 1;
+        self.max_depth = self.max_depth.max(depth);
         self.note_partition_depth_of_one(item.message.partition as usize);
-        self.window.depth.set(now.0, 1);
+        self.window.depth.set(now.0, depth);
         let w = (self.workers.pop_idle()).expect("the caller checked for an idle worker");
         self.deliver_to(ctx, w, item);
         self.note_levels(now);

@@ -203,7 +203,7 @@ impl Group<'_> {
                 }
             }
         }
-        self.max_depth = self.max_depth.max(self.buffer.len());
+        self.max_depth = self.max_depth.max(self.depth());
         self.note_partition_depth(item.message.partition as usize);
         self.note_levels(ctx.now);
         // After the hold: a freed key is scheduled only if it holds messages.
