@@ -34,6 +34,12 @@ pub struct GroupSpec {
     /// Seconds the broker and its client add to each delivery on the
     /// worker (a group that reads a topic).
     pub delivery_overhead: Option<Distribution>,
+    /// Messages a worker holds at once, the one it runs included (1: it
+    /// gets the next only when it finishes).
+    pub prefetch: u32,
+    /// Seconds a worker adds for a delivery it did not hold already (the
+    /// round trip to the broker).
+    pub fetch_overhead: Option<Distribution>,
     /// Deliveries per second over the whole topic, if capped.
     pub max_rate_per_s: Option<f64>,
     /// Deliveries per second from one partition, if capped.

@@ -591,6 +591,16 @@ pub struct RawGroup {
     /// (fetch, ack, serialisation), beside the service time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_overhead: Option<RawDist<Dur>>,
+    /// Messages a worker holds at once, the one it runs included
+    /// (RabbitMQ's `basic.qos` prefetch, Kafka's `max.poll.records`, an
+    /// SQS receive of up to 10); 1 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefetch: Option<u32>,
+    /// The round trip to the broker a worker pays for a delivery it did
+    /// not hold already (with polling: once per poll that brings
+    /// messages), beside `delivery_overhead`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetch_overhead: Option<RawDist<Dur>>,
     /// Most deliveries per second to this group, over the whole topic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rate_per_s: Option<f64>,

@@ -176,6 +176,8 @@ pub(super) fn rewrite(raw: &RawScenario) -> RawScenario {
         g.dedup_window = None;
         g.crash_after_side_effect = 0.0;
         g.delivery_overhead = None;
+        g.fetch_overhead = None;
+        g.prefetch = None;
     }
     out.topics = BTreeMap::new();
     out.topic = None;

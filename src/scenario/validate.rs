@@ -38,6 +38,8 @@ const MAX_REPLICATIONS: u32 = 100_000;
 /// always suffice for what it holds and has in flight.
 pub(crate) const MAX_QUEUED: u64 = 1 << 31;
 const MAX_WORKERS: u32 = 1_000_000;
+/// Most messages a worker may hold at once (RabbitMQ allows 65,535).
+const MAX_PREFETCH: u32 = 65_535;
 /// Topics a file may name.
 const MAX_TOPICS: usize = 1_000;
 /// Size of a message when the producer does not say.
@@ -639,10 +641,30 @@ fn group(
 ) -> Option<GroupSpec> {
     let path = FieldPath::root().key("groups").key(name);
     c.name(&path, name);
-    if called && raw.delivery_overhead.is_some() {
+    for (field, set) in [
+        ("delivery_overhead", raw.delivery_overhead.is_some()),
+        ("fetch_overhead", raw.fetch_overhead.is_some()),
+        ("prefetch", raw.prefetch.is_some()),
+    ] {
+        if called && set {
+            c.fail(
+                &path.key(field),
+                format!("group {name:?} is called directly, with no broker between: `{field}` is about a broker and its client, for a group that reads a topic"),
+            );
+        }
+    }
+    let prefetch = raw.prefetch.unwrap_or(1);
+    if !(1..=MAX_PREFETCH).contains(&prefetch) {
         c.fail(
-            &path.key("delivery_overhead"),
-            format!("group {name:?} is called directly, with no broker between: a delivery overhead is what a broker and its client add to a group that reads a topic"),
+            &path.key("prefetch"),
+            format!("must be between 1 and {MAX_PREFETCH} (got {prefetch})"),
+        );
+    } else if prefetch > 1
+        && (raw.consumption != RawConsumption::Competing || raw.key_max_rate_per_s.is_some())
+    {
+        c.fail(
+            &path.key("prefetch"),
+            "applies to competing consumers without per-key rules (a worker holding several messages would take them out of their partition's or key's order); leave it out with partitioned or key_ordered consumption and with key_max_rate_per_s",
         );
     }
     if raw.poll_interval.0 != SimDuration::ZERO && raw.consumption != RawConsumption::Competing {
@@ -709,6 +731,8 @@ fn group(
             &path.key("delivery_overhead"),
             raw.delivery_overhead.as_ref(),
         ),
+        prefetch,
+        fetch_overhead: opt_dist(c, &path.key("fetch_overhead"), raw.fetch_overhead.as_ref()),
         max_rate_per_s: rate_cap(c, &path.key("max_rate_per_s"), raw.max_rate_per_s),
         partition_max_rate_per_s: rate_cap(
             c,
@@ -804,6 +828,7 @@ fn loss_reader(c: &mut Checker<'_>, path: &FieldPath, raw: &RawGroup, topic: &To
             raw.partition_max_rate_per_s.is_some(),
         ),
         ("key_max_rate_per_s", raw.key_max_rate_per_s.is_some()),
+        ("prefetch", raw.prefetch.is_some_and(|p| p > 1)),
     ] {
         if set {
             c.fail(&path.key(field), format!("cannot be set: {why}"));

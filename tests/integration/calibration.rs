@@ -85,3 +85,134 @@ fn a_hand_off_refuses_a_topic_with_no_room() {
     assert!(err.contains("topic.handoff_latency"), "{err}");
     assert!(err.contains("capacity is 0"), "{err}");
 }
+
+/// A burst of `count` messages at t = 0 into one worker taking 1 s each,
+/// with `group` settings added to the worker's group.
+fn burst_into(count: u32, group: &str) -> String {
+    format!(
+        r#"
+        horizon = "1s"
+        drain = true
+        sample_interval = "500ms"
+        [producers.p]
+        arrival = {{ burst = {{ count = {count} }} }}
+        [groups.g]
+        workers = 1
+        service = {{ constant = {{ value = "1s" }} }}
+        {group}
+        "#
+    )
+}
+
+#[test]
+fn a_held_message_skips_the_round_trip_to_the_broker() {
+    let fetch = r#"fetch_overhead = { constant = { value = "500ms" } }"#;
+    // Prefetch 1: each of four deliveries pays the round trip: 4 × 1.5 s.
+    let one = run(&burst_into(4, fetch));
+    close(one.end_s, 6.0);
+    // Prefetch 2 (pushed): the first is fetched; each later one was held
+    // while the one before it ran (the broker sends the next as the
+    // worker takes one): 1.5 + 3 × 1 s.
+    let two = run(&burst_into(4, &format!("{fetch}\nprefetch = 2")));
+    close(two.end_s, 4.5);
+    assert_eq!(two.groups[0].processed, 4);
+}
+
+#[test]
+fn held_messages_are_in_flight_not_queued() {
+    // One worker with prefetch 4: of ten, one runs and three are held,
+    // so six wait in the broker at most (nine without prefetch).
+    let o = run(&burst_into(10, "prefetch = 4"));
+    let g = &o.groups[0];
+    assert_eq!(g.max_depth, 6);
+    assert_eq!(g.processed, 10);
+    // The broker's wait ends at the hand-over: m1..m3 left at once.
+    let first_four: u64 = 4;
+    assert!(o.series.iter().any(|r| r.in_flight == first_four));
+    close(g.end_to_end.max_s, 10.0);
+}
+
+#[test]
+fn a_poller_with_prefetch_takes_a_batch_per_poll() {
+    // One poller (its first poll at 1 s) fetching up to 3: m0–m2 at 1 s,
+    // then m3–m4 when it has run them (at 4 s, with no poll in between).
+    // The round trip is paid once per fetch: done at 1 + 0.25 + 3 = 4.25
+    // and 4.25 + 0.25 + 2 = 6.5 s.
+    let o = run(&burst_into(
+        5,
+        r#"poll_interval = "1s"
+        prefetch = 3
+        fetch_overhead = { constant = { value = "250ms" } }"#,
+    ));
+    let g = &o.groups[0];
+    close(o.end_s, 6.5);
+    // Broker waits: 1, 1, 1 and 4.25, 4.25 s.
+    close(g.queue_wait.mean_s, (3.0 + 2.0 * 4.25) / 5.0);
+}
+
+#[test]
+fn an_outage_returns_what_workers_held() {
+    // At 0.5 s the group goes down for 1 s: the delivery in progress and
+    // the three held are interrupted and delivered again after it.
+    let o = run(&burst_into(
+        4,
+        r#"prefetch = 4
+        outages = [{ start = "500ms", end = "1500ms" }]"#,
+    ));
+    let g = &o.groups[0];
+    assert_eq!(g.processed, 4);
+    assert_eq!(g.redeliveries, 4);
+    close(o.end_s, 1.5 + 4.0);
+}
+
+#[test]
+fn one_worker_with_prefetch_is_still_m_m_1_end_to_end() {
+    // With one worker, prefetch moves the wait from the broker to the
+    // worker but keeps the order: W = 1/(μ − λ) = 5 s. 20 replications.
+    let outs = mqsim::experiment::Experiment::run(&common::scenario(
+        r#"
+        seed = 97
+        horizon = "40000s"
+        warmup = "2000s"
+        replications = 20
+        sample_interval = "1000s"
+        [producers.web]
+        arrival = { poisson = { rate_per_s = 0.8 } }
+        [groups.s]
+        workers = 1
+        prefetch = 5
+        service = { exponential = { mean = "1s" } }
+        "#,
+    ))
+    .unwrap()
+    .outcomes;
+    let values: Vec<f64> = outs.iter().map(|o| o.groups[0].end_to_end.mean_s).collect();
+    let ci = mqsim::stats::ConfidenceInterval::of(&values, 0.999);
+    eprintln!(
+        "M/M/1 with prefetch 5: W {:.5} ± {:.5}",
+        ci.mean, ci.half_width
+    );
+    assert!((ci.mean - 5.0).abs() <= ci.half_width, "{ci:?}");
+    assert!(ci.half_width < 0.05 * 5.0);
+}
+
+#[test]
+fn prefetch_is_refused_where_it_would_break_an_order() {
+    for consumption in ["partitioned", "key_ordered"] {
+        let text = format!(
+            "horizon = \"10s\"\n[topic]\npartitions = 2\n[producers.p]\narrival = {{ poisson = {{ rate_per_s = 1 }} }}\n\
+             [groups.g]\nworkers = 1\nconsumption = \"{consumption}\"\nprefetch = 2\n\
+             service = {{ constant = {{ value = \"1s\" }} }}\n"
+        );
+        let err = mqsim::scenario::Scenario::from_text(
+            &text,
+            mqsim::scenario::Format::Toml,
+            std::path::Path::new("t.toml"),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("groups.g.prefetch"), "{err}");
+        assert!(err.contains("competing consumers"), "{err}");
+    }
+}

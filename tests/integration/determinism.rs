@@ -65,7 +65,8 @@ fn same_seed_gives_identical_bytes_twice_and_at_any_thread_count() {
 }
 
 /// Direct calls with every resilience pattern, a priority queue with
-/// drawn TTLs, pollers and delivery overheads (issues 13 and 14).
+/// drawn TTLs and a hand-off, pollers and pushed workers with prefetch,
+/// delivery and fetch overheads, crashes (issues 13 and 14).
 const RESILIENT: &str = r#"
     seed = 7
     horizon = "120s"
@@ -73,6 +74,7 @@ const RESILIENT: &str = r#"
     [topics.jobs]
     max_priority = 3
     ttl = { exponential = { mean = "5s" } }
+    handoff_latency = { exponential = { mean = "2ms" } }
     [producers.web]
     arrival = { poisson = { rate_per_s = 40 } }
     call = { service = "api", timeout = "2s", hedge = { quantile = 0.9 }, breaker = { window = "10s", minimum_calls = 20, open_for = "3s", failure_rate = 0.05 }, propagate_deadline = true }
@@ -95,8 +97,17 @@ const RESILIENT: &str = r#"
     topic = "jobs"
     workers = 2
     poll_interval = "50ms"
+    prefetch = 3
     delivery_overhead = { constant = { value = "3ms" } }
+    fetch_overhead = { constant = { value = "2ms" } }
     service = { exponential = { mean = "60ms" } }
+    [groups.archiver]
+    topic = "jobs"
+    workers = 2
+    prefetch = 4
+    fetch_overhead = { exponential = { mean = "4ms" } }
+    service = { exponential = { mean = "50ms" } }
+    crash = { mtbf = { exponential = { mean = "20s" } }, mttr = { constant = { value = "1s" } } }
 "#;
 
 #[test]
@@ -115,6 +126,7 @@ fn direct_calls_with_every_pattern_give_identical_bytes_at_any_thread_count() {
         "services.api.dropped.expired",
         "groups.worker.classes.3.processed",
         "groups.worker.dropped.expired",
+        "groups.archiver.redeliveries",
     ] {
         assert!(e.metric(name).unwrap().ci.mean > 0.0, "{name}");
     }

@@ -12,6 +12,7 @@ mod item;
 mod keys;
 mod packed;
 mod partition;
+mod prefetch;
 mod scale;
 mod settle;
 mod throttle;
@@ -59,6 +60,8 @@ pub(super) struct Group<'s> {
     /// Accepted copies in the broker's hand-off, oldest first, with when
     /// each becomes deliverable (their room is reserved in the buffer).
     pub landing: VecDeque<(SimTime, Item)>,
+    /// What workers hold beyond the job each runs (prefetch above 1).
+    pub prefetch: Option<prefetch::Prefetch>,
     /// Its workers (busy ones count zombies).
     pub workers: Workers<InService>,
     pub zombies: u32,
@@ -158,6 +161,7 @@ impl<'s> Group<'s> {
             buffer: Buffer::new(topic, g.partitioned),
             landing: VecDeque::new(),
             workers: Workers::new(g, GroupId(index as u32)),
+            prefetch: prefetch::Prefetch::new(g.prefetch, g.worker_slots() as usize),
             zombies: 0,
             delayed: Slab::default(),
             tracks: BTreeMap::new(),
@@ -203,7 +207,8 @@ impl<'s> Group<'s> {
             && group.keys.is_none()
             && group.rate_cap.is_none()
             && group.partition_caps.is_empty()
-            && g.poll_interval.as_nanos() == 0;
+            && g.poll_interval.as_nanos() == 0
+            && g.prefetch == 1;
         if g.partitioned {
             let assignment = Assignment::new(partitions, group.workers.slots(), &mut group.buffer);
             group.assignment = Some(assignment);
@@ -231,13 +236,18 @@ impl<'s> Group<'s> {
         if self.buffer.seq_due() {
             let in_flight = self.workers.jobs_mut().map(|job| &mut job.item.seq);
             let delayed = self.delayed.values_mut().map(|item| &mut item.seq);
-            self.buffer.renumber(in_flight.chain(delayed));
+            let held = (self.prefetch.iter_mut())
+                .flat_map(|p| p.items_mut())
+                .map(|item| &mut item.seq);
+            self.buffer.renumber(in_flight.chain(delayed).chain(held));
         }
     }
 
-    /// Deliveries that own their message (zombies excluded).
+    /// Deliveries that own their message (zombies excluded), and
+    /// messages workers hold behind them.
     pub(super) fn in_flight(&self) -> u64 {
-        u64::from(self.workers.busy() - self.zombies)
+        let held = self.prefetch.as_ref().map_or(0, |p| p.count());
+        u64::from(self.workers.busy() - self.zombies) + held
     }
 
     /// Messages queued: ready in the buffer, or in the broker's hand-off.
@@ -282,6 +292,9 @@ impl<'s> Group<'s> {
         let in_flight = self.workers.jobs().map(|s| s.item.message.id.0);
         let delayed = self.delayed.iter().map(|(_, i)| i.message.id.0);
         let landing = self.landing.iter().map(|(_, i)| i.message.id.0);
+        let held = (self.prefetch.iter())
+            .flat_map(|p| p.items())
+            .map(|i| i.message.id.0);
         let oldest = self
             .buffer
             .min_id()
@@ -289,6 +302,7 @@ impl<'s> Group<'s> {
             .chain(in_flight)
             .chain(delayed)
             .chain(landing)
+            .chain(held)
             .min()
             .unwrap_or(u64::MAX);
         self.last_by_key.retain(|_, last| *last >= oldest);

@@ -592,6 +592,8 @@ mod tests {
             discipline: crate::model::resilience::Discipline::Fifo,
             accept_max_priority: None,
             delivery_overhead: None,
+            prefetch: 1,
+            fetch_overhead: None,
             cancel: false,
         };
         Workers::new(&spec, GroupId(0))

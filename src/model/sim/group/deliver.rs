@@ -123,6 +123,9 @@ impl Group<'_> {
             self.spend_tokens(ctx, item.message.partition as usize);
             self.deliver_to(ctx, w, item);
         }
+        if self.prefetch.is_some() {
+            self.fill_credit(ctx);
+        }
         self.note_levels(ctx.now);
     }
 
@@ -169,18 +172,26 @@ impl Group<'_> {
         }
     }
 
-    /// Hands `item` to worker `w` (no longer in the idle list).
+    /// Hands `item` to worker `w` (no longer in the idle list), which
+    /// starts it.
+    #[inline]
     pub(in crate::model::sim) fn deliver_to(&mut self, ctx: &mut Ctx, w: u32, mut item: Item) {
+        self.hand_over(ctx, &mut item);
+        self.start(ctx, w, item, true);
+    }
+
+    /// The broker hands `item` to a worker: a delivery, counted.
+    #[inline]
+    pub(in crate::model::sim) fn hand_over(&mut self, ctx: &mut Ctx, item: &mut Item) {
         ctx.note(LogKind::Delivered, item.message.id.0, self.index.0);
         let now = ctx.now;
         let first = item.deliveries == 0;
         let duplicate = if item.tracked {
-            self.is_duplicate_delivery(&item)
+            self.is_duplicate_delivery(item)
         } else {
             item.side_effects > 0
         };
         item.deliveries = item.deliveries.saturating_add(1);
-        let (busy_for, failure) = self.decide(&item, now);
         let c = &mut self.counters;
         c.deliveries += 1;
         c.redeliveries += u64::from(!first);
@@ -192,6 +203,21 @@ impl Group<'_> {
                 class.queue_wait.record(waited);
             }
         }
+    }
+
+    /// Worker `w` (no longer in the idle list) starts `item`, handed over
+    /// to it: `fetched` for the broker's round trip, `false` when it held
+    /// the message already.
+    #[inline]
+    pub(in crate::model::sim) fn start(
+        &mut self,
+        ctx: &mut Ctx,
+        w: u32,
+        item: Item,
+        fetched: bool,
+    ) {
+        let now = ctx.now;
+        let (busy_for, failure) = self.decide(&item, now, fetched);
         let job = InService {
             effect_done: false,
             item,
@@ -200,6 +226,11 @@ impl Group<'_> {
             zombie: false,
         };
         let (epoch, delivery) = self.workers.start(now, w as usize, job);
+        if let Some(p) = self.prefetch.as_mut()
+            && self.polls.is_empty()
+        {
+            p.credit(w as usize); // Pushed to: the broker owes it more.
+        }
         let (group_ix, worker_ix) = (self.index, WorkerId(w));
         let delivery_spec = &self.topic.delivery;
         if delivery_spec.mode == DeliveryMode::AtLeastOnce
@@ -225,13 +256,22 @@ impl Group<'_> {
     /// How long a delivery takes and whether it fails, decided as it starts.
     /// Poison is a fixed draw per message (by origin), so a poison message
     /// fails on every delivery.
-    fn decide(&mut self, item: &Item, now: SimTime) -> (SimDuration, Option<FailKind>) {
+    fn decide(
+        &mut self,
+        item: &Item,
+        now: SimTime,
+        fetched: bool,
+    ) -> (SimDuration, Option<FailKind>) {
         let spec = self.spec;
         let mut service = spec.service.sample(&mut self.service_rng);
         let mut read = match (&self.read_latency, item.tier) {
             (Some(read), Tier::Disk) => read.sample(&mut self.read_rng),
             _ => 0.0,
         };
+        if fetched && let Some(overhead) = &spec.fetch_overhead {
+            // The round trip to the broker, unless the worker held it.
+            read += overhead.sample(&mut self.overhead_rng);
+        }
         if let Some(overhead) = &spec.delivery_overhead {
             // The broker's and client's part: on the worker, beside its
             // service (no brownout or timeout applies to it).
@@ -310,8 +350,16 @@ impl Group<'_> {
         partition: usize,
     ) {
         if leaving {
-            // Scaled down while busy: it leaves now its delivery is over.
+            // Scaled down while busy: it leaves now its delivery is over
+            // (what it held goes back).
+            self.return_held(ctx, w, false);
             self.rebalance(ctx);
+        } else if self.prefetch.is_some() && !self.workers.is_down() && self.start_held(ctx, w) {
+            // It runs what it held; a pushed group sends it more.
+            if self.polls.is_empty() {
+                self.dispatch(ctx);
+            }
+            return;
         }
         if self.assignment.is_some() {
             // Deliverable now: this worker's partitions, and the partition

@@ -53,6 +53,7 @@ impl Group<'_> {
         if let Some(s) = crashed.interrupted {
             self.interrupt(ctx, s);
         }
+        self.return_held(ctx, w, true);
         self.rebalance(ctx);
         if !crashed.leaving {
             let crash = self.spec.faults.crash.as_ref();
@@ -98,6 +99,7 @@ impl Group<'_> {
             left |= stopped.left;
             self.interrupt(ctx, stopped.job);
         }
+        self.return_all_held(ctx);
         if left {
             self.rebalance(ctx);
         }

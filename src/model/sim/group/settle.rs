@@ -188,7 +188,7 @@ impl Group<'_> {
 
     /// A returned message is ready again, at the head or the tail. Returns
     /// bypass the capacity check: the topic accepted them already.
-    fn requeue(&mut self, ctx: &mut Ctx, mut item: Item) {
+    pub(in crate::model::sim) fn requeue(&mut self, ctx: &mut Ctx, mut item: Item) {
         ctx.note(LogKind::Requeued, item.message.id.0, self.index.0);
         item.tier = Tier::Memory;
         if self.keys.as_ref().is_some_and(|k| k.ordered()) {

@@ -144,6 +144,8 @@ impl Group<'_> {
             self.workers.take_idle(w);
             self.spend_tokens(ctx, item.message.partition as usize);
             self.deliver_to(ctx, w as u32, item);
+            // With prefetch, the same poll brings more, held behind it.
+            self.fetch_more(ctx, w);
             self.note_levels(ctx.now);
             return;
         }
@@ -176,7 +178,8 @@ impl Group<'_> {
     /// Messages are waiting and workers idle: with polling, each idle
     /// worker's next poll fetches for it; without, they are delivered now.
     pub(in crate::model::sim) fn notify(&mut self, ctx: &mut Ctx, partition: usize) {
-        if !self.workers.has_idle() || self.workers.is_down() {
+        let owed = self.prefetch.as_ref().is_some_and(|p| p.has_credit());
+        if (!self.workers.has_idle() && !owed) || self.workers.is_down() {
             return;
         }
         if self.assignment.is_some() {
