@@ -2,6 +2,7 @@
 //! errors to exit codes (0 ok, 1 run failed, 2 bad input).
 
 mod compare;
+mod fit;
 mod merge;
 mod plan;
 mod plot;
@@ -40,6 +41,8 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Redraw the charts and report.html of saved results.
     Plot(plot::PlotArgs),
+    /// Fit a scenario to a delivery log from your own system.
+    Fit(fit::FitArgs),
 }
 
 /// Input the user must fix (exit status 2).
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::plan(args),
         Command::Merge(args) => merge::merge(args),
         Command::Plot(args) => plot::plot(args),
+        Command::Fit(args) => fit::fit(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -83,6 +83,7 @@ pub use scenario::{Format, Override, Scenario, ScenarioError};
 
 pub mod engine;
 pub mod experiment;
+pub mod fit;
 pub mod input;
 pub mod model;
 pub mod report;

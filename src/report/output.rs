@@ -29,7 +29,7 @@ pub const MARKER: &str = ".mqsim-outputs.json";
 pub const LOCK: &str = ".mqsim.lock";
 
 /// Outputs that hold data; charts and `report.html` are drawn from them.
-const DATA: [&str; 8] = [
+const DATA: [&str; 13] = [
     "summary.json",
     "timeseries.csv",
     "partitions.csv",
@@ -38,6 +38,11 @@ const DATA: [&str; 8] = [
     "sweep.json",
     "sweep.jsonl",
     "sweep.csv",
+    "fitted.toml",
+    "arrivals.csv",
+    "service.csv",
+    "overhead.csv",
+    "handoff.csv",
 ];
 
 /// Charts mqsim draws, by file stem (sweeps add `sweep-<metric>`).

@@ -216,3 +216,145 @@ fn prefetch_is_refused_where_it_would_break_an_order() {
         assert!(err.contains("competing consumers"), "{err}");
     }
 }
+
+/// The per-message log of a run written as the delivery log `mqsim fit`
+/// reads (no worker column: the log does not say which worker).
+fn delivery_log(o: &mqsim::model::sim::RunOutcome) -> String {
+    let mut created = std::collections::BTreeMap::new();
+    let mut delivered = std::collections::BTreeMap::new();
+    let mut csv = String::from("id,created,delivered,done,outcome\n");
+    for e in &o.log {
+        let t = e.time_ns as f64 / 1e9;
+        match e.kind {
+            LogKind::Published => {
+                created.insert(e.message, t);
+            }
+            LogKind::Delivered => {
+                delivered.insert(e.message, t);
+            }
+            LogKind::Processed => {
+                let (c, d) = (created[&e.message], delivered[&e.message]);
+                csv.push_str(&format!("m{},{c:.9},{d:.9},{t:.9},ack\n", e.message));
+            }
+            _ => {}
+        }
+    }
+    csv
+}
+
+const TWO_WORKERS: &str = r#"
+    seed = 5
+    horizon = "2000s"
+    drain = true
+    sample_interval = "100s"
+    [topic]
+    HANDOFF
+    [producers.p]
+    arrival = { poisson = { rate_per_s = 1.6 } }
+    [groups.g]
+    workers = 2
+    service = { exponential = { mean = "1s" } }
+"#;
+
+#[test]
+fn fit_recovers_what_a_simulated_system_did() {
+    let o = run(&TWO_WORKERS.replace("HANDOFF", ""));
+    let dir = std::env::temp_dir().join(format!("mqsim-fit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log.csv");
+    std::fs::write(&log, delivery_log(&o)).unwrap();
+    let fit = mqsim::fit::Fit::of(&mqsim::fit::read_log(&log).unwrap());
+    assert_eq!(fit.messages, o.groups[0].processed);
+    assert_eq!(fit.workers, 2);
+    // The service samples are the run's own draws: mean 1 s, within four
+    // standard errors of ~3,200 exponential draws.
+    let n = fit.service.len() as f64;
+    let mean = fit.service.iter().sum::<f64>() / n;
+    assert!((mean - 1.0).abs() < 4.0 / n.sqrt(), "service mean {mean}");
+    assert!((fit.rate_per_s - 1.6).abs() < 4.0 * (1.6 / 2000.0f64).sqrt());
+    // Pushed at once: a message that found a worker free waited nothing.
+    assert!(fit.handoff.len() > 100);
+    assert!(
+        fit.handoff.iter().all(|&w| w < 1e-8),
+        "{:?}",
+        &fit.handoff[..5]
+    );
+
+    // The fitted scenario runs as written, from its own folder.
+    let out = dir.join("fitted");
+    let bin = env!("CARGO_BIN_EXE_mqsim");
+    let status = |args: &[&str]| std::process::Command::new(bin).args(args).output().unwrap();
+    let fitted = status(&["fit", log.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(
+        fitted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fitted.stderr)
+    );
+    let scenario = out.join("fitted.toml");
+    let ran = status(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        dir.join("run").to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    let processed = &summary["metrics"]["groups.consumers.processed"]["mean"];
+    assert_eq!(processed.as_f64(), Some(fit.messages as f64), "{summary:#}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fit_measures_a_hand_off() {
+    let o = run(&TWO_WORKERS.replace(
+        "HANDOFF",
+        r#"handoff_latency = { constant = { value = "50ms" } }"#,
+    ));
+    let dir = std::env::temp_dir().join(format!("mqsim-fit-h-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log.csv");
+    std::fs::write(&log, delivery_log(&o)).unwrap();
+    let fit = mqsim::fit::Fit::of(&mqsim::fit::read_log(&log).unwrap());
+    // Every message that found a worker free and nothing waiting or in
+    // hand-off waited exactly the hand-off.
+    assert!(fit.handoff.len() > 100);
+    for w in &fit.handoff {
+        assert!((w - 0.05).abs() < 1e-8, "{w}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fit_refuses_a_bad_log_with_its_line_and_status_2() {
+    let dir = std::env::temp_dir().join(format!("mqsim-fit-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("bad.csv");
+    std::fs::write(
+        &log,
+        "id,created,delivered,done,outcome\na,0,1,2,ack\nb,1,2,3,nack\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mqsim"))
+        .args([
+            "fit",
+            log.to_str().unwrap(),
+            "--out",
+            dir.join("o").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.csv:3: column \"outcome\": expected ack, fail or dead (got \"nack\")"),
+        "{err}"
+    );
+    assert!(!dir.join("o").exists(), "nothing written for a bad log");
+    let _ = std::fs::remove_dir_all(&dir);
+}
