@@ -4,6 +4,7 @@
 
 pub(crate) mod chart;
 mod compare_report;
+pub mod duration;
 mod html;
 pub mod output;
 mod run_report;

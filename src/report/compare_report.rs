@@ -2,6 +2,7 @@
 //! latencies, and `report.html`.
 
 use super::chart::{BarGroup, CompareChart, Rendered, render};
+use super::duration::DURATION;
 use super::html::{Page, with_ci};
 use super::{ReportError, read_input};
 use crate::experiment::{Entry, MetricValue, check_metric_name, metric_values};
@@ -31,18 +32,18 @@ pub struct CompareColumn {
 const CALLER_ROWS: [(&str, &str, &str, f64, usize); 5] = [
     ("requests / messages", "created", "requests", 1.0, 0),
     (
-        "caller latency p50 (ms)",
+        "caller latency p50",
         "producer_latency.p50_s",
         "latency.p50_s",
-        1e3,
-        3,
+        1.0,
+        DURATION,
     ),
     (
-        "caller latency p99 (ms)",
+        "caller latency p99",
         "producer_latency.p99_s",
         "latency.p99_s",
-        1e3,
-        3,
+        1.0,
+        DURATION,
     ),
     ("caller-visible errors", "caller_errors", "errors", 1.0, 0),
     (
@@ -101,8 +102,8 @@ fn caller_metric(s: &RawScenario, row: usize) -> Option<String> {
 /// Each group's rows (drops by reason after the first four): label,
 /// field, scale, digits.
 const GROUP_ROWS: [(&str, &str, f64, usize); 9] = [
-    ("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3),
-    ("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3),
+    ("end-to-end p50", "e2e.p50_s", 1.0, DURATION),
+    ("end-to-end p99", "e2e.p99_s", 1.0, DURATION),
     ("processed", "processed", 1.0, 0),
     ("dropped (all reasons)", "dropped", 1.0, 0),
     ("work lost", "work_lost", 1.0, 0),

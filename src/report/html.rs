@@ -127,6 +127,9 @@ fn strip_xml_declaration(svg: &str) -> &str {
 /// `mean ± half-width` with `digits` decimals (just the mean when the
 /// half-width is 0), or `-` when there is no value.
 pub(super) fn with_ci(value: Option<(f64, f64)>, scale: f64, digits: usize) -> String {
+    if digits == super::duration::DURATION {
+        return value.map_or_else(|| "-".into(), |(m, h)| super::duration::human_ci(m, h));
+    }
     match value {
         Some((m, h)) if !m.is_finite() => {
             let _ = h;

@@ -5,6 +5,7 @@ use super::chart::{
     CallsChart, DepthChart, DropsChart, LatencyChart, LatencySeries, Line, PartitionLagChart,
     Rendered, TimeSplitChart, TopologyChart, WorkersChart, render,
 };
+use super::duration::DURATION;
 use super::html::{Page, with_ci};
 use super::series::SeriesTable;
 use super::topology::ListedPath;
@@ -548,18 +549,18 @@ const TOPIC_HEADLINE: [(&str, &str, f64, usize); 3] = [
     ("published", "topic.published", 1.0, 0),
     ("rejected", "topic.rejected", 1.0, 0),
     (
-        "producer latency p99 (ms)",
+        "producer latency p99",
         "topic.producer_latency.p99_s",
-        1e3,
-        3,
+        1.0,
+        DURATION,
     ),
 ];
 
 /// Each producer call link's headline rows: label, field, scale, digits.
 const CALL_HEADLINE: [(&str, &str, f64, usize); 5] = [
     ("requests", "requests", 1.0, 0),
-    ("caller latency p50 (ms)", "latency.p50_s", 1e3, 3),
-    ("caller latency p99 (ms)", "latency.p99_s", 1e3, 3),
+    ("caller latency p50", "latency.p50_s", 1.0, DURATION),
+    ("caller latency p99", "latency.p99_s", 1.0, DURATION),
     ("caller-visible errors", "errors", 1.0, 0),
     ("caller-visible errors (%)", "error_rate", 100.0, 2),
 ];
@@ -571,10 +572,10 @@ const HEADLINE: [(&str, &str, f64, usize); 9] = [
     ("max depth", "max_depth", 1.0, 0),
     ("utilisation (%)", "utilisation", 100.0, 1),
     ("throughput (msg/s)", "throughput_per_s", 1.0, 2),
-    ("queue wait p99 (ms)", "queue_wait.p99_s", 1e3, 3),
-    ("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3),
-    ("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3),
-    ("end-to-end max (ms)", "e2e.max_s", 1e3, 3),
+    ("queue wait p99", "queue_wait.p99_s", 1.0, DURATION),
+    ("end-to-end p50", "e2e.p50_s", 1.0, DURATION),
+    ("end-to-end p99", "e2e.p99_s", 1.0, DURATION),
+    ("end-to-end max", "e2e.max_s", 1.0, DURATION),
 ];
 
 /// Rows `model, quantity, simulated, theory` for the analytic table.

@@ -1,5 +1,6 @@
 //! The short human table `mqsim run` prints.
 
+use super::duration::{DURATION, human_ci};
 use crate::experiment::Experiment;
 use crate::scenario::Scenario;
 use std::fmt::Write;
@@ -55,13 +56,13 @@ const GROUP_ROWS: [(&str, &str, f64, usize); 21] = [
     ("mean depth", "mean_depth", 1.0, 2),
     ("utilisation (%)", "utilisation", 100.0, 1),
     ("throughput (msg/s)", "throughput_per_s", 1.0, 2),
-    ("queue wait p50 (ms)", "queue_wait.p50_s", 1e3, 3),
-    ("queue wait p99 (ms)", "queue_wait.p99_s", 1e3, 3),
-    ("end-to-end mean (ms)", "e2e.mean_s", 1e3, 3),
-    ("end-to-end p50 (ms)", "e2e.p50_s", 1e3, 3),
-    ("end-to-end p99 (ms)", "e2e.p99_s", 1e3, 3),
-    ("end-to-end p99.9 (ms)", "e2e.p999_s", 1e3, 3),
-    ("end-to-end max (ms)", "e2e.max_s", 1e3, 3),
+    ("queue wait p50", "queue_wait.p50_s", 1.0, DURATION),
+    ("queue wait p99", "queue_wait.p99_s", 1.0, DURATION),
+    ("end-to-end mean", "e2e.mean_s", 1.0, DURATION),
+    ("end-to-end p50", "e2e.p50_s", 1.0, DURATION),
+    ("end-to-end p99", "e2e.p99_s", 1.0, DURATION),
+    ("end-to-end p99.9", "e2e.p999_s", 1.0, DURATION),
+    ("end-to-end max", "e2e.max_s", 1.0, DURATION),
 ];
 
 /// A group's events, shown only when they happened: label, field.
@@ -91,6 +92,13 @@ const GROUP_FIELDS: [&str; 4] = [
 
 /// Formats a metric's mean with its interval, e.g. `1.234 ± 0.010`.
 fn cell(experiment: &Experiment, name: &str, scale: f64, digits: usize) -> String {
+    if digits == DURATION {
+        return match experiment.metric(name) {
+            Some(m) if m.ci.n > 1 => human_ci(m.ci.mean, m.ci.half_width),
+            Some(m) => human_ci(m.ci.mean, 0.0),
+            None => "-".into(),
+        };
+    }
     match experiment.metric(name) {
         Some(m) if m.ci.n > 1 => format!(
             "{:.digits$} ± {:.digits$}",
@@ -143,12 +151,12 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
             cell(
                 experiment,
                 &format!("{place}.producer_latency.{q}_s"),
-                1e3,
-                3,
+                1.0,
+                DURATION,
             )
         };
-        row(&mut out, "caller latency p50 (ms)", caller("p50"));
-        row(&mut out, "caller latency p99 (ms)", caller("p99"));
+        row(&mut out, "caller latency p50", caller("p50"));
+        row(&mut out, "caller latency p99", caller("p99"));
     }
     let n = system.groups.len();
     for (i, g) in system.groups.iter().chain(&system.services).enumerate() {
@@ -327,8 +335,8 @@ fn path_rows(out: &mut String, experiment: &Experiment) {
             cell(experiment, &format!("{p}.processed"), 1.0, 0),
         );
         for q in ["mean", "p50", "p99"] {
-            let value = cell(experiment, &format!("{p}.e2e.{q}_s"), 1e3, 3);
-            put(out, &format!("from the root {q} (ms)"), value);
+            let value = cell(experiment, &format!("{p}.e2e.{q}_s"), 1.0, DURATION);
+            put(out, &format!("from the root {q}"), value);
         }
         // At its last group: the wait for the delivery that succeeded, and
         // that delivery's processing.
@@ -340,8 +348,8 @@ fn path_rows(out: &mut String, experiment: &Experiment) {
             if experiment.metric(&name).is_some() {
                 put(
                     out,
-                    &format!("{label} mean (ms)"),
-                    cell(experiment, &name, 1e3, 3),
+                    &format!("{label} mean"),
+                    cell(experiment, &name, 1.0, DURATION),
                 );
             }
         }
@@ -377,8 +385,8 @@ fn path_rows(out: &mut String, experiment: &Experiment) {
             c("errors", 1.0, 0),
             c("error_rate", 100.0, 2),
             c("timeouts", 1.0, 0),
-            c("latency.p50_s", 1e3, 3),
-            c("latency.p99_s", 1e3, 3),
+            c("latency.p50_s", 1.0, DURATION),
+            c("latency.p99_s", 1.0, DURATION),
         );
     }
 }

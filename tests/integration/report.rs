@@ -64,7 +64,7 @@ fn run_writes_charts_and_a_self_contained_report_that_plot_redraws_identically()
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     check_page(&html, &["topology", "depth", "latency", "drops"]);
     assert!(
-        html.contains("workers: end-to-end p99 (ms)") && html.contains("[groups.workers]"),
+        html.contains("workers: end-to-end p99") && html.contains("[groups.workers]"),
         "headline table and scenario"
     );
     assert!(
@@ -252,8 +252,8 @@ fn compare_runs_scenarios_side_by_side() {
         "{stdout}"
     );
     for row in [
-        "caller latency p99 (ms)",
-        "workers: end-to-end p99 (ms)",
+        "caller latency p99",
+        "workers: end-to-end p99",
         "workers:   dropped, rejected",
         "workers: peak backlog (messages)",
         "workers: throughput (msg/s)",
