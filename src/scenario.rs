@@ -152,6 +152,14 @@ impl Scenario {
         let mut doc = Document::parse(text, format).map_err(fail)?;
         let mut issues = Vec::new();
         for o in overrides {
+            if let Some(message) = unknown_name(&doc.value, &o.path) {
+                issues.push(Issue {
+                    origin: Origin::Override,
+                    path: o.path.to_string(),
+                    message,
+                });
+                continue;
+            }
             // The field, and every table the override creates, come from --set.
             let mut prefix = FieldPath::root();
             for seg in o.path.segments() {
@@ -184,4 +192,40 @@ impl Scenario {
             }
         }
     }
+}
+
+/// Why `--set` at `path` names a group, producer, topic or service the
+/// file does not have, with the closest name it does: a field set inside
+/// a table that is not there would make a new one, missing everything
+/// else (set a new one whole: `groups.x={...}`).
+fn unknown_name(value: &serde_json::Value, path: &FieldPath) -> Option<String> {
+    use path::Segment;
+    let [Segment::Key(table), Segment::Key(name), _, ..] = path.segments() else {
+        return None;
+    };
+    let (kind, plural) = match table.as_str() {
+        "groups" => ("group", "groups"),
+        "producers" => ("producer", "producers"),
+        "topics" => ("topic", "topics"),
+        "services" => ("service", "services"),
+        _ => return None,
+    };
+    let names: Vec<&str> = match value.get(table) {
+        Some(serde_json::Value::Object(map)) => map.keys().map(String::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if names.contains(&name.as_str()) {
+        return None;
+    }
+    let hint = decode::closest(name, &names.join(", "))
+        .map(|k| format!("; did you mean \"{k}\"?"))
+        .unwrap_or_default();
+    let listed = if names.is_empty() {
+        format!("the file has no {plural}")
+    } else {
+        format!("{plural}: {}", names.join(", "))
+    };
+    Some(format!(
+        "no {kind} named \"{name}\"{hint} ({listed}); to add one, set it whole: --set '{table}.{name}={{...}}'"
+    ))
 }

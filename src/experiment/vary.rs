@@ -57,6 +57,10 @@ pub fn parse_values(spec: &str) -> Result<Vec<Value>, String> {
         powers_of_two(range)?
     } else if let Some(range) = as_range(spec) {
         range?
+    } else if let Some((a, b)) = dashed_range(spec) {
+        return Err(format!(
+            "a range is written {a}..{b} (got \"{spec}\"); a list is 1,2,4, powers of two log:1..1024"
+        ));
     } else {
         list(spec)?
     };
@@ -67,6 +71,14 @@ pub fn parse_values(spec: &str) -> Result<Vec<Value>, String> {
         ));
     }
     Ok(values)
+}
+
+/// `A-B` with A and B whole numbers: a range written as people write
+/// one, which mqsim writes `A..B`.
+fn dashed_range(spec: &str) -> Option<(&str, &str)> {
+    let (a, b) = spec.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    (digits(a) && digits(b)).then_some((a, b))
 }
 
 /// `A..B` or `A..B:S`, if `spec` looks like a range at all.
@@ -193,6 +205,7 @@ mod tests {
             ("0.5..2", "list fractional values"),
             ("log:0..8", "log:A..B"),
             ("log:1-8", "log:A..B"),
+            ("10-60", "a range is written 10..60"),
             ("1,,2", "empty value"),
             ("1..1000000000", "at most"),
         ] {

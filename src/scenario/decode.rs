@@ -114,7 +114,10 @@ fn explain(raw: &str) -> (Option<String>, String) {
     if let Some(rest) = raw.strip_prefix("unknown variant ") {
         let got = quoted(rest).unwrap_or_default();
         let known = expected_list(rest).unwrap_or_default();
-        return (None, format!("expected {known} (got \"{got}\")"));
+        let hint = closest(&got, &known)
+            .map(|k| format!("; did you mean \"{k}\"?"))
+            .unwrap_or_default();
+        return (None, format!("expected {known} (got \"{got}\"){hint}"));
     }
     for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
         if let Some(rest) = raw.strip_prefix(prefix)

@@ -497,3 +497,47 @@ fn a_sweep_charts_services_called_directly_by_default() {
         assert!(out.join(format!("sweep-{chart}.png")).exists(), "{chart}");
     }
 }
+
+#[test]
+fn typos_in_names_and_values_get_a_suggestion() {
+    // A group name mistyped in --set: not a new group missing its service.
+    let r = mqsim(&[
+        "validate",
+        "scenarios/mm4.toml",
+        "--set",
+        "groups.worker.workers=8",
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = text(&r.stderr);
+    assert!(
+        err.contains("no group named \"worker\"; did you mean \"workers\"?"),
+        "{err}"
+    );
+    // An enum value with a dash for an underscore.
+    let r = mqsim(&[
+        "validate",
+        "scenarios/mm4.toml",
+        "--set",
+        "topic.policy=\"drop-oldest\"",
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = text(&r.stderr);
+    assert!(err.contains("did you mean \"drop_oldest\"?"), "{err}");
+    // A range written with a dash.
+    let out = tmp("vary-dash");
+    let r = mqsim(&[
+        "sweep",
+        "scenarios/mm4.toml",
+        "--vary",
+        "groups.workers.workers=10-60",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("a range is written 10..60"),
+        "{}",
+        text(&r.stderr)
+    );
+    assert!(!out.exists());
+}
