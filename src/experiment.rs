@@ -13,7 +13,7 @@ mod sweep;
 mod vary;
 
 pub use analytic::{AnalyticRow, analytic_rows};
-pub use compare::{Entry, compare, unique_labels};
+pub use compare::{Entry, compare, compare_watched, unique_labels};
 pub use metric::{MAX_PARTITION_METRICS, Metric, metrics_of};
 pub use plan::{PlanOutcome, bisect, checks, meets_all, plan};
 pub use results::{check_resume, differences, merge};
@@ -63,9 +63,36 @@ impl Experiment {
     /// assert_eq!(experiment.outcomes[0].groups[0].processed, 99);
     /// ```
     pub fn run(scenario: &Scenario) -> Result<Experiment, RunError> {
+        Experiment::run_with(scenario, None)
+    }
+
+    /// Runs every replication as [`Experiment::run`] does, each adding the
+    /// simulated time it covers (up to the horizon) to `progress` as it
+    /// goes: it reaches replications × horizon when all are done. The
+    /// results are those of [`Experiment::run`].
+    ///
+    /// # Errors
+    /// As [`Experiment::run`].
+    pub fn run_watched(
+        scenario: &Scenario,
+        progress: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) -> Result<Experiment, RunError> {
+        Experiment::run_with(scenario, Some(progress))
+    }
+
+    fn run_with(
+        scenario: &Scenario,
+        progress: Option<&std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    ) -> Result<Experiment, RunError> {
         let results: Vec<Result<RunOutcome, RunError>> = (0..u64::from(scenario.replications))
             .into_par_iter()
-            .map(|r| crate::model::run_replication(&scenario.system, r, r == 0))
+            .map(|r| {
+                let sim = crate::model::sim::Simulation::new(&scenario.system, r, r == 0);
+                match progress {
+                    Some(p) => sim.with_progress(p.clone()).run(),
+                    None => sim.run(),
+                }
+            })
             .collect();
         let outcomes = results.into_iter().collect::<Result<Vec<_>, _>>()?;
         let metrics = Metric::across(&outcomes, CONFIDENCE);

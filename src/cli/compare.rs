@@ -1,7 +1,7 @@
 //! `mqsim compare`.
 
 use super::{BadInput, print};
-use mqsim::experiment::compare as run_all;
+use mqsim::experiment::compare_watched as run_all;
 use mqsim::report::{CompareView, Mode, OutputSet, write_page, wrote};
 use mqsim::scenario::{FieldPath, Override, Scenario};
 use std::path::PathBuf;
@@ -59,7 +59,15 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
             scenarios.push(sync_twin(file, &overrides)?);
         }
     }
-    let entries = run_all(scenarios).map_err(|(label, e)| anyhow::anyhow!("{label}: {e}"))?;
+    let total = (scenarios.iter())
+        .map(|s| u64::from(s.replications) * s.system.horizon.as_nanos())
+        .sum();
+    let progress = std::sync::Arc::default();
+    let label = format!("compare {} scenarios", scenarios.len());
+    let watch = super::progress::Watch::start(&label, total, std::sync::Arc::clone(&progress));
+    let entries = run_all(scenarios, &progress);
+    drop(watch);
+    let entries = entries.map_err(|(label, e)| anyhow::anyhow!("{label}: {e}"))?;
     let view = CompareView::of(&entries);
     let dir = args.out.unwrap_or_else(|| {
         let names: Vec<&str> = entries.iter().map(|e| e.scenario.name.as_str()).collect();

@@ -1,10 +1,11 @@
 //! `mqsim run`.
 
-use super::{ScenarioArgs, print};
+use super::{ScenarioArgs, print, progress};
 use mqsim::experiment::Experiment;
 use mqsim::report;
 use mqsim::scenario::{FieldPath, Override, Scenario};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Arguments of `mqsim run`.
 #[derive(Debug, clap::Args)]
@@ -38,7 +39,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         overrides.push(field("replications", n.into()));
     }
     let scenario = Scenario::load(&args.scenario.scenario, &overrides)?;
-    let experiment = Experiment::run(&scenario)?;
+    let progress = std::sync::Arc::default();
+    let total = u64::from(scenario.replications) * scenario.system.horizon.as_nanos();
+    let watch = progress::Watch::start(
+        &format!("run {}", scenario.name),
+        total,
+        Arc::clone(&progress),
+    );
+    let experiment = Experiment::run_watched(&scenario, &progress);
+    drop(watch);
+    let experiment = experiment?;
     let dir = args
         .out
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));

@@ -23,18 +23,33 @@ pub struct Entry {
 /// # Errors
 /// The first scenario's run error, with its label.
 pub fn compare(scenarios: Vec<Scenario>) -> Result<Vec<Entry>, (String, RunError)> {
+    compare_watched(scenarios, &std::sync::Arc::default())
+}
+
+/// [`compare`], each replication adding the simulated time it covers (up
+/// to its horizon) to `progress` as it goes (see
+/// [`Experiment::run_watched`]).
+///
+/// # Errors
+/// As [`compare`].
+pub fn compare_watched(
+    scenarios: Vec<Scenario>,
+    progress: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> Result<Vec<Entry>, (String, RunError)> {
     let labels = unique_labels(scenarios.iter().map(|s| s.name.as_str()));
     scenarios
         .into_par_iter()
         .zip(labels)
-        .map(|(scenario, label)| match Experiment::run(&scenario) {
-            Ok(experiment) => Ok(Entry {
-                label,
-                scenario,
-                experiment,
-            }),
-            Err(e) => Err((label, e)),
-        })
+        .map(
+            |(scenario, label)| match Experiment::run_watched(&scenario, progress) {
+                Ok(experiment) => Ok(Entry {
+                    label,
+                    scenario,
+                    experiment,
+                }),
+                Err(e) => Err((label, e)),
+            },
+        )
         .collect::<Vec<_>>()
         .into_iter()
         .collect()

@@ -297,6 +297,10 @@ pub struct Simulation<'s> {
     draining: bool,
     drain_deadline: SimTime,
     replication: u64,
+    /// Where it adds the simulated time it covers (up to the horizon), at
+    /// each sample, for a progress bar; and what it has added so far.
+    progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    reported_ns: u64,
     /// Counts events; stops a stuck or endless run.
     watchdog: Watchdog,
     /// Messages rejected in bulk (a full buffer), for tests.
@@ -404,6 +408,8 @@ impl<'s> Simulation<'s> {
             draining: false,
             drain_deadline: SimTime::MAX,
             replication,
+            progress: None,
+            reported_ns: 0,
             watchdog: Watchdog::new(scenario.max_events),
             bulk_rejected: 0,
         }
@@ -423,6 +429,32 @@ impl<'s> Simulation<'s> {
     pub(crate) fn without_plain_paths(mut self) -> Self {
         self.groups.iter_mut().for_each(|g| g.plain = false);
         self
+    }
+
+    /// Adds the simulated time it covers (up to the horizon) to
+    /// `progress` as it goes, at each sample and at the end: a progress
+    /// bar's measure, shared by replications. Changes nothing it computes.
+    pub fn with_progress(mut self, progress: std::sync::Arc<std::sync::atomic::AtomicU64>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Adds the simulated time covered since the last report, up to the
+    /// horizon, to the progress measure.
+    fn report_progress(&mut self, to_horizon: bool) {
+        let Some(progress) = &self.progress else {
+            return;
+        };
+        let horizon = self.scenario.horizon.as_nanos();
+        let now = if to_horizon {
+            horizon
+        } else {
+            self.ctx.now.0.min(horizon)
+        };
+        if now > self.reported_ns {
+            progress.fetch_add(now - self.reported_ns, std::sync::atomic::Ordering::Relaxed);
+            self.reported_ns = now;
+        }
     }
 
     /// Runs to the end of the horizon (or until drained, with `drain`).
@@ -452,6 +484,7 @@ impl<'s> Simulation<'s> {
             // One test on the common path: nothing failed, ended or drains.
             if self.failure.is_some() || self.ended || self.draining {
                 if let Some(err) = self.failure.take() {
+                    self.report_progress(true);
                     return Err(err);
                 }
                 if self.ended || self.is_empty() {
@@ -459,6 +492,7 @@ impl<'s> Simulation<'s> {
                 }
             }
         }
+        self.report_progress(true);
         self.finish()
     }
 

@@ -172,3 +172,15 @@ fn adding_a_producer_does_not_change_the_others_draws() {
     let extra = after.len() - before.len();
     assert!((80..=160).contains(&extra), "{extra}");
 }
+
+#[test]
+fn a_watched_run_gives_the_same_results_and_covers_every_replication() {
+    let s = scenario(BUSY);
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let watched = Experiment::run_watched(&s, &progress).unwrap();
+    let plain = Experiment::run(&s).unwrap();
+    assert_eq!(format!("{:?}", watched.metrics), format!("{:?}", plain.metrics));
+    // The progress bar's measure ends at replications × horizon.
+    let total = u64::from(s.replications) * s.system.horizon.as_nanos();
+    assert_eq!(progress.load(std::sync::atomic::Ordering::Relaxed), total);
+}

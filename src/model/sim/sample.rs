@@ -18,6 +18,7 @@ impl Simulation<'_> {
         }
         let index = sample_index(self.ctx.now, interval);
         self.record_row(index);
+        self.report_progress(false);
         let every = self.series.every();
         let next = SimTime((index / every + 1) * every * interval.as_nanos());
         if self.draining || next <= SimTime::ZERO + self.scenario.horizon {
