@@ -2,6 +2,8 @@
 //! errors to exit codes (0 ok, 1 run failed, 2 bad input).
 
 mod compare;
+mod example;
+mod examples;
 mod fit;
 mod merge;
 mod plan;
@@ -43,6 +45,14 @@ enum Command {
     Plot(plot::PlotArgs),
     /// Fit a scenario to a delivery log from your own system.
     Fit(fit::FitArgs),
+    /// List or print the shipped scenarios (built into the binary).
+    Example(example::ExampleArgs),
+    /// Write a commented starting scenario (or a shipped one) to edit.
+    Init(example::InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(example::CompletionsArgs),
+    /// Print the manual page (roff), generated from these definitions.
+    Man,
 }
 
 /// Input the user must fix (exit status 2).
@@ -69,6 +79,10 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => merge::merge(args),
         Command::Plot(args) => plot::plot(args),
         Command::Fit(args) => fit::fit(args),
+        Command::Example(args) => example::example(args),
+        Command::Init(args) => example::init(args),
+        Command::Completions(args) => example::completions(args),
+        Command::Man => example::man(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -541,3 +541,82 @@ fn typos_in_names_and_values_get_a_suggestion() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn the_shipped_scenarios_are_in_the_binary() {
+    // Every file under scenarios/ is listed, and shown byte for byte.
+    let listed = text(&mqsim(&["example", "list"]).stdout);
+    for path in shipped() {
+        let name = path
+            .strip_prefix("scenarios")
+            .unwrap()
+            .with_extension("")
+            .to_string_lossy()
+            .trim_start_matches('/')
+            .to_owned();
+        assert!(
+            listed
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(&name)),
+            "{name} is not built in"
+        );
+        let shown = mqsim(&["example", "show", &name]);
+        assert!(shown.status.success());
+        assert_eq!(text(&shown.stdout), std::fs::read_to_string(&path).unwrap());
+    }
+    assert_eq!(listed.lines().count(), shipped().len());
+    let typo = mqsim(&["example", "show", "hedgin"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(text(&typo.stderr).contains("did you mean \"hedging\"?"));
+}
+
+#[test]
+fn init_writes_a_starting_file_that_runs_and_never_overwrites() {
+    let dir = tmp("init");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("orders.toml");
+    let f = file.to_str().unwrap();
+    let r = mqsim(&["init", "orders", "--out", f]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let v = mqsim(&["validate", f]);
+    assert!(v.status.success(), "{}", text(&v.stderr));
+    assert!(text(&v.stdout).contains("description = \"orders\""));
+    // A second init to the same path is refused and leaves the file.
+    let before = std::fs::read(&file).unwrap();
+    let again = mqsim(&["init", "orders", "--out", f, "--from", "mm1"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("never overwrites"));
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    // From a shipped scenario: its text.
+    let copy = dir.join("mine.toml");
+    let r = mqsim(&[
+        "init",
+        "mine",
+        "--from",
+        "mm1",
+        "--out",
+        copy.to_str().unwrap(),
+    ]);
+    assert!(r.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&copy).unwrap(),
+        std::fs::read_to_string("scenarios/mm1.toml").unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_definitions() {
+    for shell in ["bash", "zsh", "fish"] {
+        let r = mqsim(&["completions", shell]);
+        assert!(r.status.success());
+        let script = text(&r.stdout);
+        // Every subcommand is completed.
+        for command in ["run", "compare", "sweep", "plan", "fit", "example"] {
+            assert!(script.contains(command), "{shell}: {command}");
+        }
+    }
+    let man = text(&mqsim(&["man"]).stdout);
+    assert!(man.contains(".TH mqsim 1"), "{man}");
+    assert!(man.contains("completions"));
+}

@@ -179,7 +179,10 @@ fn a_watched_run_gives_the_same_results_and_covers_every_replication() {
     let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let watched = Experiment::run_watched(&s, &progress).unwrap();
     let plain = Experiment::run(&s).unwrap();
-    assert_eq!(format!("{:?}", watched.metrics), format!("{:?}", plain.metrics));
+    assert_eq!(
+        format!("{:?}", watched.metrics),
+        format!("{:?}", plain.metrics)
+    );
     // The progress bar's measure ends at replications × horizon.
     let total = u64::from(s.replications) * s.system.horizon.as_nanos();
     assert_eq!(progress.load(std::sync::atomic::Ordering::Relaxed), total);
