@@ -3,6 +3,7 @@
 //! with its file, line, column and field path.
 
 mod decode;
+pub use decode::edit_distance;
 mod document;
 mod duration;
 mod error;

@@ -4,6 +4,7 @@
 use super::examples::EXAMPLES;
 use super::{BadInput, Cli, print};
 use clap::CommandFactory;
+use mqsim::scenario::edit_distance;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -210,22 +211,4 @@ fn first_sentence(q: &str) -> String {
     } else {
         s.to_owned()
     }
-}
-
-/// Levenshtein distance.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (prev + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            prev = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }

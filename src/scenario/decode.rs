@@ -157,8 +157,9 @@ pub(super) fn closest(field: &str, known: &str) -> Option<String> {
         .map(|(_, k)| k.to_owned())
 }
 
-/// Levenshtein distance.
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance: the edits that turn `a` into `b` (for "did you
+/// mean" hints).
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
