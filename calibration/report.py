@@ -60,9 +60,11 @@ def tables(results, wall):
                "where the binary has one, the hand-off. Tolerance: the target, or the measured noise "
                "(2 standard errors of the difference) where that is larger.\n")
     ho = any(c.get("with_overhead_handoff") for r in results for c in r.get("comparisons", []))
+    sh = any(c.get("preset_shipped") for r in results for c in r.get("comparisons", []))
     out.append("| broker | run | metric | real | mqsim + overhead | diff | mqsim, no overhead | diff | "
-               + ("mqsim + overhead + hand-off | diff | " if ho else "") + "target tol | tol used | pass |")
-    out.append("| --- " * (13 if ho else 11) + "|")
+               + ("mqsim + overhead + hand-off | diff | " if ho else "")
+               + ("preset as shipped | diff | " if sh else "") + "target tol | tol used | pass |")
+    out.append("| --- " * (11 + 2 * ho + 2 * sh) + "|")
     for r in results:
         for c in r.get("comparisons", []):
             name, scale, fmt = UNITS[c["metric"]]
@@ -77,6 +79,7 @@ def tables(results, wall):
                 f"{val(c['with_overhead'], scale, fmt)} | {pc(c.get('diff_with_overhead', c.get('diff')))} | "
                 f"{val(c['without_overhead'], scale, fmt)} | {pc(c.get('diff_without'))} | "
                 + (f"{val(c.get('with_overhead_handoff'), scale, fmt)} | {pc(c.get('diff_with_handoff'))} | " if ho else "")
+                + (f"{val(c.get('preset_shipped'), scale, fmt)} | {pc(c.get('diff_shipped'))} | " if sh else "")
                 + f"{spec} | {used} | {chk} |")
     out.append("")
     out.append("## Run-to-run noise\n")

@@ -33,7 +33,7 @@ def supports(repo, field_line):
 
 
 def write_scenario(d, broker, run, overhead, name, horizon, service, fail, max_deliveries,
-                   settings, handoff=None):
+                   settings, handoff=None, shipped=False):
     """Writes DIR/scenario.toml (and arrivals.csv, overhead.csv beside it).
     Arrivals replay the real run's publish times (created - consume_start),
     so both sides see the same workload; service times and failures are
@@ -67,6 +67,10 @@ def write_scenario(d, broker, run, overhead, name, horizon, service, fail, max_d
             for x in handoff:
                 w.writerow([f"{max(x, 0.0):.7f}"])
         lines.append('handoff_latency = { empirical = { csv = "handoff.csv", column = "s" } }')
+    elif not shipped:
+        # The preset's own measured hand-off is left out: this twin is
+        # the model without one. (`shipped`: the preset's as shipped.)
+        lines.append('handoff_latency = "0s"')
     if broker == "redis":
         # the failed entry is claimable min-idle after the failure
         lines.append(f'redelivery_backoff = {{ fixed = {{ delay = "{settings["xautoclaim_min_idle_s"] * 1000:.0f}ms" }} }}')
@@ -88,6 +92,13 @@ def write_scenario(d, broker, run, overhead, name, horizon, service, fail, max_d
             for x in overhead:
                 w.writerow([f"{max(x, 0.0):.7f}"])
         lines.append('delivery_overhead = { empirical = { csv = "overhead.csv", column = "s" } }')
+    # The preset's own measured overheads are replaced: the probe measured
+    # the whole of it (fetch included) as one delivery overhead, or the
+    # twin is the model without any.
+    if not shipped:
+        if overhead is None:
+            lines.append('delivery_overhead = "0s"')
+        lines.append('fetch_overhead = "0s"')
     path = os.path.join(d, "scenario.toml")
     with open(path, "w") as fh:
         fh.write("\n".join(lines) + "\n")

@@ -98,6 +98,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "priority-overload",
         include_str!("../../scenarios/priority-overload.toml"),
     ),
+    (
+        "rabbitmq-prefetch",
+        include_str!("../../scenarios/rabbitmq-prefetch.toml"),
+    ),
     ("reference", include_str!("../../scenarios/reference.toml")),
     (
         "retry-storm-breaker",

@@ -443,7 +443,7 @@ mod tests {
         assert_eq!(topic.preset.as_deref(), Some("rabbitmq"));
         assert_eq!(topic.max_deliveries, Some(7), "--set beats file and preset");
         let ttl = match topic.ttl {
-            Some(crate::scenario::raw::RawTtl::Fixed(d)) => Some(d.to_string()),
+            Some(crate::scenario::raw::RawDelay::Fixed(d)) => Some(d.to_string()),
             _ => None,
         };
         assert_eq!(ttl.as_deref(), Some("1h"));

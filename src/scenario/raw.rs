@@ -213,11 +213,11 @@ pub struct RawTopic {
     /// replication, a commit, a fetch that sees it). Order of acceptance
     /// is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handoff_latency: Option<RawDist<Dur>>,
+    pub handoff_latency: Option<RawDelay>,
     /// Messages older than this (since creation) are dropped as expired;
     /// a distribution draws each message's own (its patience).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<RawTtl>,
+    pub ttl: Option<RawDelay>,
     /// What happens to expired messages.
     #[serde(default)]
     pub ttl_action: RawTtlAction,
@@ -590,7 +590,7 @@ pub struct RawGroup {
     /// What the broker and its client add to each delivery on the worker
     /// (fetch, ack, serialisation), beside the service time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delivery_overhead: Option<RawDist<Dur>>,
+    pub delivery_overhead: Option<RawDelay>,
     /// Messages a worker holds at once, the one it runs included
     /// (RabbitMQ's `basic.qos` prefetch, Kafka's `max.poll.records`, an
     /// SQS receive of up to 10); 1 when absent.
@@ -600,7 +600,7 @@ pub struct RawGroup {
     /// not hold already (with polling: once per poll that brings
     /// messages), beside `delivery_overhead`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fetch_overhead: Option<RawDist<Dur>>,
+    pub fetch_overhead: Option<RawDelay>,
     /// Most deliveries per second to this group, over the whole topic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rate_per_s: Option<f64>,
@@ -1222,61 +1222,62 @@ impl RawSync {
     }
 }
 
-/// A topic's TTL: one duration (`"30s"`), or a distribution each
-/// message's own is drawn from (`{ exponential = { mean = "30s" } }`).
+/// One duration (`"30s"`), or a distribution each draw comes from
+/// (`{ exponential = { mean = "30s" } }`): a topic's TTL (each message's
+/// own is drawn), and the broker's hand-off and overheads.
 #[derive(Clone, Debug)]
-pub enum RawTtl {
-    /// Every message's.
+pub enum RawDelay {
+    /// Always this.
     Fixed(Dur),
-    /// Drawn per message.
+    /// Drawn each time.
     Drawn(RawDist<Dur>),
 }
 
-impl Serialize for RawTtl {
+impl Serialize for RawDelay {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            RawTtl::Fixed(d) => d.serialize(serializer),
-            RawTtl::Drawn(d) => d.serialize(serializer),
+            RawDelay::Fixed(d) => d.serialize(serializer),
+            RawDelay::Drawn(d) => d.serialize(serializer),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for RawTtl {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RawTtl, D::Error> {
-        deserializer.deserialize_any(TtlVisitor)
+impl<'de> Deserialize<'de> for RawDelay {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RawDelay, D::Error> {
+        deserializer.deserialize_any(DelayVisitor)
     }
 }
 
-struct TtlVisitor;
+struct DelayVisitor;
 
-impl<'de> serde::de::Visitor<'de> for TtlVisitor {
-    type Value = RawTtl;
+impl<'de> serde::de::Visitor<'de> for DelayVisitor {
+    type Value = RawDelay;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a duration such as \"30s\", or a distribution such as { exponential = { mean = \"30s\" } }")
     }
 
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawTtl, E> {
-        Dur::parse(v).map(RawTtl::Fixed).map_err(E::custom)
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawDelay, E> {
+        Dur::parse(v).map(RawDelay::Fixed).map_err(E::custom)
     }
 
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawTtl, E> {
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawDelay, E> {
         let d: Result<Dur, E> =
             serde::Deserialize::deserialize(serde::de::value::F64Deserializer::new(v));
-        d.map(RawTtl::Fixed)
+        d.map(RawDelay::Fixed)
     }
 
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawTtl, E> {
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawDelay, E> {
         self.visit_f64(v as f64)
     }
 
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawTtl, E> {
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawDelay, E> {
         self.visit_f64(v as f64)
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawTtl, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawDelay, A::Error> {
         let de = serde::de::value::MapAccessDeserializer::new(map);
-        RawDist::deserialize(de).map(RawTtl::Drawn)
+        RawDist::deserialize(de).map(RawDelay::Drawn)
     }
 }
 

@@ -453,15 +453,15 @@ fn topic_spec(
     let capacity_bytes = positive(c, &path.key("capacity_bytes"), raw.capacity_bytes);
     let ttl = match &raw.ttl {
         None => None,
-        Some(RawTtl::Fixed(Dur(d))) if *d == SimDuration::ZERO => {
+        Some(RawDelay::Fixed(Dur(d))) if *d == SimDuration::ZERO => {
             c.fail(
                 &path.key("ttl"),
                 "must be longer than 0s (got 0s); leave it out for no expiry",
             );
             None
         }
-        Some(RawTtl::Fixed(d)) => Some(Ttl::Fixed(d.0)),
-        Some(RawTtl::Drawn(d)) => dist(c, &path.key("ttl"), d).map(Ttl::Drawn),
+        Some(RawDelay::Fixed(d)) => Some(Ttl::Fixed(d.0)),
+        Some(RawDelay::Drawn(d)) => dist(c, &path.key("ttl"), d).map(Ttl::Drawn),
     };
     let policy = policy(c, &path.key("policy"), &raw.policy);
     let publish_latency = opt_dist(
@@ -469,12 +469,12 @@ fn topic_spec(
         &path.key("publish_latency"),
         raw.publish_latency.as_ref(),
     );
-    let handoff_latency = opt_dist(
+    let handoff_latency = opt_delay(
         c,
         &path.key("handoff_latency"),
         raw.handoff_latency.as_ref(),
     );
-    if raw.handoff_latency.is_some() && capacity == 0 {
+    if handoff_latency.is_some() && capacity == 0 {
         c.fail(
             &path.key("handoff_latency"),
             "needs room to hold a message in hand-off: capacity is 0 (a loss system hands a \
@@ -726,13 +726,13 @@ fn group(
         key_ordered: raw.consumption == RawConsumption::KeyOrdered,
         rebalance_pause: raw.rebalance_pause.0,
         poll_interval: raw.poll_interval.0,
-        delivery_overhead: opt_dist(
+        delivery_overhead: opt_delay(
             c,
             &path.key("delivery_overhead"),
             raw.delivery_overhead.as_ref(),
         ),
         prefetch,
-        fetch_overhead: opt_dist(c, &path.key("fetch_overhead"), raw.fetch_overhead.as_ref()),
+        fetch_overhead: opt_delay(c, &path.key("fetch_overhead"), raw.fetch_overhead.as_ref()),
         max_rate_per_s: rate_cap(c, &path.key("max_rate_per_s"), raw.max_rate_per_s),
         partition_max_rate_per_s: rate_cap(
             c,
@@ -969,6 +969,25 @@ fn opt_dist<V: Magnitude>(
     raw: Option<&RawDist<V>>,
 ) -> Option<Distribution> {
     raw.and_then(|d| dist(c, path, d))
+}
+
+/// A delay that may be one duration or a distribution; none when it is
+/// zero (`"0s"`, or a constant 0: how a preset's measured overhead or
+/// hand-off is turned off), so it costs nothing.
+fn opt_delay(
+    c: &mut Checker<'_>,
+    path: &FieldPath,
+    raw: Option<&RawDelay>,
+) -> Option<Distribution> {
+    match raw? {
+        RawDelay::Fixed(Dur(d)) | RawDelay::Drawn(RawDist::Constant { value: Dur(d) })
+            if *d == SimDuration::ZERO =>
+        {
+            None
+        }
+        RawDelay::Fixed(d) => dist(c, path, &RawDist::Constant { value: *d }),
+        RawDelay::Drawn(d) => dist(c, path, d),
+    }
 }
 
 fn dist<V: Magnitude>(

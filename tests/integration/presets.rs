@@ -13,6 +13,12 @@ fn with_preset(preset: &str, topic: &str, rest: &str) -> String {
     format!("{rest}\n[topic]\npreset = \"{preset}\"\n{topic}\n")
 }
 
+/// Group lines that leave out a preset's measured overheads, and topic
+/// lines that leave out its measured hand-off (docs/presets.md, "Measured
+/// overheads"), for tests that pin a preset's semantics to the nanosecond.
+const NO_OVERHEAD: &str = "delivery_overhead = \"0s\"\nfetch_overhead = \"0s\"";
+const NO_HANDOFF: &str = "handoff_latency = \"0s\"";
+
 /// When the log recorded `kind` of message `id`, in milliseconds.
 fn times_ms(o: &RunOutcome, kind: LogKind, id: u64) -> Vec<u64> {
     o.log
@@ -119,20 +125,24 @@ fn kafka_a_poison_record_blocks_its_partition_until_dead_lettered() {
 
 #[test]
 fn rabbitmq_a_poison_message_leaves_after_20_deliveries_and_overflow_drops_the_head() {
+    // The preset's measured overheads left out: this pins its semantics.
     let o = run(&with_preset(
         "rabbitmq",
-        "",
-        r#"
-        horizon = "3s"
-        [producers.good]
-        arrival = { constant = { rate_per_s = 2 } }
-        [producers.poison]
-        arrival = { burst = { count = 1, at = "250ms" } }
-        poison = true
-        [groups.g]
-        workers = 1
-        service = { constant = { value = "10ms" } }
-        "#,
+        NO_HANDOFF,
+        &format!(
+            r#"
+            horizon = "3s"
+            [producers.good]
+            arrival = {{ constant = {{ rate_per_s = 2 }} }}
+            [producers.poison]
+            arrival = {{ burst = {{ count = 1, at = "250ms" }} }}
+            poison = true
+            [groups.g]
+            workers = 1
+            service = {{ constant = {{ value = "10ms" }} }}
+            {NO_OVERHEAD}
+            "#
+        ),
     ));
     let g = &o.groups[0];
     assert_eq!((g.dead_lettered, g.processed), (1, 5));
@@ -143,16 +153,19 @@ fn rabbitmq_a_poison_message_leaves_after_20_deliveries_and_overflow_drops_the_h
     // A length limit drops the oldest ready messages.
     let o = run(&with_preset(
         "rabbitmq",
-        "capacity = 5",
-        r#"
-        horizon = "1s"
-        drain = true
-        [producers.p]
-        arrival = { burst = { count = 20 } }
-        [groups.g]
-        workers = 1
-        service = { constant = { value = "10ms" } }
-        "#,
+        &format!("capacity = 5\n{NO_HANDOFF}"),
+        &format!(
+            r#"
+            horizon = "1s"
+            drain = true
+            [producers.p]
+            arrival = {{ burst = {{ count = 20 }} }}
+            [groups.g]
+            workers = 1
+            service = {{ constant = {{ value = "10ms" }} }}
+            {NO_OVERHEAD}
+            "#
+        ),
     ));
     let g = &o.groups[0];
     assert_eq!(
@@ -161,6 +174,57 @@ fn rabbitmq_a_poison_message_leaves_after_20_deliveries_and_overflow_drops_the_h
     );
     // Message 0 went to the worker; 1..=14 were the oldest ready ones.
     assert_eq!(logged(&o, LogKind::Evicted), (1..=14).collect::<Vec<_>>());
+}
+
+/// When one worker finishes a backlog of 1,000 messages of 10 ms through
+/// `preset`, with `group` lines added, in seconds.
+fn backlog_done_s(preset: &str, group: &str) -> f64 {
+    let o = run(&with_preset(
+        preset,
+        "",
+        &format!(
+            r#"
+            horizon = "1s"
+            drain = true
+            [producers.p]
+            arrival = {{ burst = {{ count = 1000 }} }}
+            [groups.g]
+            workers = 1
+            service = {{ constant = {{ value = "10ms" }} }}
+            {group}
+            "#
+        ),
+    ));
+    assert_eq!(o.groups[0].processed, 1000);
+    times_ms(&o, LogKind::Processed, 999)[0] as f64 / 1000.0
+}
+
+#[test]
+fn the_measured_overheads_cost_each_delivery_and_prefetch_hides_the_fetch() {
+    // RabbitMQ's measured 0.67 ms a delivery plus 1.02 ms a fetch (means;
+    // lognormal, cv 0.35, so the sum of 1,000 has an sd of about 13 ms),
+    // and a hand-off of a few ms before the first delivery.
+    let p1 = backlog_done_s("rabbitmq", "");
+    assert!((p1 - 11.69).abs() < 0.1, "{p1}");
+    // With prefetch 4 the next message is always held: one fetch in all.
+    let p4 = backlog_done_s("rabbitmq", "prefetch = 4");
+    assert!((p4 - 10.67).abs() < 0.1, "{p4}");
+    // Each preset the calibration measured carries its figures; "0s"
+    // leaves them out, to the nanosecond.
+    for (preset, per_delivery_ms) in [
+        ("redis_streams", 1.37),
+        ("nats_jetstream", 2.16),
+        ("postgres_queue", 1.70),
+    ] {
+        let got = backlog_done_s(preset, "");
+        // Postgres's worker also waits for its first 1 s poll.
+        let poll = if preset == "postgres_queue" { 1.0 } else { 0.0 };
+        let want = poll + 10.0 + per_delivery_ms;
+        assert!((got - want).abs() < 0.1, "{preset}: {got} vs {want}");
+        let zero = backlog_done_s(preset, NO_OVERHEAD);
+        assert!(zero < poll + 10.0 + 0.02, "{preset}: {zero}");
+    }
+    assert_eq!(backlog_done_s("kafka", ""), 10.0);
 }
 
 /// One message published at `at` through `preset` (plus `topic` lines),

@@ -254,7 +254,22 @@ fn in_a_checkout_fan_out_email_falls_behind_in_the_sale_and_holds_nobody_back() 
 
 #[test]
 fn a_postgres_queue_keeps_up_to_5000_per_second_and_falls_behind_above() {
+    // 16 workers at 2 ms a job, plus the preset's measured 1.7 ms of fetch
+    // and commit, take about 16 / 3.7 ms = 4,324/s: they fall behind at
+    // 5,000/s (minutes 8 to 10) before the table's cap does.
     let e = run("scenarios/postgres-as-queue.toml", &[]);
+    let series = &e.outcomes[0].series;
+    let at_5000: Vec<_> = (series.iter())
+        .filter(|r| (490.0..600.0).contains(&r.time_s))
+        .collect();
+    let done = at_5000.iter().map(|r| r.completed_per_s).sum::<f64>() / at_5000.len() as f64;
+    assert!((4_150.0..4_500.0).contains(&done), "{done}");
+    assert!(at_5000.last().unwrap().depth > 50_000);
+    // With 32 workers the table is the bottleneck.
+    let e = run(
+        "scenarios/postgres-as-queue.toml",
+        &["groups.workers.workers=32"],
+    );
     let series = &e.outcomes[0].series;
     // Up to 4,000/s (the first 8 minutes) it keeps up: rows wait for the
     // sleeping pollers (a second at most), never more.
@@ -275,4 +290,23 @@ fn a_postgres_queue_keeps_up_to_5000_per_second_and_falls_behind_above() {
         mean(&e, "groups.workers.utilisation") < 0.5,
         "the table, not the workers"
     );
+}
+
+#[test]
+fn rabbitmq_prefetch_decides_whether_a_fast_consumer_keeps_up() {
+    // 2 ms jobs at 1,300/s on 4 workers: with the preset's measured
+    // 1.69 ms a delivery they take 4 / 3.69 ms = 1,084/s at prefetch 1.
+    let p1 = run("scenarios/rabbitmq-prefetch.toml", &[]);
+    let done = mean(&p1, "groups.thumbnails.throughput_per_s");
+    assert!((1_050.0..1_120.0).contains(&done), "{done}");
+    assert!(mean(&p1, "groups.thumbnails.queued") > 50_000.0);
+    // At prefetch 4 the fetch is hidden: 4 / 2.67 ms = 1,498/s of room.
+    let p4 = run(
+        "scenarios/rabbitmq-prefetch.toml",
+        &["groups.thumbnails.prefetch=4"],
+    );
+    assert!(mean(&p4, "groups.thumbnails.max_depth") < 1_000.0);
+    assert!(mean(&p4, "groups.thumbnails.e2e.p99_s") < 0.2);
+    let busy = mean(&p4, "groups.thumbnails.utilisation");
+    assert!((0.85..0.92).contains(&busy), "{busy}");
 }
