@@ -19,6 +19,10 @@ pub struct PlanArgs {
     /// An objective on a metric's mean: "e2e.p99 < 2s", "dropped == 0" (repeatable).
     #[arg(long = "slo", value_name = "OBJECTIVE", required = true)]
     slo: Vec<String>,
+    /// Require each objective at the worse end of the metric's 95%
+    /// confidence interval, not at its mean (so an uncertain point fails).
+    #[arg(long)]
+    at_bound: bool,
     /// Points run at once (default: one per core).
     #[arg(long, default_value_t = 0, value_parser = jobs_parser())]
     jobs: usize,
@@ -42,7 +46,7 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<()> {
     let slos = args
         .slo
         .iter()
-        .map(|s| Slo::parse(s, &names))
+        .map(|s| Slo::parse(s, &names).map(|s| if args.at_bound { s.at_bound() } else { s }))
         .collect::<Result<Vec<_>, _>>()
         .map_err(BadInput)?;
     let bar = progress::bar(sweep.points.len(), &format!("plan {}", sweep.base.name));
@@ -101,7 +105,13 @@ fn header(sweep: &Sweep, slos: &[Slo], outcome: &PlanOutcome) -> String {
         outcome.evaluated.len(),
         sweep.points.len()
     );
-    out.push_str("objectives, on each metric's mean across replications:\n");
+    out.push_str(if slos.iter().any(|s| s.at_bound) {
+        "objectives, at the worse end of each metric's 95% confidence interval across \
+             replications (--at-bound: the whole interval must meet them):\n"
+    } else {
+        "objectives, on each metric's mean across replications (--at-bound requires the \
+             whole 95% interval):\n"
+    });
     for s in slos {
         let threshold = amount(&s.metric, s.threshold);
         out.push_str(&format!(
@@ -147,10 +157,15 @@ fn margins(slos: &[Slo], r: &PointResult) -> String {
             String::new()
         };
         out.push_str(&format!(
-            "  {:<24} mean {}{ci}, margin {}{}\n",
+            "  {:<24} mean {}{ci}, margin {}{}{}\n",
             s.text,
             amount(&s.metric, c.mean),
             amount(&s.metric, c.margin),
+            if s.at_bound {
+                " (from the interval's bound)"
+            } else {
+                ""
+            },
             if c.met { "" } else { "  NOT MET" }
         ));
     }

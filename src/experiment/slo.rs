@@ -59,6 +59,11 @@ pub struct Slo {
     pub op: Op,
     /// The threshold, in the metric's unit (seconds for `_s` metrics).
     pub threshold: f64,
+    /// Judged at the worse end of the metric's 95% confidence interval
+    /// (mean + half-width for `<` and `<=`, mean − half-width for `>` and
+    /// `>=`) rather than at its mean: met only when the whole interval
+    /// is. `==` and `!=` are judged at the mean either way.
+    pub at_bound: bool,
 }
 
 /// How one point fares against one objective.
@@ -71,7 +76,8 @@ pub struct SloCheck {
     /// Its 95% half-width.
     pub half_width: f64,
     /// Room to spare: positive when met, in the metric's unit
-    /// (threshold − mean for `<`, mean − threshold for `>`).
+    /// (threshold − mean for `<`, mean − threshold for `>`; from the
+    /// interval's worse end when the objective is judged there).
     pub margin: f64,
 }
 
@@ -105,7 +111,16 @@ impl Slo {
             metric,
             op,
             threshold,
+            at_bound: false,
         })
+    }
+
+    /// The same objective, judged at the worse end of the 95% interval.
+    pub fn at_bound(self) -> Slo {
+        Slo {
+            at_bound: true,
+            ..self
+        }
     }
 
     /// Checks the objective at one point (a failed run meets nothing).
@@ -115,11 +130,18 @@ impl Slo {
             .get(&self.metric)
             .map_or((f64::NAN, f64::NAN), |m| (m.mean, m.ci95_half_width));
         let t = self.threshold;
+        // The interval's worse end, when judged there (a single
+        // replication has no interval: its half-width is 0).
+        let hw = if self.at_bound && half_width.is_finite() {
+            half_width
+        } else {
+            0.0
+        };
         let (met, margin) = match self.op {
-            Op::Lt => (mean < t, t - mean),
-            Op::Le => (mean <= t, t - mean),
-            Op::Gt => (mean > t, mean - t),
-            Op::Ge => (mean >= t, mean - t),
+            Op::Lt => (mean + hw < t, t - (mean + hw)),
+            Op::Le => (mean + hw <= t, t - (mean + hw)),
+            Op::Gt => (mean - hw > t, (mean - hw) - t),
+            Op::Ge => (mean - hw >= t, (mean - hw) - t),
             Op::Eq => (mean == t, -(mean - t).abs()),
             Op::Ne => (mean != t && !mean.is_nan(), (mean - t).abs()),
         };
@@ -314,5 +336,49 @@ mod tests {
         assert!(!c.met && (c.margin + 0.5).abs() < 1e-12);
         r.error = Some("runaway".into());
         assert!(!Slo::parse("a.e2e.p99 < 1500ms", &n).unwrap().check(&r).met);
+    }
+
+    #[test]
+    fn at_the_bound_the_whole_interval_must_meet_the_objective() {
+        use super::super::sweep::{MetricValue, PointResult};
+        // The case: p99 1.838 s ± 2.163 s against < 2 s.
+        let mut r = PointResult {
+            index: 0,
+            params: Default::default(),
+            error: None,
+            metrics: Default::default(),
+        };
+        let v = MetricValue {
+            mean: 1.838,
+            ci95_half_width: 2.163,
+        };
+        r.metrics.insert("groups.a.e2e.p99_s".into(), v);
+        let n = names();
+        let slo = Slo::parse("a.e2e.p99 < 2s", &n).unwrap();
+        let at_mean = slo.check(&r);
+        assert!(at_mean.met && (at_mean.margin - 0.162).abs() < 1e-9);
+        let at_bound = slo.clone().at_bound().check(&r);
+        assert!(!at_bound.met && (at_bound.margin + 2.001).abs() < 1e-9);
+        // `>` takes the lower end; a tight interval meets it at both.
+        r.metrics.insert(
+            "groups.b.utilisation".into(),
+            MetricValue {
+                mean: 0.5,
+                ci95_half_width: 0.01,
+            },
+        );
+        let slo = Slo::parse("b.utilisation > 40%", &n).unwrap().at_bound();
+        let c = slo.check(&r);
+        assert!(c.met && (c.margin - 0.09).abs() < 1e-9);
+        // `==` is judged at the mean either way.
+        let slo = Slo::parse("a.dropped == 0", &n).unwrap().at_bound();
+        r.metrics.insert(
+            "groups.a.dropped".into(),
+            MetricValue {
+                mean: 0.0,
+                ci95_half_width: 0.0,
+            },
+        );
+        assert!(slo.check(&r).met);
     }
 }

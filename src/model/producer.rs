@@ -72,6 +72,10 @@ impl ProducerSpec {
 /// How a producer's publishes fail and are retried.
 #[derive(Clone, Debug)]
 pub struct ProducerFaults {
+    /// The publish waits for the broker's answer; without (fire and
+    /// forget) a refusal is never reported, retried or counted as the
+    /// caller's error.
+    pub acks: bool,
     /// Probability that an accepted publish's ack never arrives.
     pub ack_loss: f64,
     /// How long the producer waits for an ack before retrying.
@@ -91,6 +95,7 @@ pub struct ProducerFaults {
 impl Default for ProducerFaults {
     fn default() -> Self {
         ProducerFaults {
+            acks: true,
             ack_loss: 0.0,
             ack_timeout: SimDuration::from_secs(5),
             idempotent: false,

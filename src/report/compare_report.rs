@@ -6,8 +6,8 @@ use super::duration::DURATION;
 use super::html::{Page, with_ci};
 use super::{ReportError, read_input};
 use crate::experiment::{Entry, MetricValue, check_metric_name, metric_values};
-use crate::scenario::RawScenario;
 use crate::scenario::name::check_scenario_names;
+use crate::scenario::{RawMode, RawScenario};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,33 +27,71 @@ pub struct CompareColumn {
     pub scenario: RawScenario,
 }
 
-/// The callers' rows: label, field of a topic, field of a call link,
-/// scale, digits.
-const CALLER_ROWS: [(&str, &str, &str, f64, usize); 5] = [
-    ("requests / messages", "created", "requests", 1.0, 0),
+/// Where a caller row's value is, in a column whose callers publish to a
+/// topic (queued) or call a service (sync).
+#[derive(Clone, Copy)]
+enum CallerField {
+    /// A field of the topic and one of the call link; `None`: the column
+    /// has no such thing (a direct call has no publish to acknowledge).
+    Both(Option<&'static str>, Option<&'static str>),
+    /// The answer the caller needs: the call link's latency, the sync
+    /// callers' (their producer latency is request → answer), or, queued,
+    /// the end-to-end latency of the one group that reads the topic
+    /// (created → processed: when the result exists).
+    Answer(&'static str, &'static str, &'static str),
+}
+
+/// The callers' rows: label, field, scale, digits. Like beside like: the
+/// answer's latency is the call's (sync) or the reader's end-to-end
+/// (queued), never the publish's.
+const CALLER_ROWS: [(&str, CallerField, f64, usize); 7] = [
     (
-        "caller latency p50",
-        "producer_latency.p50_s",
-        "latency.p50_s",
+        "requests / messages",
+        CallerField::Both(Some("created"), Some("requests")),
+        1.0,
+        0,
+    ),
+    (
+        "answer p50 (request → result)",
+        CallerField::Answer("latency.p50_s", "producer_latency.p50_s", "e2e.p50_s"),
         1.0,
         DURATION,
     ),
     (
-        "caller latency p99",
-        "producer_latency.p99_s",
-        "latency.p99_s",
+        "answer p99 (request → result)",
+        CallerField::Answer("latency.p99_s", "producer_latency.p99_s", "e2e.p99_s"),
         1.0,
         DURATION,
     ),
-    ("caller-visible errors", "caller_errors", "errors", 1.0, 0),
+    (
+        "publish acknowledged p50",
+        CallerField::Both(Some("producer_latency.p50_s"), None),
+        1.0,
+        DURATION,
+    ),
+    (
+        "publish acknowledged p99",
+        CallerField::Both(Some("producer_latency.p99_s"), None),
+        1.0,
+        DURATION,
+    ),
+    (
+        "caller-visible errors",
+        CallerField::Both(Some("caller_errors"), Some("errors")),
+        1.0,
+        0,
+    ),
     (
         "caller-visible errors (%)",
-        "caller_error_share",
-        "error_rate",
+        CallerField::Both(Some("caller_error_share"), Some("error_rate")),
         100.0,
         2,
     ),
 ];
+
+/// The caller rows the latency chart draws: the publish acknowledged,
+/// p50 and p99 (a direct call has none: its answer is its end-to-end).
+const PUBLISH_ROWS: [usize; 2] = [3, 4];
 
 /// Where a column's callers are measured: the topic its producers
 /// publish to (`topic`, or `topics.<t>` in a file that names its topics),
@@ -92,11 +130,53 @@ fn entry(s: &RawScenario) -> Option<(String, bool)> {
 /// The metric of caller row `row` in column `s`.
 fn caller_metric(s: &RawScenario, row: usize) -> Option<String> {
     let (prefix, call) = entry(s)?;
-    let (_, topic_field, call_field, _, _) = CALLER_ROWS[row];
-    Some(format!(
-        "{prefix}.{}",
-        if call { call_field } else { topic_field }
-    ))
+    if s.mode == RawMode::Sync {
+        // Sync mode: the topic's callers wait for the answer, and their
+        // producer latency is request → answer; there is no publish.
+        return match CALLER_ROWS[row].1 {
+            CallerField::Answer(_, field, _) => Some(format!("{prefix}.{field}")),
+            CallerField::Both(Some(field), _) if !field.starts_with("producer_latency") => {
+                Some(format!("{prefix}.{field}"))
+            }
+            CallerField::Both(..) => None,
+        };
+    }
+    match (CALLER_ROWS[row].1, call) {
+        (CallerField::Both(_, Some(field)), true) | (CallerField::Answer(field, ..), true) => {
+            Some(format!("{prefix}.{field}"))
+        }
+        (CallerField::Both(Some(field), _), false) => Some(format!("{prefix}.{field}")),
+        (CallerField::Answer(.., field), false) => {
+            Some(format!("groups.{}.{field}", reader(s, &prefix)?))
+        }
+        (CallerField::Both(..), _) => None,
+    }
+}
+
+/// The one group that reads the topic at `prefix` (`topic`, or
+/// `topics.<t>`); `None` when several do (each has its own answer).
+fn reader<'s>(s: &'s RawScenario, prefix: &str) -> Option<&'s String> {
+    let named = prefix.strip_prefix("topics.");
+    let called: Vec<&String> = (s.groups.values())
+        .flat_map(|g| g.call.iter().map(|c| &c.service))
+        .chain(
+            s.producers
+                .values()
+                .filter_map(|p| Some(&p.call.as_ref()?.service)),
+        )
+        .collect();
+    let readers: Vec<&String> = (s.groups.iter())
+        .filter(|(name, g)| match (named, &g.topic) {
+            (Some(t), Some(own)) => own == t,
+            (Some(_), None) => s.topics.len() == 1,
+            (None, _) => !called.contains(name),
+        })
+        .map(|(name, _)| name)
+        .collect();
+    match readers[..] {
+        [g] => Some(g),
+        _ => None,
+    }
 }
 
 /// Each group's rows (drops by reason after the first four): label,
@@ -187,7 +267,7 @@ impl CompareView {
     /// `services.<g>` in another where it is called directly.
     pub fn rows(&self) -> Vec<Vec<String>> {
         let mut specs: Vec<RowSpec> = (CALLER_ROWS.iter().enumerate())
-            .map(|(i, &(label, _, _, scale, digits))| RowSpec {
+            .map(|(i, &(label, _, scale, digits))| RowSpec {
                 label: label.to_owned(),
                 metric: Box::new(move |s: &CompareColumn| caller_metric(&s.scenario, i)),
                 scale,
@@ -291,8 +371,10 @@ impl CompareView {
                         s.label.clone()
                     },
                     values: vec![
-                        caller_metric(&s.scenario, 1).map_or((f64::NAN, 0.0), |m| get(s, &m)),
-                        caller_metric(&s.scenario, 2).map_or((f64::NAN, 0.0), |m| get(s, &m)),
+                        caller_metric(&s.scenario, PUBLISH_ROWS[0])
+                            .map_or((f64::NAN, 0.0), |m| get(s, &m)),
+                        caller_metric(&s.scenario, PUBLISH_ROWS[1])
+                            .map_or((f64::NAN, 0.0), |m| get(s, &m)),
                         get(s, &format!("{p}.{}", GROUP_ROWS[0].1)),
                         get(s, &format!("{p}.{}", GROUP_ROWS[1].1)),
                     ],
@@ -302,8 +384,8 @@ impl CompareView {
         let chart = CompareChart {
             title: "Latency side by side".into(),
             series: [
-                "producer p50",
-                "producer p99",
+                "publish acknowledged p50",
+                "publish acknowledged p99",
                 "end-to-end p50",
                 "end-to-end p99",
             ]
@@ -313,7 +395,7 @@ impl CompareView {
         };
         Ok(vec![render(
             "compare-latency",
-            "Producer-visible and end-to-end latency, p50 and p99",
+            "Publish acknowledged (queued only) and end-to-end latency, p50 and p99",
             &chart,
         )?])
     }
@@ -360,9 +442,20 @@ mod tests {
     /// Every metric the comparison names is one a run reports.
     #[test]
     fn every_named_metric_exists() {
-        for (_, topic, call, _, _) in CALLER_ROWS {
-            assert!(is_metric(&format!("topic.{topic}")), "{topic}");
-            assert!(is_metric(&format!("calls.shop.checkout.{call}")), "{call}");
+        for (_, field, _, _) in CALLER_ROWS {
+            let (topic, call, group) = match field {
+                CallerField::Both(topic, call) => (topic, call, None),
+                CallerField::Answer(call, sync, group) => (Some(sync), Some(call), Some(group)),
+            };
+            if let Some(topic) = topic {
+                assert!(is_metric(&format!("topic.{topic}")), "{topic}");
+            }
+            if let Some(call) = call {
+                assert!(is_metric(&format!("calls.shop.checkout.{call}")), "{call}");
+            }
+            if let Some(group) = group {
+                assert!(is_group_field(group), "{group}");
+            }
         }
         for (_, field, _, _) in GROUP_ROWS {
             assert!(is_group_field(field), "{field}");

@@ -370,7 +370,7 @@ impl RunView {
                 .iter()
                 .flat_map(|g| kinds.iter().map(move |k| (g, k)))
                 .map(|(g, k)| Line {
-                    label: format!("{g}: {}", k.replace('_', " ")),
+                    label: format!("{g}: {}", column_label(k)),
                     points: self.series.column(g, k).unwrap_or_default(),
                 })
                 .collect()
@@ -383,12 +383,14 @@ impl RunView {
             title: format!("{}: drops over time", self.name),
             y_desc: format!("dropped per interval{interval}"),
             per_interval: lines(&|c| c == DROPPED_COLUMN),
-            // Running totals that stay at zero say nothing: no panel.
-            so_far: Some(lines(&|c| {
-                c.starts_with("dead_letter") || c.contains("duplicate")
-            }))
-            .filter(|l| l.iter().flat_map(|l| &l.points).any(|p| p.1 != 0.0))
-            .unwrap_or_default(),
+            // Running totals that stay at zero say nothing: no line (and
+            // no panel when none moves).
+            so_far: lines(&|c| {
+                c.starts_with("dead_letter") || c.contains("duplicate") || c == "wasted"
+            })
+            .into_iter()
+            .filter(|l| l.points.iter().any(|p| p.1 != 0.0))
+            .collect(),
         }
     }
 
@@ -726,6 +728,14 @@ fn call_lines(csv: &str) -> Vec<Line> {
             points,
         })
         .collect()
+}
+
+/// A time-series column as a chart's legend names it.
+fn column_label(column: &str) -> String {
+    match column {
+        "wasted" => "wasted work (answered too late)".to_owned(),
+        other => other.replace('_', " "),
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@ const TOPIC_ROWS: [(&str, &str); 5] = [
 ];
 
 /// Producer faults, shown only when they happened.
-const PRODUCER_FAULT_ROWS: [(&str, &str); 6] = [
+const PRODUCER_FAULT_ROWS: [(&str, &str); 7] = [
+    ("refused, publisher not told", "topic.unreported"),
     ("producer retries", "topic.retries"),
     ("retries exhausted", "topic.retries_exhausted"),
     ("lost in producer crashes", "topic.lost"),

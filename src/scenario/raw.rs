@@ -505,6 +505,12 @@ pub struct RawProducer {
     /// The producer stops publishing at this time (default: the horizon).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<Dur>,
+    /// Whether the publish waits for the broker's answer (default true);
+    /// `false` is fire-and-forget (core NATS, Kafka's `acks=0`): a refused
+    /// publish is never reported to the producer, so it is no
+    /// caller-visible error and is never retried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acks: Option<bool>,
     /// Probability that an accepted publish's ack is lost.
     #[serde(default)]
     pub ack_loss: f64,

@@ -430,9 +430,9 @@ fn compare_puts_a_group_beside_the_same_service_called_directly_and_the_callers_
     assert!(requests[0] > 2000.0, "{requests:?}");
     // Durations print with their unit: `336 ms  0 s`.
     let row = (table.lines())
-        .find(|l| l.trim_start().starts_with("caller latency p50"))
+        .find(|l| l.trim_start().starts_with("answer p50 (request → result)"))
         .unwrap();
-    let tokens: Vec<&str> = row["caller latency p50".len()..]
+    let tokens: Vec<&str> = row["answer p50 (request → result)".len()..]
         .split_whitespace()
         .collect();
     let seconds: Vec<f64> = (tokens.chunks(2))

@@ -335,6 +335,28 @@ fn nats_core_loses_what_a_slow_subscriber_cannot_hold_and_jetstream_loses_nothin
     assert!(g.dropped.rejected > 600, "{:?}", g.dropped);
     // At most once: a failed delivery is gone, never redelivered.
     assert!(g.dropped.lost > 5 && g.redeliveries == 0, "{g:?}");
+    // Fire and forget: the publisher never hears of the overflow.
+    let t = &core.topic;
+    assert_eq!((t.rejected, t.unreported), (g.dropped.rejected, t.rejected));
+    assert_eq!(t.caller_errors, 0);
+    // The same publisher waiting for acks sees every refusal.
+    let told = run(&with_preset(
+        "nats_core",
+        "",
+        r#"
+        horizon = "10s"
+        [producers.p]
+        arrival = { constant = { rate_per_s = 100 } }
+        size = { constant = { value = 1048576 } }
+        acks = true
+        [groups.g]
+        workers = 1
+        service = { constant = { value = "50ms" } }
+        "#,
+    ));
+    assert!(told.topic.rejected > 600);
+    assert_eq!(told.topic.caller_errors, told.topic.rejected);
+    assert_eq!(told.topic.unreported, 0);
     let js = slow_subscriber("nats_jetstream");
     let g = &js.groups[0];
     assert_eq!(g.dropped.total(), 0);

@@ -180,7 +180,9 @@ fn drops_chart_reads_optional_columns_by_name() {
     let keep: Vec<usize> = header
         .split(',')
         .enumerate()
-        .filter(|(_, c)| !c.starts_with("dead_letter") && !c.contains("duplicate"))
+        .filter(|(_, c)| {
+            !c.starts_with("dead_letter") && !c.contains("duplicate") && *c != "wasted"
+        })
         .map(|(i, _)| i)
         .collect();
     let trimmed: String = csv
@@ -205,9 +207,9 @@ fn drops_chart_reads_optional_columns_by_name() {
         .enumerate()
         .map(|(i, l)| {
             if i == 0 {
-                format!("{l},dead_lettered,duplicate_side_effects,unknown_future_column\n")
+                format!("{l},dead_lettered,duplicate_side_effects,wasted,unknown_future_column\n")
             } else {
-                format!("{l},{i},0,7\n")
+                format!("{l},{i},0,{},7\n", 2 * i)
             }
         })
         .collect();
@@ -220,8 +222,10 @@ fn drops_chart_reads_optional_columns_by_name() {
     assert!(
         svg.contains("so far (messages)")
             && svg.contains("workers: dead lettered")
-            && svg.contains("workers: duplicate side effects")
+            && svg.contains("workers: wasted work (answered too late)")
     );
+    // A running total that stays at zero gets no line.
+    assert!(!svg.contains("duplicate side effects"));
     // A broken series is bad input naming the file.
     std::fs::write(out.join("timeseries.csv"), "time_s,group\n1\n").unwrap();
     let r = mqsim(&["plot", out.to_str().unwrap()]);
@@ -252,7 +256,8 @@ fn compare_runs_scenarios_side_by_side() {
         "{stdout}"
     );
     for row in [
-        "caller latency p99",
+        "answer p99 (request → result)",
+        "publish acknowledged p99",
         "workers: end-to-end p99",
         "workers:   dropped, rejected",
         "workers: peak backlog (messages)",
@@ -425,4 +430,47 @@ fn call_links_chart_their_breakers_and_hedges_over_time() {
         plain.to_str().unwrap(),
     ]);
     assert!(!plain.join("calls.csv").exists() && !plain.join("calls.svg").exists());
+}
+
+#[test]
+fn compare_sets_the_answer_beside_the_answer_and_the_publish_apart() {
+    // The page needs the quote: queued, its answer is the reader's
+    // end-to-end (publish, queue, work), never the 4 ms publish ack.
+    let out = tmp("compare-answer");
+    let stdout = ok(&[
+        "compare",
+        "scenarios/caller-needs-answer.toml",
+        "--sync",
+        "--set",
+        "horizon=\"60s\"",
+        "--set",
+        "replications=1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let cells = |label: &str| -> Vec<String> {
+        let row = (stdout.lines())
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("{label}: {stdout}"));
+        let rest: Vec<&str> = row[label.len()..].split_whitespace().collect();
+        rest.chunks(2).map(|c| c.join(" ")).collect()
+    };
+    let ms = |cell: &str| -> f64 {
+        let (v, unit) = cell.split_once(' ').unwrap();
+        let v: f64 = v.parse().unwrap();
+        match unit {
+            "ms" => v,
+            "s" => v * 1e3,
+            other => panic!("{other}"),
+        }
+    };
+    let answer = cells("answer p50 (request → result)");
+    let e2e = cells("pricing: end-to-end p50");
+    assert_eq!(answer, e2e, "{stdout}");
+    // The broker hop only adds: publish (4 ms at p50) plus the same work.
+    assert!(ms(&answer[0]) > ms(&answer[1]) + 2.0, "{answer:?}");
+    let publish = cells("publish acknowledged p50");
+    assert_eq!(publish.len(), 2, "{stdout}");
+    assert!(ms(&publish[0]) < ms(&answer[0]));
+    assert_eq!(publish[1], "-", "a direct call has no publish: {stdout}");
 }

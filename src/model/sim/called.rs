@@ -511,7 +511,8 @@ impl<'s> Called<'s> {
             delayed: 0,
             dead_lettered: 0,
             redelivered_per_s: per_s(k.retries - lk.retries),
-            duplicate_side_effects: c.wasted,
+            duplicate_side_effects: 0,
+            wasted: c.wasted,
             workers_up: up,
             workers: self.workers.levels().provisioned.level(),
         }

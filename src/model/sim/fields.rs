@@ -103,6 +103,10 @@ pub(crate) const TOPIC: &[Field<TopicOutcome>] = &[
         read: |t| t.caller_errors as f64,
     },
     Field {
+        name: "unreported",
+        read: |t| t.unreported as f64,
+    },
+    Field {
         name: "caller_error_share",
         read: caller_error_share,
     },
@@ -420,6 +424,10 @@ pub(crate) const SERIES: &[Column] = &[
     Column {
         name: "duplicate_side_effects",
         read: |r| Cell::Count(r.duplicate_side_effects),
+    },
+    Column {
+        name: "wasted",
+        read: |r| Cell::Count(r.wasted),
     },
     Column {
         name: "workers_up",

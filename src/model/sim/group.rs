@@ -396,6 +396,7 @@ impl<'s> Group<'s> {
             dead_lettered: c.dead_lettered,
             redelivered_per_s: per_s(c.redeliveries - last.redeliveries),
             duplicate_side_effects: c.duplicate_side_effects,
+            wasted: 0,
             workers_up: self.workers.up_now(),
             workers: self.workers.levels().provisioned.level(),
         }

@@ -44,6 +44,9 @@ pub struct SeriesRow {
     pub redelivered_per_s: f64,
     /// Duplicate side effects so far.
     pub duplicate_side_effects: u64,
+    /// Work done for a caller that had stopped waiting so far (a called
+    /// group: timed out, or answered by another hedge); 0 on a topic.
+    pub wasted: u64,
     /// Workers that are up and the group not in an outage.
     pub workers_up: u64,
     /// Workers paid for: starting, up, crashed or leaving.
@@ -103,6 +106,10 @@ pub struct TopicOutcome {
     /// Requests whose caller finally saw an error: refused, timed-out and
     /// lost publishes (queued); errors and timeouts after retries (sync).
     pub caller_errors: u64,
+    /// Refused publishes of fire-and-forget producers (`acks = false`),
+    /// among `rejected` and `publish_timeouts`: no caller heard of them.
+    #[serde(default)]
+    pub unreported: u64,
     /// Attempts a caller gave up on (sync mode; 0 when queued).
     pub caller_timeouts: u64,
     /// Work the downstream finished after its caller had given up (sync).
@@ -843,7 +850,8 @@ impl Simulation<'_> {
                 .iter()
                 .filter(|(_, (_, cause))| *cause == RetryCause::Refused)
                 .count() as u64,
-            caller_errors: t.drops(),
+            caller_errors: t.drops() - t.unreported,
+            unreported: t.unreported,
             caller_timeouts: 0,
             wasted: 0,
             accepted: t.accepted,

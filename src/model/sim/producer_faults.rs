@@ -33,6 +33,22 @@ impl Simulation<'_> {
             return;
         }
         let faults = self.producers[p].faults();
+        if !faults.acks {
+            // Fire and forget: dropped where it was refused, unheard.
+            let topic = &mut self.topics[t];
+            match why {
+                Refusal::Rejected => topic.rejected += 1,
+                Refusal::TimedOut => topic.publish_timeouts += 1,
+            }
+            topic.unreported += 1;
+            let kind = match why {
+                Refusal::Rejected => LogKind::Rejected,
+                Refusal::TimedOut => LogKind::PublishTimedOut,
+            };
+            self.ctx.note(kind, publish.message.id.0, TOPIC);
+            self.release_expected(&publish.message);
+            return;
+        }
         if publish.attempt < faults.retry_attempts {
             self.schedule_retry(publish, RetryCause::Refused, SimDuration::ZERO);
             return;

@@ -52,6 +52,9 @@ pub(super) struct Topic<'s> {
     pub accepted: u64,
     pub rejected: u64,
     pub publish_timeouts: u64,
+    /// Refusals of fire-and-forget publishes (`acks = false`), among
+    /// `rejected` and `publish_timeouts`: no caller heard of them.
+    pub unreported: u64,
     pub retries_exhausted: u64,
     pub lost: u64,
     pub retries: u64,
@@ -108,6 +111,7 @@ impl<'s> Topic<'s> {
             accepted: 0,
             rejected: 0,
             publish_timeouts: 0,
+            unreported: 0,
             retries_exhausted: 0,
             lost: 0,
             retries: 0,

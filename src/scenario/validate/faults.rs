@@ -163,7 +163,24 @@ pub(super) fn producer_faults(
         .iter()
         .map(|k| (SimTime::ZERO + k.at.0, k.down.0))
         .collect();
+    let acks = raw.acks.unwrap_or(true);
+    if !acks {
+        // Nothing comes back to a fire-and-forget publisher to act on.
+        for (field, set) in [
+            ("retry", raw.retry.is_some()),
+            ("ack_loss", raw.ack_loss > 0.0),
+            ("idempotent", raw.idempotent),
+        ] {
+            if set {
+                c.fail(
+                    &path.key(field),
+                    "has no effect with `acks = false`: a fire-and-forget publisher hears nothing back",
+                );
+            }
+        }
+    }
     Some(ProducerFaults {
+        acks,
         ack_loss,
         ack_timeout,
         idempotent: raw.idempotent,
