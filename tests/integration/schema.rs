@@ -3,7 +3,7 @@
 //! `docs/scenario.schema.json`.
 
 use crate::support::{ok, tmp, write};
-use mqsim::scenario::{Document, Format};
+use mqsim::scenario::{Document, Dur, Format};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -115,6 +115,51 @@ fn bad_fixtures_the_schema_can_judge_are_rejected() {
         assert!(
             found.iter().any(near),
             "{name}: no complaint at {at}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn the_duration_pattern_agrees_with_the_parser() {
+    let validator = validator();
+    let texts = [
+        "250ms",
+        "1.5s",
+        "5m",
+        "2h",
+        "1d",
+        "10us",
+        "10µs",
+        "1500ns",
+        "0s",
+        "3 min",
+        " 2s ",
+        "1_000ms",
+        "1e3ms",
+        ".5s",
+        "1.s",
+        "+1s",
+        "forever",
+        "5",
+        "-1s",
+        "fast",
+        "1y",
+        "",
+        "s",
+        "1E3s",
+        "5 parsecs",
+        "1.2.3s",
+        "ms5",
+        "e3s",
+        "forever s",
+    ];
+    for t in texts {
+        let scenario = serde_json::json!({ "horizon": t, "producers": {}, "groups": {} });
+        assert_eq!(
+            validator.is_valid(&scenario),
+            Dur::parse(t).is_ok(),
+            "{t:?}: {:?}",
+            complaints(&validator, &scenario)
         );
     }
 }
