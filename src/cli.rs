@@ -10,6 +10,7 @@ mod plan;
 mod plot;
 mod progress;
 mod run;
+mod schema;
 mod sweep;
 mod validate;
 
@@ -53,6 +54,8 @@ enum Command {
     Completions(example::CompletionsArgs),
     /// Print the manual page (roff), generated from these definitions.
     Man,
+    /// Print the JSON Schema of scenario files, for editors to complete and check them.
+    Schema(schema::SchemaArgs),
 }
 
 /// Input the user must fix (exit status 2).
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => example::init(args),
         Command::Completions(args) => example::completions(args),
         Command::Man => example::man(),
+        Command::Schema(args) => schema::schema(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,7 @@ pub(crate) mod name;
 mod path;
 pub mod preset;
 mod raw;
+mod schema;
 mod sync_graph;
 mod validate;
 
@@ -19,6 +20,7 @@ pub use duration::Dur;
 pub use error::{Issue, Origin, ScenarioError};
 pub use path::{FieldPath, Segment};
 pub(crate) use raw::*;
+pub use schema::{scenario_schema, scenario_schema_text};
 
 use crate::model::system::System;
 use serde_json::Value;

@@ -3,11 +3,12 @@
 //! model's types; serialising them back gives the normalised scenario.
 
 use super::duration::Dur;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A whole scenario file.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     /// Name used for the output folder; defaults to the file's stem.
@@ -26,6 +27,7 @@ pub struct RawScenario {
     pub warmup: Dur,
     /// Independent runs with derived seeds.
     #[serde(default = "default_replications")]
+    #[schemars(range(min = 1))]
     pub replications: u32,
     /// Time-series interval; defaults to horizon / 500.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,6 +57,10 @@ pub struct RawScenario {
     pub producers: BTreeMap<String, RawProducer>,
     /// Consumer groups by name; each receives every message.
     pub groups: BTreeMap<String, RawGroup>,
+    /// The JSON Schema the file follows (`mqsim schema`), for editors;
+    /// mqsim ignores it.
+    #[serde(rename = "$schema", default, skip_serializing)]
+    pub schema: Option<String>,
 }
 
 fn default_seed() -> u64 {
@@ -66,7 +72,7 @@ fn default_replications() -> u32 {
 }
 
 /// How producers reach the consumer group.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RawMode {
     /// Through the topic.
@@ -77,7 +83,7 @@ pub enum RawMode {
 }
 
 /// Callers in sync mode.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSync {
     /// A caller gives up on an attempt after this long.
@@ -132,7 +138,7 @@ impl Default for RawSync {
 }
 
 /// Guards against runaway growth.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLimits {
     /// Stop the run when queued plus blocked messages exceed this.
@@ -171,7 +177,7 @@ impl Default for RawLimits {
 }
 
 /// The topic: bounded buffer, backpressure policy, publish latency, TTL.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTopic {
     /// Name shown in reports.
@@ -187,6 +193,7 @@ pub struct RawTopic {
     pub durable: bool,
     /// Ordered lanes; a key always maps to the same partition.
     #[serde(default = "one")]
+    #[schemars(range(min = 1, max = 100_000))]
     pub partitions: u32,
     /// A priority queue with priorities 0 to this (RabbitMQ's
     /// `x-max-priority`): workers take the highest priority first.
@@ -244,7 +251,7 @@ pub struct RawTopic {
 }
 
 /// What happens to a message whose TTL has passed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RawTtlAction {
     /// Dropped with reason `expired`.
@@ -255,7 +262,7 @@ pub enum RawTtlAction {
 }
 
 /// When deliveries are acknowledged.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RawDeliveryMode {
     /// Ack after processing.
@@ -266,7 +273,7 @@ pub enum RawDeliveryMode {
 }
 
 /// Where a returned message goes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RawRequeue {
     /// Next to be delivered.
@@ -277,7 +284,7 @@ pub enum RawRequeue {
 }
 
 /// Delay between attempts.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawBackoff {
     /// The same delay every time.
@@ -296,6 +303,7 @@ pub enum RawBackoff {
         max: Dur,
         /// Share of each delay removed at random (0 to 1).
         #[serde(default)]
+        #[schemars(range(min = 0.0, max = 1.0))]
         jitter: f64,
     },
 }
@@ -309,7 +317,7 @@ fn one() -> u32 {
 }
 
 /// How messages are spread over partitions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RawPartitioner {
     /// By a hash of the key: a key always lands on the same partition.
@@ -320,7 +328,7 @@ pub enum RawPartitioner {
 }
 
 /// How a group's workers share the partitions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RawConsumption {
     /// Any worker takes the oldest ready message of any partition.
@@ -383,7 +391,7 @@ pub enum RawPolicy {
 }
 
 /// The options of `policy = { block = { … } }`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBlock {
     /// How long a publish may wait before it fails; forever when absent.
@@ -452,7 +460,7 @@ impl<'de> Deserialize<'de> for RawPolicy {
 }
 
 /// The options of `policy = { spill = { … } }`: the disk tier.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpill {
     /// Messages the disk tier holds; unbounded when absent.
@@ -481,7 +489,7 @@ impl RawScenario {
 }
 
 /// A producer: arrival process, keys and sizes.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProducer {
     /// The topic it publishes to, by name (with several `topics`).
@@ -513,6 +521,7 @@ pub struct RawProducer {
     pub acks: Option<bool>,
     /// Probability that an accepted publish's ack is lost.
     #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub ack_loss: f64,
     /// How long the producer waits for an ack before retrying (default 5s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -520,8 +529,10 @@ pub struct RawProducer {
     /// The broker discards retried publishes it already has.
     #[serde(default)]
     pub idempotent: bool,
-    /// Retries after a rejected or unacknowledged publish.
+    /// Retries after a rejected or unacknowledged publish (`attempts` is
+    /// required unless the topic's preset gives it: kafka, outbox).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::schema::preset_retry")]
     pub retry: Option<RawRetry>,
     /// Crashes, which lose what the producer has not yet handed over.
     #[serde(default)]
@@ -540,7 +551,7 @@ pub struct RawProducer {
 }
 
 /// A share of a producer's messages with one priority.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPriorityShare {
     /// The priority.
@@ -550,7 +561,7 @@ pub struct RawPriorityShare {
 }
 
 /// A producer's retry policy.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetry {
     /// Retries after the first attempt.
@@ -561,7 +572,7 @@ pub struct RawRetry {
 }
 
 /// A scheduled producer crash.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProducerCrash {
     /// When the producer crashes.
@@ -572,7 +583,7 @@ pub struct RawProducerCrash {
 }
 
 /// A consumer group: workers and their service time.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawGroup {
     /// The topic it reads, by name (with several `topics`).
@@ -623,9 +634,11 @@ pub struct RawGroup {
     pub autoscale: Option<RawAutoscale>,
     /// Probability that a delivery fails (transient, independent).
     #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub failure_probability: f64,
     /// Share of messages that fail on every delivery (poison).
     #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub poison_share: f64,
     /// A delivery still running after this long fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -662,7 +675,7 @@ pub struct RawGroup {
 /// A called service's accept queue: at most `capacity` requests wait for a
 /// worker (0: a request that finds every worker busy is refused at once,
 /// as a saturated thread pool answers 503), taken in `discipline` order.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAcceptQueue {
     /// Most requests waiting; unbounded when absent.
@@ -689,7 +702,7 @@ pub struct RawAcceptQueue {
 }
 
 /// Which waiting request a free worker takes.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, JsonSchema, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RawDiscipline {
     /// The oldest.
@@ -706,13 +719,14 @@ pub enum RawDiscipline {
 
 /// A call link: each processing calls `service` with probability
 /// `probability`, holding its worker until the answer.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCall {
     /// The service called, by its group name.
     pub service: String,
     /// Chance that a processing makes this call.
     #[serde(default = "certain")]
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub probability: f64,
     /// The caller gives up on an attempt after this long (as `sync.timeout`).
     #[serde(default = "default_sync_timeout")]
@@ -743,7 +757,7 @@ pub struct RawCall {
 
 /// A circuit breaker (Resilience4j's, count-based): every field defaults
 /// to Resilience4j's default.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBreaker {
     /// Share of failed attempts that opens it (0.5).
@@ -777,7 +791,7 @@ pub struct RawBreaker {
 }
 
 /// What a caller gets when its breaker refuses the call.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, JsonSchema, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RawFallback {
     /// An error at once.
@@ -789,7 +803,7 @@ pub enum RawFallback {
 
 /// Hedged attempts: another after `delay` (or the `quantile` of the link's
 /// attempt latencies) without an answer, up to `max_attempts` in all.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHedge {
     /// Attempts in all, the first included.
@@ -814,7 +828,7 @@ fn two_attempts() -> u32 {
 /// (`budget_percent`, `min_retry_concurrency`: retries in progress at
 /// most that percent of the requests in progress, and at least that
 /// many).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetryBudget {
     /// gRPC: the count's ceiling, and its start.
@@ -834,7 +848,7 @@ pub struct RawRetryBudget {
 
 /// A publish link: each processed message publishes `count` children to
 /// `topic`, with probability `probability`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPublish {
     /// The topic published to, by name.
@@ -844,6 +858,7 @@ pub struct RawPublish {
     pub count: u32,
     /// Chance that a processed message publishes its children.
     #[serde(default = "certain")]
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub probability: f64,
     /// The children's key: the parent's (`"keep"`), or drawn
     /// (`{ uniform = { n = 100 } }`).
@@ -859,7 +874,7 @@ fn certain() -> f64 {
 }
 
 /// The key of a message a service publishes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawChildKey {
     /// The parent's key.
@@ -874,7 +889,7 @@ pub enum RawChildKey {
 
 /// Autoscaling of a group's workers, evaluated periodically like
 /// Kubernetes' HPA or KEDA.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAutoscale {
     /// Fewest workers.
@@ -921,7 +936,7 @@ fn five_minutes() -> Dur {
 }
 
 /// A window during which a service degrades.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBrownout {
     /// When it starts.
@@ -933,11 +948,12 @@ pub struct RawBrownout {
     pub latency_factor: f64,
     /// Extra chance that a processing fails.
     #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub failure_probability: f64,
 }
 
 /// A window during which a whole group is down.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawOutage {
     /// When the outage starts.
@@ -947,7 +963,7 @@ pub struct RawOutage {
 }
 
 /// Random crashes of each worker.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCrash {
     /// Time between failures.
@@ -957,22 +973,25 @@ pub struct RawCrash {
 }
 
 /// Arrival processes (rates in messages per second).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawArrival {
     /// Exponential gaps.
     Poisson {
         /// Mean rate.
+        #[schemars(extend("exclusiveMinimum" = 0))]
         rate_per_s: f64,
     },
     /// Evenly spaced.
     Constant {
         /// Rate.
+        #[schemars(extend("exclusiveMinimum" = 0))]
         rate_per_s: f64,
     },
     /// Alternating on and off periods with exponential lengths.
     OnOff {
         /// Poisson rate while on.
+        #[schemars(extend("exclusiveMinimum" = 0))]
         rate_per_s: f64,
         /// Mean length of an on period.
         mean_on: Dur,
@@ -1044,7 +1063,7 @@ fn unit_scale() -> f64 {
 }
 
 /// One MMPP state.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMmppState {
     /// Poisson rate in this state.
@@ -1054,7 +1073,7 @@ pub struct RawMmppState {
 }
 
 /// One step of a rate schedule.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     /// When this rate starts.
@@ -1064,7 +1083,7 @@ pub struct RawStep {
 }
 
 /// How message keys are chosen.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawKeys {
     /// No key: messages spread over partitions (the default).
@@ -1089,13 +1108,15 @@ pub enum RawKeys {
         /// Number of keys, the hot one included.
         n: u64,
         /// Share of messages with the hot key.
+        #[schemars(range(min = 0.0, max = 1.0))]
         share: f64,
     },
 }
 
 /// A distribution of durations (`V = Dur`) or of plain numbers (`V = f64`).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[schemars(rename = "{V}Distribution")]
 pub enum RawDist<V> {
     /// Always `value`.
     Constant {
@@ -1166,8 +1187,9 @@ pub enum RawDist<V> {
 }
 
 /// One phase of a hyperexponential distribution.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "{V}Phase")]
 pub struct RawPhase<V> {
     /// Probability of this phase.
     pub probability: f64,

@@ -612,11 +612,14 @@ fn completions_and_the_man_page_come_from_the_definitions() {
         assert!(r.status.success());
         let script = text(&r.stdout);
         // Every subcommand is completed.
-        for command in ["run", "compare", "sweep", "plan", "fit", "example"] {
+        for command in [
+            "run", "compare", "sweep", "plan", "fit", "example", "schema",
+        ] {
             assert!(script.contains(command), "{shell}: {command}");
         }
     }
     let man = text(&mqsim(&["man"]).stdout);
     assert!(man.contains(".TH mqsim 1"), "{man}");
     assert!(man.contains("completions"));
+    assert!(man.contains("schema"));
 }

@@ -24,6 +24,7 @@ mod reliability;
 mod report;
 mod resilience;
 mod scenarios;
+mod schema;
 mod support;
 mod sweep;
 mod sync;
