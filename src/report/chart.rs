@@ -5,6 +5,7 @@
 //! anything is drawn, and PNGs are encoded in memory so they are written
 //! atomically like every other output.
 
+mod age;
 mod calls;
 mod compare;
 mod depth;
@@ -16,6 +17,7 @@ mod time_split;
 mod topology;
 mod workers;
 
+pub(crate) use age::AgeChart;
 pub(crate) use calls::CallsChart;
 pub(crate) use compare::{BarGroup, CompareChart};
 pub(crate) use depth::DepthChart;

@@ -2,8 +2,8 @@
 //! and `timeseries.csv` hold, so `mqsim plot` redraws them byte for byte.
 
 use super::chart::{
-    CallsChart, DepthChart, DropsChart, LatencyChart, LatencySeries, Line, PartitionLagChart,
-    Rendered, TimeSplitChart, TopologyChart, WorkersChart, render,
+    AgeChart, CallsChart, DepthChart, DropsChart, LatencyChart, LatencySeries, Line,
+    PartitionLagChart, Rendered, TimeSplitChart, TopologyChart, WorkersChart, render,
 };
 use super::duration::DURATION;
 use super::html::{Page, with_ci};
@@ -231,6 +231,11 @@ impl RunView {
                 "Depth and arrival rate over time",
                 &self.depth_chart(),
             )?,
+            render(
+                "age",
+                "Lag over time: the age of the oldest waiting message, and the end-to-end p99 of the messages processed in each interval (a gap: none processed)",
+                &self.age_chart(),
+            )?,
             render("latency", "Latency percentiles", &self.latency_chart())?,
         ];
         if !self.time_split.paths.is_empty() {
@@ -318,6 +323,27 @@ impl RunView {
                 label: "arrival rate".into(),
                 points: arrival,
             },
+        }
+    }
+
+    /// Per group, the oldest message's age and the p99 per interval (a
+    /// zero p99, an interval with nothing processed, is a gap).
+    fn age_chart(&self) -> AgeChart {
+        let lines = |column: &str, gap_at_zero: bool| -> Vec<Line> {
+            (self.series.groups().iter())
+                .map(|g| Line {
+                    label: g.clone(),
+                    points: (self.series.column(g, column).unwrap_or_default())
+                        .into_iter()
+                        .map(|(t, y)| (t, if gap_at_zero && y == 0.0 { f64::NAN } else { y }))
+                        .collect(),
+                })
+                .collect()
+        };
+        AgeChart {
+            title: format!("{}: lag over time", self.name),
+            oldest_age: lines(AGE_COLUMN, false),
+            e2e_p99: lines(P99_COLUMN, true),
         }
     }
 
@@ -530,6 +556,8 @@ fn labelled(name: &str) -> String {
 const DEPTH_COLUMN: &str = "depth";
 const RATE_COLUMN: &str = "published_per_s";
 const DROPPED_COLUMN: &str = "dropped";
+const AGE_COLUMN: &str = "oldest_age_s";
+const P99_COLUMN: &str = "e2e_p99_s";
 const WORKER_COLUMNS: [(&str, &str); 2] = [("workers", "paid for"), ("workers_up", "up")];
 
 /// Latency percentiles charted: label, field.

@@ -120,10 +120,13 @@ fn every_chart_of_every_report_renders_in_headless_chromium() {
     ]);
     let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let pages = [
-        (run, names(&["topology", "depth", "latency", "drops"])),
+        (
+            run,
+            names(&["topology", "depth", "age", "latency", "drops"]),
+        ),
         (
             partitioned,
-            names(&["topology", "depth", "latency", "drops", "partitions"]),
+            names(&["topology", "depth", "age", "latency", "drops", "partitions"]),
         ),
         (
             sweep,

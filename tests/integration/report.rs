@@ -49,7 +49,7 @@ fn run_writes_charts_and_a_self_contained_report_that_plot_redraws_identically()
     let file = write(&dir, "small.toml", SMALL);
     let out = dir.join("run");
     ok(&["run", &file, "--out", out.to_str().unwrap()]);
-    for chart in ["depth", "latency", "drops"] {
+    for chart in ["depth", "age", "latency", "drops"] {
         assert!(
             std::fs::read(out.join(format!("{chart}.png")))
                 .unwrap()
@@ -62,7 +62,7 @@ fn run_writes_charts_and_a_self_contained_report_that_plot_redraws_identically()
         );
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    check_page(&html, &["topology", "depth", "latency", "drops"]);
+    check_page(&html, &["topology", "depth", "age", "latency", "drops"]);
     assert!(
         html.contains("workers: end-to-end p99") && html.contains("[groups.workers]"),
         "headline table and scenario"
