@@ -21,7 +21,7 @@ pub(crate) use age::AgeChart;
 pub(crate) use calls::CallsChart;
 pub(crate) use compare::{BarGroup, CompareChart};
 pub(crate) use depth::DepthChart;
-pub(crate) use drops::DropsChart;
+pub(crate) use drops::{DropsChart, REASONS as DROP_REASONS, ReasonBars};
 pub(crate) use latency::{LatencyChart, LatencySeries};
 pub(crate) use partition_lag::PartitionLagChart;
 pub(crate) use sweep::{Band, SweepChart, XAxis};

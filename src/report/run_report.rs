@@ -2,8 +2,8 @@
 //! and `timeseries.csv` hold, so `mqsim plot` redraws them byte for byte.
 
 use super::chart::{
-    AgeChart, CallsChart, DepthChart, DropsChart, LatencyChart, LatencySeries, Line,
-    PartitionLagChart, Rendered, TimeSplitChart, TopologyChart, WorkersChart, render,
+    AgeChart, CallsChart, DROP_REASONS, DepthChart, DropsChart, LatencyChart, LatencySeries, Line,
+    PartitionLagChart, ReasonBars, Rendered, TimeSplitChart, TopologyChart, WorkersChart, render,
 };
 use super::duration::DURATION;
 use super::html::{Page, with_ci};
@@ -245,7 +245,13 @@ impl RunView {
                 &self.time_split,
             )?);
         }
-        charts.push(render("drops", "Drops over time", &self.drops_chart())?);
+        if let Some(drops) = self.drops_chart() {
+            charts.push(render(
+                "drops",
+                "Drops: per interval over time, and in all by reason",
+                &drops,
+            )?);
+        }
         if !self.partitions.is_empty() {
             let shown = hottest(&self.partitions, MAX_PARTITIONS_SHOWN);
             let title = if shown.len() < self.partitions.len() {
@@ -386,9 +392,11 @@ impl RunView {
         }
     }
 
-    /// Drops per interval (`dropped`), and the running totals the series
-    /// may have (`dead_lettered`, `duplicate_side_effects`: "so far").
-    fn drops_chart(&self) -> DropsChart {
+    /// Drops per interval (`dropped`), the totals by reason
+    /// (`<place>.dropped.<reason>`), and the running totals the series may
+    /// have (`dead_lettered`, `duplicate_side_effects`: "so far"); none
+    /// when nothing dropped and those totals stay at zero.
+    fn drops_chart(&self) -> Option<DropsChart> {
         let lines = |pick: &dyn Fn(&str) -> bool| -> Vec<Line> {
             let kinds: Vec<&String> = self.series.columns().iter().filter(|c| pick(c)).collect();
             let groups = self.series.groups();
@@ -405,17 +413,34 @@ impl RunView {
             .series
             .interval_s()
             .map_or(String::new(), |s| format!(" of {}", seconds_text(s)));
-        DropsChart {
-            title: format!("{}: drops over time", self.name),
+        let by_reason: Vec<ReasonBars> = (DROP_REASONS.iter())
+            .map(|reason| ReasonBars {
+                reason: (*reason).to_owned(),
+                counts: (self.groups.iter())
+                    .map(|g| {
+                        let name = format!("{}.dropped.{reason}", self.place(g));
+                        self.get(&name).map_or(0.0, |(mean, _)| mean)
+                    })
+                    .collect(),
+            })
+            .filter(|r| r.counts.iter().any(|c| *c > 0.0))
+            .collect();
+        let per_interval = lines(&|c| c == DROPPED_COLUMN);
+        // Running totals that stay at zero say nothing: no panel.
+        let so_far = Some(lines(&|c| {
+            c.starts_with("dead_letter") || c.contains("duplicate")
+        }))
+        .filter(|l| l.iter().flat_map(|l| &l.points).any(|p| p.1 != 0.0))
+        .unwrap_or_default();
+        let dropped = (per_interval.iter().flat_map(|l| &l.points)).any(|p| p.1 > 0.0);
+        (dropped || !by_reason.is_empty() || !so_far.is_empty()).then(|| DropsChart {
+            title: format!("{}: drops", self.name),
             y_desc: format!("dropped per interval{interval}"),
-            per_interval: lines(&|c| c == DROPPED_COLUMN),
-            // Running totals that stay at zero say nothing: no panel.
-            so_far: Some(lines(&|c| {
-                c.starts_with("dead_letter") || c.contains("duplicate")
-            }))
-            .filter(|l| l.iter().flat_map(|l| &l.points).any(|p| p.1 != 0.0))
-            .unwrap_or_default(),
-        }
+            per_interval,
+            groups: self.groups.clone(),
+            by_reason,
+            so_far,
+        })
     }
 
     /// The self-contained `report.html`.

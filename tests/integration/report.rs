@@ -426,3 +426,37 @@ fn call_links_chart_their_breakers_and_hedges_over_time() {
     ]);
     assert!(!plain.join("calls.csv").exists() && !plain.join("calls.svg").exists());
 }
+
+#[test]
+fn drops_chart_splits_by_reason_and_is_left_out_when_nothing_dropped() {
+    let dir = tmp("report-drop-reasons");
+    // SMALL's burst overflows its topic of 400: rejected, nothing else.
+    let file = write(&dir, "small.toml", SMALL);
+    let out = dir.join("rejected");
+    ok(&["run", &file, "--out", out.to_str().unwrap()]);
+    let svg = std::fs::read_to_string(out.join("drops.svg")).unwrap();
+    assert!(svg.contains("dropped, by reason") && svg.contains("\nrejected\n"));
+    assert!(!svg.contains("\nevicted\n") && !svg.contains("\nexpired\n"));
+    // drop_oldest evicts instead: the reason changes with the policy.
+    let file = write(
+        &dir,
+        "evict.toml",
+        &SMALL.replace("policy = \"reject\"", "policy = \"drop_oldest\""),
+    );
+    let out = dir.join("evicted");
+    ok(&["run", &file, "--out", out.to_str().unwrap()]);
+    let svg = std::fs::read_to_string(out.join("drops.svg")).unwrap();
+    assert!(svg.contains("\nevicted\n") && !svg.contains("\nrejected\n"));
+    // A topic that never fills drops nothing: no chart, no section, and a
+    // run into the same folder removes the old chart.
+    let file = write(
+        &dir,
+        "roomy.toml",
+        &SMALL.replace("capacity = 400", "capacity = 1000000"),
+    );
+    ok(&["run", &file, "--out", out.to_str().unwrap()]);
+    assert!(!out.join("drops.svg").exists() && !out.join("drops.png").exists());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("chart-drops"));
+    check_page(&html, &["topology", "depth", "age", "latency"]);
+}
