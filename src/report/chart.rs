@@ -19,7 +19,7 @@ mod workers;
 
 pub(crate) use age::AgeChart;
 pub(crate) use calls::CallsChart;
-pub(crate) use compare::{BarGroup, CompareChart};
+pub(crate) use compare::{BarGroup, CompareChart, ComparePair};
 pub(crate) use depth::DepthChart;
 pub(crate) use drops::{DropsChart, REASONS as DROP_REASONS, ReasonBars};
 pub(crate) use latency::{LatencyChart, LatencySeries};

@@ -137,7 +137,7 @@ fn every_chart_of_every_report_renders_in_headless_chromium() {
                 "sweep-groups.workers.max_depth",
             ]),
         ),
-        (compare, names(&["compare-latency"])),
+        (compare, names(&["compare-latency", "compare-errors"])),
     ];
     for (i, (folder, charts)) in pages.iter().enumerate() {
         let page = folder.join("report.html");

@@ -274,8 +274,17 @@ fn compare_runs_scenarios_side_by_side() {
     );
     check_page(
         &std::fs::read_to_string(out.join("report.html")).unwrap(),
-        &["compare-latency"],
+        &["compare-latency", "compare-errors"],
     );
+    let errors = std::fs::read_to_string(out.join("compare-errors.svg")).unwrap();
+    for text in [
+        "requests whose caller saw an error (%)",
+        "dropped (all reasons)",
+        "work lost",
+        "bigger",
+    ] {
+        assert!(errors.contains(text), "compare-errors: {text}");
+    }
     let again = dir.join("again");
     plot(&out, &again);
     assert!(
