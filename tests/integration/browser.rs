@@ -106,6 +106,8 @@ fn every_chart_of_every_report_renders_in_headless_chromium() {
         sweep.to_str().unwrap(),
         "--vary",
         "groups.workers.workers=1..3",
+        "--vary",
+        "topic.capacity=100,400",
     ]);
     ok(&[
         "compare",
@@ -133,8 +135,11 @@ fn every_chart_of_every_report_renders_in_headless_chromium() {
             sweep,
             names(&[
                 "sweep-groups.workers.e2e.p99_s",
+                "sweep-heatmap-groups.workers.e2e.p99_s",
                 "sweep-groups.workers.dropped",
+                "sweep-heatmap-groups.workers.dropped",
                 "sweep-groups.workers.max_depth",
+                "sweep-heatmap-groups.workers.max_depth",
             ]),
         ),
         (compare, names(&["compare-latency", "compare-errors"])),

@@ -318,10 +318,14 @@ fn sweep_report_and_plot_of_a_sweep() {
         "topic.policy=reject,drop_oldest",
     ]);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // Two varied fields: each metric's curve and heatmap.
     let charts = [
         "sweep-groups.workers.e2e.p99_s",
+        "sweep-heatmap-groups.workers.e2e.p99_s",
         "sweep-groups.workers.dropped",
+        "sweep-heatmap-groups.workers.dropped",
         "sweep-groups.workers.max_depth",
+        "sweep-heatmap-groups.workers.max_depth",
     ];
     check_page(&html, &charts);
     let svg = std::fs::read_to_string(out.join("sweep-groups.workers.e2e.p99_s.svg")).unwrap();
@@ -468,4 +472,45 @@ fn drops_chart_splits_by_reason_and_is_left_out_when_nothing_dropped() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!html.contains("chart-drops"));
     check_page(&html, &["topology", "depth", "age", "latency"]);
+}
+
+#[test]
+fn a_sweep_of_two_fields_draws_a_heatmap_with_a_cell_per_point() {
+    let dir = tmp("report-heatmap");
+    let file = write(&dir, "small.toml", SMALL);
+    // Cells are the only rectangles whose number follows the points.
+    let rects = |workers: &str| {
+        let out = dir.join(format!("sweep-{workers}"));
+        ok(&[
+            "sweep",
+            &file,
+            "--out",
+            out.to_str().unwrap(),
+            "--vary",
+            &format!("groups.workers.workers={workers}"),
+            "--vary",
+            "topic.capacity=100,400",
+        ]);
+        let svg = std::fs::read_to_string(out.join("sweep-heatmap-groups.workers.max_depth.svg"))
+            .unwrap();
+        assert!(svg.contains("topic.capacity") && svg.contains("groups.workers.max_depth"));
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(html.contains("chart-sweep-heatmap-groups.workers.e2e.p99_s"));
+        svg.matches("<rect").count()
+    };
+    assert_eq!(rects("1..3") - rects("1..2"), 2, "one cell per point");
+    // One varied field: no heatmap.
+    let out = dir.join("one");
+    ok(&[
+        "sweep",
+        &file,
+        "--out",
+        out.to_str().unwrap(),
+        "--vary",
+        "groups.workers.workers=1..2",
+    ]);
+    assert!(
+        !out.join("sweep-heatmap-groups.workers.max_depth.svg")
+            .exists()
+    );
 }
