@@ -5,10 +5,12 @@
 //! anything is drawn, and PNGs are encoded in memory so they are written
 //! atomically like every other output.
 
+mod age;
 mod calls;
 mod compare;
 mod depth;
 mod drops;
+mod heatmap;
 mod latency;
 mod partition_lag;
 mod sweep;
@@ -16,10 +18,12 @@ mod time_split;
 mod topology;
 mod workers;
 
+pub(crate) use age::AgeChart;
 pub(crate) use calls::CallsChart;
-pub(crate) use compare::{BarGroup, CompareChart};
+pub(crate) use compare::{BarGroup, CompareChart, ComparePair};
 pub(crate) use depth::DepthChart;
-pub(crate) use drops::DropsChart;
+pub(crate) use drops::{DropsChart, REASONS as DROP_REASONS, ReasonBars};
+pub(crate) use heatmap::HeatmapChart;
 pub(crate) use latency::{LatencyChart, LatencySeries};
 pub(crate) use partition_lag::PartitionLagChart;
 pub(crate) use sweep::{Band, SweepChart, XAxis};

@@ -1,7 +1,7 @@
 //! `compare`: a side-by-side table, `compare.json`, a bar chart of
 //! latencies, and `report.html`.
 
-use super::chart::{BarGroup, CompareChart, Rendered, render};
+use super::chart::{BarGroup, CompareChart, ComparePair, Rendered, render};
 use super::duration::DURATION;
 use super::html::{Page, with_ci};
 use super::{ReportError, read_input};
@@ -92,6 +92,9 @@ const CALLER_ROWS: [(&str, CallerField, f64, usize); 7] = [
 /// The caller rows the latency chart draws: the publish acknowledged,
 /// p50 and p99 (a direct call has none: its answer is its end-to-end).
 const PUBLISH_ROWS: [usize; 2] = [3, 4];
+
+/// The caller row of the share of requests whose caller saw an error.
+const ERROR_SHARE_ROW: usize = 6;
 
 /// Where a column's callers are measured: the topic its producers
 /// publish to (`topic`, or `topics.<t>` in a file that names its topics),
@@ -191,6 +194,12 @@ const GROUP_ROWS: [(&str, &str, f64, usize); 9] = [
     ("throughput (msg/s)", "throughput_per_s", 1.0, 2),
     ("workers, mean paid for", "workers_mean", 1.0, 1),
     ("workers, most at once", "workers_max", 1.0, 0),
+];
+
+/// The losses charted beside the latencies: label, group field.
+const LOST: [(&str, &str); 2] = [
+    ("dropped (all reasons)", "dropped"),
+    ("work lost", "work_lost"),
 ];
 
 /// The structure of `compare.json`.
@@ -392,12 +401,67 @@ impl CompareView {
             .map(String::from)
             .to_vec(),
             groups,
+            y_desc: None,
         };
-        Ok(vec![render(
-            "compare-latency",
-            "Publish acknowledged (queued only) and end-to-end latency, p50 and p99",
-            &chart,
-        )?])
+        Ok(vec![
+            render(
+                "compare-latency",
+                "Publish acknowledged (queued only) and end-to-end latency, p50 and p99",
+                &chart,
+            )?,
+            render(
+                "compare-errors",
+                "Beside the latencies, what they leave out: the share of requests whose caller saw an error, and per group the messages dropped and the work lost",
+                &self.errors_chart(several),
+            )?,
+        ])
+    }
+
+    /// Caller-visible errors (%) per scenario, and per scenario and group
+    /// the messages dropped (all reasons) and the work lost.
+    fn errors_chart(&self, several: bool) -> ComparePair {
+        let get = |s: &CompareColumn, name: Option<String>, scale: f64| {
+            (name.and_then(|n| s.metrics.get(&n))).map_or((f64::NAN, 0.0), |m| {
+                (m.mean * scale, m.ci95_half_width * scale)
+            })
+        };
+        let errors = (self.scenarios.iter())
+            .map(|s| BarGroup {
+                label: s.label.clone(),
+                values: vec![get(s, caller_metric(&s.scenario, ERROR_SHARE_ROW), 100.0)],
+            })
+            .collect();
+        let mut lost = Vec::new();
+        for s in &self.scenarios {
+            for g in s.scenario.groups.keys() {
+                let p = super::group_place(|name| s.metrics.contains_key(name), g);
+                lost.push(BarGroup {
+                    label: if several {
+                        format!("{} / {g}", s.label)
+                    } else {
+                        s.label.clone()
+                    },
+                    values: LOST
+                        .iter()
+                        .map(|(_, field)| get(s, Some(format!("{p}.{field}")), 1.0))
+                        .collect(),
+                });
+            }
+        }
+        ComparePair {
+            left: CompareChart {
+                title: "Caller-visible errors".into(),
+                series: vec![CALLER_ROWS[ERROR_SHARE_ROW].0.to_owned()],
+                groups: errors,
+                y_desc: Some("requests whose caller saw an error (%)".into()),
+            },
+            right: CompareChart {
+                title: "Messages dropped and work lost".into(),
+                series: LOST.iter().map(|(label, _)| (*label).to_owned()).collect(),
+                groups: lost,
+                y_desc: Some("messages".into()),
+            },
+        }
     }
 
     /// The self-contained `report.html`.

@@ -46,16 +46,19 @@ const DATA: [&str; 13] = [
 ];
 
 /// Charts mqsim draws, by file stem (sweeps add `sweep-<metric>`).
-const CHARTS: [&str; 9] = [
+const CHARTS: [&str; 12] = [
     "topology",
     "calls",
     "time-split",
     "depth",
+    "age",
     "latency",
     "drops",
     "partitions",
     "workers",
     "compare-latency",
+    "compare-time",
+    "compare-errors",
 ];
 
 /// Most files a marker may list.

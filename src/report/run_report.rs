@@ -2,8 +2,8 @@
 //! and `timeseries.csv` hold, so `mqsim plot` redraws them byte for byte.
 
 use super::chart::{
-    CallsChart, DepthChart, DropsChart, LatencyChart, LatencySeries, Line, PartitionLagChart,
-    Rendered, TimeSplitChart, TopologyChart, WorkersChart, render,
+    AgeChart, CallsChart, DROP_REASONS, DepthChart, DropsChart, LatencyChart, LatencySeries, Line,
+    PartitionLagChart, ReasonBars, Rendered, TimeSplitChart, TopologyChart, WorkersChart, render,
 };
 use super::duration::DURATION;
 use super::html::{Page, with_ci};
@@ -231,6 +231,11 @@ impl RunView {
                 "Depth and arrival rate over time",
                 &self.depth_chart(),
             )?,
+            render(
+                "age",
+                "Lag over time: the age of the oldest waiting message, and the end-to-end p99 of the messages processed in each interval (a gap: none processed)",
+                &self.age_chart(),
+            )?,
             render("latency", "Latency percentiles", &self.latency_chart())?,
         ];
         if !self.time_split.paths.is_empty() {
@@ -240,7 +245,13 @@ impl RunView {
                 &self.time_split,
             )?);
         }
-        charts.push(render("drops", "Drops over time", &self.drops_chart())?);
+        if let Some(drops) = self.drops_chart() {
+            charts.push(render(
+                "drops",
+                "Drops: per interval over time, and in all by reason",
+                &drops,
+            )?);
+        }
         if !self.partitions.is_empty() {
             let shown = hottest(&self.partitions, MAX_PARTITIONS_SHOWN);
             let title = if shown.len() < self.partitions.len() {
@@ -321,6 +332,27 @@ impl RunView {
         }
     }
 
+    /// Per group, the oldest message's age and the p99 per interval (a
+    /// zero p99, an interval with nothing processed, is a gap).
+    fn age_chart(&self) -> AgeChart {
+        let lines = |column: &str, gap_at_zero: bool| -> Vec<Line> {
+            (self.series.groups().iter())
+                .map(|g| Line {
+                    label: g.clone(),
+                    points: (self.series.column(g, column).unwrap_or_default())
+                        .into_iter()
+                        .map(|(t, y)| (t, if gap_at_zero && y == 0.0 { f64::NAN } else { y }))
+                        .collect(),
+                })
+                .collect()
+        };
+        AgeChart {
+            title: format!("{}: lag over time", self.name),
+            oldest_age: lines(AGE_COLUMN, false),
+            e2e_p99: lines(P99_COLUMN, true),
+        }
+    }
+
     fn latency_chart(&self) -> LatencyChart {
         let series_of = |label: String, prefix: String| LatencySeries {
             label,
@@ -360,9 +392,11 @@ impl RunView {
         }
     }
 
-    /// Drops per interval (`dropped`), and the running totals the series
-    /// may have (`dead_lettered`, `duplicate_side_effects`: "so far").
-    fn drops_chart(&self) -> DropsChart {
+    /// Drops per interval (`dropped`), the totals by reason
+    /// (`<place>.dropped.<reason>`), and the running totals the series may
+    /// have (`dead_lettered`, `duplicate_side_effects`: "so far"); none
+    /// when nothing dropped and those totals stay at zero.
+    fn drops_chart(&self) -> Option<DropsChart> {
         let lines = |pick: &dyn Fn(&str) -> bool| -> Vec<Line> {
             let kinds: Vec<&String> = self.series.columns().iter().filter(|c| pick(c)).collect();
             let groups = self.series.groups();
@@ -379,19 +413,35 @@ impl RunView {
             .series
             .interval_s()
             .map_or(String::new(), |s| format!(" of {}", seconds_text(s)));
-        DropsChart {
-            title: format!("{}: drops over time", self.name),
-            y_desc: format!("dropped per interval{interval}"),
-            per_interval: lines(&|c| c == DROPPED_COLUMN),
-            // Running totals that stay at zero say nothing: no line (and
-            // no panel when none moves).
-            so_far: lines(&|c| {
-                c.starts_with("dead_letter") || c.contains("duplicate") || c == "wasted"
+        let by_reason: Vec<ReasonBars> = (DROP_REASONS.iter())
+            .map(|reason| ReasonBars {
+                reason: (*reason).to_owned(),
+                counts: (self.groups.iter())
+                    .map(|g| {
+                        let name = format!("{}.dropped.{reason}", self.place(g));
+                        self.get(&name).map_or(0.0, |(mean, _)| mean)
+                    })
+                    .collect(),
             })
-            .into_iter()
-            .filter(|l| l.points.iter().any(|p| p.1 != 0.0))
-            .collect(),
-        }
+            .filter(|r| r.counts.iter().any(|c| *c > 0.0))
+            .collect();
+        let per_interval = lines(&|c| c == DROPPED_COLUMN);
+        // Running totals that stay at zero say nothing: no line (and no
+        // panel when none moves).
+        let so_far: Vec<Line> =
+            lines(&|c| c.starts_with("dead_letter") || c.contains("duplicate") || c == "wasted")
+                .into_iter()
+                .filter(|l| l.points.iter().any(|p| p.1 != 0.0))
+                .collect();
+        let dropped = (per_interval.iter().flat_map(|l| &l.points)).any(|p| p.1 > 0.0);
+        (dropped || !by_reason.is_empty() || !so_far.is_empty()).then(|| DropsChart {
+            title: format!("{}: drops", self.name),
+            y_desc: format!("dropped per interval{interval}"),
+            per_interval,
+            groups: self.groups.clone(),
+            by_reason,
+            so_far,
+        })
     }
 
     /// The self-contained `report.html`.
@@ -532,6 +582,8 @@ fn labelled(name: &str) -> String {
 const DEPTH_COLUMN: &str = "depth";
 const RATE_COLUMN: &str = "published_per_s";
 const DROPPED_COLUMN: &str = "dropped";
+const AGE_COLUMN: &str = "oldest_age_s";
+const P99_COLUMN: &str = "e2e_p99_s";
 const WORKER_COLUMNS: [(&str, &str); 2] = [("workers", "paid for"), ("workers_up", "up")];
 
 /// Latency percentiles charted: label, field.

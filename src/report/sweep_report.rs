@@ -2,7 +2,7 @@
 //! the sweep's results only, so a merge of shards draws the same bytes as
 //! the sweep run in one go.
 
-use super::chart::{Band, Rendered, SweepChart, XAxis, render, time_unit};
+use super::chart::{Band, HeatmapChart, Rendered, SweepChart, XAxis, render, time_unit};
 use super::html::Page;
 use super::text::amount;
 use crate::experiment::{PointResult, SweepManifest, value_text};
@@ -52,16 +52,58 @@ impl SweepView<'_> {
     /// # Errors
     /// [`super::ReportError::Chart`] if a chart cannot be drawn.
     pub fn charts(&self, metrics: &[String]) -> Result<Vec<Rendered>, super::ReportError> {
-        metrics
-            .iter()
-            .map(|m| {
-                render(
-                    &format!("sweep-{m}"),
-                    &format!("{m} across the sweep"),
-                    &self.chart(m),
-                )
+        let mut charts = Vec::new();
+        for m in metrics {
+            charts.push(render(
+                &format!("sweep-{m}"),
+                &format!("{m} across the sweep"),
+                &self.chart(m),
+            )?);
+            if let Some(heatmap) = self.heatmap(m) {
+                charts.push(render(
+                    &format!("sweep-heatmap-{m}"),
+                    &format!("{m} over both varied fields, one cell per point"),
+                    &heatmap,
+                )?);
+            }
+        }
+        Ok(charts)
+    }
+
+    /// With exactly two varied fields, the heatmap of `metric`: one cell
+    /// per point, at its values' positions in the VALUES lists.
+    fn heatmap(&self, metric: &str) -> Option<HeatmapChart> {
+        let [x, y] = &self.manifest.vary[..] else {
+            return None;
+        };
+        let at = |field: &crate::experiment::VaryManifest, r: &PointResult| {
+            let v = r.params.get(&field.path)?;
+            field.values.iter().position(|w| w == v)
+        };
+        let means = || (self.results.iter()).filter_map(|r| r.metrics.get(metric).map(|m| m.mean));
+        let (scale, unit) = match metric.ends_with("_s") {
+            true => time_unit(means().filter(|v| v.is_finite()).fold(0.0, f64::max)),
+            false => (1.0, ""),
+        };
+        let cells = (self.results.iter())
+            .filter_map(|r| {
+                let mean = r.metrics.get(metric).map_or(f64::NAN, |m| m.mean * scale);
+                Some((at(x, r)?, at(y, r)?, mean))
             })
-            .collect()
+            .collect();
+        Some(HeatmapChart {
+            title: format!("{}: {metric}", self.manifest.scenario_name),
+            x_desc: x.path.clone(),
+            y_desc: y.path.clone(),
+            x_labels: x.values.iter().map(value_text).collect(),
+            y_labels: y.values.iter().map(value_text).collect(),
+            metric_desc: if unit.is_empty() {
+                metric.to_owned()
+            } else {
+                format!("{metric} ({unit})")
+            },
+            cells,
+        })
     }
 
     fn chart(&self, metric: &str) -> SweepChart {

@@ -93,6 +93,17 @@ impl LatencyHistogram {
         self.max_ns = 0;
     }
 
+    /// The value at quantile `q` in seconds (as [`Self::quantile_s`]),
+    /// then forgets everything recorded: one window's percentile. Only the
+    /// buckets used are visited.
+    pub fn take_quantile_s(&mut self, q: f64) -> f64 {
+        let value = self.quantile_s(q);
+        if self.count > 0 {
+            self.clear();
+        }
+        value
+    }
+
     /// Number of values recorded.
     pub fn count(&self) -> u64 {
         self.count

@@ -106,6 +106,8 @@ fn every_chart_of_every_report_renders_in_headless_chromium() {
         sweep.to_str().unwrap(),
         "--vary",
         "groups.workers.workers=1..3",
+        "--vary",
+        "topic.capacity=100,400",
     ]);
     ok(&[
         "compare",
@@ -120,20 +122,27 @@ fn every_chart_of_every_report_renders_in_headless_chromium() {
     ]);
     let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let pages = [
-        (run, names(&["topology", "depth", "latency", "drops"])),
+        (
+            run,
+            names(&["topology", "depth", "age", "latency", "drops"]),
+        ),
         (
             partitioned,
-            names(&["topology", "depth", "latency", "drops", "partitions"]),
+            // Its topic never fills: nothing dropped, no drops chart.
+            names(&["topology", "depth", "age", "latency", "partitions"]),
         ),
         (
             sweep,
             names(&[
                 "sweep-groups.workers.e2e.p99_s",
+                "sweep-heatmap-groups.workers.e2e.p99_s",
                 "sweep-groups.workers.dropped",
+                "sweep-heatmap-groups.workers.dropped",
                 "sweep-groups.workers.max_depth",
+                "sweep-heatmap-groups.workers.max_depth",
             ]),
         ),
-        (compare, names(&["compare-latency"])),
+        (compare, names(&["compare-latency", "compare-errors"])),
     ];
     for (i, (folder, charts)) in pages.iter().enumerate() {
         let page = folder.join("report.html");

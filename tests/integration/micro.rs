@@ -300,3 +300,40 @@ fn a_message_larger_than_the_buffer_is_refused_at_once_under_every_policy() {
     let o = run(&oversized("spill"));
     assert_eq!((o.groups[0].processed, o.topic.rejected), (51, 0));
 }
+
+#[test]
+fn e2e_p99_per_interval_covers_the_messages_processed_in_it() {
+    // Ten messages at 0.25 s into one worker taking 1 s each: message k
+    // finishes at k + 1.25 s after k + 1 s end to end. Rows every 2 s see
+    // the one or two finished since the previous row; the p99 of two is
+    // the larger.
+    let o = run(r#"
+        horizon = "12s"
+        drain = true
+        sample_interval = "2s"
+        [producers.p]
+        arrival = { burst = { count = 10, at = "250ms" } }
+        [groups.g]
+        workers = 1
+        service = { constant = { value = "1s" } }
+    "#);
+    let at = |t: f64| {
+        o.series
+            .iter()
+            .find(|r| (r.time_s - t).abs() < 1e-9)
+            .unwrap_or_else(|| panic!("no row at {t}s"))
+            .e2e_p99_s
+    };
+    let expected = [
+        (0.0, 0.0),
+        (2.0, 1.0),
+        (4.0, 3.0),
+        (6.0, 5.0),
+        (8.0, 7.0),
+        (10.0, 9.0),
+        (12.0, 10.0),
+    ];
+    for (t, p99) in expected {
+        close(at(t), p99);
+    }
+}

@@ -49,7 +49,7 @@ fn run_writes_charts_and_a_self_contained_report_that_plot_redraws_identically()
     let file = write(&dir, "small.toml", SMALL);
     let out = dir.join("run");
     ok(&["run", &file, "--out", out.to_str().unwrap()]);
-    for chart in ["depth", "latency", "drops"] {
+    for chart in ["depth", "age", "latency", "drops"] {
         assert!(
             std::fs::read(out.join(format!("{chart}.png")))
                 .unwrap()
@@ -62,7 +62,7 @@ fn run_writes_charts_and_a_self_contained_report_that_plot_redraws_identically()
         );
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    check_page(&html, &["topology", "depth", "latency", "drops"]);
+    check_page(&html, &["topology", "depth", "age", "latency", "drops"]);
     assert!(
         html.contains("workers: end-to-end p99") && html.contains("[groups.workers]"),
         "headline table and scenario"
@@ -279,8 +279,17 @@ fn compare_runs_scenarios_side_by_side() {
     );
     check_page(
         &std::fs::read_to_string(out.join("report.html")).unwrap(),
-        &["compare-latency"],
+        &["compare-latency", "compare-errors"],
     );
+    let errors = std::fs::read_to_string(out.join("compare-errors.svg")).unwrap();
+    for text in [
+        "requests whose caller saw an error (%)",
+        "dropped (all reasons)",
+        "work lost",
+        "bigger",
+    ] {
+        assert!(errors.contains(text), "compare-errors: {text}");
+    }
     let again = dir.join("again");
     plot(&out, &again);
     assert!(
@@ -314,10 +323,14 @@ fn sweep_report_and_plot_of_a_sweep() {
         "topic.policy=reject,drop_oldest",
     ]);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // Two varied fields: each metric's curve and heatmap.
     let charts = [
         "sweep-groups.workers.e2e.p99_s",
+        "sweep-heatmap-groups.workers.e2e.p99_s",
         "sweep-groups.workers.dropped",
+        "sweep-heatmap-groups.workers.dropped",
         "sweep-groups.workers.max_depth",
+        "sweep-heatmap-groups.workers.max_depth",
     ];
     check_page(&html, &charts);
     let svg = std::fs::read_to_string(out.join("sweep-groups.workers.e2e.p99_s.svg")).unwrap();
@@ -473,4 +486,79 @@ fn compare_sets_the_answer_beside_the_answer_and_the_publish_apart() {
     assert_eq!(publish.len(), 2, "{stdout}");
     assert!(ms(&publish[0]) < ms(&answer[0]));
     assert_eq!(publish[1], "-", "a direct call has no publish: {stdout}");
+}
+
+#[test]
+fn drops_chart_splits_by_reason_and_is_left_out_when_nothing_dropped() {
+    let dir = tmp("report-drop-reasons");
+    // SMALL's burst overflows its topic of 400: rejected, nothing else.
+    let file = write(&dir, "small.toml", SMALL);
+    let out = dir.join("rejected");
+    ok(&["run", &file, "--out", out.to_str().unwrap()]);
+    let svg = std::fs::read_to_string(out.join("drops.svg")).unwrap();
+    assert!(svg.contains("dropped, by reason") && svg.contains("\nrejected\n"));
+    assert!(!svg.contains("\nevicted\n") && !svg.contains("\nexpired\n"));
+    // drop_oldest evicts instead: the reason changes with the policy.
+    let file = write(
+        &dir,
+        "evict.toml",
+        &SMALL.replace("policy = \"reject\"", "policy = \"drop_oldest\""),
+    );
+    let out = dir.join("evicted");
+    ok(&["run", &file, "--out", out.to_str().unwrap()]);
+    let svg = std::fs::read_to_string(out.join("drops.svg")).unwrap();
+    assert!(svg.contains("\nevicted\n") && !svg.contains("\nrejected\n"));
+    // A topic that never fills drops nothing: no chart, no section, and a
+    // run into the same folder removes the old chart.
+    let file = write(
+        &dir,
+        "roomy.toml",
+        &SMALL.replace("capacity = 400", "capacity = 1000000"),
+    );
+    ok(&["run", &file, "--out", out.to_str().unwrap()]);
+    assert!(!out.join("drops.svg").exists() && !out.join("drops.png").exists());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("chart-drops"));
+    check_page(&html, &["topology", "depth", "age", "latency"]);
+}
+
+#[test]
+fn a_sweep_of_two_fields_draws_a_heatmap_with_a_cell_per_point() {
+    let dir = tmp("report-heatmap");
+    let file = write(&dir, "small.toml", SMALL);
+    // Cells are the only rectangles whose number follows the points.
+    let rects = |workers: &str| {
+        let out = dir.join(format!("sweep-{workers}"));
+        ok(&[
+            "sweep",
+            &file,
+            "--out",
+            out.to_str().unwrap(),
+            "--vary",
+            &format!("groups.workers.workers={workers}"),
+            "--vary",
+            "topic.capacity=100,400",
+        ]);
+        let svg = std::fs::read_to_string(out.join("sweep-heatmap-groups.workers.max_depth.svg"))
+            .unwrap();
+        assert!(svg.contains("topic.capacity") && svg.contains("groups.workers.max_depth"));
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(html.contains("chart-sweep-heatmap-groups.workers.e2e.p99_s"));
+        svg.matches("<rect").count()
+    };
+    assert_eq!(rects("1..3") - rects("1..2"), 2, "one cell per point");
+    // One varied field: no heatmap.
+    let out = dir.join("one");
+    ok(&[
+        "sweep",
+        &file,
+        "--out",
+        out.to_str().unwrap(),
+        "--vary",
+        "groups.workers.workers=1..2",
+    ]);
+    assert!(
+        !out.join("sweep-heatmap-groups.workers.max_depth.svg")
+            .exists()
+    );
 }

@@ -85,6 +85,8 @@ pub(super) struct Called<'s> {
     pub counts: CalledCounts,
     /// The counts at the previous time-series row.
     last_row: (CallerCounts, CalledCounts),
+    /// End-to-end latencies since the previous time-series row.
+    row_e2e: LatencyHistogram,
     end_to_end: LatencyHistogram,
     queue_wait: LatencyHistogram,
     /// Per priority, with priorities (empty otherwise).
@@ -134,6 +136,7 @@ impl<'s> Called<'s> {
             poison_salt: rng("poison").next_u64(),
             counts: CalledCounts::default(),
             last_row: (CallerCounts::default(), CalledCounts::default()),
+            row_e2e: LatencyHistogram::new(),
             end_to_end: LatencyHistogram::new(),
             queue_wait: LatencyHistogram::new(),
             classes: vec![
@@ -334,6 +337,9 @@ impl<'s> Called<'s> {
         let waiting = caller.is_some_and(|c| c.waiting);
         if processed {
             self.counts.processed += 1;
+            if let Some(c) = caller.filter(|c| c.first) {
+                self.row_e2e.record(ctx.now.since(c.created).as_nanos());
+            }
             if let Some(c) = caller.filter(|c| c.first && ctx.in_window) {
                 let took = ctx.now.since(c.created).as_nanos();
                 self.end_to_end.record(took);
@@ -502,6 +508,7 @@ impl<'s> Called<'s> {
             depth_bytes: 0,
             disk_depth: 0,
             oldest_age_s: (self.queue.oldest()).map_or(0.0, |at| now.since(at).as_secs_f64()),
+            e2e_p99_s: self.row_e2e.take_quantile_s(0.99),
             in_flight: u64::from(self.workers.busy()),
             published_per_s: per_s(k.attempts - lk.attempts),
             accepted_per_s: per_s(k.accepted - lk.accepted),

@@ -386,6 +386,10 @@ pub(crate) const SERIES: &[Column] = &[
         read: |r| Cell::Real(r.oldest_age_s),
     },
     Column {
+        name: "e2e_p99_s",
+        read: |r| Cell::Real(r.e2e_p99_s),
+    },
+    Column {
         name: "in_flight",
         read: |r| Cell::Count(r.in_flight),
     },

@@ -35,6 +35,7 @@ use crate::model::group::GroupSpec;
 use crate::model::message::Message;
 use crate::model::system::System;
 use crate::model::topic::{Policy, TopicSpec};
+use crate::stats::LatencyHistogram;
 use rand::Rng;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -105,6 +106,10 @@ pub(super) struct Group<'s> {
     pub max_depth: u64,
     /// Counters at the previous time-series row.
     pub last_row: GroupCounters,
+    /// End-to-end latencies since the previous time-series row (cleared
+    /// at each row: its memory depends on the largest latency, never on
+    /// how many messages passed).
+    pub row_e2e: LatencyHistogram,
     /// Per-key ordering and caps, if the group has either.
     pub keys: Option<keys::KeyGate>,
     /// A plain group (competing consumers pushed to, no cap, no per-key
@@ -198,6 +203,7 @@ impl<'s> Group<'s> {
             dead_letters: DeadLetters::default(),
             max_depth: 0,
             last_row: GroupCounters::default(),
+            row_e2e: LatencyHistogram::new(),
             keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
             plain: false,
             linked: system.tracks_paths(),
@@ -386,6 +392,7 @@ impl<'s> Group<'s> {
                 .chain(self.landing.front().map(|(_, item)| item.enqueued))
                 .min()
                 .map_or(0.0, |t| now.since(t).as_secs_f64()),
+            e2e_p99_s: self.row_e2e.take_quantile_s(0.99),
             in_flight: self.in_flight(),
             published_per_s: topic.published_per_s,
             accepted_per_s: per_s(c.accepted - last.accepted),

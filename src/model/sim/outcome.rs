@@ -24,6 +24,9 @@ pub struct SeriesRow {
     pub disk_depth: u64,
     /// Time the oldest ready message has waited.
     pub oldest_age_s: f64,
+    /// End-to-end p99 (root's creation to processed) of the messages this
+    /// group processed since the previous row; 0 when none was.
+    pub e2e_p99_s: f64,
     /// Deliveries in progress.
     pub in_flight: u64,
     /// Publishes per second over the last interval (all groups alike).
@@ -75,6 +78,8 @@ impl crate::model::series::Row for SeriesRow {
         self.completed_per_s = rate(earlier.completed_per_s, self.completed_per_s);
         self.redelivered_per_s = rate(earlier.redelivered_per_s, self.redelivered_per_s);
         self.dropped += earlier.dropped;
+        // Percentiles do not merge: a thinned row keeps the larger p99.
+        self.e2e_p99_s = self.e2e_p99_s.max(earlier.e2e_p99_s);
     }
 }
 

@@ -1,9 +1,12 @@
 //! Scenarios side by side: grouped bars (e.g. p50 and p99 of each latency)
 //! per scenario, with 95% error bars.
 
-use super::{Draw, DrawResult, builder, category, color, legend, span, styled, tick, time_unit};
+use super::{
+    Draw, DrawResult, builder, category, color, font, legend, span, styled, tick, time_unit,
+};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The bars of one scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +26,27 @@ pub(crate) struct CompareChart {
     pub series: Vec<String>,
     /// One group of bars per scenario.
     pub groups: Vec<BarGroup>,
+    /// The y axis title for plain values; `None`: latencies in seconds,
+    /// drawn in ms or s.
+    pub y_desc: Option<String>,
+}
+
+/// Two bar charts side by side (what callers saw, and what was lost).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ComparePair {
+    /// The left chart.
+    pub left: CompareChart,
+    /// The right chart.
+    pub right: CompareChart,
+}
+
+impl Draw for ComparePair {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
+        self.left.draw(&left)?;
+        self.right.draw(&right)
+    }
 }
 
 type Chart<'a, DB> = ChartContext<
@@ -39,22 +63,27 @@ impl Draw for CompareChart {
                 .iter()
                 .flat_map(|g| g.values.iter().map(|(m, h)| m + h))
         };
-        let (scale, unit) = time_unit(tops().filter(|v| v.is_finite()).fold(0.0, f64::max));
+        let (scale, y_desc) = match &self.y_desc {
+            Some(desc) => (1.0, desc.clone()),
+            None => {
+                let hi = tops().filter(|v| v.is_finite()).fold(0.0, f64::max);
+                let (scale, unit) = time_unit(hi);
+                (scale, format!("latency ({unit})"))
+            }
+        };
         let (_, y1) = span(tops().map(|v| v * scale), true);
+        // Headroom above the tallest bar for the legend, a row a series.
+        let y1 = y1 * (1.1 + 0.08 * self.series.len() as f64);
         let n = self.groups.len().max(1);
         let mut chart =
             builder(root, &self.title, false).build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..y1)?;
         let labels: Vec<String> = self.groups.iter().map(|g| g.label.clone()).collect();
-        styled(
-            &mut chart.configure_mesh(),
-            "scenario",
-            &format!("latency ({unit})"),
-        )
-        .disable_x_mesh()
-        .x_labels(n)
-        .x_label_formatter(&|x| category(&labels, *x))
-        .y_label_formatter(&|v| tick(*v))
-        .draw()?;
+        styled(&mut chart.configure_mesh(), "scenario", &y_desc)
+            .disable_x_mesh()
+            .x_labels(n)
+            .x_label_formatter(&|x| category(&labels, *x))
+            .y_label_formatter(&|v| tick(*v))
+            .draw()?;
         for s in 0..self.series.len() {
             self.draw_series(&mut chart, s, scale)?;
         }
@@ -94,6 +123,14 @@ impl CompareChart {
             ))
         });
         chart.draw_series(errors)?;
+        // Each bar's value above it, so a zero shows as `0`.
+        let values = self.groups.iter().enumerate().filter_map(|(g, group)| {
+            let (m, h) = value(group)?;
+            let style = font(13).pos(Pos::new(HPos::Center, VPos::Bottom));
+            let at = (left(g) + width * 0.45, (m + h.max(0.0)) * scale);
+            Some(Text::new(tick(m * scale), at, style))
+        });
+        chart.draw_series(values)?;
         Ok(())
     }
 }

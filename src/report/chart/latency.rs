@@ -1,12 +1,18 @@
-//! Latency percentiles per group (p50 … max) on a log scale, with the 95%
-//! interval across replications as error bars.
+//! Latency percentiles per group (p50 … max): one marker per series and
+//! percentile (they are not a series over anything, so no line joins
+//! them), with the 95% interval across replications as error bars. A log
+//! scale when the values span more than a factor of 50, where a zero is
+//! drawn hollow at the axis floor and labelled `0`. The legend has its own
+//! column right of the plot, so it never covers a marker.
 
-use super::{Draw, DrawResult, builder, color, legend_at, styled, swatch, tick, time_unit};
+use super::{Draw, DrawResult, SIZE, builder, category, color, font, styled, tick, time_unit};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// One line: a latency at each percentile.
+/// One series: a latency at each percentile.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct LatencySeries {
     /// Legend text, e.g. `email: end-to-end`.
@@ -22,9 +28,14 @@ pub(crate) struct LatencyChart {
     pub title: String,
     /// Percentile names along the x axis, e.g. `p50`.
     pub percentiles: Vec<String>,
-    /// The lines.
+    /// The series.
     pub series: Vec<LatencySeries>,
 }
+
+/// Width of the legend's column, in pixels.
+const LEGEND_WIDTH: u32 = 300;
+/// Longest legend text, in characters.
+const MAX_LABEL: usize = 34;
 
 impl LatencyChart {
     fn positive(&self) -> impl Iterator<Item = f64> + '_ {
@@ -33,11 +44,18 @@ impl LatencyChart {
             .flat_map(|s| s.values.iter().flat_map(|(m, h)| [m - h, m + h, *m]))
             .filter(|v| v.is_finite() && *v > 0.0)
     }
+
+    /// The series drawn: those with a value.
+    fn drawn(&self) -> impl Iterator<Item = &LatencySeries> {
+        (self.series.iter()).filter(|s| s.values.iter().any(|(m, _)| m.is_finite()))
+    }
 }
 
 impl Draw for LatencyChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
+        let (plot, side) = root.split_horizontally(SIZE.0.saturating_sub(LEGEND_WIDTH));
+        self.legend(&side)?;
         let hi = self.positive().fold(0.0, f64::max);
         let (scale, unit) = time_unit(hi);
         // Down to a millionth of the largest value: a near-zero wait would
@@ -48,36 +66,34 @@ impl Draw for LatencyChart {
             .min(hi)
             .max(hi * 1e-6);
         if hi <= 0.0 {
-            return self.body(root, 0.0..1.0, 0.0, scale, format!("latency ({unit})"));
+            return self.body(&plot, 0.0..1.0, None, scale, format!("latency ({unit})"));
         }
         if hi / lo > 50.0 {
-            let range = (lo * scale / 2.0..hi * scale * 2.0).log_scale();
-            self.body(
-                root,
-                range,
-                lo * scale / 2.0,
-                scale,
-                format!("latency ({unit}, log scale)"),
-            )
+            let floor = lo * scale / 2.0;
+            let range = (floor..hi * scale * 2.0).log_scale();
+            let desc = format!("latency ({unit}, log scale; 0 drawn hollow at the floor)");
+            self.body(&plot, range, Some(floor), scale, desc)
         } else {
-            self.body(
-                root,
-                0.0..hi * scale * 1.1,
-                0.0,
-                scale,
-                format!("latency ({unit})"),
-            )
+            let desc = format!("latency ({unit})");
+            self.body(&plot, 0.0..hi * scale * 1.1, None, scale, desc)
         }
     }
 }
 
+/// Where series `i` of `n` sits within its percentile's slot.
+fn offset(i: usize, n: usize) -> f64 {
+    let step = (0.8 / n.max(1) as f64).min(0.12);
+    (i as f64 - (n.max(1) - 1) as f64 / 2.0) * step
+}
+
 impl LatencyChart {
-    /// Draws on a y axis `y` (linear or log); values are clamped to `floor`.
+    /// Draws on a y axis `y`: linear, or log with values at or below
+    /// `floor` drawn at it.
     fn body<DB, Y>(
         &self,
         root: &DrawingArea<DB, Shift>,
         y: Y,
-        floor: f64,
+        floor: Option<f64>,
         scale: f64,
         y_desc: String,
     ) -> DrawResult<DB>
@@ -86,63 +102,80 @@ impl LatencyChart {
         Y: AsRangedCoord<Value = f64>,
         Y::CoordDescType: ValueFormatter<f64>,
     {
-        let last = self.percentiles.len().max(1) as i32 - 1;
-        let mut chart =
-            builder(root, &self.title, false).build_cartesian_2d((0..last).into_segmented(), y)?;
+        let k = self.percentiles.len().max(1);
+        let x: RangedCoordf64 = (-0.5..k as f64 - 0.5).into();
+        let mut chart = builder(root, &self.title, false).build_cartesian_2d(x, y)?;
         let labels = &self.percentiles;
         styled(&mut chart.configure_mesh(), "percentile", &y_desc)
-            .x_labels(labels.len())
+            .disable_x_mesh()
+            .x_labels(k)
             .y_labels(12)
-            .x_label_formatter(&|x| match x {
-                SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
+            .x_label_formatter(&|x| category(labels, *x))
             .y_label_formatter(&|v| tick(*v))
             .draw()?;
-        let drawn = self
-            .series
-            .iter()
-            .filter(|s| s.values.iter().any(|(m, _)| *m > 0.0));
-        for (i, s) in drawn.enumerate() {
+        let n = self.drawn().count();
+        let at_floor = |v: f64| floor.map_or(v, |f| v.max(f));
+        for (i, s) in self.drawn().enumerate() {
             let c = color(i);
-            let points = line_points(s, floor, scale);
-            chart
-                .draw_series(LineSeries::new(points.clone(), c.stroke_width(3)))?
-                .label(s.label.clone())
-                .legend(swatch(c));
-            chart.draw_series(points.iter().map(|p| Circle::new(p.clone(), 5, c.filled())))?;
-            let bars = error_bars(s, floor, scale);
-            chart.draw_series(
-                bars.into_iter()
-                    .map(|bar| PathElement::new(bar, c.stroke_width(2))),
-            )?;
+            let dx = offset(i, n);
+            let values = (s.values.iter().enumerate()).filter(|(_, (m, _))| m.is_finite());
+            let bars = values
+                .clone()
+                .filter(|(_, (_, h))| *h > 0.0)
+                .map(|(p, (m, h))| {
+                    let x = p as f64 + dx;
+                    let (a, b) = (at_floor((m - h) * scale), at_floor((m + h) * scale));
+                    PathElement::new(vec![(x, a), (x, b)], c.stroke_width(2))
+                });
+            chart.draw_series(bars)?;
+            for (p, (m, _)) in values {
+                let point = (p as f64 + dx, at_floor(m * scale));
+                let hidden = floor.is_some_and(|f| m * scale <= f);
+                if hidden {
+                    chart.draw_series([Circle::new(point, 6, c.stroke_width(2))])?;
+                    let text = if *m == 0.0 {
+                        "0".to_owned()
+                    } else {
+                        tick(m * scale)
+                    };
+                    let style = font(13).pos(Pos::new(HPos::Center, VPos::Bottom));
+                    let label = (point.0, point.1 * 1.15);
+                    chart.draw_series([Text::new(text, label, style)])?;
+                } else {
+                    chart.draw_series([Circle::new(point, 6, c.filled())])?;
+                }
+            }
         }
-        legend_at(&mut chart, SeriesLabelPosition::LowerRight)
+        Ok(())
+    }
+
+    /// The legend, in its own column: a marker and each series' label.
+    fn legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        for (i, s) in self.drawn().enumerate() {
+            let y = 70 + 26 * i as i32;
+            area.draw(&Circle::new((12, y), 6, color(i).filled()))?;
+            let label = if s.label.chars().count() > MAX_LABEL {
+                let cut: String = s.label.chars().take(MAX_LABEL - 1).collect();
+                format!("{cut}…")
+            } else {
+                s.label.clone()
+            };
+            let style = font(15).pos(Pos::new(HPos::Left, VPos::Center));
+            area.draw(&Text::new(label, (26, y), style))?;
+        }
+        Ok(())
     }
 }
 
-type Point = (SegmentValue<i32>, f64);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The series' points, scaled and clamped to `floor` (values that a log
-/// axis cannot show are left out).
-fn line_points(s: &LatencySeries, floor: f64, scale: f64) -> Vec<Point> {
-    s.values
-        .iter()
-        .enumerate()
-        .filter(|(_, (m, _))| m.is_finite() && (*m > 0.0 || floor == 0.0))
-        .map(|(k, (m, _))| (SegmentValue::CenterOf(k as i32), (m * scale).max(floor)))
-        .collect()
-}
-
-/// Vertical bars from mean − half-width to mean + half-width.
-fn error_bars(s: &LatencySeries, floor: f64, scale: f64) -> Vec<Vec<Point>> {
-    s.values
-        .iter()
-        .enumerate()
-        .filter(|(_, (m, h))| *h > 0.0 && (m - h) * scale > floor)
-        .map(|(k, (m, h))| {
-            let x = SegmentValue::CenterOf(k as i32);
-            vec![(x.clone(), (m - h) * scale), (x, (m + h) * scale)]
-        })
-        .collect()
+    #[test]
+    fn series_sit_side_by_side_within_a_percentile() {
+        assert_eq!(offset(0, 1), 0.0);
+        let xs: Vec<f64> = (0..4).map(|i| offset(i, 4)).collect();
+        assert!(xs.windows(2).all(|w| w[0] < w[1]));
+        assert!((xs[0] + xs[3]).abs() < 1e-12 && xs[3] < 0.5);
+    }
 }

@@ -37,9 +37,10 @@ impl Group<'_> {
                 self.sweep_order();
             }
         }
+        let took = ctx.now.since(item.message.created).as_nanos();
+        self.row_e2e.record(took);
         if ctx.in_window {
             self.window.processed += 1;
-            let took = ctx.now.since(item.message.created).as_nanos();
             self.window.end_to_end.record(took);
             if let Some(class) = (self.window.classes).get_mut(item.message.partition as usize) {
                 class.processed += 1;
