@@ -154,6 +154,19 @@ class Suite:
             d1 = os.path.join(self.root, f"probe-sleep{sfx}")
             drive(self.broker, d1, preload=600 if short else 1500, service="exp:0.020", **pre)
             r1 = A.Run(d1)
+            # Twice, keeping the less disturbed: contention from anything
+            # else on the machine only adds to an overhead. (A CI run's
+            # probe once read 4.55 ms mean, p50 3.38, where the run right
+            # after it behaved as 1.6 ms: e2e p50 18.4 ms.)
+            self.log(f"overhead probe, service exponential 20 ms{sfx}, again")
+            d1b = os.path.join(self.root, f"probe-sleep-again{sfx}")
+            drive(self.broker, d1b, preload=600 if short else 1500, service="exp:0.020", **pre)
+            r1b = A.Run(d1b)
+            means = [A.mean(A.overhead_samples(r)) for r in (r1, r1b)]
+            self.log(f"overhead probes: means {means[0] * 1e3:.2f} and {means[1] * 1e3:.2f} ms; "
+                     "keeping the lower")
+            if means[1] < means[0]:
+                r1 = r1b
             self.log(f"hand-off probe, 5/s{sfx}")
             dh = os.path.join(self.root, f"probe-handoff{sfx}")
             drive(self.broker, dh, rate=5, horizon=20 if short else 40, service="const:0", **pre)
