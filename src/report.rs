@@ -16,6 +16,7 @@ mod table;
 mod text;
 mod timeseries;
 mod topology;
+mod verdict;
 
 pub use compare_report::{CompareColumn, CompareView};
 pub use html::{Page, escape};

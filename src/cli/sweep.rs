@@ -2,8 +2,8 @@
 
 use super::{BadInput, ScenarioArgs, jobs_parser, print, progress};
 use mqsim::experiment::{
-    PointResult, Shard, Sweep, SweepError, SweepManifest, Vary, check_resume, metric_names,
-    value_text, with_jobs,
+    PointResult, Shard, Slo, Sweep, SweepError, SweepManifest, Vary, check_resume, meets_all,
+    metric_names, value_text, with_jobs,
 };
 use mqsim::report::{self, Mode, OutputSet, amount, columns, sweep_file, write_sweep, wrote};
 use std::path::{Path, PathBuf};
@@ -28,6 +28,13 @@ pub struct SweepArgs {
     /// Output folder (default: output/<scenario>-sweep, or …-sweep-shard-K-of-N).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// An objective, as in plan: "e2e.p99 < 2s", "lag < 60s" (repeatable);
+    /// the heatmaps frame and the tables mark the points that meet every one.
+    #[arg(long = "slo", value_name = "OBJECTIVE")]
+    slo: Vec<String>,
+    /// Judge each --slo at the worse end of the metric's 95% interval.
+    #[arg(long, requires = "slo")]
+    at_bound: bool,
 }
 
 /// Parses every `--vary`.
@@ -65,7 +72,12 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let overrides = args.scenario.overrides()?;
     let sweep = Sweep::new(&args.scenario.scenario, &overrides, varies(&args.vary)?)
         .map_err(sweep_error)?;
-    let manifest = sweep.manifest(shard);
+    let names = metric_names(&sweep.base)?;
+    let mut manifest = sweep.manifest(shard);
+    manifest.slo = (args.slo.iter())
+        .map(|s| Slo::parse(s, &names).map(|s| if args.at_bound { s.at_bound() } else { s }))
+        .collect::<Result<_, _>>()
+        .map_err(BadInput)?;
     let dir = args.out.unwrap_or_else(|| {
         let suffix = shard.map_or(String::new(), |s| format!("-shard-{}-of-{}", s.k, s.n));
         PathBuf::from("output").join(format!("{}-sweep{suffix}", sweep.base.name))
@@ -78,14 +90,14 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     };
     let mut set = OutputSet::open(&dir, "sweep", mode)?;
     let resumed = existing.len();
-    let fresh = run_rest(&sweep, &manifest, &mut set, &existing, args.jobs)?;
+    let fresh = run_rest(&sweep, &manifest, &names, &mut set, &existing, args.jobs)?;
     let mut all = existing;
     all.extend(fresh);
     all.sort_by_key(|r| r.index);
     // A shard's page would show partial curves: only whole sweeps get one.
     let metrics = write_sweep(&mut set, &manifest, &all, shard.is_none())?;
     let written = set.commit()?;
-    print(&(summary(&sweep, &all, resumed, &metrics) + &wrote(&written)))
+    print(&(summary(&sweep, &manifest.slo, &all, resumed, &metrics) + &wrote(&written)))
 }
 
 /// Runs the points of the manifest's shard that `existing` lacks,
@@ -93,6 +105,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
 fn run_rest(
     sweep: &Sweep,
     manifest: &SweepManifest,
+    names: &[String],
     set: &mut OutputSet,
     existing: &[PointResult],
     jobs: usize,
@@ -101,8 +114,7 @@ fn run_rest(
     let todo: Vec<usize> = (0..sweep.points.len())
         .filter(|&i| in_shard(i) && !existing.iter().any(|r| r.index == i))
         .collect();
-    let names = metric_names(&sweep.base)?;
-    let appender = sweep_file::Appender::start(set, manifest, existing, &names)?;
+    let appender = sweep_file::Appender::start(set, manifest, existing, names)?;
     let bar = progress::bar(todo.len(), &format!("sweep {}", sweep.base.name));
     let done = |r: &PointResult| {
         appender.append(r);
@@ -137,8 +149,15 @@ fn previous(
     Ok(results)
 }
 
-/// The terminal summary: counts, a table of the points, failures.
-fn summary(sweep: &Sweep, all: &[PointResult], resumed: usize, metrics: &[String]) -> String {
+/// The terminal summary: counts, a table of the points (with objectives,
+/// whether each meets them all), failures.
+fn summary(
+    sweep: &Sweep,
+    slos: &[Slo],
+    all: &[PointResult],
+    resumed: usize,
+    metrics: &[String],
+) -> String {
     let failed: Vec<&PointResult> = all.iter().filter(|r| r.error.is_some()).collect();
     let mut out = format!(
         "sweep {}: {} of {} points ({} run now, {resumed} kept from before), {} failed\n",
@@ -151,6 +170,9 @@ fn summary(sweep: &Sweep, all: &[PointResult], resumed: usize, metrics: &[String
     let mut header = vec!["point".to_owned()];
     header.extend(sweep.varies.iter().map(|v| v.path.to_string()));
     header.extend(metrics.iter().cloned());
+    if !slos.is_empty() {
+        header.push("meets every --slo".to_owned());
+    }
     let rows = all.iter().take(100).map(|r| {
         let params = sweep.points[r.index]
             .params
@@ -161,9 +183,14 @@ fn summary(sweep: &Sweep, all: &[PointResult], resumed: usize, metrics: &[String
             (None, Some(v)) => amount(m, v.mean),
             (None, None) => "-".to_owned(),
         });
+        let met = (!slos.is_empty()).then(|| {
+            let yes = r.error.is_none() && meets_all(slos, r);
+            if yes { "yes" } else { "no" }.to_owned()
+        });
         std::iter::once(r.index.to_string())
             .chain(params)
             .chain(values)
+            .chain(met)
             .collect()
     });
     out.push_str(&columns(
@@ -171,6 +198,20 @@ fn summary(sweep: &Sweep, all: &[PointResult], resumed: usize, metrics: &[String
     ));
     if all.len() > 100 {
         out.push_str(&format!("… {} more points in sweep.csv\n", all.len() - 100));
+    }
+    if !slos.is_empty() {
+        let met = all
+            .iter()
+            .filter(|r| r.error.is_none() && meets_all(slos, r));
+        out.push_str(&format!(
+            "{} of {} points meet every --slo ({})\n",
+            met.count(),
+            all.len(),
+            slos.iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
     }
     for r in failed.iter().take(3) {
         out.push_str(&format!(

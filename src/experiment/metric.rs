@@ -70,6 +70,9 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
         for f in fields::GROUP {
             put(format!("{p}.{}", f.name), (f.read)(g));
         }
+        if let Some(d) = g.drain_s {
+            put(format!("{p}.drain_s"), d);
+        }
         for (prefix, summary) in fields::GROUP_LATENCIES {
             for (field, v) in summary(g).fields() {
                 put(format!("{p}.{prefix}.{field}"), v);

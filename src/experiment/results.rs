@@ -20,6 +20,9 @@ pub fn differences(a: &SweepManifest, b: &SweepManifest) -> Vec<String> {
     if a.shard != b.shard {
         out.push("--shard".to_owned());
     }
+    if a.slo != b.slo {
+        out.push("--slo".to_owned());
+    }
     if a.inputs != b.inputs {
         let changed: Vec<String> = a
             .inputs

@@ -10,22 +10,29 @@
 use super::sweep::PointResult;
 use crate::engine::SimDuration;
 use crate::scenario::{Dur, Scenario};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A comparison.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A comparison (in files, its symbol).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     /// `<`
+    #[serde(rename = "<")]
     Lt,
     /// `<=`
+    #[serde(rename = "<=")]
     Le,
     /// `>`
+    #[serde(rename = ">")]
     Gt,
     /// `>=`
+    #[serde(rename = ">=")]
     Ge,
     /// `==`
+    #[serde(rename = "==")]
     Eq,
     /// `!=`
+    #[serde(rename = "!=")]
     Ne,
 }
 
@@ -48,8 +55,9 @@ impl fmt::Display for Op {
     }
 }
 
-/// An objective, its metric resolved to a full name.
-#[derive(Clone, Debug, PartialEq)]
+/// An objective, its metric resolved to a full name (as saved in a
+/// sweep's `sweep.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Slo {
     /// As written.
     pub text: String,
@@ -63,6 +71,7 @@ pub struct Slo {
     /// (mean + half-width for `<` and `<=`, mean − half-width for `>` and
     /// `>=`) rather than at its mean: met only when the whole interval
     /// is. `==` and `!=` are judged at the mean either way.
+    #[serde(default)]
     pub at_bound: bool,
 }
 
@@ -154,10 +163,29 @@ impl Slo {
     }
 }
 
+/// Words people use for a metric, and the metric's own name: the lag in
+/// time is the oldest message's age at its worst.
+const ALIASES: [(&str, &str); 2] = [("lag", "max_age"), ("max_lag", "max_age")];
+
 /// The full metric name that `name` stands for.
 fn resolve(name: &str, names: &[String]) -> Result<String, String> {
     if name.is_empty() {
         return Err("no metric before the comparison".into());
+    }
+    // `lag`, `email.lag`: the alias in the last word.
+    let (head, last) = name.rsplit_once('.').map_or(("", name), |(h, l)| (h, l));
+    if let Some((_, metric)) = ALIASES.iter().find(|(alias, _)| *alias == last) {
+        let name = if head.is_empty() {
+            (*metric).to_owned()
+        } else {
+            format!("{head}.{metric}")
+        };
+        return resolve(&name, names);
+    }
+    if last.trim_end_matches("_s") == "drain" && !names.iter().any(|n| n.ends_with(".drain_s")) {
+        return Err(format!(
+            "\"{name}\" is measured only when the scenario drains: set `drain = true` (the run then goes on after the horizon, without new arrivals, until empty)"
+        ));
     }
     if names.iter().any(|n| n == name) {
         return Ok(name.to_owned());
@@ -238,7 +266,8 @@ pub fn metric_names(scenario: &Scenario) -> Result<Vec<String>, crate::model::si
     let mut probe = scenario.clone();
     probe.system.horizon = SimDuration(1);
     probe.system.warmup = SimDuration::ZERO;
-    probe.system.drain = false;
+    // With `drain`, a drain of at most a nanosecond: `drain_s` is named.
+    probe.system.max_drain = SimDuration(1);
     probe.replications = 1;
     let experiment = super::Experiment::run(&probe)?;
     Ok(experiment.metrics.into_iter().map(|m| m.name).collect())
@@ -282,6 +311,36 @@ mod tests {
                 .unwrap()
                 .threshold,
             0.25
+        );
+    }
+
+    #[test]
+    fn lag_is_the_worst_age_and_drain_needs_a_draining_scenario() {
+        let n: Vec<String> = [
+            "groups.a.max_age_s",
+            "groups.b.max_age_s",
+            "groups.a.queued",
+        ]
+        .map(String::from)
+        .to_vec();
+        let slo = Slo::parse("a.lag < 60 s", &n).unwrap();
+        assert_eq!(
+            (slo.metric.as_str(), slo.threshold),
+            ("groups.a.max_age_s", 60.0)
+        );
+        assert!(
+            Slo::parse("lag < 1m", &n)
+                .unwrap_err()
+                .contains("ambiguous")
+        );
+        let err = Slo::parse("a.drain < 5m", &n).unwrap_err();
+        assert!(err.contains("drain = true"), "{err}");
+        let mut n = n;
+        n.push("groups.a.drain_s".into());
+        let slo = Slo::parse("drain < 5m", &n).unwrap();
+        assert_eq!(
+            (slo.metric.as_str(), slo.threshold),
+            ("groups.a.drain_s", 300.0)
         );
     }
 

@@ -229,6 +229,10 @@ pub struct SweepManifest {
     /// unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<InputFile>,
+    /// The objectives given with `--slo`: the heatmaps and the report mark
+    /// the points that meet them all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slo: Vec<super::Slo>,
 }
 
 /// One varied field in `sweep.json`.
@@ -394,6 +398,7 @@ impl Sweep {
             shard,
             scenario: serde_json::to_value(&self.base.normalised).unwrap_or(Value::Null),
             inputs: self.inputs(),
+            slo: Vec::new(),
         }
     }
 

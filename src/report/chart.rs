@@ -345,9 +345,19 @@ pub(crate) fn span(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, 
     (lo, hi + (hi - lo) * 0.08)
 }
 
-/// Seconds shown in ms below 1 s: the scale and unit for values up to `max_s`.
+/// The scale and unit for durations up to `max_s` seconds: ms below 1 s,
+/// s below 3 minutes, min below 3 hours, then h (a 34-minute lag reads
+/// 34 min, not 2040 s).
 pub(crate) fn time_unit(max_s: f64) -> (f64, &'static str) {
-    if max_s < 1.0 { (1e3, "ms") } else { (1.0, "s") }
+    if max_s < 1.0 {
+        (1e3, "ms")
+    } else if max_s < 180.0 {
+        (1.0, "s")
+    } else if max_s < 3.0 * 3600.0 {
+        (1.0 / 60.0, "min")
+    } else {
+        (1.0 / 3600.0, "h")
+    }
 }
 
 /// A legend entry drawn as a short line in `c`.
@@ -377,6 +387,17 @@ pub(crate) fn tick(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_take_the_unit_a_person_reads() {
+        let unit = |s: f64| time_unit(s).1;
+        assert_eq!(
+            [0.25, 1.0, 179.0, 180.0, 2040.0, 10_800.0].map(unit),
+            ["ms", "s", "s", "min", "min", "h"]
+        );
+        let (scale, _) = time_unit(2040.0);
+        assert!((2040.0 * scale - 34.0).abs() < 1e-12);
+    }
 
     #[test]
     fn long_lines_are_thinned_keeping_their_peaks() {

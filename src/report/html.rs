@@ -15,6 +15,8 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}\
 pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:13px}\
 figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}figcaption{color:#555}\
+.wide{overflow-x:auto;max-width:100%}.wide table{margin:0.5em 0}\
+.question{font-size:1.1em;border-left:4px solid #3b528b;padding:0.2em 0.8em}\
 .bad{color:#a40000}.ok{color:#006d2c}";
 
 /// `text` with `<`, `>`, `&` and quotes escaped.
@@ -50,6 +52,27 @@ impl Page {
     /// A paragraph of plain text.
     pub fn paragraph(&mut self, text: &str) -> &mut Page {
         let _ = writeln!(self.body, "<p>{}</p>", escape(text));
+        self
+    }
+
+    /// The question a page answers, set off from the text.
+    pub fn question(&mut self, text: &str) -> &mut Page {
+        let _ = writeln!(self.body, "<p class=\"question\">{}</p>", escape(text));
+        self
+    }
+
+    /// A list of lines, each led by its name in bold.
+    pub fn named_list(&mut self, items: &[(String, String)]) -> &mut Page {
+        self.body.push_str("<ul>\n");
+        for (name, line) in items {
+            let _ = writeln!(
+                self.body,
+                "<li><b>{}</b>: {}</li>",
+                escape(name),
+                escape(line)
+            );
+        }
+        self.body.push_str("</ul>\n");
         self
     }
 
@@ -100,8 +123,10 @@ impl Page {
     }
 }
 
+/// A table in a box that scrolls sideways when the table is wider than
+/// the page.
 fn table_html(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::from("<table>\n<tr>");
+    let mut out = String::from("<div class=\"wide\"><table>\n<tr>");
     for h in header {
         let _ = write!(out, "<th>{}</th>", escape(h));
     }
@@ -113,7 +138,7 @@ fn table_html(header: &[&str], rows: &[Vec<String>]) -> String {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n");
+    out.push_str("</table></div>\n");
     out
 }
 

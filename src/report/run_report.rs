@@ -25,6 +25,8 @@ use std::path::Path;
 pub struct RunView {
     /// Scenario name.
     pub name: String,
+    /// The question the scenario answers (its `description`).
+    pub question: Option<String>,
     /// Seed.
     pub seed: u64,
     /// Replications.
@@ -104,6 +106,7 @@ impl RunView {
         let metrics = metric_values(&experiment.metrics);
         Ok(RunView {
             name: scenario.name.clone(),
+            question: scenario.normalised.description.clone(),
             seed: scenario.system.seed,
             replications: scenario.replications,
             scenario_toml: toml::to_string(&scenario.normalised).unwrap_or_default(),
@@ -186,6 +189,7 @@ impl RunView {
             .collect();
         let time_split = super::topology::time_split(&saved.scenario_name, &paths, &saved.metrics);
         Ok(RunView {
+            question: saved.scenario.description.clone(),
             name: saved.scenario_name,
             seed: saved.seed,
             replications: saved.replications,
@@ -448,6 +452,13 @@ impl RunView {
     pub fn html(&self, charts: &[Rendered]) -> String {
         let title = format!("mqsim run: {}", self.name);
         let mut page = Page::new(&title);
+        if let Some(q) = self.question.as_deref().filter(|q| !q.trim().is_empty()) {
+            page.question(q);
+        }
+        let verdicts = self.verdicts();
+        if !verdicts.is_empty() {
+            page.heading("Verdict").named_list(&verdicts);
+        }
         page.paragraph(&format!(
             "Seed {}, {} replication{}. Values are means across replications with their 95% confidence interval.",
             self.seed,
@@ -504,6 +515,19 @@ impl RunView {
         page.finish(&title)
     }
 
+    /// Per group and service, how it fared (see [`super::verdict::verdict`]).
+    pub fn verdicts(&self) -> Vec<(String, String)> {
+        (self.groups.iter())
+            .filter_map(|g| {
+                let place = self.place(g);
+                let line = super::verdict::verdict(|field| {
+                    self.get(&format!("{place}.{field}")).map(|(mean, _)| mean)
+                })?;
+                Some((g.clone(), line))
+            })
+            .collect()
+    }
+
     fn headline_rows(&self) -> Vec<Vec<String>> {
         let mut rows = Vec::new();
         let mut add = |label: String, name: String, scale: f64, digits: usize| {
@@ -532,6 +556,15 @@ impl RunView {
                     format!("{}.{field}", self.place(g)),
                     scale,
                     digits,
+                );
+            }
+            let drain = format!("{}.drain_s", self.place(g));
+            if self.metrics.contains_key(&drain) {
+                add(
+                    format!("{g}: drained after the horizon"),
+                    drain,
+                    1.0,
+                    DURATION,
                 );
             }
         }
@@ -620,10 +653,16 @@ const CALL_HEADLINE: [(&str, &str, f64, usize); 5] = [
 ];
 
 /// Each group's headline rows: label, field, scale, digits.
-const HEADLINE: [(&str, &str, f64, usize); 9] = [
+const HEADLINE: [(&str, &str, f64, usize); 10] = [
     ("processed", "processed", 1.0, 0),
     ("dropped (all reasons)", "dropped", 1.0, 0),
     ("max depth", "max_depth", 1.0, 0),
+    (
+        "oldest message's worst age (lag)",
+        "max_age_s",
+        1.0,
+        DURATION,
+    ),
     ("utilisation (%)", "utilisation", 100.0, 1),
     ("throughput (msg/s)", "throughput_per_s", 1.0, 2),
     ("queue wait p99", "queue_wait.p99_s", 1.0, DURATION),

@@ -5,7 +5,7 @@
 use super::chart::{Band, HeatmapChart, Rendered, SweepChart, XAxis, render, time_unit};
 use super::html::Page;
 use super::text::amount;
-use crate::experiment::{PointResult, SweepManifest, value_text};
+use crate::experiment::{PointResult, SweepManifest, meets_all, value_text};
 use crate::scenario::RawScenario;
 
 /// A finished sweep: its definition and every point's result.
@@ -28,7 +28,7 @@ const DEFAULT_FIELDS: [&str; 3] = ["e2e.p99_s", "dropped", "max_depth"];
 impl SweepView<'_> {
     /// The metrics charted by default: per group or service called
     /// directly, `e2e.p99_s`, `dropped` and `max_depth`, those the results
-    /// have.
+    /// have, then those of the objectives.
     pub fn default_metrics(&self) -> Vec<String> {
         let groups: Vec<String> =
             serde_json::from_value::<RawScenario>(self.manifest.scenario.clone())
@@ -42,8 +42,20 @@ impl SweepView<'_> {
                 let place = super::group_place(has, g);
                 DEFAULT_FIELDS.iter().map(move |f| format!("{place}.{f}"))
             })
+            .chain(self.manifest.slo.iter().map(|s| s.metric.clone()))
             .filter(|name| has(name))
-            .collect()
+            .fold(Vec::new(), |mut all, name| {
+                if !all.contains(&name) {
+                    all.push(name);
+                }
+                all
+            })
+    }
+
+    /// Whether the point meets every `--slo`; `None` without objectives.
+    fn meets(&self, r: &PointResult) -> Option<bool> {
+        let slos = &self.manifest.slo;
+        (!slos.is_empty()).then(|| r.error.is_none() && meets_all(slos, r))
     }
 
     /// One chart per metric: the metric against the first varied field,
@@ -91,9 +103,20 @@ impl SweepView<'_> {
                 Some((at(x, r)?, at(y, r)?, mean))
             })
             .collect();
+        let passing = (!self.manifest.slo.is_empty()).then(|| {
+            (self.results.iter())
+                .filter(|r| self.meets(r) == Some(true))
+                .filter_map(|r| Some((at(x, r)?, at(y, r)?)))
+                .collect()
+        });
+        let framed = if passing.is_some() {
+            "   (framed: meets every --slo)"
+        } else {
+            ""
+        };
         Some(HeatmapChart {
             title: format!("{}: {metric}", self.manifest.scenario_name),
-            x_desc: x.path.clone(),
+            x_desc: format!("{}{framed}", x.path),
             y_desc: y.path.clone(),
             x_labels: x.values.iter().map(value_text).collect(),
             y_labels: y.values.iter().map(value_text).collect(),
@@ -103,6 +126,7 @@ impl SweepView<'_> {
                 format!("{metric} ({unit})")
             },
             cells,
+            passing,
         })
     }
 
@@ -209,9 +233,22 @@ impl SweepView<'_> {
             m.points,
             vary.join(" × ")
         ));
+        if !m.slo.is_empty() {
+            let met = self.results.iter().filter(|r| self.meets(r) == Some(true));
+            let objectives: Vec<String> = m.slo.iter().map(slo_text).collect();
+            page.paragraph(&format!(
+                "Objectives (--slo): {}. {} of {} points meet every one; the heatmaps frame them.",
+                objectives.join("; "),
+                met.count(),
+                self.results.len()
+            ));
+        }
         let mut header: Vec<&str> = vec!["point"];
         header.extend(m.vary.iter().map(|v| v.path.as_str()));
         header.extend(metrics.iter().map(String::as_str));
+        if !m.slo.is_empty() {
+            header.push("meets every --slo");
+        }
         let rows: Vec<Vec<String>> = self
             .results
             .iter()
@@ -265,8 +302,22 @@ impl SweepView<'_> {
                 (None, None) => "-".into(),
             });
         }
+        if let Some(met) = self.meets(r) {
+            row.push(if met { "yes" } else { "no" }.to_owned());
+        }
         row
     }
+}
+
+/// An objective as written, with its full metric name and, when judged
+/// there, "at the interval's bound".
+pub(super) fn slo_text(s: &crate::experiment::Slo) -> String {
+    let bound = if s.at_bound {
+        ", at the 95% interval's worse end"
+    } else {
+        ""
+    };
+    format!("{} ({}{bound})", s.text, s.metric)
 }
 
 /// Stages a sweep's `sweep.json`, `sweep.jsonl` and `sweep.csv` in

@@ -42,7 +42,7 @@ const SYNC_ROWS: [(&str, &str); 6] = [
 ];
 
 /// Every group's rows: label, field (after `groups.<g>.`), scale, digits.
-const GROUP_ROWS: [(&str, &str, f64, usize); 21] = [
+const GROUP_ROWS: [(&str, &str, f64, usize); 22] = [
     ("processed", "processed", 1.0, 0),
     ("dropped (all reasons)", "dropped", 1.0, 0),
     ("  evicted", "dropped.evicted", 1.0, 0),
@@ -54,6 +54,7 @@ const GROUP_ROWS: [(&str, &str, f64, usize); 21] = [
     ("waiting to be redelivered", "delayed", 1.0, 0),
     ("in flight", "in_flight", 1.0, 0),
     ("max depth", "max_depth", 1.0, 0),
+    ("oldest message, worst age", "max_age_s", 1.0, DURATION),
     ("mean depth", "mean_depth", 1.0, 2),
     ("utilisation (%)", "utilisation", 100.0, 1),
     ("throughput (msg/s)", "throughput_per_s", 1.0, 2),
@@ -187,6 +188,14 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
                 cell(experiment, &format!("{p}.{field}"), scale, digits),
             );
         }
+        let drain = format!("{p}.drain_s");
+        if experiment.metric(&drain).is_some() {
+            row(
+                &mut out,
+                "drained after the horizon",
+                cell(experiment, &drain, 1.0, DURATION),
+            );
+        }
         for (label, field) in GROUP_EVENT_ROWS {
             let name = format!("{p}.{field}");
             if experiment.metric(&name).is_some_and(|m| m.ci.mean > 0.0) {
@@ -205,6 +214,14 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
         let l = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[2]), 1.0, 3);
         let lw = cell(experiment, &format!("{p}.{}", GROUP_FIELDS[3]), 1.0, 3);
         row(&mut out, "Little's law L vs λW", format!("{l} vs {lw}"));
+        let mean = |field: &str| {
+            experiment
+                .metric(&format!("{p}.{field}"))
+                .map(|m| m.ci.mean)
+        };
+        if let Some(line) = super::verdict::verdict(mean) {
+            let _ = writeln!(out, "  verdict: {line}");
+        }
     }
     path_rows(&mut out, experiment);
     out

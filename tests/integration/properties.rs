@@ -288,6 +288,38 @@ proptest! {
         if case.dedup_forever {
             prop_assert!(o.groups.iter().all(|g| g.duplicate_side_effects == 0));
         }
+        // The worst age is exact: at least every sampled oldest age and
+        // every first delivery's wait.
+        for (i, g) in o.groups.iter().enumerate() {
+            let sampled = (o.series.iter())
+                .filter(|r| r.group == i as u32)
+                .map(|r| r.oldest_age_s)
+                .fold(0.0, f64::max);
+            prop_assert!(g.max_age_s + 1e-9 >= sampled, "{} < sampled {sampled}", g.max_age_s);
+            prop_assert!(g.max_age_s + 1e-9 >= g.queue_wait.max_s, "{:?}", g.queue_wait);
+        }
+        // With drain, `drain_s` is when the last message left each group
+        // after the horizon (20 s), from the log; the whole drain when the
+        // group still held messages.
+        let drains = case.text.contains("drain = true");
+        for (i, g) in o.groups.iter().enumerate() {
+            prop_assert_eq!(g.drain_s.is_some(), drains);
+            let Some(d) = g.drain_s else { continue };
+            let left = |k: LogKind| {
+                matches!(k, LogKind::Processed | LogKind::Evicted | LogKind::Expired | LogKind::Lost | LogKind::DeadLettered)
+            };
+            let last = (o.log.iter())
+                .filter(|e| e.group == i as u32 && left(e.kind))
+                .map(|e| e.time_ns)
+                .max()
+                .unwrap_or(0);
+            let want = if g.queued + g.delayed + g.in_flight > 0 {
+                o.end_s - 20.0
+            } else {
+                last.saturating_sub(20_000_000_000) as f64 / 1e9
+            };
+            prop_assert!((d - want).abs() < 1e-9, "drain_s {d}, from the log {want}");
+        }
         // Bookkeeping is bounded by live copies: nothing left once drained.
         if o.diagnostics.empty {
             prop_assert!(o.diagnostics.tracked.iter().all(|&n| n == 0), "{:?}", o.diagnostics);

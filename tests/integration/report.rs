@@ -562,3 +562,147 @@ fn a_sweep_of_two_fields_draws_a_heatmap_with_a_cell_per_point() {
             .exists()
     );
 }
+
+#[test]
+fn sweep_objectives_frame_the_cells_and_mark_the_points_that_meet_them() {
+    let dir = tmp("report-sweep-slo");
+    let file = write(&dir, "small.toml", SMALL);
+    let sweep = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            &file,
+            "--out",
+            out.to_str().unwrap(),
+            "--vary",
+            "groups.workers.workers=1..4",
+            "--vary",
+            "topic.capacity=100,400",
+        ];
+        args.extend(extra);
+        ok(&args)
+    };
+    let plain = dir.join("plain");
+    sweep(&plain, &[]);
+    // The lag each point reached: an objective half of them meet.
+    let jsonl = std::fs::read_to_string(plain.join("sweep.jsonl")).unwrap();
+    let lags: Vec<f64> = jsonl
+        .lines()
+        .map(|line| {
+            let point: serde_json::Value = serde_json::from_str(line).unwrap();
+            point["metrics"]["groups.workers.max_age_s"]["mean"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    let mut sorted = lags.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert!(sorted[3] < sorted[4], "{sorted:?}");
+    let threshold = (sorted[3] + sorted[4]) / 2.0;
+    let met: Vec<bool> = lags.iter().map(|&l| l < threshold).collect();
+    assert_eq!(met.iter().filter(|&&m| m).count(), 4);
+
+    let marked = dir.join("marked");
+    let slo = format!("lag < {threshold:.9}");
+    let stdout = sweep(&marked, &["--slo", &slo]);
+    assert!(
+        stdout.contains("4 of 8 points meet every --slo"),
+        "{stdout}"
+    );
+    let manifest = std::fs::read_to_string(marked.join("sweep.json")).unwrap();
+    assert!(
+        manifest.contains("\"metric\": \"groups.workers.max_age_s\""),
+        "{manifest}"
+    );
+    // The report's table says which, point by point, in index order.
+    let html = std::fs::read_to_string(marked.join("report.html")).unwrap();
+    assert!(html.contains("<th>meets every --slo</th>"));
+    let said: Vec<bool> = html
+        .split("<tr>")
+        .filter_map(
+            |row| match row.split("</tr>").next()?.rsplit("<td>").next()? {
+                "yes</td>" => Some(true),
+                "no</td>" => Some(false),
+                _ => None,
+            },
+        )
+        .collect();
+    assert_eq!(said, met);
+    // Each passing cell gets a frame of two rectangles; the metric of the
+    // objective gets its own charts.
+    let rects = |dir: &Path| {
+        std::fs::read_to_string(dir.join("sweep-heatmap-groups.workers.max_depth.svg"))
+            .unwrap()
+            .matches("<rect")
+            .count()
+    };
+    assert_eq!(rects(&marked) - rects(&plain), 2 * 4);
+    assert!(
+        marked
+            .join("sweep-heatmap-groups.workers.max_age_s.svg")
+            .exists()
+    );
+    assert!(
+        !plain
+            .join("sweep-heatmap-groups.workers.max_age_s.svg")
+            .exists()
+    );
+}
+
+#[test]
+fn the_report_opens_with_the_question_and_a_verdict_per_group() {
+    let dir = tmp("report-verdict");
+    let text = SMALL
+        .replace(
+            "name = \"small\"",
+            "name = \"small\"\n    description = \"Does a 1500/s burst <fit> in 400 places?\"",
+        )
+        .replace("replications = 2", "replications = 1");
+    let file = write(&dir, "small.toml", &text);
+    let out = dir.join("run");
+    let stdout = ok(&["run", &file, "--out", out.to_str().unwrap()]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let mean = |name: &str| summary["metrics"][name]["mean"].as_f64().unwrap();
+    // The burst overflows the topic; the group empties soon after the
+    // horizon (its deliveries in progress take milliseconds).
+    let lost = mean("groups.workers.work_lost");
+    let drain = mean("groups.workers.drain_s");
+    assert!(lost > 0.0 && (0.0..0.5).contains(&drain), "{lost} {drain}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let question = html
+        .find("<p class=\"question\">Does a 1500/s burst &lt;fit&gt; in 400 places?</p>")
+        .expect("the question, escaped");
+    let verdict = html.find("<h2>Verdict</h2>").expect("a verdict");
+    let architecture = html.find("<h2>Architecture</h2>").unwrap();
+    assert!(question < verdict && verdict < architecture);
+    // One line for the group, the same in the page and the terminal,
+    // with its peak.
+    let said = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("  verdict: "))
+        .expect("a verdict under the group");
+    assert!(
+        html.contains(&format!("<li><b>workers</b>: {said}</li>")),
+        "{said}"
+    );
+    let peak = mean("groups.workers.max_depth");
+    assert!(
+        said.starts_with(&format!("kept up: at most {peak} waiting"))
+            || said.starts_with(&format!("fell behind: the backlog peaked at {peak} ")),
+        "{said}"
+    );
+    let thousands = |v: f64| {
+        let digits = (v as u64).to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let lost_text = format!("; lost {} (", thousands(lost));
+    assert!(html.contains(&lost_text), "{lost_text}");
+    assert!(stdout.contains("drained after the horizon"), "{stdout}");
+}

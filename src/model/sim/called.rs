@@ -10,7 +10,8 @@ use super::ctx::Ctx;
 use super::ids::{GroupId, WorkerId};
 use super::lanes::Lanes;
 use super::outcome::{
-    ClassOutcome, DeadLetterSummary, Dropped, Failures, GroupOutcome, LittlesLaw, SeriesRow, share,
+    ClassOutcome, DeadLetterSummary, Dropped, Failures, GroupOutcome, LittlesLaw, SeriesRow,
+    max_age_s, share,
 };
 use super::state::ClassWindow;
 use super::workers::{Crashed, Workers};
@@ -97,6 +98,12 @@ pub(super) struct Called<'s> {
     /// Attempts that left in the window, and their total time here.
     left: u64,
     sojourn_ns: u128,
+    /// Longest an attempt waited (queued) before it started or was
+    /// dropped unrun, over the window.
+    max_age_ns: u64,
+    /// When an attempt last ended or was dropped: when the service
+    /// emptied, if it holds nothing now.
+    pub last_left: SimTime,
 }
 
 impl<'s> Called<'s> {
@@ -148,6 +155,8 @@ impl<'s> Called<'s> {
             processed_in_window: 0,
             left: 0,
             sojourn_ns: 0,
+            max_age_ns: 0,
+            last_left: SimTime::ZERO,
         }
     }
 
@@ -225,7 +234,7 @@ impl<'s> Called<'s> {
     /// time and failure as it starts.
     pub(super) fn dispatch(&mut self, ctx: &mut Ctx) {
         while !self.workers.is_down() && self.workers.has_idle() {
-            let Some(mut attempt) = self.next_attempt(ctx.now) else {
+            let Some(mut attempt) = self.next_attempt(ctx) else {
                 break;
             };
             let w = self.workers.pop_idle().expect("checked") as usize;
@@ -244,6 +253,7 @@ impl<'s> Called<'s> {
                 attempt.fails = true;
                 self.counts.timed_out += 1;
             }
+            self.note_age(ctx, attempt.enqueued);
             if ctx.in_window && attempt.number == 1 {
                 let waited = ctx.now.since(attempt.enqueued).as_nanos();
                 self.queue_wait.record(waited);
@@ -267,7 +277,21 @@ impl<'s> Called<'s> {
     /// The attempt a free worker takes at `now`, in the discipline's
     /// order: those cancelled are skipped, those CoDel sheds or whose
     /// deadline passed are dropped for the simulation to end.
-    fn next_attempt(&mut self, now: SimTime) -> Option<Attempt> {
+    fn next_attempt(&mut self, ctx: &Ctx) -> Option<Attempt> {
+        let dropped_before = self.dropped.len();
+        let next = self.take_next(ctx.now);
+        if self.dropped.len() > dropped_before {
+            self.last_left = ctx.now;
+            for i in dropped_before..self.dropped.len() {
+                self.note_age(ctx, self.dropped[i].0.enqueued);
+            }
+        }
+        next
+    }
+
+    /// [`Self::next_attempt`], without the bookkeeping of when the
+    /// service last emptied.
+    fn take_next(&mut self, now: SimTime) -> Option<Attempt> {
         loop {
             let attempt = match self.codel.as_mut() {
                 Some(codel) => {
@@ -330,6 +354,7 @@ impl<'s> Called<'s> {
         processed: bool,
         caller: Option<Caller>,
     ) {
+        self.last_left = ctx.now;
         if ctx.in_window && attempt.enqueued >= ctx.window_start {
             self.left += 1;
             self.sojourn_ns += u128::from(ctx.now.since(attempt.enqueued).as_nanos());
@@ -486,6 +511,15 @@ impl<'s> Called<'s> {
         self.processed_in_window = 0;
         self.left = 0;
         self.sojourn_ns = 0;
+        self.max_age_ns = 0;
+    }
+
+    /// An attempt queued at `enqueued` stops waiting now: the longest
+    /// wait so far.
+    fn note_age(&mut self, ctx: &Ctx, enqueued: SimTime) {
+        if ctx.in_window {
+            self.max_age_ns = self.max_age_ns.max(ctx.now.since(enqueued).as_nanos());
+        }
     }
 
     /// The time-series row now: the state now and the `secs` seconds since
@@ -574,6 +608,8 @@ impl<'s> Called<'s> {
             rebalances: 0,
             workers_without_partitions: 0,
             max_depth: self.max_depth,
+            max_age_s: max_age_s(self.max_age_ns, self.queue.oldest(), now),
+            drain_s: None,
             mean_depth,
             utilisation: share(mean_busy, levels.up.mean(now)),
             workers_mean: levels.provisioned.mean(now),

@@ -248,6 +248,10 @@ pub(crate) const GROUP: &[Field<GroupOutcome>] = &[
         read: |g| g.max_depth as f64,
     },
     Field {
+        name: "max_age_s",
+        read: |g| g.max_age_s,
+    },
+    Field {
         name: "mean_depth",
         read: |g| g.mean_depth,
     },

@@ -106,6 +106,9 @@ pub(super) struct Group<'s> {
     pub max_depth: u64,
     /// Counters at the previous time-series row.
     pub last_row: GroupCounters,
+    /// When a message last left the group (processed, dropped or
+    /// dead-lettered): when it emptied, if it holds nothing now.
+    pub last_left: SimTime,
     /// End-to-end latencies since the previous time-series row (cleared
     /// at each row: its memory depends on the largest latency, never on
     /// how many messages passed).
@@ -203,6 +206,7 @@ impl<'s> Group<'s> {
             dead_letters: DeadLetters::default(),
             max_depth: 0,
             last_row: GroupCounters::default(),
+            last_left: SimTime::ZERO,
             row_e2e: LatencyHistogram::new(),
             keys: keys::KeyGate::new(g.key_ordered, g.key_max_rate_per_s),
             plain: false,
@@ -323,9 +327,11 @@ impl<'s> Group<'s> {
     pub(super) fn lose_from(&mut self, ctx: &mut Ctx, p: usize) {
         let mine = |item: &Item| item.message.producer as usize == p;
         for item in self.buffer.take_where(mine) {
+            self.note_age(ctx, item.enqueued);
             self.lost(ctx, item);
         }
         for item in self.take_landing_where(mine) {
+            self.note_age(ctx, item.enqueued);
             self.lost(ctx, item);
         }
         let delayed: Vec<u32> = (self.delayed.iter())
@@ -353,6 +359,22 @@ impl<'s> Group<'s> {
             && self.topic.handoff_latency.is_none()
     }
 
+    /// When the longest-waiting ready message entered the group (held
+    /// and landing ones included).
+    pub(super) fn oldest_ready(&self) -> Option<SimTime> {
+        (self.buffer.oldest_enqueued().into_iter())
+            .chain(self.landing.front().map(|(_, item)| item.enqueued))
+            .min()
+    }
+
+    /// [`Self::oldest_ready`], looking at every ready message (for the
+    /// end of a run).
+    pub(super) fn oldest_ready_of_all(&self) -> Option<SimTime> {
+        (self.buffer.oldest_of_all().into_iter())
+            .chain(self.landing.iter().map(|(_, item)| item.enqueued))
+            .min()
+    }
+
     /// Statistics restart at the end of warm-up.
     pub(super) fn restart_window(&mut self, now: SimTime) {
         let w = &mut self.window;
@@ -364,6 +386,7 @@ impl<'s> Group<'s> {
         w.processed = 0;
         w.left = 0;
         w.sojourn_ns = 0;
+        w.max_age_ns = 0;
         for class in &mut w.classes {
             *class = ClassWindow::default();
         }
@@ -388,9 +411,8 @@ impl<'s> Group<'s> {
             depth: self.depth(),
             depth_bytes: self.buffer.bytes(),
             disk_depth: self.buffer.disk_len(),
-            oldest_age_s: (self.buffer.oldest_enqueued().into_iter())
-                .chain(self.landing.front().map(|(_, item)| item.enqueued))
-                .min()
+            oldest_age_s: self
+                .oldest_ready()
                 .map_or(0.0, |t| now.since(t).as_secs_f64()),
             e2e_p99_s: self.row_e2e.take_quantile_s(0.99),
             in_flight: self.in_flight(),

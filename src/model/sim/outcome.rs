@@ -4,6 +4,7 @@ use super::Simulation;
 use super::callers::CallerCounts;
 use super::group::Group;
 use super::state::{GroupCounters, RetryCause};
+use crate::engine::{SimDuration, SimTime};
 use crate::model::series::SeriesLog;
 use crate::model::system::Link;
 use crate::stats::LatencySummary;
@@ -276,6 +277,19 @@ pub struct GroupOutcome {
     pub in_flight: u64,
     /// Most ready messages at once.
     pub max_depth: u64,
+    /// The largest age of the oldest ready message over the window: the
+    /// longest a message waited ready (since it entered the group,
+    /// redelivery backoffs included) before a worker started it, it
+    /// expired or it was evicted, or had waited at the end. The worst lag,
+    /// in time.
+    pub max_age_s: f64,
+    /// With `drain`: how long after the horizon the group last became
+    /// empty (nothing ready, delayed or in flight); 0 if it was empty at
+    /// the horizon. A group still holding messages when the run stopped
+    /// (at `max_drain`) did not drain: this is then the time the drain ran,
+    /// and `queued` says what was left. `None` without `drain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain_s: Option<f64>,
     /// Mean ready messages (window).
     pub mean_depth: f64,
     /// Busy worker time / time workers were up (window).
@@ -611,7 +625,7 @@ impl Simulation<'_> {
         }
         let now = self.ctx.now.0;
         let window_s = self.ctx.now.since(self.ctx.window_start).as_secs_f64();
-        let (topics, groups) = match self.scenario.link {
+        let (topics, mut groups) = match self.scenario.link {
             Link::Call(_) => {
                 let (topic, groups) = self.call_outcome(now, window_s);
                 (vec![topic], groups)
@@ -642,10 +656,13 @@ impl Simulation<'_> {
         } else {
             Vec::new()
         };
-        let (services, calls) = match self.scenario.link {
+        let (mut services, calls) = match self.scenario.link {
             Link::Publish => self.call_outcomes(now, window_s)?,
             Link::Call(_) => (Vec::new(), Vec::new()),
         };
+        if self.scenario.drain {
+            self.note_drains(&mut groups, &mut services);
+        }
         // Every pool's and buffer's running bookkeeping against a recount.
         let pools = self.groups.iter().map(|g| g.check());
         let called = self.called.iter().map(|c| c.workers.check());
@@ -723,6 +740,32 @@ impl Simulation<'_> {
             ..TopicOutcome::default()
         };
         (topic, vec![called.outcome(now, window_s, k)])
+    }
+
+    /// Each group's and service's `drain_s`, from when something last
+    /// left it (in sync mode the one group is the called service).
+    fn note_drains(&self, groups: &mut [GroupOutcome], services: &mut [GroupOutcome]) {
+        let horizon = SimTime::ZERO + self.scenario.horizon;
+        let end = self.ctx.now;
+        let drain = |o: &mut GroupOutcome, last_left: SimTime| {
+            let held = o.queued + o.delayed + o.in_flight;
+            o.drain_s = Some(drain_s(held, last_left, horizon, end));
+        };
+        match self.scenario.link {
+            Link::Call(_) => {
+                for (o, c) in groups.iter_mut().zip(&self.called) {
+                    drain(o, c.last_left);
+                }
+            }
+            Link::Publish => {
+                for (o, g) in groups.iter_mut().zip(&self.groups) {
+                    drain(o, g.last_left);
+                }
+                for (o, c) in services.iter_mut().zip(&self.called) {
+                    drain(o, c.last_left);
+                }
+            }
+        }
     }
 
     /// The services called directly and each call link, checked: every
@@ -882,7 +925,7 @@ fn partition_outcomes(g: &Group, now: u64) -> Vec<PartitionOutcome> {
             oldest_age_s: g
                 .buffer
                 .oldest_in(p)
-                .map_or(0.0, |t| crate::engine::SimTime(now).since(t).as_secs_f64()),
+                .map_or(0.0, |t| SimTime(now).since(t).as_secs_f64()),
             processed: g.partitions[p].processed,
         })
         .collect()
@@ -966,6 +1009,8 @@ fn group_outcome(
             + c.expired
             + c.dead_lettered,
         max_depth: g.max_depth,
+        max_age_s: max_age_s(w.max_age_ns, g.oldest_ready_of_all(), now),
+        drain_s: None,
         mean_depth: w.depth.mean(now),
         utilisation: share(levels.busy.mean(now), levels.up.mean(now)),
         workers_mean: levels.provisioned.mean(now),
@@ -988,6 +1033,25 @@ fn group_outcome(
                 end_to_end: class.end_to_end.summary(),
             })
             .collect(),
+    }
+}
+
+/// The largest age in seconds: `max_ns`, or the age now of a message
+/// still waiting since `oldest`, whichever is larger.
+pub(super) fn max_age_s(max_ns: u64, oldest: Option<SimTime>, now: u64) -> f64 {
+    let waiting = oldest.map_or(0, |t| SimTime(now).since(t).as_nanos());
+    SimDuration(max_ns.max(waiting)).as_secs_f64()
+}
+
+/// With `drain`, how long after the horizon a group or service last
+/// emptied: 0 if before it; the drain's length if it still holds `held`
+/// messages at `end`.
+pub(super) fn drain_s(held: u64, last_left: SimTime, horizon: SimTime, end: SimTime) -> f64 {
+    let emptied = if held > 0 { end } else { last_left };
+    if emptied > horizon {
+        emptied.since(horizon).as_secs_f64()
+    } else {
+        0.0
     }
 }
 

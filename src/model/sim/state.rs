@@ -94,6 +94,9 @@ pub(super) struct GroupWindow {
     pub processed: u64,
     pub left: u64,
     pub sojourn_ns: u128,
+    /// Longest a message had waited ready (since it entered the group)
+    /// when a worker started it or it expired or was evicted.
+    pub max_age_ns: u64,
     /// Per priority, on a priority queue (empty otherwise).
     pub classes: Vec<ClassWindow>,
 }

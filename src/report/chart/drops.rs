@@ -123,6 +123,16 @@ fn reason_color(reason: &str) -> usize {
         .map_or(9, |i| i + 1)
 }
 
+/// How far to stretch a panel's y axis so its legend (upper right, one
+/// 20-pixel row per line) sits above every line: running totals end high
+/// on the right, where the legend is.
+fn headroom<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, lines: usize) -> f64 {
+    let legend_px = 20.0 * lines as f64 + 16.0;
+    // The plot's height: the area less its margins and the x labels.
+    let plot_px = (f64::from(area.dim_in_pixel().1) - 2.0 * 14.0 - 50.0).max(1.0);
+    1.0 / (1.0 - (legend_px / plot_px).min(0.6))
+}
+
 /// One panel of lines against simulated time; colours start at `first`.
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -143,7 +153,7 @@ fn panel<DB: DrawingBackend>(
         .margin(14)
         .x_label_area_size(50)
         .y_label_area_size(88)
-        .build_cartesian_2d(x0..x1, 0.0..y1)?;
+        .build_cartesian_2d(x0..x1, 0.0..y1 * headroom(area, lines.len()))?;
     let y_tick = |v: &f64| {
         if counts && v.fract() != 0.0 {
             String::new()

@@ -1,6 +1,7 @@
 //! A sweep of two fields as a heatmap: one cell per point, the first
 //! field across, the second up, each cell coloured by the metric's mean
-//! (its value written in it), with the colour scale beside the grid.
+//! (its value written in it), with the colour scale beside the grid. With
+//! objectives, a frame marks each cell whose point meets them all.
 
 use super::{Draw, DrawResult, SIZE, builder, category, font, styled, tick};
 use plotters::coord::Shift;
@@ -28,7 +29,14 @@ pub(crate) struct HeatmapChart {
     pub metric_desc: String,
     /// One per point.
     pub cells: Vec<Cell>,
+    /// With objectives: the cells (column, row) whose point meets every
+    /// one, framed.
+    pub passing: Option<Vec<(usize, usize)>>,
 }
+
+/// The frame of a cell that meets every objective: a white line inside a
+/// black one, seen on dark and light cells alike.
+const FRAME: [(f64, RGBColor); 2] = [(0.04, RGBColor(0, 0, 0)), (0.1, RGBColor(255, 255, 255))];
 
 /// Width of the colour scale's column, in pixels.
 const SCALE_WIDTH: u32 = 150;
@@ -115,6 +123,14 @@ impl Draw for HeatmapChart {
                     .filter(|c| c.2.is_finite())
                     .map(|&(x, y, v)| Text::new(tick(v), (x as f64, y as f64), style(v))),
             )?;
+        }
+        for (inset, colour) in FRAME {
+            let h = 0.5 - inset;
+            let frames = self.passing.iter().flatten().map(|&(x, y)| {
+                let (x, y) = (x as f64, y as f64);
+                Rectangle::new([(x - h, y - h), (x + h, y + h)], colour.stroke_width(3))
+            });
+            chart.draw_series(frames)?;
         }
         self.scale(&side, lo, hi)
     }

@@ -610,6 +610,23 @@ impl Buffer {
             .min()
     }
 
+    /// The entry time of the longest-waiting ready message, found among
+    /// all of them: a message returned to a partition's head (or one
+    /// behind a key's held lane) can be newer than one behind it, which
+    /// [`Self::oldest_enqueued`] (fronts only, for each sample) then
+    /// misses. O(ready messages): for the end of a run.
+    pub(crate) fn oldest_of_all(&self) -> Option<SimTime> {
+        let queued = self
+            .queues
+            .iter()
+            .flat_map(|q| q.iter().map(|h| h.enqueued));
+        let held = self
+            .held
+            .values()
+            .flat_map(|l| l.iter().map(|h| h.enqueued));
+        queued.chain(held).min()
+    }
+
     /// Number of partitions.
     pub(crate) fn partitions(&self) -> usize {
         self.queues.len()

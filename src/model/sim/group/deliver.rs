@@ -217,6 +217,7 @@ impl Group<'_> {
         fetched: bool,
     ) {
         let now = ctx.now;
+        self.note_age(ctx, item.enqueued);
         let (busy_for, failure) = self.decide(&item, now, fetched);
         let job = InService {
             effect_done: false,
@@ -418,8 +419,20 @@ impl Group<'_> {
         self.note_levels(ctx.now);
     }
 
+    /// A message that entered the group at `enqueued` stops waiting ready
+    /// now (started, expired or evicted): the longest wait so far.
+    #[inline]
+    pub(in crate::model::sim) fn note_age(&mut self, ctx: &Ctx, enqueued: SimTime) {
+        if ctx.in_window {
+            let age = ctx.now.since(enqueued).as_nanos();
+            let w = &mut self.window;
+            w.max_age_ns = w.max_age_ns.max(age);
+        }
+    }
+
     /// When a message last entered a buffer, for Little's law.
     pub(in crate::model::sim) fn leave(&mut self, ctx: &mut Ctx, enqueued: SimTime) {
+        self.last_left = ctx.now;
         let window = &mut self.window;
         if ctx.in_window && enqueued >= ctx.window_start {
             window.left += 1;

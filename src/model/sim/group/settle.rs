@@ -52,12 +52,14 @@ impl Group<'_> {
 
     pub(in crate::model::sim) fn evicted(&mut self, ctx: &mut Ctx, item: Item) {
         ctx.note(LogKind::Evicted, item.message.id.0, self.index.0);
+        self.note_age(ctx, item.enqueued);
         self.counters.evicted += 1;
         self.finish_item(ctx, &item);
     }
 
     /// A message whose TTL passed: dropped, or dead-lettered.
     pub(in crate::model::sim) fn expire(&mut self, ctx: &mut Ctx, mut item: Item) {
+        self.note_age(ctx, item.enqueued);
         let delivery = &self.topic.delivery;
         // Without a DLQ there is nowhere to dead-letter to: expiry drops.
         if delivery.ttl_dead_letter && delivery.dlq {
