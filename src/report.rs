@@ -4,6 +4,7 @@
 
 pub(crate) mod chart;
 mod compare_report;
+mod compare_series;
 pub mod duration;
 mod html;
 pub mod output;
@@ -18,6 +19,7 @@ mod timeseries;
 mod topology;
 
 pub use compare_report::{CompareColumn, CompareView};
+pub use compare_series::ColumnSeries;
 pub use html::{Page, escape};
 pub use output::{Mode, OutputSet, check_file_name, write_atomic};
 pub use run_report::RunView;
