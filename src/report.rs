@@ -4,6 +4,7 @@
 
 pub(crate) mod chart;
 mod compare_report;
+mod compare_series;
 pub mod duration;
 mod html;
 pub mod output;
@@ -19,6 +20,7 @@ mod topology;
 mod verdict;
 
 pub use compare_report::{CompareColumn, CompareView};
+pub use compare_series::ColumnSeries;
 pub use html::{Page, escape};
 pub use output::{Mode, OutputSet, check_file_name, write_atomic};
 pub use run_report::RunView;

@@ -355,11 +355,9 @@ impl<'s> Simulation<'s> {
                 (Vec::new(), calls, vec![called])
             }
         };
-        // Call links of a graph (sync mode's own form has no names for them).
-        let call_links = match scenario.link {
-            Link::Publish => calls.callers.len(),
-            Link::Call(_) => 0,
-        };
+        // Call links of a graph, or sync mode's one direct call (kept
+        // apart: it has no name as a link).
+        let call_links = calls.callers.len();
         // One partition row per group and partition of the topic it reads.
         let partitioned_rows: usize = (scenario.groups.iter())
             .map(|g| scenario.topics[g.topic].partitions as usize)

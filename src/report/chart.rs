@@ -7,6 +7,7 @@
 
 mod age;
 mod calls;
+mod columns;
 mod compare;
 mod depth;
 mod drops;
@@ -20,6 +21,7 @@ mod workers;
 
 pub(crate) use age::AgeChart;
 pub(crate) use calls::CallsChart;
+pub(crate) use columns::ColumnsChart;
 pub(crate) use compare::{BarGroup, CompareChart, ComparePair};
 pub(crate) use depth::DepthChart;
 pub(crate) use drops::{DropsChart, REASONS as DROP_REASONS, ReasonBars};
@@ -360,6 +362,21 @@ pub(crate) fn time_unit(max_s: f64) -> (f64, &'static str) {
     }
 }
 
+/// Seconds on an axis in a unit a person reads, for values up to
+/// `max_s`: ms below 1 s, s below 3 min, min below 3 h, then h; the
+/// scale and the unit's name.
+pub(crate) fn clock_unit(max_s: f64) -> (f64, &'static str) {
+    if max_s < 1.0 {
+        (1e3, "ms")
+    } else if max_s < 180.0 {
+        (1.0, "s")
+    } else if max_s < 10_800.0 {
+        (1.0 / 60.0, "min")
+    } else {
+        (1.0 / 3600.0, "h")
+    }
+}
+
 /// A legend entry drawn as a short line in `c`.
 pub(crate) fn swatch(c: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(3))
@@ -417,6 +434,15 @@ mod tests {
         assert!(drawn.windows(2).all(|w| w[0].0 < w[1].0));
         let short = [(0.0, 1.0), (1.0, 2.0)];
         assert_eq!(&*thin(&short), &short);
+    }
+
+    #[test]
+    fn clock_units_keep_axis_numbers_small() {
+        let got: Vec<&str> = [0.25, 30.0, 600.0, 7200.0, 86_400.0]
+            .map(|s| clock_unit(s).1)
+            .to_vec();
+        assert_eq!(got, ["ms", "s", "min", "min", "h"]);
+        assert_eq!(7200.0 * clock_unit(7200.0).0, 120.0);
     }
 
     #[test]

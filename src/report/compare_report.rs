@@ -2,6 +2,7 @@
 //! latencies, and `report.html`.
 
 use super::chart::{BarGroup, CompareChart, ComparePair, Rendered, render};
+use super::compare_series::ColumnSeries;
 use super::duration::DURATION;
 use super::html::{Page, with_ci};
 use super::{ReportError, read_input};
@@ -25,6 +26,10 @@ pub struct CompareColumn {
     pub metrics: BTreeMap<String, MetricValue>,
     /// The normalised scenario.
     pub scenario: RawScenario,
+    /// Its time series (replication 0), for the charts over time; `None`
+    /// in a file written before they were saved.
+    #[serde(default)]
+    pub series: Option<ColumnSeries>,
 }
 
 /// Where a caller row's value is, in a column whose callers publish to a
@@ -222,6 +227,8 @@ impl CompareView {
                 replications: e.scenario.replications,
                 metrics: metric_values(&e.experiment.metrics),
                 scenario: e.scenario.normalised.clone(),
+                series: (e.experiment.outcomes.first())
+                    .map(|o| ColumnSeries::of(&e.scenario.system, o)),
             })
             .collect();
         CompareView {
@@ -246,6 +253,9 @@ impl CompareView {
             check_scenario_names(&column.scenario).map_err(|e| bad(format!("scenario: {e}")))?;
             for name in column.metrics.keys() {
                 check_metric_name(name).map_err(&bad)?;
+            }
+            if let Some(series) = &column.series {
+                (series.check()).map_err(|e| bad(format!("{}: series.{e}", column.label)))?;
             }
         }
         Ok(view)
@@ -357,8 +367,10 @@ impl CompareView {
         super::columns(&rows)
     }
 
-    /// The bar chart: producer and end-to-end p50/p99 per scenario (and
-    /// per group when a scenario has several).
+    /// The bar charts: producer and end-to-end p50/p99 per scenario (and
+    /// per group when a scenario has several), errors and losses; then,
+    /// every scenario a line on one time axis, depth, the oldest message's
+    /// age and failures per second.
     ///
     /// # Errors
     /// [`ReportError::Chart`] if it cannot be drawn.
@@ -403,7 +415,7 @@ impl CompareView {
             groups,
             y_desc: None,
         };
-        Ok(vec![
+        let mut charts = vec![
             render(
                 "compare-latency",
                 "Publish acknowledged (queued only) and end-to-end latency, p50 and p99",
@@ -414,7 +426,9 @@ impl CompareView {
                 "Beside the latencies, what they leave out: the share of requests whose caller saw an error, and per group the messages dropped and the work lost",
                 &self.errors_chart(several),
             )?,
-        ])
+        ];
+        charts.extend(super::compare_series::charts(&self.scenarios)?);
+        Ok(charts)
     }
 
     /// Caller-visible errors (%) per scenario, and per scenario and group

@@ -46,7 +46,7 @@ const DATA: [&str; 13] = [
 ];
 
 /// Charts mqsim draws, by file stem (sweeps add `sweep-<metric>`).
-const CHARTS: [&str; 12] = [
+const CHARTS: [&str; 15] = [
     "topology",
     "calls",
     "time-split",
@@ -59,6 +59,9 @@ const CHARTS: [&str; 12] = [
     "compare-latency",
     "compare-time",
     "compare-errors",
+    "compare-depth",
+    "compare-age",
+    "compare-failures",
 ];
 
 /// Most files a marker may list.

@@ -152,7 +152,16 @@ fn every_chart_of_every_report_renders_in_headless_chromium() {
                 "sweep-heatmap-groups.workers.max_depth",
             ]),
         ),
-        (compare, names(&["compare-latency", "compare-errors"])),
+        (
+            compare,
+            names(&[
+                "compare-latency",
+                "compare-errors",
+                "compare-depth",
+                "compare-age",
+                "compare-failures",
+            ]),
+        ),
     ];
     for (i, (folder, charts)) in pages.iter().enumerate() {
         let page = folder.join("report.html");

@@ -8,6 +8,7 @@ mod calibration;
 mod calls;
 mod cli;
 mod common;
+mod compare;
 mod determinism;
 mod failures;
 mod golden;

@@ -4,20 +4,9 @@
 
 use crate::support;
 use mqsim::report::{Mode, OutputSet, RunView, write_run_report};
-use std::path::Path;
-use support::{SMALL, mqsim, ok, text, tmp, write};
+use support::{SMALL, mqsim, ok, plot, text, tmp, write};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
-
-/// `mqsim plot FROM --out TO`.
-fn plot(from: &Path, to: &Path) {
-    ok(&[
-        "plot",
-        from.to_str().unwrap(),
-        "--out",
-        to.to_str().unwrap(),
-    ]);
-}
 
 /// Checks a report page is self-contained and holds every named chart.
 fn check_page(html: &str, charts: &[&str]) {
@@ -279,7 +268,13 @@ fn compare_runs_scenarios_side_by_side() {
     );
     check_page(
         &std::fs::read_to_string(out.join("report.html")).unwrap(),
-        &["compare-latency", "compare-errors"],
+        &[
+            "compare-latency",
+            "compare-errors",
+            "compare-depth",
+            "compare-age",
+            "compare-failures",
+        ],
     );
     let errors = std::fs::read_to_string(out.join("compare-errors.svg")).unwrap();
     for text in [

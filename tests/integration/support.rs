@@ -77,6 +77,16 @@ pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// `mqsim plot FROM --out TO`, asserted to succeed.
+pub fn plot(from: &Path, to: &Path) {
+    ok(&[
+        "plot",
+        from.to_str().unwrap(),
+        "--out",
+        to.to_str().unwrap(),
+    ]);
+}
+
 /// Asserts two folders hold the same files with the same bytes.
 pub fn same_files(a: &Path, b: &Path) {
     let (fa, fb) = (files(a), files(b));

@@ -586,6 +586,11 @@ pub struct RunOutcome {
     /// Per-call-link time series, with call links (replication 0).
     #[serde(skip)]
     pub call_series: Vec<CallRow>,
+    /// Sync mode's direct call from the producers as one link's time
+    /// series (replication 0; link 0): its callers' requests and final
+    /// errors per interval. Empty when the producers publish.
+    #[serde(skip)]
+    pub sync_call_series: Vec<CallRow>,
     /// Per-message log, when [`Simulation::with_log`] asked for it.
     #[serde(skip)]
     pub log: Vec<super::LogEntry>,
@@ -684,6 +689,11 @@ impl Simulation<'_> {
                 .collect(),
             Link::Publish => self.groups.iter().map(|g| g.tracks.len()).collect(),
         };
+        let call_rows = (self.call_series.take().map(SeriesLog::into_rows)).unwrap_or_default();
+        let (call_series, sync_call_series) = match self.scenario.link {
+            Link::Publish => (call_rows, Vec::new()),
+            Link::Call(_) => (Vec::new(), call_rows),
+        };
         let diagnostics = Diagnostics {
             tracked,
             empty: self.is_empty(),
@@ -705,10 +715,8 @@ impl Simulation<'_> {
                 every: self.series.every(),
             },
             series: self.series.into_rows(),
-            call_series: self
-                .call_series
-                .map(SeriesLog::into_rows)
-                .unwrap_or_default(),
+            call_series,
+            sync_call_series,
             partition_series: self
                 .partition_series
                 .map(SeriesLog::into_rows)

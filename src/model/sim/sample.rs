@@ -61,9 +61,10 @@ impl Simulation<'_> {
         }
     }
 
-    /// The called service's row (sync mode).
+    /// The called service's row, and its callers' (sync mode).
     fn record_called(&mut self) {
-        let (Some(called), Some(callers)) = (self.called.first_mut(), self.calls.callers.first())
+        let (Some(called), Some(callers)) =
+            (self.called.first_mut(), self.calls.callers.first_mut())
         else {
             return;
         };
@@ -74,6 +75,10 @@ impl Simulation<'_> {
         self.series
             .push(called.row(now, callers.counts, first, secs));
         self.series.end_sample();
+        if let Some(log) = self.call_series.as_mut() {
+            log.push(callers.row(now, 0, first, secs));
+            log.end_sample();
+        }
     }
 
     /// One row per group, with what its topic adds.
