@@ -4,6 +4,7 @@
 
 use crate::support;
 use mqsim::report::{Mode, OutputSet, RunView, write_run_report};
+use std::path::Path;
 use support::{SMALL, mqsim, ok, plot, text, tmp, write};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";

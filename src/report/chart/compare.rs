@@ -123,12 +123,19 @@ impl CompareChart {
             ))
         });
         chart.draw_series(errors)?;
-        // Each bar's value above it, so a zero shows as `0`.
+        // Each bar's value above it, so a zero shows as `0`; a latency
+        // as a person reads it (`34m28s`, `52.0 ms`), whatever the axis unit.
+        let seconds = self.y_desc.is_none();
         let values = self.groups.iter().enumerate().filter_map(|(g, group)| {
             let (m, h) = value(group)?;
             let style = font(13).pos(Pos::new(HPos::Center, VPos::Bottom));
             let at = (left(g) + width * 0.45, (m + h.max(0.0)) * scale);
-            Some(Text::new(tick(m * scale), at, style))
+            let text = if seconds {
+                crate::report::duration::human(m)
+            } else {
+                tick(m * scale)
+            };
+            Some(Text::new(text, at, style))
         });
         chart.draw_series(values)?;
         Ok(())
