@@ -2,6 +2,7 @@
 //! processes, topics with backpressure policies, consumer groups, and the
 //! simulation that drives them on the engine.
 
+pub mod alert;
 pub mod arrival;
 pub(crate) mod autoscale;
 pub mod backoff;

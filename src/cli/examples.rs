@@ -7,6 +7,10 @@
 /// `.toml`) and its text.
 pub const EXAMPLES: &[(&str, &str)] = &[
     (
+        "alert-before-the-buffer-fills",
+        include_str!("../../scenarios/alert-before-the-buffer-fills.toml"),
+    ),
+    (
         "at-least-once-duplicates",
         include_str!("../../scenarios/at-least-once-duplicates.toml"),
     ),

@@ -119,6 +119,16 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
         put(format!("{p}.accepted"), link.accepted as f64);
         put(format!("{p}.refused"), link.refused as f64);
     }
+    for alert in &o.alerts {
+        let p = format!("alerts.{}", alert.name);
+        put(format!("{p}.fired"), alert.fired as f64);
+        put(format!("{p}.first_fired_s"), alert.first_fired_s);
+        put(format!("{p}.firing_s"), alert.firing_s);
+        put(
+            format!("{p}.before_damage"),
+            f64::from(u8::from(alert.before_damage)),
+        );
+    }
     for call in &o.calls {
         let p = format!("calls.{}", call.name);
         put(format!("{p}.requests"), call.requests as f64);

@@ -8,6 +8,7 @@
 //! reaching its caller) are in `publish`, `producer_faults` and `call`;
 //! sampling, warm-up and the outcome exist once, for every kind of link.
 
+mod alerts;
 mod breaker;
 mod call;
 mod called;
@@ -33,6 +34,7 @@ mod state;
 mod topic;
 mod workers;
 
+pub use alerts::AlertOutcome;
 pub use group::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
 pub use outcome::{
@@ -305,6 +307,8 @@ pub struct Simulation<'s> {
     watchdog: Watchdog,
     /// Messages rejected in bulk (a full buffer), for tests.
     bulk_rejected: u64,
+    /// The alert rules, evaluated at each sample.
+    alerts: alerts::Alerts<'s>,
 }
 
 impl<'s> Simulation<'s> {
@@ -410,6 +414,10 @@ impl<'s> Simulation<'s> {
             reported_ns: 0,
             watchdog: Watchdog::new(scenario.max_events),
             bulk_rejected: 0,
+            alerts: alerts::Alerts::new(
+                &scenario.alerts,
+                scenario.groups.len() + scenario.services.len().max(1),
+            ),
         }
     }
 

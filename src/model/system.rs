@@ -51,6 +51,8 @@ pub struct System {
     /// How the producers reach the groups: through the topic, or by a
     /// direct call to the (one) group.
     pub link: Link,
+    /// Alert rules evaluated at every sample, by name.
+    pub alerts: Vec<crate::model::alert::AlertSpec>,
 }
 
 /// How producers reach the groups.

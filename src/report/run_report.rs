@@ -568,6 +568,20 @@ impl RunView {
                 );
             }
         }
+        let alerts = (self.metrics.keys())
+            .filter_map(|n| n.strip_prefix("alerts.")?.strip_suffix(".fired"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        for a in alerts {
+            for (label, field, digits) in ALERT_HEADLINE {
+                add(
+                    format!("alert {a}: {label}"),
+                    format!("alerts.{a}.{field}"),
+                    1.0,
+                    digits,
+                );
+            }
+        }
         rows
     }
 }
@@ -650,6 +664,14 @@ const CALL_HEADLINE: [(&str, &str, f64, usize); 5] = [
     ("caller latency p99", "latency.p99_s", 1.0, DURATION),
     ("caller-visible errors", "errors", 1.0, 0),
     ("caller-visible errors (%)", "error_rate", 100.0, 2),
+];
+
+/// Each alert's headline rows: label, field, digits.
+const ALERT_HEADLINE: [(&str, &str, usize); 4] = [
+    ("times fired", "fired", 0),
+    ("first fired at", "first_fired_s", DURATION),
+    ("time firing", "firing_s", DURATION),
+    ("fired before the damage (share)", "before_damage", 2),
 ];
 
 /// Each group's headline rows: label, field, scale, digits.

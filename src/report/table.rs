@@ -1,6 +1,6 @@
 //! The short human table `mqsim run` prints.
 
-use super::duration::{DURATION, human_ci};
+use super::duration::{DURATION, human, human_ci};
 use crate::experiment::Experiment;
 use crate::scenario::Scenario;
 use std::fmt::Write;
@@ -223,8 +223,45 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
             let _ = writeln!(out, "  verdict: {line}");
         }
     }
+    alert_rows(&mut out, scenario, experiment);
     path_rows(&mut out, experiment);
     out
+}
+
+/// Each alert rule: how often it fired, when first, for how long, and
+/// whether before its group's first loss.
+fn alert_rows(out: &mut String, scenario: &Scenario, experiment: &Experiment) {
+    let system = &scenario.system;
+    let places: Vec<&str> = (system.groups.iter().chain(&system.services))
+        .map(|g| g.name.as_str())
+        .collect();
+    for rule in &system.alerts {
+        let watched = places.get(rule.place as usize).copied().unwrap_or("");
+        let threshold = if rule.metric.is_duration() {
+            human(rule.threshold)
+        } else {
+            rule.threshold.to_string()
+        };
+        let _ = writeln!(
+            out,
+            "alert {} ({watched}: {} {} {threshold}, for {})",
+            rule.name,
+            rule.metric.name(),
+            if rule.above { "above" } else { "below" },
+            human(rule.hold.as_secs_f64())
+        );
+        let p = format!("alerts.{}", rule.name);
+        let cell =
+            |field: &str, digits: usize| cell(experiment, &format!("{p}.{field}"), 1.0, digits);
+        for (label, field, digits) in [
+            ("times fired", "fired", 0),
+            ("first fired at", "first_fired_s", DURATION),
+            ("time firing", "firing_s", DURATION),
+            ("fired before the damage (share)", "before_damage", 2),
+        ] {
+            let _ = writeln!(out, "  {label:<28} {}", cell(field, digits));
+        }
+    }
 }
 
 /// The caller's side of a sync-mode run.

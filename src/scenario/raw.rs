@@ -57,6 +57,10 @@ pub struct RawScenario {
     pub producers: BTreeMap<String, RawProducer>,
     /// Consumer groups by name; each receives every message.
     pub groups: BTreeMap<String, RawGroup>,
+    /// Alert rules by name, evaluated inside the simulation at every
+    /// sample: when each fires, how often, and whether before the damage.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub alerts: BTreeMap<String, RawAlert>,
     /// The JSON Schema the file follows (`mqsim schema`), for editors;
     /// mqsim ignores it.
     #[serde(rename = "$schema", default, skip_serializing)]
@@ -65,6 +69,39 @@ pub struct RawScenario {
 
 fn default_seed() -> u64 {
     1
+}
+
+/// An alert rule: a metric of one group or service, a threshold, and how
+/// long the condition must hold before it fires (Prometheus's `for`).
+#[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlert {
+    /// What it watches.
+    pub metric: crate::model::alert::AlertMetric,
+    /// The group or service it watches; the only one when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Fires while the metric is above this: a count, a rate per second,
+    /// or for `oldest_age` and `e2e_p99` a duration ("60s").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub above: Option<RawThreshold>,
+    /// Fires while the metric is below this (e.g. workers up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<RawThreshold>,
+    /// How long the condition must hold, sample after sample, before the
+    /// alert fires; 0 fires at the first sample that meets it.
+    #[serde(default, rename = "for")]
+    pub hold: Dur,
+}
+
+/// A threshold: a number, or a duration for the metrics in seconds.
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, Serialize)]
+#[serde(untagged)]
+pub enum RawThreshold {
+    /// A count, a rate per second, or seconds.
+    Number(f64),
+    /// A duration such as "60s".
+    Duration(Dur),
 }
 
 fn default_replications() -> u32 {

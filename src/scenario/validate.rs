@@ -1,6 +1,7 @@
 //! Raw structs → validated model types. Every check records an issue and
 //! carries on, so one run reports all problems.
 
+mod alerts;
 mod autoscale;
 mod budget;
 mod calls;
@@ -291,6 +292,7 @@ fn validate_one(
     }
 
     let sync = calls::sync(&mut c, &raw);
+    let alerts = alerts::alerts(&mut c, &raw, &groups, &services);
     if c.issues.len() > before {
         return None;
     }
@@ -327,6 +329,7 @@ fn validate_one(
             groups,
             services,
             link,
+            alerts,
         },
         normalised,
         from_preset: Vec::new(),

@@ -1,6 +1,7 @@
 //! The integration tests, as modules of one test binary (one link instead of
 //! one per file).
 
+mod alerts;
 mod analytic;
 mod autoscale;
 mod browser;

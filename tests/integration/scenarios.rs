@@ -310,3 +310,26 @@ fn rabbitmq_prefetch_decides_whether_a_fast_consumer_keeps_up() {
     let busy = mean(&p4, "groups.thumbnails.utilisation");
     assert!((0.85..0.92).contains(&busy), "{busy}");
 }
+
+#[test]
+fn a_depth_alert_warns_before_the_buffer_fills_and_a_lag_alert_does_not() {
+    let e = run("scenarios/alert-before-the-buffer-fills.toml", &[]);
+    let alerts = &e.outcomes[0].alerts;
+    let alert = |name: &str| alerts.iter().find(|a| a.name == name).unwrap();
+    let refusing = alert("refusing");
+    let damage = refusing.damage_s.expect("the buffer fills");
+    assert_eq!(refusing.first_fired_s, damage, "refusals are the damage");
+    // Half full for 30 s: fires once, more than a minute before the
+    // refusals (the backlog grows 300/s: 30,000 more takes 100 s, less
+    // the 30 s hold and the sampling).
+    let half = alert("half_full");
+    assert!(half.before_damage && half.fired == 1, "{half:?}");
+    assert!(damage - half.first_fired_s >= 60.0, "{half:?}");
+    // A buffer that holds 60 s of work: the 1-minute lag alert comes
+    // after the damage, and flaps while the age hovers at a minute.
+    let lag = alert("lag");
+    assert!(!lag.before_damage && lag.first_fired_s > damage, "{lag:?}");
+    assert!(lag.fired > 1, "{lag:?}");
+    assert!(mean(&e, "groups.workers.max_age_s") < 65.0);
+    assert!(mean(&e, "groups.workers.dropped.rejected") > 250_000.0);
+}

@@ -591,6 +591,9 @@ pub struct RunOutcome {
     /// errors per interval. Empty when the producers publish.
     #[serde(skip)]
     pub sync_call_series: Vec<CallRow>,
+    /// What each alert rule did, in the scenario's order (by name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<super::AlertOutcome>,
     /// Per-message log, when [`Simulation::with_log`] asked for it.
     #[serde(skip)]
     pub log: Vec<super::LogEntry>,
@@ -722,6 +725,7 @@ impl Simulation<'_> {
                 .map(SeriesLog::into_rows)
                 .unwrap_or_default(),
             diagnostics,
+            alerts: self.alerts.outcomes(self.ctx.now),
             log: self.ctx.log.unwrap_or_default(),
         })
     }

@@ -72,8 +72,9 @@ impl Simulation<'_> {
         let first = self.last_row_at == SimTime::MAX;
         let secs = now.since(self.last_row_at).as_secs_f64();
         self.last_row_at = now;
-        self.series
-            .push(called.row(now, callers.counts, first, secs));
+        let row = called.row(now, callers.counts, first, secs);
+        self.alerts.observe(now, &row);
+        self.series.push(row);
         self.series.end_sample();
         if let Some(log) = self.call_series.as_mut() {
             log.push(callers.row(now, 0, first, secs));
@@ -96,7 +97,9 @@ impl Simulation<'_> {
                 blocked: topic.blocked.len() as u64,
             };
             for group in &mut self.groups[topic.readers.clone()] {
-                self.series.push(group.row(now, &row, &per_s));
+                let row = group.row(now, &row, &per_s);
+                self.alerts.observe(now, &row);
+                self.series.push(row);
             }
             topic.last_published = topic.published;
             topic.last_dropped = drops;
@@ -108,7 +111,9 @@ impl Simulation<'_> {
             for (link, _) in (self.calls.target.iter().enumerate()).filter(|(_, t)| **t == s) {
                 callers.add(&self.calls.callers[link].counts);
             }
-            self.series.push(called.row(now, callers, first, secs));
+            let row = called.row(now, callers, first, secs);
+            self.alerts.observe(now, &row);
+            self.series.push(row);
         }
         self.series.end_sample();
         self.record_calls(now, first, secs);
