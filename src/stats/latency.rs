@@ -85,6 +85,23 @@ impl LatencyHistogram {
         }
     }
 
+    /// Records one latency in `first` and in `second` (the bucket is
+    /// found once).
+    #[inline]
+    pub fn record_in_both(first: &mut Self, second: &mut Self, ns: u64) {
+        let ns = ns.min(MAX_NS);
+        let i = index(ns);
+        for h in [first, second] {
+            if i >= h.counts.len() {
+                h.counts.resize(i + 1, 0);
+            }
+            h.counts[i] += 1;
+            h.count += 1;
+            h.sum_ns += u128::from(ns);
+            h.max_ns = h.max_ns.max(ns);
+        }
+    }
+
     /// Forgets everything recorded (end of warm-up).
     pub fn clear(&mut self) {
         self.counts.iter_mut().for_each(|c| *c = 0);

@@ -264,6 +264,9 @@ impl Group<'_> {
     ) -> (SimDuration, Option<FailKind>) {
         let spec = self.spec;
         let mut service = spec.service.sample(&mut self.service_rng);
+        if self.service_only && !item.message.poison {
+            return (SimDuration::from_secs_f64(service), None);
+        }
         let mut read = match (&self.read_latency, item.tier) {
             (Some(read), Tier::Disk) => read.sample(&mut self.read_rng),
             _ => 0.0,
