@@ -73,7 +73,12 @@ impl LatencyHistogram {
     #[inline]
     pub fn record_n(&mut self, ns: u64, n: u64) {
         let ns = ns.min(MAX_NS);
-        let i = index(ns);
+        self.add(index(ns), ns, n);
+    }
+
+    /// Counts `n` values of `ns` (at most `MAX_NS`) in bucket `i`.
+    #[inline]
+    fn add(&mut self, i: usize, ns: u64, n: u64) {
         if i >= self.counts.len() {
             self.counts.resize(i + 1, 0);
         }
@@ -91,15 +96,8 @@ impl LatencyHistogram {
     pub fn record_in_both(first: &mut Self, second: &mut Self, ns: u64) {
         let ns = ns.min(MAX_NS);
         let i = index(ns);
-        for h in [first, second] {
-            if i >= h.counts.len() {
-                h.counts.resize(i + 1, 0);
-            }
-            h.counts[i] += 1;
-            h.count += 1;
-            h.sum_ns += u128::from(ns);
-            h.max_ns = h.max_ns.max(ns);
-        }
+        first.add(i, ns, 1);
+        second.add(i, ns, 1);
     }
 
     /// Forgets everything recorded (end of warm-up).

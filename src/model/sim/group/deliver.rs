@@ -38,6 +38,7 @@ impl Group<'_> {
 
     /// Makes an accepted copy deliverable: into the buffer, or straight to
     /// an idle worker in a plain group whose buffer is empty.
+    #[inline(always)]
     pub(in crate::model::sim) fn take_in(&mut self, ctx: &mut Ctx, item: Item) {
         let now = ctx.now;
         self.renumber_if_due();
@@ -208,7 +209,7 @@ impl Group<'_> {
     /// Worker `w` (no longer in the idle list) starts `item`, handed over
     /// to it: `fetched` for the broker's round trip, `false` when it held
     /// the message already.
-    #[inline]
+    #[inline(always)]
     pub(in crate::model::sim) fn start(
         &mut self,
         ctx: &mut Ctx,
