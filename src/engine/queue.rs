@@ -65,7 +65,9 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`, after every event already scheduled at
     /// that time.
-    #[inline]
+    /// The common case (a free slot, numbers left) is a few instructions
+    /// inlined at the caller; the rest is out of line.
+    #[inline(always)]
     pub fn schedule(&mut self, time: SimTime, event: E) {
         if self.next_seq >= self.seq_limit {
             self.renumber();
@@ -75,15 +77,20 @@ impl<E> EventQueue<E> {
                 self.payloads[slot as usize] = Some(event);
                 slot
             }
-            None => {
-                let slot = u32::try_from(self.payloads.len())
-                    .expect("fewer than 2^32 pending events (the runaway guard stops long before)");
-                self.payloads.push(Some(event));
-                slot
-            }
+            None => self.new_slot(event),
         };
         self.heap.push(Reverse(key(time, self.next_seq, slot)));
         self.next_seq += 1;
+    }
+
+    /// A slot for `event` past the last: the queue is longer than ever.
+    #[cold]
+    #[inline(never)]
+    fn new_slot(&mut self, event: E) -> u32 {
+        let slot = u32::try_from(self.payloads.len())
+            .expect("fewer than 2^32 pending events (the runaway guard stops long before)");
+        self.payloads.push(Some(event));
+        slot
     }
 
     /// Removes and returns the earliest event.

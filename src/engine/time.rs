@@ -7,6 +7,10 @@ use std::ops::{Add, AddAssign, Sub};
 /// Nanoseconds in one second.
 const NANOS_PER_S: f64 = 1e9;
 
+/// 2⁶³: below it, a non-negative `f64` converts through `i64` in one
+/// instruction each way.
+const I64_LIMIT: f64 = 9_223_372_036_854_775_808.0;
+
 /// An instant of simulated time, in nanoseconds since the start of the run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimTime(pub u64);
@@ -43,12 +47,18 @@ impl SimDuration {
     #[inline]
     pub fn from_secs_f64(secs: f64) -> SimDuration {
         let nanos = secs * NANOS_PER_S;
-        if nanos.is_nan() || nanos <= 0.0 {
-            SimDuration::ZERO
+        // Below 2⁶³ (every duration up to 292
+        // years) the rounding goes straight through `i64`, as in
+        // `round_positive`, without its range test again.
+        if nanos > 0.0 && nanos < I64_LIMIT {
+            let whole = nanos as i64;
+            SimDuration((whole + i64::from(nanos - whole as f64 >= 0.5)) as u64)
         } else if nanos >= u64::MAX as f64 {
             SimDuration::MAX
-        } else {
+        } else if nanos >= I64_LIMIT {
             SimDuration(round_positive(nanos))
+        } else {
+            SimDuration::ZERO // zero, negative or NaN
         }
     }
 
@@ -83,7 +93,7 @@ impl SimDuration {
 /// each, where `u64`'s are several.
 #[inline]
 pub fn round_positive(x: f64) -> u64 {
-    if (0.0..9_223_372_036_854_775_808.0).contains(&x) {
+    if (0.0..I64_LIMIT).contains(&x) {
         let whole = x as i64;
         return (whole + i64::from(x - whole as f64 >= 0.5)) as u64;
     }
@@ -190,6 +200,22 @@ mod tests {
         ];
         for x in edges.into_iter().chain(random).chain(halves).chain(odd) {
             assert_eq!(round_positive(x), x.round() as u64, "{x:e}");
+            // The conversion's own path below 2^63 gives what rounding
+            // the product in nanoseconds gave.
+            let nanos = x * NANOS_PER_S;
+            let expected = if nanos.is_nan() || nanos <= 0.0 {
+                0
+            } else {
+                nanos.round() as u64
+            };
+            assert_eq!(SimDuration::from_secs_f64(x).0, expected, "{x:e}");
+            let secs = x / NANOS_PER_S;
+            let expected = if x.is_nan() || secs * NANOS_PER_S <= 0.0 {
+                0
+            } else {
+                (secs * NANOS_PER_S).round() as u64
+            };
+            assert_eq!(SimDuration::from_secs_f64(secs).0, expected, "{x:e}");
         }
     }
 

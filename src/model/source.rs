@@ -83,6 +83,7 @@ impl Source {
     }
 
     /// The key and size (bytes) of one message of `tick`.
+    #[inline(always)]
     pub(super) fn draw(&mut self, spec: &ProducerSpec, tick: &Tick) -> (u64, u32) {
         let key = tick
             .key

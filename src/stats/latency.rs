@@ -73,7 +73,12 @@ impl LatencyHistogram {
     #[inline]
     pub fn record_n(&mut self, ns: u64, n: u64) {
         let ns = ns.min(MAX_NS);
-        let i = index(ns);
+        self.add(index(ns), ns, n);
+    }
+
+    /// Counts `n` values of `ns` (at most `MAX_NS`) in bucket `i`.
+    #[inline]
+    fn add(&mut self, i: usize, ns: u64, n: u64) {
         if i >= self.counts.len() {
             self.counts.resize(i + 1, 0);
         }
@@ -83,6 +88,16 @@ impl LatencyHistogram {
         if n > 0 {
             self.max_ns = self.max_ns.max(ns);
         }
+    }
+
+    /// Records one latency in `first` and in `second` (the bucket is
+    /// found once).
+    #[inline]
+    pub fn record_in_both(first: &mut Self, second: &mut Self, ns: u64) {
+        let ns = ns.min(MAX_NS);
+        let i = index(ns);
+        first.add(i, ns, 1);
+        second.add(i, ns, 1);
     }
 
     /// Forgets everything recorded (end of warm-up).

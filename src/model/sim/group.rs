@@ -78,6 +78,9 @@ pub(super) struct Group<'s> {
     pub poison_salt: u64,
     /// Deliveries can fail (consumer faults are configured).
     pub faulty: bool,
+    /// A delivery takes its service time alone: no fault, read latency
+    /// or overhead to draw or add (poison messages aside).
+    pub service_only: bool,
     /// Cap on deliveries over the whole topic.
     pub rate_cap: Option<throttle::Bucket>,
     /// Caps on deliveries per partition (empty: none).
@@ -183,6 +186,7 @@ impl<'s> Group<'s> {
             },
             poison_salt: rng("poison").next_u64(),
             faulty: !g.faults.is_none(),
+            service_only: false,
             assignment: None,
             rate_cap: g.max_rate_per_s.map(throttle::Bucket::new),
             partition_caps: g
@@ -219,6 +223,10 @@ impl<'s> Group<'s> {
             && group.partition_caps.is_empty()
             && g.poll_interval.as_nanos() == 0
             && g.prefetch == 1;
+        group.service_only = !group.faulty
+            && group.read_latency.is_none()
+            && g.fetch_overhead.is_none()
+            && g.delivery_overhead.is_none();
         if g.partitioned {
             let assignment = Assignment::new(partitions, group.workers.slots(), &mut group.buffer);
             group.assignment = Some(assignment);

@@ -46,13 +46,15 @@ impl Simulation<'_> {
                 self.reject_in_bulk(t, u64::from(tick.count - i));
                 break;
             }
-            let (key, size) = self.producers[p].draw(&tick);
+            let producer = &mut self.producers[p];
+            let (key, size) = producer.draw(&tick);
             let key = crate::model::key::own_key(key, self.next_id);
-            let down = self.producers[p].is_down(self.ctx.now);
+            let down = producer.is_down(self.ctx.now);
+            let priority = producer.priority(self.next_id);
             let mut message = Message::new(self.next_id, key, size, id.0, self.ctx.now);
             message.poison = poison;
             let topic = &mut self.topics[t];
-            message.partition = topic.route(key, self.producers[p].priority(self.next_id));
+            message.partition = topic.route(key, priority);
             self.next_id += 1;
             topic.created += 1;
             topic.published += 1;

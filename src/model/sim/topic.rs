@@ -263,7 +263,7 @@ impl<'s> Topic<'s> {
 
     /// Producer-visible latency: creation to the ack that ends the publish,
     /// retries and blocking included.
-    #[inline]
+    #[inline(always)]
     pub(super) fn record_latency(&mut self, ctx: &Ctx, message: &Message) {
         if ctx.in_window {
             match ctx.now.since(message.created).as_nanos() {

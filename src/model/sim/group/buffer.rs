@@ -91,6 +91,8 @@ pub(in crate::model::sim) struct Buffer {
     reserved_bytes: u64,
     /// Disk capacity in messages and bytes, when spilling.
     disk: Option<(u64, u64)>,
+    /// Some capacity bounds it (else every message has room in memory).
+    bounded: bool,
 }
 
 impl Buffer {
@@ -125,6 +127,7 @@ impl Buffer {
             reserved: 0,
             reserved_bytes: 0,
             disk,
+            bounded: topic.capacity < u64::MAX || topic.capacity_bytes < u64::MAX || disk.is_some(),
         }
     }
 
@@ -132,6 +135,9 @@ impl Buffer {
     /// Once anything is on disk, newer messages go to disk too (FIFO).
     #[inline]
     pub(crate) fn room(&self, size: u32) -> Option<Tier> {
+        if !self.bounded {
+            return Some(Tier::Memory);
+        }
         let size = u64::from(size);
         let memory_len = self.len - self.disk_len + self.reserved;
         let memory_bytes = self.bytes - self.disk_bytes + self.reserved_bytes;

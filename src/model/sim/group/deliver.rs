@@ -38,6 +38,7 @@ impl Group<'_> {
 
     /// Makes an accepted copy deliverable: into the buffer, or straight to
     /// an idle worker in a plain group whose buffer is empty.
+    #[inline(always)]
     pub(in crate::model::sim) fn take_in(&mut self, ctx: &mut Ctx, item: Item) {
         let now = ctx.now;
         self.renumber_if_due();
@@ -208,7 +209,7 @@ impl Group<'_> {
     /// Worker `w` (no longer in the idle list) starts `item`, handed over
     /// to it: `fetched` for the broker's round trip, `false` when it held
     /// the message already.
-    #[inline]
+    #[inline(always)]
     pub(in crate::model::sim) fn start(
         &mut self,
         ctx: &mut Ctx,
@@ -265,6 +266,9 @@ impl Group<'_> {
     ) -> (SimDuration, Option<FailKind>) {
         let spec = self.spec;
         let mut service = spec.service.sample(&mut self.service_rng);
+        if self.service_only && !item.message.poison {
+            return (SimDuration::from_secs_f64(service), None);
+        }
         let mut read = match (&self.read_latency, item.tier) {
             (Some(read), Tier::Disk) => read.sample(&mut self.read_rng),
             _ => 0.0,

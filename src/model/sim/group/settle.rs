@@ -9,6 +9,7 @@ use crate::model::sim::outcome::DeadLetterSample;
 use crate::model::sim::state::FailKind;
 use crate::model::sim::{Event, LogKind};
 use crate::model::topic::{DeliveryMode, Requeue};
+use crate::stats::LatencyHistogram;
 
 /// Order-tracking entries kept before the first sweep of idle keys.
 pub(in crate::model::sim) const ORDER_SWEEP_MIN: usize = 4096;
@@ -38,14 +39,16 @@ impl Group<'_> {
             }
         }
         let took = ctx.now.since(item.message.created).as_nanos();
-        self.row_e2e.record(took);
         if ctx.in_window {
             self.window.processed += 1;
-            self.window.end_to_end.record(took);
+            let (row, window) = (&mut self.row_e2e, &mut self.window.end_to_end);
+            LatencyHistogram::record_in_both(row, window, took);
             if let Some(class) = (self.window.classes).get_mut(item.message.partition as usize) {
                 class.processed += 1;
                 class.end_to_end.record(took);
             }
+        } else {
+            self.row_e2e.record(took);
         }
         self.finish_item(ctx, item);
     }
@@ -218,7 +221,7 @@ impl Group<'_> {
     /// one counts once; a later one is a duplicate, unless an idempotent
     /// consumer still remembers the first (dedup window). False when the
     /// consumer suppressed it as a duplicate.
-    #[inline]
+    #[inline(always)]
     pub(in crate::model::sim) fn side_effect(&mut self, ctx: &mut Ctx, item: &mut Item) -> bool {
         if !item.tracked && item.side_effects == 0 {
             // The common case: a first side effect nobody else shares.
