@@ -29,7 +29,8 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = minimal-des ]; then
   n=${2:-100000}
   cargo build --release --quiet -p mqsim-bench --bin minimal-des
-  ir() { valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/minimal-des "$1" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
+  bin="${CARGO_TARGET_DIR:-target}/release/minimal-des"
+  ir() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
   ir1=$(ir "$n")
   ir2=$(ir "$((2 * n))")
   python3 -c "print(f'{($ir2 - $ir1) / $n:.0f} instructions per message (minimal-des: {$ir1:,} for {$n:,} messages, {$ir2:,} for {2 * $n:,})')"
