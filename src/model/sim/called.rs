@@ -514,6 +514,13 @@ impl<'s> Called<'s> {
         self.max_age_ns = 0;
     }
 
+    /// When the longest-waiting attempt still waiting (not cancelled)
+    /// arrived.
+    fn oldest_waiting(&self) -> Option<SimTime> {
+        self.queue
+            .oldest_where(|a| !self.cancelled.contains(&key(a)))
+    }
+
     /// An attempt queued at `enqueued` stops waiting now: the longest
     /// wait so far.
     fn note_age(&mut self, ctx: &Ctx, enqueued: SimTime) {
@@ -608,7 +615,7 @@ impl<'s> Called<'s> {
             rebalances: 0,
             workers_without_partitions: 0,
             max_depth: self.max_depth,
-            max_age_s: max_age_s(self.max_age_ns, self.queue.oldest(), now),
+            max_age_s: max_age_s(self.max_age_ns, self.oldest_waiting(), now),
             drain_s: None,
             mean_depth,
             utilisation: share(mean_busy, levels.up.mean(now)),

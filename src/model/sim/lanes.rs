@@ -60,4 +60,50 @@ impl Lanes {
             .map(|a| a.enqueued)
             .min()
     }
+
+    /// When the longest-waiting attempt that `waits` arrived, looking at
+    /// every attempt (a cancelled one stays in its lane until reached):
+    /// O(attempts), for the end of a run.
+    pub(super) fn oldest_where(&self, waits: impl Fn(&Attempt) -> bool) -> Option<SimTime> {
+        (self.lanes.iter().flatten())
+            .filter(|a| waits(a))
+            .map(|a| a.enqueued)
+            .min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt(id: u64, at_s: u64, priority: u8) -> Attempt {
+        Attempt {
+            link: 0,
+            request: 0,
+            id,
+            number: 1,
+            enqueued: SimTime(at_s * 1_000_000_000),
+            started: SimTime::ZERO,
+            poison: false,
+            fails: false,
+            deadline: None,
+            priority,
+        }
+    }
+
+    #[test]
+    fn the_oldest_waiting_attempt_skips_those_that_no_longer_wait() {
+        let mut lanes = Lanes::new(Some(1));
+        lanes.push(attempt(1, 1, 0));
+        lanes.push(attempt(2, 2, 1));
+        lanes.push(attempt(3, 3, 0));
+        // The fronts: 1 s (lane 0) and 2 s (lane 1).
+        assert_eq!(lanes.oldest(), Some(SimTime(1_000_000_000)));
+        // Attempt 1 cancelled: 2 s, though its lane's front is still 1 s.
+        assert_eq!(
+            lanes.oldest_where(|a| a.id != 1),
+            Some(SimTime(2_000_000_000))
+        );
+        assert_eq!(lanes.oldest_where(|_| false), None);
+    }
 }
