@@ -2,6 +2,7 @@
 //! errors to exit codes (0 ok, 1 run failed, 2 bad input).
 
 mod compare;
+mod decide;
 mod example;
 mod examples;
 mod fit;
@@ -44,6 +45,8 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Redraw the charts and report.html of saved results.
     Plot(plot::PlotArgs),
+    /// Weigh every way to connect producer and consumers on a workload: ranked, with the six-line decision.
+    Decide(decide::DecideArgs),
     /// Fit a scenario to a delivery log from your own system.
     Fit(fit::FitArgs),
     /// List or print the shipped scenarios (built into the binary).
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::plan(args),
         Command::Merge(args) => merge::merge(args),
         Command::Plot(args) => plot::plot(args),
+        Command::Decide(args) => decide::decide(args),
         Command::Fit(args) => fit::fit(args),
         Command::Example(args) => example::example(args),
         Command::Init(args) => example::init(args),

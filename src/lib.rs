@@ -81,6 +81,7 @@ pub use model::sim::{RunError, RunOutcome, Simulation};
 pub use model::system::System;
 pub use scenario::{Format, Override, Scenario, ScenarioError};
 
+pub mod decide;
 pub mod engine;
 pub mod experiment;
 pub mod fit;

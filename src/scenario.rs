@@ -14,6 +14,7 @@ mod raw;
 mod schema;
 mod sync_graph;
 mod validate;
+pub mod workload;
 
 pub use document::{Document, Format};
 pub use duration::Dur;

@@ -29,8 +29,9 @@ pub const MARKER: &str = ".mqsim-outputs.json";
 pub const LOCK: &str = ".mqsim.lock";
 
 /// Outputs that hold data; charts and `report.html` are drawn from them.
-const DATA: [&str; 13] = [
+const DATA: [&str; 14] = [
     "summary.json",
+    "decision.json",
     "timeseries.csv",
     "partitions.csv",
     "calls.csv",
@@ -46,8 +47,9 @@ const DATA: [&str; 13] = [
 ];
 
 /// Charts mqsim draws, by file stem (sweeps add `sweep-<metric>`).
-const CHARTS: [&str; 15] = [
+const CHARTS: [&str; 16] = [
     "topology",
+    "decision",
     "calls",
     "time-split",
     "depth",
@@ -71,6 +73,10 @@ const MAX_MARKED: usize = 10_000;
 /// chart. Only such files are ever replaced or removed.
 pub fn is_output_name(name: &str) -> bool {
     if DATA.contains(&name) || name == "report.html" {
+        return true;
+    }
+    // `decide` writes each alternative's scenario.
+    if name.starts_with("alternative-") && name.ends_with(".toml") {
         return true;
     }
     let stem = name

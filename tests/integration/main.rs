@@ -10,6 +10,7 @@ mod calls;
 mod cli;
 mod common;
 mod compare;
+mod decide;
 mod determinism;
 mod failures;
 mod golden;
