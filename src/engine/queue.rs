@@ -7,6 +7,12 @@
 //! sequence number has 32 bits; when it runs out (every 4.3 G events) the
 //! pending events are renumbered in their order, which keeps every
 //! ordering as it was.
+//!
+//! A few *lanes* hold one pending event each outside the heap: a chain of
+//! events that schedules its next link only once the last one ran (a
+//! producer's ticks) costs a comparison instead of a heap push and pop.
+//! A lane's event has a key from the same sequence, so the order of every
+//! event is the one a single heap gives.
 
 use super::time::SimTime;
 use std::cmp::Reverse;
@@ -14,6 +20,13 @@ use std::collections::BinaryHeap;
 
 /// Sequence numbers per numbering (2³²).
 const SEQ_LIMIT: u64 = 1 << 32;
+
+/// Lanes kept beside the heap; events for lanes past these go to the heap
+/// (a pop compares with every lane's event, so they are few).
+pub(crate) const LANES: usize = 4;
+
+/// The key of an empty lane: after every event.
+const EMPTY: u128 = u128::MAX;
 
 /// The heap key of an event: time, sequence number, slot.
 #[inline]
@@ -40,6 +53,10 @@ pub struct EventQueue<E> {
     payloads: Vec<Option<E>>,
     /// Free slots.
     free: Vec<u32>,
+    /// Each lane's key (`EMPTY`: none) and event.
+    lanes: [(u128, Option<E>); LANES],
+    /// The earliest lane key (`EMPTY`: every lane is empty) and its lane.
+    lane_first: (u128, usize),
     next_seq: u64,
     /// Sequence numbers per numbering (smaller in tests).
     seq_limit: u64,
@@ -58,9 +75,50 @@ impl<E> EventQueue<E> {
             heap: BinaryHeap::new(),
             payloads: Vec::new(),
             free: Vec::new(),
+            lanes: std::array::from_fn(|_| (EMPTY, None)),
+            lane_first: (EMPTY, 0),
             next_seq: 0,
             seq_limit: SEQ_LIMIT,
         }
+    }
+
+    /// Schedules `event` at `time` in lane `lane`, as
+    /// [`EventQueue::schedule`] would, but outside the heap when the lane
+    /// exists and has no event pending (else in the heap: the order is the
+    /// same either way).
+    #[inline(always)]
+    pub fn schedule_in_lane(&mut self, lane: usize, time: SimTime, event: E) {
+        match self.lanes.get(lane) {
+            Some((EMPTY, _)) => {}
+            _ => return self.schedule(time, event),
+        }
+        if self.next_seq >= self.seq_limit {
+            self.renumber();
+        }
+        let k = key(time, self.next_seq, 0);
+        self.next_seq += 1;
+        self.lanes[lane] = (k, Some(event));
+        if k < self.lane_first.0 {
+            self.lane_first = (k, lane);
+        }
+    }
+
+    /// Takes the event of the earliest lane.
+    #[inline]
+    fn pop_lane(&mut self) -> Option<(SimTime, E)> {
+        let (k, lane) = self.lane_first;
+        let (_, event) = std::mem::replace(&mut self.lanes[lane], (EMPTY, None));
+        self.lane_first = self.first_lane();
+        Some((SimTime((k >> 64) as u64), event?))
+    }
+
+    /// The earliest lane key and its lane.
+    #[inline]
+    fn first_lane(&self) -> (u128, usize) {
+        (self.lanes.iter().enumerate())
+            .map(|(i, (k, _))| (*k, i))
+            .min()
+            .unwrap_or((EMPTY, 0))
     }
 
     /// Schedules `event` at `time`, after every event already scheduled at
@@ -96,6 +154,11 @@ impl<E> EventQueue<E> {
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        match self.heap.peek() {
+            Some(Reverse(top)) if *top < self.lane_first.0 => {}
+            _ if self.lane_first.0 != EMPTY => return self.pop_lane(),
+            _ => return None,
+        }
         let Reverse(key) = self.heap.pop()?;
         let slot = key as u32;
         let event = self.payloads[slot as usize]
@@ -108,36 +171,49 @@ impl<E> EventQueue<E> {
     /// Gives the pending events sequence numbers from 0 in their order.
     #[cold]
     fn renumber(&mut self) {
-        let mut keys: Vec<u128> = std::mem::take(&mut self.heap)
+        // Each key with its lane (`LANES` for the heap's).
+        let mut keys: Vec<(u128, usize)> = std::mem::take(&mut self.heap)
             .into_iter()
-            .map(|Reverse(k)| k)
+            .map(|Reverse(k)| (k, LANES))
+            .chain(
+                (self.lanes.iter().enumerate())
+                    .filter(|(_, (k, _))| *k != EMPTY)
+                    .map(|(i, (k, _))| (*k, i)),
+            )
             .collect();
         keys.sort_unstable();
         assert!(
             (keys.len() as u64) < self.seq_limit,
             "fewer pending events than sequence numbers"
         );
-        let renumbered = keys
-            .iter()
-            .enumerate()
-            .map(|(seq, &k)| Reverse(key(SimTime((k >> 64) as u64), seq as u64, k as u32)));
-        self.heap = renumbered.collect();
+        let mut heap = Vec::with_capacity(keys.len());
+        for (seq, &(k, lane)) in keys.iter().enumerate() {
+            let k = key(SimTime((k >> 64) as u64), seq as u64, k as u32);
+            match self.lanes.get_mut(lane) {
+                Some(entry) => entry.0 = k,
+                None => heap.push(Reverse(k)),
+            }
+        }
+        self.heap = heap.into();
+        self.lane_first = self.first_lane();
         self.next_seq = keys.len() as u64;
     }
 
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|Reverse(k)| SimTime((k >> 64) as u64))
+        let heap = self.heap.peek().map_or(EMPTY, |Reverse(k)| *k);
+        let first = heap.min(self.lane_first.0);
+        (first != EMPTY).then_some(SimTime((first >> 64) as u64))
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.lanes.iter().filter(|(k, _)| *k != EMPTY).count()
     }
 
     /// True when no event is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.heap.is_empty() && self.lane_first.0 == EMPTY
     }
 }
 
@@ -146,6 +222,26 @@ mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng};
     use std::collections::BTreeMap;
+
+    /// A lane's event takes its turn among the heap's by (time, sequence);
+    /// a busy lane or one past the last sends the event to the heap.
+    #[test]
+    fn lanes_keep_the_order_of_one_heap() {
+        let mut queue = EventQueue::new();
+        queue.schedule(SimTime(5), "heap 5");
+        queue.schedule_in_lane(0, SimTime(5), "lane 5");
+        queue.schedule_in_lane(0, SimTime(1), "busy lane 1");
+        queue.schedule_in_lane(LANES, SimTime(5), "no lane 5");
+        queue.schedule_in_lane(1, SimTime(0), "lane 0");
+        assert_eq!(queue.len(), 5);
+        assert_eq!(queue.peek_time(), Some(SimTime(0)));
+        let order: Vec<&str> = std::iter::from_fn(|| queue.pop().map(|(_, e)| e)).collect();
+        assert_eq!(
+            order,
+            ["lane 0", "busy lane 1", "heap 5", "lane 5", "no lane 5"]
+        );
+        assert!(queue.is_empty());
+    }
 
     /// Shadow model: a BTreeMap keyed by (time, seq) pops in the same order.
     #[test]
@@ -197,7 +293,13 @@ mod tests {
             if rng.random_bool(p_schedule) {
                 // Few distinct times, so ties are common.
                 let time = now + rng.random_range(0..8u64);
-                queue.schedule(SimTime(time), seq);
+                if rng.random_bool(0.4) {
+                    // Some lanes past the last, and busy lanes: the heap.
+                    let lane = rng.random_range(0..LANES + 2);
+                    queue.schedule_in_lane(lane, SimTime(time), seq);
+                } else {
+                    queue.schedule(SimTime(time), seq);
+                }
                 shadow.insert((time, seq), seq);
                 seq += 1;
             } else {

@@ -41,6 +41,13 @@ impl Ctx {
         self.events.schedule(at, event);
     }
 
+    /// Schedules `event` at `at` in lane `lane` of the event queue: for a
+    /// chain of events with one pending at a time (a producer's ticks).
+    #[inline]
+    pub(super) fn schedule_in_lane(&mut self, lane: usize, at: SimTime, event: Event) {
+        self.events.schedule_in_lane(lane, at, event);
+    }
+
     /// Logs what happened to `message` (in `group`, or `TOPIC`).
     #[inline]
     pub(super) fn note(&mut self, kind: LogKind, message: u64, group: u32) {

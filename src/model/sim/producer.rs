@@ -91,7 +91,8 @@ impl<'s> Producer<'s> {
         after: SimTime,
     ) -> Result<(), RunError> {
         if let Some(time) = self.source.advance(after) {
-            ctx.schedule(time, self.tick);
+            // One tick pending at a time: producer p's lane.
+            ctx.schedule_in_lane(self.id.index(), time, self.tick);
         } else if let Some(reason) = self.source.failure() {
             let reason = format!("producer `{}`: {reason}", self.spec.name);
             return Err(RunError::Input { reason });
