@@ -276,12 +276,9 @@ fn weigh(
                 (at(1.0), at(0.8))
             })
             .unzip();
-        let sizing = size::sizing_objectives(slos);
-        if sizing.is_empty() {
-            carry
-        } else {
-            size::size(w, &floor, &sizing, |workers| run(workers).map(|r| r.2))?
-        }
+        let caller_waits = alt.is_direct() || w.needs == crate::scenario::workload::Needs::Answer;
+        let (own, whole) = size::sizing_objectives(slos, caller_waits);
+        size::size(w, &floor, &own, &whole, |workers| run(workers).map(|r| r.2))?.unwrap_or(carry)
     } else {
         today(w)
     };

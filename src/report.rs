@@ -5,6 +5,7 @@
 pub(crate) mod chart;
 mod compare_report;
 mod compare_series;
+mod decide_flowchart;
 pub mod decide_report;
 pub mod duration;
 mod html;

@@ -107,11 +107,10 @@ impl Alternative {
         matches!(self.kind, Kind::Direct | Kind::Autoscaled)
     }
 
-    /// Whether `plan` sizes its workers (every queued design); a direct
-    /// call runs with today's workers, the autoscaled one between today's
-    /// and the most.
+    /// Whether `plan` sizes its workers: every design but the autoscaled
+    /// one, which runs between today's workers and the most.
     pub fn is_sized(self) -> bool {
-        !self.is_direct()
+        self.kind != Kind::Autoscaled
     }
 
     /// Whether it is a broker (or the outbox in front of one).

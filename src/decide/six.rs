@@ -134,9 +134,10 @@ pub(super) fn lines(
     }
     let ordering = match w.ordering {
         Ordering::PerKey => format!(
-            "Per key (arrivals.keys): {} out of order; the hottest lane's lag at worst {}.",
+            "Per key (arrivals.keys): {} out of order; the lag at worst {}{}.",
             count(m.mean("out_of_order")),
-            secs(m.mean("max_age_s"))
+            secs(m.mean("max_age_s")),
+            hot_partition(winner)
         ),
         Ordering::None => format!(
             "None needed ({} messages processed before an earlier one of their key).",
@@ -173,6 +174,34 @@ pub(super) fn lines(
         ordering,
         monitoring,
     }
+}
+
+/// The busiest partition against the median one (first replication,
+/// first consumer), when the winner has several partitions: the cost of
+/// a hot key.
+fn hot_partition(winner: &Row) -> String {
+    let Some(group) = winner.experiment.outcomes[0].groups.first() else {
+        return String::new();
+    };
+    let parts = &group.partitions;
+    if parts.len() < 2 {
+        return String::new();
+    }
+    let total: u64 = parts.iter().map(|p| p.processed).sum();
+    let Some(hot) = parts.iter().max_by_key(|p| p.processed) else {
+        return String::new();
+    };
+    let mut depths: Vec<u64> = parts.iter().map(|p| p.max_depth).collect();
+    depths.sort_unstable();
+    let median = depths[depths.len() / 2];
+    format!(
+        "; the busiest of {} partitions took {:.1}% of the messages (an even share is {:.1}%), peak depth {} against {} for the median partition",
+        parts.len(),
+        100.0 * hot.processed as f64 / total.max(1) as f64,
+        100.0 / parts.len() as f64,
+        count(hot.max_depth as f64),
+        count(median as f64)
+    )
 }
 
 fn capitalise(s: &str) -> String {

@@ -15,19 +15,37 @@ struct Search {
     hi: u32,
 }
 
-/// The objectives the sizing judges consumer by consumer: those on a
-/// measure that more workers improve.
-pub(super) fn sizing_objectives(slos: &[Slo]) -> Vec<Slo> {
-    slos.iter()
-        .filter(|s| PER_CONSUMER.contains(&s.metric.as_str()))
-        .cloned()
-        .collect()
+/// Measures of the caller that workers change when the caller waits for
+/// the work (a direct call, or a caller that needs the answer).
+const CALLER: [&str; 4] = [
+    "caller.p50_s",
+    "caller.p99_s",
+    "caller_errors",
+    "caller_error_share",
+];
+
+/// The objectives the sizing judges: those on a measure that more
+/// workers improve, consumer by consumer, and (when `caller_waits`) the
+/// caller's, judged on the whole run.
+pub(super) fn sizing_objectives(slos: &[Slo], caller_waits: bool) -> (Vec<Slo>, Vec<Slo>) {
+    let pick = |names: &[&str]| -> Vec<Slo> {
+        slos.iter()
+            .filter(|s| names.contains(&s.metric.as_str()))
+            .cloned()
+            .collect()
+    };
+    let whole = if caller_waits {
+        pick(&CALLER)
+    } else {
+        Vec::new()
+    };
+    (pick(&PER_CONSUMER), whole)
 }
 
 /// The fewest workers per consumer in `lowest[i]..=max_workers` meeting
-/// `slos` (the most when none does), running `measure` on candidate
-/// worker counts. With no objective to size on, `lowest` is the answer
-/// (the workers that carry the mean load at 80% utilisation).
+/// `slos` on its own measures and `whole` on the run's (the most when
+/// none does), running `measure` on candidate worker counts. With no
+/// objective to size on, `None`.
 ///
 /// # Errors
 /// The first error `measure` returns.
@@ -35,11 +53,16 @@ pub(super) fn size<E>(
     w: &Workload,
     lowest: &[u32],
     slos: &[Slo],
+    whole: &[Slo],
     mut measure: impl FnMut(&[u32]) -> Result<Measures, E>,
-) -> Result<Vec<u32>, E> {
-    if slos.is_empty() {
-        return Ok(lowest.to_vec());
+) -> Result<Option<Vec<u32>>, E> {
+    if slos.is_empty() && whole.is_empty() {
+        return Ok(None);
     }
+    let meets = |m: &Measures, i: usize| {
+        let (own, all) = (m.consumer_point(i), m.point());
+        slos.iter().all(|s| s.check(&own).met) && whole.iter().all(|s| s.check(&all).met)
+    };
     let mut searches: Vec<Search> = w
         .consumers
         .iter()
@@ -56,8 +79,7 @@ pub(super) fn size<E>(
     let lows: Vec<u32> = searches.iter().map(|s| s.lo).collect();
     let first = measure(&lows)?;
     for (i, s) in searches.iter_mut().enumerate() {
-        let point = first.consumer_point(i);
-        if slos.iter().all(|slo| slo.check(&point).met) {
+        if meets(&first, i) {
             s.hi = s.lo;
         } else {
             s.lo += 1;
@@ -80,17 +102,18 @@ pub(super) fn size<E>(
             if s.lo >= s.hi {
                 continue;
             }
-            let point = measures.consumer_point(i);
-            if slos.iter().all(|slo| slo.check(&point).met) {
+            if meets(&measures, i) {
                 s.hi = mids[i];
             } else {
                 s.lo = mids[i] + 1;
             }
         }
     }
-    Ok(searches
-        .iter()
-        .zip(&w.consumers)
-        .map(|(s, c)| s.lo.min(c.max_workers))
-        .collect())
+    Ok(Some(
+        searches
+            .iter()
+            .zip(&w.consumers)
+            .map(|(s, c)| s.lo.min(c.max_workers))
+            .collect(),
+    ))
 }

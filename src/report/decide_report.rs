@@ -12,14 +12,16 @@ use serde_json::{Value, json};
 
 /// The columns of the ranked table besides the objectives: measure,
 /// heading.
-const COLUMNS: [(&str, &str); 8] = [
+const COLUMNS: [(&str, &str); 10] = [
     ("lost", "lost"),
+    ("crash_lost", "lost in crashes"),
     ("duplicates", "duplicates"),
     ("caller_error_share", "caller errors"),
     ("caller.p99_s", "caller p99"),
     ("e2e.p99_s", "e2e p99"),
     ("peak_backlog", "peak backlog"),
     ("max_age_s", "worst lag"),
+    ("worker_hours", "worker-hours"),
     ("cost_per_month", "$/month"),
 ];
 
@@ -44,6 +46,9 @@ fn value(row: &Row, name: &str) -> String {
     }
     if name == "cost_per_month" {
         return format!("{m:.0}");
+    }
+    if name == "worker_hours" {
+        return format!("{m:.1}");
     }
     let round = |v: f64| crate::decide::count(v);
     if h >= 0.5 {
@@ -298,24 +303,11 @@ pub fn html(d: &Decision, charts: &[Rendered]) -> String {
     page.table(&header, &rows);
     page.paragraph("Ranked by: every objective met, then operational weight (0 nothing to run … 4 a cluster), then cost, then the caller's p99. Cost: workers and broker nodes at the prices of the workload's [prices], plus per-request prices of managed queues, for a month at this load.");
     page.heading("The flowchart, answered from the runs");
-    let flow: Vec<(String, String)> = d
-        .flowchart
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let mut line = format!(
-                "{} → {}. {}",
-                if a.yes { "yes" } else { "no" },
-                a.leads_to(),
-                a.evidence
-            );
-            if let Some(dis) = &a.disagreement {
-                line += &format!(". Rule of thumb vs measured: {dis}");
-            }
-            (format!("{}. {}", i + 1, a.question.text()), line)
-        })
-        .collect();
-    page.named_list(&flow);
+    page.drawing(
+        "flowchart",
+        &super::decide_flowchart::svg(&d.flowchart),
+        "The articles' decision flowchart, each question answered by the runs' numbers; the path taken in bold",
+    );
     page.heading("Monitoring, measured");
     let alerts: Vec<Vec<String>> = d
         .monitoring

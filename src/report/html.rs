@@ -111,6 +111,18 @@ impl Page {
         self
     }
 
+    /// A drawing made here as SVG text (trusted: built by mqsim, every
+    /// text in it escaped), with a caption.
+    pub fn drawing(&mut self, id: &str, svg: &str, caption: &str) -> &mut Page {
+        let _ = writeln!(
+            self.body,
+            "<figure id=\"{}\">\n{svg}\n<figcaption>{}</figcaption></figure>",
+            escape(id),
+            escape(caption)
+        );
+        self
+    }
+
     /// The whole document.
     pub fn finish(&self, title: &str) -> String {
         format!(

@@ -236,3 +236,22 @@ workers = 2
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
 }
+
+#[test]
+fn a_caller_that_needs_the_answer_now_gets_a_direct_call() {
+    let d = decided("workloads/price-quote.toml");
+    // Nothing to survive, no burst, one consumer: the flowchart's last
+    // question says yes, and the ranking agrees.
+    assert!(!yes(&d, Question::Durability));
+    assert!(!yes(&d, Question::Burst));
+    assert!(!yes(&d, Question::FanOut));
+    assert!(yes(&d, Question::Simplest));
+    let winner = &d.rows[0];
+    assert!(winner.meets_all() && winner.alternative.is_direct());
+    assert!(d.six.reason.starts_with("No queue"), "{}", d.six.reason);
+    // Through a queue the answer waits for the broker's hop and the
+    // consumer's poll too: a polled table is slower than the call.
+    let direct = winner.measures.mean("caller.p99_s");
+    let table = row(&d, "postgres_queue").measures.mean("caller.p99_s");
+    assert!(table > direct, "{table} vs {direct}");
+}
