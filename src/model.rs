@@ -7,6 +7,7 @@ pub mod arrival;
 pub(crate) mod autoscale;
 pub mod backoff;
 pub mod distribution;
+pub mod fault;
 pub mod key;
 pub mod link;
 pub mod resilience;

@@ -122,12 +122,25 @@ pub fn metrics_of(o: &RunOutcome) -> Vec<(String, f64)> {
     for alert in &o.alerts {
         let p = format!("alerts.{}", alert.name);
         put(format!("{p}.fired"), alert.fired as f64);
+        put(format!("{p}.flaps"), alert.fired.saturating_sub(1) as f64);
         put(format!("{p}.first_fired_s"), alert.first_fired_s);
         put(format!("{p}.firing_s"), alert.firing_s);
         put(
             format!("{p}.before_damage"),
             f64::from(u8::from(alert.before_damage)),
         );
+        // Against the scheduled faults, when the scenario has any (all
+        // its replications have the same).
+        if !alert.faults.is_empty() {
+            put(
+                format!("{p}.after_fault_s"),
+                alert.after_fault_s.unwrap_or(f64::NAN),
+            );
+            put(
+                format!("{p}.fired_before_fault"),
+                alert.fired_before_fault as f64,
+            );
+        }
     }
     for call in &o.calls {
         let p = format!("calls.{}", call.name);

@@ -34,7 +34,7 @@ mod state;
 mod topic;
 mod workers;
 
-pub use alerts::AlertOutcome;
+pub use alerts::{AlertOutcome, FaultDetection};
 pub use group::Tier;
 pub use log::{LogEntry, LogKind, TOPIC};
 pub use outcome::{
@@ -416,7 +416,8 @@ impl<'s> Simulation<'s> {
             bulk_rejected: 0,
             alerts: alerts::Alerts::new(
                 &scenario.alerts,
-                scenario.groups.len() + scenario.services.len().max(1),
+                scenario.groups.len() + scenario.services.len(),
+                scenario.groups.len() + scenario.services.len().max(1) + scenario.topics.len(),
             ),
         }
     }

@@ -77,6 +77,54 @@ pub struct Line {
     pub points: Vec<(f64, f64)>,
 }
 
+/// An alert's firing episodes, shown as shaded bands over time.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct AlertBands {
+    /// Legend text.
+    pub label: String,
+    /// Each episode: fired at, resolved at (seconds).
+    pub episodes: Vec<[f64; 2]>,
+}
+
+/// The i-th alert's colour: reds and purples, apart from the lines'.
+pub(crate) fn alert_color(i: usize) -> RGBColor {
+    const PALETTE: [RGBColor; 4] = [
+        RGBColor(220, 40, 40),
+        RGBColor(150, 60, 200),
+        RGBColor(200, 140, 0),
+        RGBColor(0, 150, 150),
+    ];
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Marks where each alert was firing: a bar in its own lane along the top
+/// of the plot `y0..y1` (in the headroom [`span`] leaves above the data),
+/// and a thin line down the plot where each episode began; the legend
+/// names it. Drawn before the lines, which stay on top.
+pub(crate) fn alert_bands<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    alerts: &[AlertBands],
+    (y0, y1): (f64, f64),
+) -> DrawResult<DB> {
+    let lane = (y1 - y0) * 0.022;
+    for (i, alert) in alerts.iter().enumerate() {
+        let c = alert_color(i);
+        let top = y1 - lane * i as f64;
+        let onsets = alert.episodes.iter().map(|&[from, _]| {
+            PathElement::new(vec![(from, y0), (from, top)], c.mix(0.5).stroke_width(1))
+        });
+        chart.draw_series(onsets)?;
+        let bars = alert.episodes.iter().map(|&[from, to]| {
+            Rectangle::new([(from, top - lane * 0.8), (to, top)], c.mix(0.75).filled())
+        });
+        chart
+            .draw_series(bars)?
+            .label(alert.label.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 22, y + 4)], c.filled()));
+    }
+    Ok(())
+}
+
 /// Draws `chart` as SVG and PNG.
 ///
 /// # Errors

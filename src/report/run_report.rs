@@ -2,8 +2,9 @@
 //! and `timeseries.csv` hold, so `mqsim plot` redraws them byte for byte.
 
 use super::chart::{
-    AgeChart, CallsChart, DROP_REASONS, DepthChart, DropsChart, LatencyChart, LatencySeries, Line,
-    PartitionLagChart, ReasonBars, Rendered, TimeSplitChart, TopologyChart, WorkersChart, render,
+    AgeChart, AlertBands, CallsChart, DROP_REASONS, DepthChart, DropsChart, LatencyChart,
+    LatencySeries, Line, PartitionLagChart, ReasonBars, Rendered, TimeSplitChart, TopologyChart,
+    WorkersChart, render,
 };
 use super::duration::DURATION;
 use super::html::{Page, with_ci};
@@ -13,7 +14,7 @@ use super::{ReportError, read_input};
 use crate::experiment::{
     AnalyticRow, Experiment, MetricValue, analytic_rows, check_metric_name, metric_values,
 };
-use crate::model::sim::fields;
+use crate::model::sim::{AlertOutcome, fields};
 use crate::scenario::name::{check_name, check_scenario_names};
 use crate::scenario::{Format, RawScenario, Scenario};
 use serde::Deserialize;
@@ -61,6 +62,9 @@ pub struct RunView {
     /// retries per second over time (`calls.csv`; only those not always
     /// zero).
     pub calls: Vec<Line>,
+    /// What each alert did in replication 0: its firing episodes are
+    /// shaded on the depth and lag charts.
+    pub alerts: Vec<AlertOutcome>,
 }
 
 /// The parts of `summary.json` the report needs.
@@ -76,11 +80,14 @@ struct SavedSummary {
     outcomes: Vec<SavedOutcome>,
 }
 
-/// The part of a saved replication the report needs: its paths.
+/// The part of a saved replication the report needs: its paths and
+/// what its alerts did.
 #[derive(Deserialize)]
 struct SavedOutcome {
     #[serde(default)]
     paths: Vec<SavedPath>,
+    #[serde(default)]
+    alerts: Vec<AlertOutcome>,
 }
 
 /// A saved path: its name, last group and hops.
@@ -137,6 +144,7 @@ impl RunView {
                 scenario,
                 &experiment.outcomes[0].call_series,
             )),
+            alerts: experiment.outcomes[0].alerts.clone(),
         })
     }
 
@@ -188,6 +196,7 @@ impl RunView {
             .map(|p| (p.name.clone(), p.place.clone(), p.hops.clone()))
             .collect();
         let time_split = super::topology::time_split(&saved.scenario_name, &paths, &saved.metrics);
+        let alerts = (saved.outcomes.first()).map_or_else(Vec::new, |o| o.alerts.clone());
         Ok(RunView {
             question: saved.scenario.description.clone(),
             name: saved.scenario_name,
@@ -210,6 +219,7 @@ impl RunView {
             calls: read_input(&dir.join("calls.csv"))
                 .map(|text| call_lines(&text))
                 .unwrap_or_default(),
+            alerts,
         })
     }
 
@@ -224,6 +234,14 @@ impl RunView {
     /// # Errors
     /// [`ReportError::Chart`] if a chart cannot be drawn.
     pub fn charts(&self) -> Result<Vec<Rendered>, ReportError> {
+        // Alerts are marked on the depth and lag charts when some fired.
+        let marks = if self.alert_bands().is_empty() {
+            ""
+        } else if self.replications > 1 {
+            "; bars along the top: where each alert was firing in replication 1 (a thin line where it fired)"
+        } else {
+            "; bars along the top: where each alert was firing (a thin line where it fired)"
+        };
         let mut charts = vec![
             render(
                 "topology",
@@ -232,12 +250,14 @@ impl RunView {
             )?,
             render(
                 "depth",
-                "Depth and arrival rate over time",
+                &format!("Depth and arrival rate over time{marks}"),
                 &self.depth_chart(),
             )?,
             render(
                 "age",
-                "Lag over time: the age of the oldest waiting message, and the end-to-end p99 of the messages processed in each interval (a gap: none processed)",
+                &format!(
+                    "Lag over time: the age of the oldest waiting message, and the end-to-end p99 of the messages processed in each interval (a gap: none processed){marks}"
+                ),
                 &self.age_chart(),
             )?,
             render("latency", "Latency percentiles", &self.latency_chart())?,
@@ -333,6 +353,7 @@ impl RunView {
                 label: "arrival rate".into(),
                 points: arrival,
             },
+            alerts: self.alert_bands(),
         }
     }
 
@@ -354,7 +375,24 @@ impl RunView {
             title: format!("{}: lag over time", self.name),
             oldest_age: lines(AGE_COLUMN, false),
             e2e_p99: lines(P99_COLUMN, true),
+            alerts: self.alert_bands(),
         }
+    }
+
+    /// The alerts that fired in replication 0, where they were firing.
+    fn alert_bands(&self) -> Vec<AlertBands> {
+        let first = if self.replications > 1 {
+            " (replication 1)"
+        } else {
+            ""
+        };
+        (self.alerts.iter())
+            .filter(|a| !a.episodes.is_empty())
+            .map(|a| AlertBands {
+                label: format!("alert {} firing{first}", a.name),
+                episodes: a.episodes.clone(),
+            })
+            .collect()
     }
 
     fn latency_chart(&self) -> LatencyChart {
@@ -574,12 +612,27 @@ impl RunView {
             .collect::<Vec<_>>();
         for a in alerts {
             for (label, field, digits) in ALERT_HEADLINE {
-                add(
-                    format!("alert {a}: {label}"),
-                    format!("alerts.{a}.{field}"),
-                    1.0,
-                    digits,
-                );
+                let name = format!("alerts.{a}.{field}");
+                if self.metrics.contains_key(&name) {
+                    add(format!("alert {a}: {label}"), name, 1.0, digits);
+                }
+            }
+        }
+        // Each fault, met by each alert, in the first replication.
+        let first = if self.replications > 1 {
+            ", replication 1"
+        } else {
+            ""
+        };
+        // (With one fault, the row "fired after the first fault" says it.)
+        for a in self.alerts.iter().filter(|a| a.faults.len() > 1) {
+            for f in &a.faults {
+                let at = super::duration::human(f.at_s);
+                rows.push(vec![
+                    format!("alert {}: fired after {} (at {at}{first})", a.name, f.fault),
+                    f.after_s
+                        .map_or_else(|| "never".into(), super::duration::human),
+                ]);
             }
         }
         rows
@@ -666,10 +719,15 @@ const CALL_HEADLINE: [(&str, &str, f64, usize); 5] = [
     ("caller-visible errors (%)", "error_rate", 100.0, 2),
 ];
 
-/// Each alert's headline rows: label, field, digits.
-const ALERT_HEADLINE: [(&str, &str, usize); 4] = [
+/// Each alert's headline rows, in the terminal and the report: label,
+/// field, digits. The rows against the faults are there when the
+/// scenario schedules some.
+pub(super) const ALERT_HEADLINE: [(&str, &str, usize); 7] = [
     ("times fired", "fired", 0),
+    ("flaps (fired again)", "flaps", 0),
     ("first fired at", "first_fired_s", DURATION),
+    ("fired after the first fault", "after_fault_s", DURATION),
+    ("fired before any fault", "fired_before_fault", 0),
     ("time firing", "firing_s", DURATION),
     ("fired before the damage (share)", "before_damage", 2),
 ];

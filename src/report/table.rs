@@ -232,11 +232,12 @@ pub fn table(scenario: &Scenario, experiment: &Experiment) -> String {
 /// whether before its group's first loss.
 fn alert_rows(out: &mut String, scenario: &Scenario, experiment: &Experiment) {
     let system = &scenario.system;
-    let places: Vec<&str> = (system.groups.iter().chain(&system.services))
-        .map(|g| g.name.as_str())
+    let places: Vec<String> = (system.groups.iter().chain(&system.services))
+        .map(|g| g.name.clone())
+        .chain(system.topics.iter().map(|t| format!("topic {}", t.name)))
         .collect();
     for rule in &system.alerts {
-        let watched = places.get(rule.place as usize).copied().unwrap_or("");
+        let watched = places.get(rule.place as usize).map_or("", String::as_str);
         let threshold = if rule.metric.is_duration() {
             human(rule.threshold)
         } else {
@@ -253,13 +254,10 @@ fn alert_rows(out: &mut String, scenario: &Scenario, experiment: &Experiment) {
         let p = format!("alerts.{}", rule.name);
         let cell =
             |field: &str, digits: usize| cell(experiment, &format!("{p}.{field}"), 1.0, digits);
-        for (label, field, digits) in [
-            ("times fired", "fired", 0),
-            ("first fired at", "first_fired_s", DURATION),
-            ("time firing", "firing_s", DURATION),
-            ("fired before the damage (share)", "before_damage", 2),
-        ] {
-            let _ = writeln!(out, "  {label:<28} {}", cell(field, digits));
+        for (label, field, digits) in super::run_report::ALERT_HEADLINE {
+            if experiment.metric(&format!("{p}.{field}")).is_some() {
+                let _ = writeln!(out, "  {label:<32} {}", cell(field, digits));
+            }
         }
     }
 }

@@ -71,16 +71,24 @@ fn default_seed() -> u64 {
     1
 }
 
-/// An alert rule: a metric of one group or service, a threshold, and how
-/// long the condition must hold before it fires (Prometheus's `for`).
+/// An alert rule: a metric of one group, service or topic, a threshold,
+/// and how long the condition must hold before it fires (Prometheus's
+/// `for`).
 #[derive(Clone, Debug, Deserialize, JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAlert {
     /// What it watches.
     pub metric: crate::model::alert::AlertMetric,
-    /// The group or service it watches; the only one when there is one.
+    /// The group or service it watches; the only one when there is one
+    /// and no `topic` is named.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// The topic it watches instead of a group (by its name: the key of
+    /// `[topics.<name>]`, or `[topic]`'s `name`): `depth` and
+    /// `oldest_age` of its readers' deepest buffer and oldest message,
+    /// `drop_rate` of the publishes it refused or lost, `arrival_rate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
     /// Fires while the metric is above this: a count, a rate per second,
     /// or for `oldest_age` and `e2e_p99` a duration ("60s").
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -292,7 +292,7 @@ fn validate_one(
     }
 
     let sync = calls::sync(&mut c, &raw);
-    let alerts = alerts::alerts(&mut c, &raw, &groups, &services);
+    let alerts = alerts::alerts(&mut c, &raw, (&groups, &services), &topics);
     if c.issues.len() > before {
         return None;
     }

@@ -16,6 +16,11 @@ pub struct Burst {
 }
 
 impl Burst {
+    /// When it starts, in seconds.
+    pub fn at(&self) -> f64 {
+        self.at
+    }
+
     /// A burst of `count` messages starting `at` seconds into the run and
     /// lasting `over` seconds.
     ///

@@ -76,6 +76,24 @@ impl Schedule {
         })
     }
 
+    /// The starts (seconds) of the steps that raise the rate above the
+    /// first step's (the baseline) from at or below it: where surges begin.
+    pub fn surges(&self) -> impl Iterator<Item = f64> + '_ {
+        let baseline = self.steps[0].1;
+        (self.steps.windows(2))
+            .filter(move |w| w[0].1 <= baseline && w[1].1 > baseline)
+            .map(|w| w[1].0)
+    }
+
+    /// The index of the step starting at `at` seconds (the last one
+    /// starting at or before it).
+    pub fn step_at(&self, at: f64) -> usize {
+        self.steps
+            .partition_point(|&(start, _, _)| start <= at)
+            .max(1)
+            - 1
+    }
+
     /// The expected number of arrivals in `[0, t)` seconds: Λ(t).
     pub fn expected_count(&self, t: f64) -> f64 {
         let i = self.steps.partition_point(|&(at, _, _)| at <= t).max(1) - 1;

@@ -725,7 +725,12 @@ impl Simulation<'_> {
                 .map(SeriesLog::into_rows)
                 .unwrap_or_default(),
             diagnostics,
-            alerts: self.alerts.outcomes(self.ctx.now),
+            // The faults are listed only for rules to meet.
+            alerts: if self.scenario.alerts.is_empty() {
+                Vec::new()
+            } else {
+                (self.alerts).outcomes(self.ctx.now, &self.scenario.faults())
+            },
             log: self.ctx.log.unwrap_or_default(),
         })
     }

@@ -3,7 +3,7 @@
 
 use super::callers::CallerCounts;
 use super::group::TopicRow;
-use super::outcome::PartitionRow;
+use super::outcome::{PartitionRow, SeriesRow};
 use super::{Event, Simulation};
 use crate::engine::SimTime;
 use crate::model::series::{SeriesLog, sample_index};
@@ -73,7 +73,8 @@ impl Simulation<'_> {
         let secs = now.since(self.last_row_at).as_secs_f64();
         self.last_row_at = now;
         let row = called.row(now, callers.counts, first, secs);
-        self.alerts.observe(now, &row);
+        self.alerts
+            .observe(now, row.group, &row, Some(&callers.counts));
         self.series.push(row);
         self.series.end_sample();
         if let Some(log) = self.call_series.as_mut() {
@@ -89,17 +90,25 @@ impl Simulation<'_> {
         let first = self.last_row_at == SimTime::MAX;
         // Rates cover the time since the previous row (zero in the first row).
         let per_s = |n: u64| if first { 0.0 } else { n as f64 / secs };
-        for topic in &mut self.topics {
+        let services = (self.scenario.groups.len() + self.scenario.services.len()) as u32;
+        for (t, topic) in self.topics.iter_mut().enumerate() {
             let drops = topic.drops();
             let row = TopicRow {
                 published_per_s: per_s(topic.published - topic.last_published),
                 dropped: drops - topic.last_dropped,
                 blocked: topic.blocked.len() as u64,
             };
+            let mut whole = self.alerts.watches_topics().then(|| topic_row(now, &row));
             for group in &mut self.groups[topic.readers.clone()] {
                 let row = group.row(now, &row, &per_s);
-                self.alerts.observe(now, &row);
+                self.alerts.observe(now, row.group, &row, None);
+                if let Some(whole) = whole.as_mut() {
+                    add_reader(whole, &row);
+                }
                 self.series.push(row);
+            }
+            if let Some(whole) = whole {
+                self.alerts.observe(now, services + t as u32, &whole, None);
             }
             topic.last_published = topic.published;
             topic.last_dropped = drops;
@@ -112,7 +121,7 @@ impl Simulation<'_> {
                 callers.add(&self.calls.callers[link].counts);
             }
             let row = called.row(now, callers, first, secs);
-            self.alerts.observe(now, &row);
+            self.alerts.observe(now, row.group, &row, Some(&callers));
             self.series.push(row);
         }
         self.series.end_sample();
@@ -153,6 +162,49 @@ impl Simulation<'_> {
         }
         rows.end_sample();
     }
+}
+
+/// A topic's row for its alerts, before its readers' are added: its
+/// publishes and drops.
+fn topic_row(now: SimTime, topic: &TopicRow) -> SeriesRow {
+    SeriesRow {
+        time_s: now.as_secs_f64(),
+        group: u32::MAX,
+        depth: 0,
+        depth_bytes: 0,
+        disk_depth: 0,
+        oldest_age_s: 0.0,
+        e2e_p99_s: 0.0,
+        in_flight: 0,
+        published_per_s: topic.published_per_s,
+        accepted_per_s: 0.0,
+        completed_per_s: 0.0,
+        dropped: topic.dropped,
+        blocked: topic.blocked,
+        delayed: 0,
+        dead_lettered: 0,
+        redelivered_per_s: 0.0,
+        duplicate_side_effects: 0,
+        wasted: 0,
+        workers_up: 0,
+        workers: 0,
+    }
+}
+
+/// Adds a reader's row to its topic's: the deepest buffer (what the
+/// capacity bounds), the oldest message, the worst p99, the most accepted
+/// (every reader gets what the topic accepts), and the sums.
+fn add_reader(topic: &mut SeriesRow, reader: &SeriesRow) {
+    topic.depth = topic.depth.max(reader.depth);
+    topic.depth_bytes = topic.depth_bytes.max(reader.depth_bytes);
+    topic.accepted_per_s = topic.accepted_per_s.max(reader.accepted_per_s);
+    topic.oldest_age_s = topic.oldest_age_s.max(reader.oldest_age_s);
+    topic.e2e_p99_s = topic.e2e_p99_s.max(reader.e2e_p99_s);
+    topic.in_flight += reader.in_flight;
+    topic.dead_lettered += reader.dead_lettered;
+    topic.redelivered_per_s += reader.redelivered_per_s;
+    topic.workers_up += reader.workers_up;
+    topic.workers += reader.workers;
 }
 
 /// The index passed for the row that closes a run.

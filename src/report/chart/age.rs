@@ -2,10 +2,14 @@
 //! the end-to-end p99 of the messages processed in each sample interval.
 //! A backlog that drains shows as the age climbing then falling, a
 //! latency spike as the p99 jumping; an interval in which nothing was
-//! processed has no p99 and leaves a gap.
+//! processed has no p99 and leaves a gap. Alerts shade where they were
+//! firing.
 
 use super::time_unit;
-use super::{Draw, DrawResult, Line, color, font, legend, span, styled, swatch, thin, tick};
+use super::{
+    AlertBands, Draw, DrawResult, Line, alert_bands, color, font, legend, span, styled, swatch,
+    thin, tick,
+};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -19,6 +23,8 @@ pub(crate) struct AgeChart {
     /// End-to-end p99 (s) per interval, one line per group; a NaN y is
     /// an interval with nothing processed (a gap).
     pub e2e_p99: Vec<Line>,
+    /// Where each alert was firing (shaded on both panels).
+    pub alerts: Vec<AlertBands>,
 }
 
 impl Draw for AgeChart {
@@ -28,8 +34,21 @@ impl Draw for AgeChart {
         let x = span(all.flat_map(|l| l.points.iter().map(|p| p.0)), true);
         let titled = root.titled(&self.title, font(26))?;
         let (top, bottom) = titled.split_vertically(titled.dim_in_pixel().1 / 2);
-        panel(&top, x, "age of the oldest message", &self.oldest_age)?;
-        panel(&bottom, x, "end-to-end p99 per interval", &self.e2e_p99)
+        let alerts = &self.alerts;
+        panel(
+            &top,
+            x,
+            "age of the oldest message",
+            &self.oldest_age,
+            alerts,
+        )?;
+        panel(
+            &bottom,
+            x,
+            "end-to-end p99 per interval",
+            &self.e2e_p99,
+            alerts,
+        )
     }
 }
 
@@ -39,6 +58,7 @@ fn panel<DB: DrawingBackend>(
     (x0, x1): (f64, f64),
     what: &str,
     lines: &[Line],
+    alerts: &[AlertBands],
 ) -> DrawResult<DB> {
     let (_, hi) = span(
         lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)),
@@ -58,6 +78,7 @@ fn panel<DB: DrawingBackend>(
     .x_label_formatter(&|v| tick(*v))
     .y_label_formatter(&|v| tick(*v))
     .draw()?;
+    alert_bands(&mut chart, alerts, (0.0, hi * scale))?;
     for (i, line) in lines.iter().enumerate() {
         let c = color(i);
         for (k, segment) in segments(&line.points).into_iter().enumerate() {

@@ -1,8 +1,12 @@
 //! Depth over time per group, with the arrival rate on a second axis: a
 //! burst shows as the rate jumping and the depth climbing, the drain as the
-//! depth falling back after the rate drops.
+//! depth falling back after the rate drops. Alerts shade where they were
+//! firing.
 
-use super::{Draw, DrawResult, Line, builder, font, lines_and_legend, span, styled, swatch, tick};
+use super::{
+    AlertBands, Draw, DrawResult, Line, alert_bands, builder, font, lines_and_legend, span, styled,
+    swatch, tick,
+};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -15,6 +19,8 @@ pub(crate) struct DepthChart {
     pub depth: Vec<Line>,
     /// Publishes per second over time.
     pub arrival_per_s: Line,
+    /// Where each alert was firing (shaded).
+    pub alerts: Vec<AlertBands>,
 }
 
 impl Draw for DepthChart {
@@ -42,6 +48,7 @@ impl Draw for DepthChart {
             .label_style(font(15))
             .axis_desc_style(font(18))
             .draw()?;
+        alert_bands(&mut chart, &self.alerts, (0.0, y1))?;
         let rate = RGBColor(170, 170, 170);
         chart
             .draw_secondary_series(LineSeries::new(
