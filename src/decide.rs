@@ -72,16 +72,21 @@ pub fn work_bound(w: &Workload) -> u64 {
 }
 
 /// Weighs every alternative of `w` against its objectives and `extra`
-/// ones (`--slo`), adding simulated time to `progress` as runs go.
+/// ones (`--slo`), judged at the worse end of their 95% intervals when
+/// `at_bound`, adding simulated time to `progress` as runs go.
 ///
 /// # Errors
 /// A bad objective or alternative name (input), or a failed run.
 pub fn decide(
     w: &Workload,
     extra: &[String],
+    at_bound: bool,
     progress: &Arc<AtomicU64>,
 ) -> Result<Decision, DecideError> {
-    let objectives = objectives(w, extra)?;
+    let objectives: Vec<Slo> = objectives(w, extra)?
+        .into_iter()
+        .map(|s| if at_bound { s.at_bound() } else { s })
+        .collect();
     let alternatives = Alternative::all(w);
     if let Some(list) = &w.alternatives
         && let Some((i, bad)) = list

@@ -16,6 +16,10 @@ pub struct DecideArgs {
     /// One more objective on a decide measure: "e2e.p99 < 30s", "lost == 0" (repeatable).
     #[arg(long = "slo", value_name = "OBJECTIVE")]
     slo: Vec<String>,
+    /// Judge each objective at the worse end of its 95% interval, not at
+    /// the mean (an alternative whose replications disagree fails).
+    #[arg(long)]
+    at_bound: bool,
     /// Output folder (default: output/decide-<workload>).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -26,7 +30,7 @@ pub fn decide(args: DecideArgs) -> anyhow::Result<()> {
     let progress = Arc::default();
     let label = format!("decide {}", workload.name);
     let watch = super::progress::Watch::start(&label, work_bound(&workload), Arc::clone(&progress));
-    let decision = weigh(&workload, &args.slo, &progress);
+    let decision = weigh(&workload, &args.slo, args.at_bound, &progress);
     drop(watch);
     let decision = decision.map_err(|e| match e {
         DecideError::Input(e) => anyhow::Error::new(e),

@@ -9,8 +9,8 @@ use std::fmt::Write;
 
 const WIDTH: f64 = 1000.0;
 const QUESTION_W: f64 = 700.0;
-const OUTCOME_X: f64 = 790.0;
-const OUTCOME_W: f64 = 190.0;
+const OUTCOME_X: f64 = 770.0;
+const OUTCOME_W: f64 = 220.0;
 const LINE: f64 = 15.0;
 const GAP: f64 = 34.0;
 /// Characters per evidence line at 11 px.
