@@ -7,10 +7,12 @@
 //! the winner gets its six lines and alert thresholds checked in a run.
 
 mod alternative;
+mod drawing;
 mod flowchart;
 mod measure;
 mod monitor;
 mod rank;
+pub mod report;
 mod six;
 mod size;
 

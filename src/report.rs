@@ -5,10 +5,8 @@
 pub(crate) mod chart;
 mod compare_report;
 mod compare_series;
-mod decide_flowchart;
-pub mod decide_report;
 pub mod duration;
-mod html;
+pub(crate) mod html;
 pub mod output;
 mod run_report;
 mod series;
@@ -18,7 +16,7 @@ mod sweep_report;
 mod table;
 mod text;
 mod timeseries;
-mod topology;
+pub(crate) mod topology;
 mod verdict;
 
 pub use compare_report::{CompareColumn, CompareView};

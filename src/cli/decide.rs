@@ -1,8 +1,8 @@
 //! `mqsim decide`.
 
 use super::{BadInput, print};
+use mqsim::decide::report as decide_report;
 use mqsim::decide::{DecideError, decide as weigh, work_bound};
-use mqsim::report::decide_report;
 use mqsim::report::{Mode, OutputSet, write_page, wrote};
 use mqsim::scenario::workload::Workload;
 use std::path::PathBuf;

@@ -446,3 +446,40 @@ fn bad_rules_are_refused_with_their_place() {
     // Valid rules keep the scenario valid.
     assert_eq!(scenario(BURST).system.alerts.len(), 4);
 }
+
+/// The faults a scenario schedules (model/fault.rs): the story its
+/// alerts should detect.
+#[test]
+fn outages_brownouts_crashes_and_surges_are_the_story() {
+    let text = r#"
+        horizon = "1h"
+        [topic]
+        [producers.web]
+        arrival = { schedule = { steps = [ { at = "0s", rate_per_s = 100 }, { at = "10m", rate_per_s = 300 }, { at = "20m", rate_per_s = 100 }, { at = "30m", rate_per_s = 50 }, { at = "40m", rate_per_s = 200 } ] } }
+        crashes = [ { at = "5m", down = "10s" } ]
+        [groups.workers]
+        workers = 2
+        service = { constant = { value = "1ms" } }
+        outages = [ { start = "15m", end = "16m" } ]
+        brownouts = [ { start = "25m", end = "26m", latency_factor = 2.0 } ]
+    "#;
+    let s = mqsim::scenario::Scenario::from_text(
+        text,
+        mqsim::scenario::Format::Toml,
+        std::path::Path::new("t.toml"),
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let got: Vec<(String, f64)> = (s.system.faults().into_iter())
+        .map(|f| (f.what, f.at.as_secs_f64()))
+        .collect();
+    let want = [
+        ("producers.web.crashes[0]", 300.0),
+        ("producers.web.arrival.schedule.steps[1]", 600.0),
+        ("groups.workers.outages[0]", 900.0),
+        ("groups.workers.brownouts[0]", 1500.0),
+        ("producers.web.arrival.schedule.steps[4]", 2400.0),
+    ];
+    let want: Vec<(String, f64)> = want.iter().map(|(w, t)| (w.to_string(), *t)).collect();
+    assert_eq!(got, want);
+}

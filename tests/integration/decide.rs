@@ -126,8 +126,11 @@ fn proposed_alerts_fire_after_the_fault_and_never_before_it() {
         assert_eq!(p.detection.false_alarms, 0, "{}", p.name);
         assert_eq!(p.detection.detected, 3, "{}", p.name);
         let after = p.detection.after_fault.unwrap();
-        // Read at 10 s samples and held for two: within a minute of the
-        // outage's start, never before it.
+        // With the provider down every signup waits: 100 messages (the
+        // depth rule) take 100 / 5 per s = 20 s on average, the age rule
+        // (20 s) as long; held for two 10 s samples and read at the next:
+        // 20 + 20 + 10 = 50 s, and 10 s more covers five standard
+        // deviations of the Poisson arrivals' 20 s (√100 / 5 = 2 s).
         assert!(
             after.mean >= 0.0 && after.mean <= 60.0,
             "{}: {}",

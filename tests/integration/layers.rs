@@ -1,5 +1,5 @@
 //! The one-way dependencies of the layout (README "Layout"): engine,
-//! stats, input ← model ← scenario ← experiment ← report ← cli. A module
+//! stats, input ← model ← scenario ← experiment ← report ← decide ← cli. A module
 //! may import only the layers below it; the command line only the
 //! library's API.
 
@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Each library module and the modules it may import.
-const LAYERS: [(&str, &[&str]); 7] = [
+const LAYERS: [(&str, &[&str]); 8] = [
     ("engine", &[]),
     ("stats", &[]),
     ("input", &[]),
@@ -26,6 +26,18 @@ const LAYERS: [(&str, &[&str]); 7] = [
             "model",
             "scenario",
             "experiment",
+        ],
+    ),
+    (
+        "decide",
+        &[
+            "engine",
+            "stats",
+            "input",
+            "model",
+            "scenario",
+            "experiment",
+            "report",
         ],
     ),
 ];

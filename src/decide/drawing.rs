@@ -3,8 +3,8 @@
 //! "yes" across to what it leads to; the path taken drawn bold and the
 //! outcome it reached filled.
 
-use super::html::escape;
-use crate::decide::Answer;
+use super::Answer;
+use crate::report::escape;
 use std::fmt::Write;
 
 const WIDTH: f64 = 1000.0;

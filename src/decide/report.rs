@@ -2,12 +2,12 @@
 //! lines, `decision.json`, and `report.html` with the chosen
 //! architecture's diagram and every alternative over time.
 
-use super::ReportError;
-use super::chart::{Rendered, render};
-use super::duration::human;
-use super::html::Page;
-use crate::decide::{Decision, MEASURES, Row};
+use super::{Decision, MEASURES, Row};
 use crate::experiment::{Entry, metric_values};
+use crate::report::ReportError;
+use crate::report::chart::{Rendered, render};
+use crate::report::duration::human;
+use crate::report::html::Page;
 use serde_json::{Value, json};
 
 /// The columns of the ranked table besides the objectives: measure,
@@ -35,7 +35,7 @@ fn value(row: &Row, name: &str) -> String {
         return "not kept".into();
     }
     if name.ends_with("_s") {
-        return super::duration::human_ci(m, h);
+        return crate::report::duration::human_ci(m, h);
     }
     if name.ends_with("_share") {
         return if h > 0.0 {
@@ -50,7 +50,7 @@ fn value(row: &Row, name: &str) -> String {
     if name == "worker_hours" {
         return format!("{m:.1}");
     }
-    let round = |v: f64| crate::decide::count(v);
+    let round = |v: f64| super::count(v);
     if h >= 0.5 {
         format!("{} ± {}", round(m), round(h))
     } else {
@@ -70,7 +70,7 @@ fn objective_cell(row: &Row, i: usize) -> String {
     } else if slo.metric.ends_with("_share") {
         format!("{:.2} pt", 100.0 * check.margin.abs())
     } else {
-        crate::decide::count(check.margin.abs())
+        super::count(check.margin.abs())
     };
     if check.met {
         format!("✓ {text} (+{margin})")
@@ -138,7 +138,7 @@ pub fn table(d: &Decision) -> String {
     let pick = |cells: &[String]| keep.iter().map(|&i| cells[i].clone()).collect::<Vec<_>>();
     let mut all = vec![pick(&header)];
     all.extend(rows.iter().map(|r| pick(r)));
-    out += &super::columns(&all);
+    out += &crate::report::columns(&all);
     out += "\nthe flowchart, answered:\n";
     for (i, a) in d.flowchart.iter().enumerate() {
         out += &format!(
@@ -255,8 +255,11 @@ fn finite(v: f64) -> Value {
 pub fn charts(d: &Decision) -> Result<Vec<Rendered>, ReportError> {
     let winner = &d.rows[0];
     let metrics = metric_values(&winner.experiment.metrics);
-    let diagram =
-        super::topology::topology(&winner.scenario.name, &winner.scenario.normalised, &metrics);
+    let diagram = crate::report::topology::topology(
+        &winner.scenario.name,
+        &winner.scenario.normalised,
+        &metrics,
+    );
     let mut charts = vec![render(
         "decision",
         "The chosen architecture, as it ran: what each part handled, the bottleneck in red",
@@ -271,7 +274,7 @@ pub fn charts(d: &Decision) -> Result<Vec<Rendered>, ReportError> {
             experiment: r.experiment.clone(),
         })
         .collect();
-    charts.extend(super::CompareView::of(&entries).charts()?);
+    charts.extend(crate::report::CompareView::of(&entries).charts()?);
     Ok(charts)
 }
 
@@ -305,7 +308,7 @@ pub fn html(d: &Decision, charts: &[Rendered]) -> String {
     page.heading("The flowchart, answered from the runs");
     page.drawing(
         "flowchart",
-        &super::decide_flowchart::svg(&d.flowchart),
+        &super::drawing::svg(&d.flowchart),
         "The articles' decision flowchart, each question answered by the runs' numbers; the path taken in bold",
     );
     page.heading("Monitoring, measured");
@@ -317,14 +320,14 @@ pub fn html(d: &Decision, charts: &[Rendered]) -> String {
             let threshold = if matches!(p.metric, "oldest_age" | "e2e_p99") {
                 human(p.threshold)
             } else {
-                crate::decide::rate(p.threshold)
+                super::rate(p.threshold)
             };
             vec![
                 p.consumer.clone(),
                 p.metric.to_owned(),
                 format!("> {threshold} for {}", human(p.hold_s)),
                 p.detection.after_fault.map_or("-".into(), |c| {
-                    super::duration::human_ci(c.mean, c.half_width)
+                    crate::report::duration::human_ci(c.mean, c.half_width)
                 }),
                 format!("{}/{}", p.detection.detected, w.replications),
                 p.detection.false_alarms.to_string(),
