@@ -19,7 +19,7 @@ mod size;
 pub use alternative::{Alternative, Kind, names as alternative_names};
 pub use flowchart::{Answer, Question, conclusion, count, rate, secs};
 pub use measure::{Billing, HOURS_PER_MONTH, MEASURES, Measures};
-pub use monitor::{Proposal, Verified};
+pub use monitor::{Detection, FaultDetected, Proposal, Verified};
 pub use rank::{Row, rank};
 pub use six::SixLines;
 

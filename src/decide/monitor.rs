@@ -50,6 +50,36 @@ pub struct Detection {
     pub after_fault: Option<ConfidenceInterval>,
     /// Times it went firing, mean per replication (flaps when above 1).
     pub firings: f64,
+    /// Each fault of the story, and how soon after it began the rule
+    /// fired (the simulation's per-fault detection).
+    pub per_fault: Vec<FaultDetected>,
+}
+
+/// How a rule met one fault of the story, across replications.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultDetected {
+    /// The fault in the story's words (`outage`, `producer crash`,
+    /// `burst`, `brownout`).
+    pub fault: &'static str,
+    /// When it began.
+    pub at_s: f64,
+    /// Replications in which the rule fired at or after it.
+    pub detected: u32,
+    /// Seconds from its start to that firing, where it fired.
+    pub after: Option<ConfidenceInterval>,
+}
+
+/// The story's word for a scheduled fault, from the field scheduling it.
+fn story_word(field: &str) -> &'static str {
+    if field.contains(".outages[") {
+        "outage"
+    } else if field.contains(".brownouts[") {
+        "brownout"
+    } else if field.contains(".crashes[") {
+        "producer crash"
+    } else {
+        "burst"
+    }
 }
 
 /// The proposals checked, and the dedup window.
@@ -232,6 +262,42 @@ fn detection(experiment: &Experiment, name: &str, fault_s: Option<f64>) -> Detec
         }
     }
     d.firings = firings / experiment.outcomes.len().max(1) as f64;
+    // Per fault: the same fault may be scheduled on several producers or
+    // consumers (one story word, one time).
+    let mut per: Vec<(&'static str, f64, Vec<f64>)> = Vec::new();
+    for o in &experiment.outcomes {
+        let Some(a) = o.alerts.iter().find(|a| a.name == name) else {
+            continue;
+        };
+        let mut seen: Vec<(&'static str, u64)> = Vec::new();
+        for f in &a.faults {
+            let word = story_word(&f.fault);
+            let key = (word, f.at_s.to_bits());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            let at = match per.iter().position(|(w, t, _)| *w == word && *t == f.at_s) {
+                Some(i) => i,
+                None => {
+                    per.push((word, f.at_s, Vec::new()));
+                    per.len() - 1
+                }
+            };
+            if let Some(after) = f.after_s {
+                per[at].2.push(after);
+            }
+        }
+    }
+    d.per_fault = per
+        .into_iter()
+        .map(|(fault, at_s, delays)| FaultDetected {
+            fault,
+            at_s,
+            detected: delays.len() as u32,
+            after: (!delays.is_empty()).then(|| ConfidenceInterval::of(&delays, CONFIDENCE)),
+        })
+        .collect();
     d.after_fault = (!delays.is_empty()).then(|| ConfidenceInterval::of(&delays, CONFIDENCE));
     d
 }

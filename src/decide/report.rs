@@ -220,6 +220,11 @@ pub fn json(d: &Decision) -> String {
                 "after_fault_s": p.detection.after_fault.map(|c| json!({
                     "mean": finite(c.mean), "ci95_half_width": finite(c.half_width) })),
                 "firings_per_replication": p.detection.firings,
+                "per_fault": p.detection.per_fault.iter().map(|f| json!({
+                    "fault": f.fault, "at_s": f.at_s, "detected_in": f.detected,
+                    "after_s": f.after.map(|c| json!({
+                        "mean": finite(c.mean), "ci95_half_width": finite(c.half_width) })),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -332,6 +337,23 @@ pub fn html(d: &Decision, charts: &[Rendered]) -> String {
                 format!("{}/{}", p.detection.detected, w.replications),
                 p.detection.false_alarms.to_string(),
                 format!("{:.1}", p.detection.firings),
+                p.detection
+                    .per_fault
+                    .iter()
+                    .map(|f| {
+                        let after = f.after.map_or("never".into(), |c| {
+                            crate::report::duration::human_ci(c.mean, c.half_width)
+                        });
+                        format!(
+                            "{} at {}: {after} ({}/{})",
+                            f.fault,
+                            human(f.at_s),
+                            f.detected,
+                            w.replications
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
             ]
         })
         .collect();
@@ -344,6 +366,7 @@ pub fn html(d: &Decision, charts: &[Rendered]) -> String {
             "detected in",
             "false alarms",
             "firings per run",
+            "each fault of the story: fired after (replications)",
         ],
         &alerts,
     );

@@ -138,6 +138,23 @@ fn proposed_alerts_fire_after_the_fault_and_never_before_it() {
             after.mean
         );
         assert!(p.threshold > p.quiet_peak, "{}", p.name);
+        // Each fault of the story, per the simulation: the outage at
+        // 20 min (detected as above) and the producer crash at 50 min,
+        // which a durable queue's consumer never sees.
+        let outage = p
+            .detection
+            .per_fault
+            .iter()
+            .find(|f| f.fault == "outage")
+            .unwrap();
+        assert_eq!((outage.at_s, outage.detected), (1200.0, 3), "{}", p.name);
+        let crash = p
+            .detection
+            .per_fault
+            .iter()
+            .find(|f| f.fault == "producer crash")
+            .unwrap();
+        assert_eq!(crash.at_s, 3000.0, "{}", p.name);
     }
 }
 
