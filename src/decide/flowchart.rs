@@ -291,15 +291,7 @@ pub fn count(v: f64) -> String {
     if !v.is_finite() {
         return "–".into();
     }
-    let digits = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    if v < -0.5 { format!("-{out}") } else { out }
+    crate::report::topology::count(v)
 }
 
 /// A rate, to three significant figures.

@@ -211,7 +211,7 @@ pub(crate) fn time_split(
 }
 
 /// A count with thousands separators (`28,520`).
-pub(super) fn count(n: f64) -> String {
+pub(crate) fn count(n: f64) -> String {
     let digits = format!("{:.0}", n.abs());
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

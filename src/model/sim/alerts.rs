@@ -245,26 +245,9 @@ mod tests {
 
     fn row(depth: u64, dropped: u64) -> SeriesRow {
         SeriesRow {
-            time_s: 0.0,
-            group: 0,
             depth,
-            depth_bytes: 0,
-            disk_depth: 0,
-            oldest_age_s: 0.0,
-            e2e_p99_s: 0.0,
-            in_flight: 0,
-            published_per_s: 0.0,
-            accepted_per_s: 0.0,
-            completed_per_s: 0.0,
             dropped,
-            blocked: 0,
-            delayed: 0,
-            dead_lettered: 0,
-            redelivered_per_s: 0.0,
-            duplicate_side_effects: 0,
-            wasted: 0,
-            workers_up: 0,
-            workers: 0,
+            ..SeriesRow::default()
         }
     }
 

@@ -11,7 +11,7 @@ use crate::stats::LatencySummary;
 use serde::{Deserialize, Serialize};
 
 /// One time-series row for one group.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SeriesRow {
     /// Simulated time of the row.
     pub time_s: f64,

@@ -170,24 +170,10 @@ fn topic_row(now: SimTime, topic: &TopicRow) -> SeriesRow {
     SeriesRow {
         time_s: now.as_secs_f64(),
         group: u32::MAX,
-        depth: 0,
-        depth_bytes: 0,
-        disk_depth: 0,
-        oldest_age_s: 0.0,
-        e2e_p99_s: 0.0,
-        in_flight: 0,
         published_per_s: topic.published_per_s,
-        accepted_per_s: 0.0,
-        completed_per_s: 0.0,
         dropped: topic.dropped,
         blocked: topic.blocked,
-        delayed: 0,
-        dead_lettered: 0,
-        redelivered_per_s: 0.0,
-        duplicate_side_effects: 0,
-        wasted: 0,
-        workers_up: 0,
-        workers: 0,
+        ..SeriesRow::default()
     }
 }
 
