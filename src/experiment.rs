@@ -108,7 +108,7 @@ impl Experiment {
 #[cfg(test)]
 mod plain_path_tests {
     use crate::model::sim::Simulation;
-    use crate::scenario::{Override, Scenario};
+    use crate::scenario::{Format, Override, Scenario};
     use std::path::{Path, PathBuf};
 
     /// Every scenario file under `dir`.
@@ -153,5 +153,72 @@ mod plain_path_tests {
             compared += 1;
         }
         assert!(compared >= 20, "compared {compared} scenarios");
+    }
+
+    /// One producer of a random plain scenario: its arrival process, its
+    /// start, its sizes.
+    fn producer(name: usize, (kind, rate, start, sized): (u8, f64, u32, bool)) -> String {
+        let arrival = match kind {
+            0 => format!("{{ poisson = {{ rate_per_s = {rate} }} }}"),
+            1 => format!("{{ constant = {{ rate_per_s = {rate} }} }}"),
+            2 => format!(
+                "{{ batch = {{ rate_per_s = {}, size = {{ uniform = {{ low = 1, high = 5 }} }} }} }}",
+                rate / 3.0
+            ),
+            _ => format!(
+                "{{ on_off = {{ rate_per_s = {}, mean_on = \"5s\", mean_off = \"5s\" }} }}",
+                rate * 2.0
+            ),
+        };
+        let size = if sized {
+            "{ uniform = { low = 100, high = 5000 } }"
+        } else {
+            "{ constant = { value = 512 } }"
+        };
+        format!("[producers.p{name}]\narrival = {arrival}\nstart = \"{start}s\"\nsize = {size}\n")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// The lean path (one unbounded topic, one plain group, nothing
+        /// that fails) gives exactly what the general path gives, with or
+        /// without warm-up and drain, for any arrivals, sizes, workers and
+        /// service times, at loads from light to overload.
+        #[test]
+        fn the_lean_path_changes_no_outcome(
+            producers in proptest::collection::vec(
+                (0u8..4, 0.2f64..20.0, 0u32..20, proptest::bool::ANY), 1..4),
+            workers in 1u32..7,
+            service in 0u8..4,
+            mean_ms in 50u32..1500,
+            warmup in 0u32..30,
+            horizon in 40u32..160,
+            drain in proptest::bool::ANY,
+            seed in 0u64..1000,
+        ) {
+            let service = match service {
+                0 => format!("{{ exponential = {{ mean = \"{mean_ms}ms\" }} }}"),
+                1 => format!("{{ constant = {{ value = \"{mean_ms}ms\" }} }}"),
+                2 => format!("{{ lognormal = {{ mean = \"{mean_ms}ms\", cv = 2.0 }} }}"),
+                _ => format!("{{ uniform = {{ low = \"0ms\", high = \"{}ms\" }} }}", 2 * mean_ms),
+            };
+            let mut text = format!(
+                "seed = {seed}\nhorizon = \"{horizon}s\"\nwarmup = \"{warmup}s\"\n\
+                 drain = {drain}\nreplications = 1\n\
+                 [groups.g]\nworkers = {workers}\nservice = {service}\n"
+            );
+            for (i, p) in producers.iter().enumerate() {
+                text += &producer(i, *p);
+            }
+            let scenario = Scenario::from_text(&text, Format::Toml, Path::new("lean.toml"), &[])
+                .unwrap_or_else(|e| panic!("{e}\n{text}"));
+            let system = &scenario.system;
+            let lean = Simulation::new(system, 0, true);
+            proptest::prop_assert!(lean.takes_lean_path(), "not lean:\n{}", text);
+            let general = Simulation::new(system, 0, true).without_plain_paths();
+            proptest::prop_assert!(!general.takes_lean_path());
+            proptest::prop_assert_eq!(lean.run(), general.run(), "{}", text);
+        }
     }
 }

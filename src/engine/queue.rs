@@ -57,6 +57,9 @@ pub struct EventQueue<E> {
     lanes: [(u128, Option<E>); LANES],
     /// The earliest lane key (`EMPTY`: every lane is empty) and its lane.
     lane_first: (u128, usize),
+    /// Lanes ever used: those past them are never scanned (a run with one
+    /// producer compares one lane, not four).
+    lanes_used: usize,
     next_seq: u64,
     /// Sequence numbers per numbering (smaller in tests).
     seq_limit: u64,
@@ -77,6 +80,7 @@ impl<E> EventQueue<E> {
             free: Vec::new(),
             lanes: std::array::from_fn(|_| (EMPTY, None)),
             lane_first: (EMPTY, 0),
+            lanes_used: 0,
             next_seq: 0,
             seq_limit: SEQ_LIMIT,
         }
@@ -98,6 +102,7 @@ impl<E> EventQueue<E> {
         let k = key(time, self.next_seq, 0);
         self.next_seq += 1;
         self.lanes[lane] = (k, Some(event));
+        self.lanes_used = self.lanes_used.max(lane + 1);
         if k < self.lane_first.0 {
             self.lane_first = (k, lane);
         }
@@ -115,7 +120,7 @@ impl<E> EventQueue<E> {
     /// The earliest lane key and its lane.
     #[inline]
     fn first_lane(&self) -> (u128, usize) {
-        (self.lanes.iter().enumerate())
+        (self.lanes[..self.lanes_used].iter().enumerate())
             .map(|(i, (k, _))| (*k, i))
             .min()
             .unwrap_or((EMPTY, 0))

@@ -21,6 +21,7 @@ mod group;
 mod held;
 mod ids;
 mod lanes;
+mod lean;
 mod links;
 mod log;
 mod onward;
@@ -474,6 +475,7 @@ impl<'s> Simulation<'s> {
     /// [`RunError::Conservation`] if the counts do not add up (a bug).
     pub fn run(mut self) -> Result<RunOutcome, RunError> {
         self.start();
+        let lean = self.is_lean();
         while let Some((time, event)) = self.ctx.events.pop() {
             // `drain_deadline` is `MAX` until the drain starts.
             if time > self.drain_deadline {
@@ -487,7 +489,13 @@ impl<'s> Simulation<'s> {
                     return Err(err);
                 }
             }
-            self.handle(event);
+            match event {
+                Event::Arrival { producer } if lean => self.on_arrival_lean(producer.index()),
+                Event::Done { worker, epoch, .. } if lean => {
+                    self.groups[0].on_done_lean(&mut self.ctx, worker.index(), epoch);
+                }
+                event => self.handle(event),
+            }
             // One test on the common path: nothing failed, ended or drains.
             if self.failure.is_some() || self.ended || self.draining {
                 if let Some(err) = self.failure.take() {

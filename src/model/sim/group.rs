@@ -10,6 +10,7 @@ mod faults;
 mod handoff;
 mod item;
 mod keys;
+mod lean;
 mod packed;
 mod partition;
 mod prefetch;

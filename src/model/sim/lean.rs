@@ -1,0 +1,83 @@
+//! The lean path of a run: when its one topic is read by one lean group
+//! ([`Group::is_lean`]) and fed by producers that cannot fail, its
+//! arrivals and finished deliveries — nearly every event — take a
+//! straight line decided once as the run starts, skipping every test
+//! whose answer is known then (publish latency, admission, blocked
+//! publishes, lost acks, crashes, several readers, linked groups). Each
+//! state change and statistic is the one the general path makes, in the
+//! same order, so outputs are byte-identical: the golden test guards it,
+//! and the tests that run scenarios with and without the plain paths
+//! (`without_plain_paths`) compare them.
+//!
+//! [`Group::is_lean`]: super::group::Group
+
+use super::Simulation;
+use crate::model::key::own_key;
+use crate::model::message::Message;
+use crate::model::system::Link;
+use crate::model::topic::Policy;
+
+impl Simulation<'_> {
+    /// Whether this run takes the lean path (decided as it starts).
+    pub(super) fn is_lean(&self) -> bool {
+        let s = self.scenario;
+        matches!(s.link, Link::Publish)
+            && self.ctx.log.is_none()
+            && self.topics.len() == 1
+            && self.groups.len() == 1
+            && s.services.is_empty()
+            && self.topics[0].spec.publish_latency.is_none()
+            && !matches!(self.topics[0].spec.policy, Policy::Spill(_))
+            && self.groups[0].is_lean()
+            && (self.producers.iter()).all(|p| {
+                let f = p.faults();
+                p.spec.call.is_none()
+                    && p.spec.topic == 0
+                    && f.ack_loss == 0.0
+                    && f.retry_attempts == 0
+                    && f.crashes.is_empty()
+                    && !f.poison
+            })
+    }
+
+    /// [`Simulation::on_arrival`] on the lean path: producer `p`'s tick
+    /// publishes its messages, each accepted into the one group.
+    pub(super) fn on_arrival_lean(&mut self, p: usize) {
+        let Some(tick) = self.producers[p].take_tick() else {
+            return;
+        };
+        let producer_id = self.producers[p].id.0;
+        for _ in 0..tick.count {
+            if self.failure.is_some() {
+                // The runaway guard fired inside this tick: stop here.
+                return;
+            }
+            let (key, size) = self.producers[p].draw(&tick);
+            let id = self.next_id;
+            let key = own_key(key, id);
+            let message = Message::new(id, key, size, producer_id, self.ctx.now);
+            self.next_id += 1;
+            let topic = &mut self.topics[0];
+            topic.created += 1;
+            topic.published += 1;
+            topic.accepted += 1;
+            let group = &mut self.groups[0];
+            group.enqueue_lean(&mut self.ctx, message);
+            if group.depth() > self.scenario.max_queued {
+                self.check_growth();
+            }
+            // Accepted at once: a producer latency of zero.
+            self.topics[0].record_latency(&self.ctx, &message);
+        }
+        self.schedule_next_tick(p, tick.time);
+    }
+}
+
+#[cfg(test)]
+impl Simulation<'_> {
+    /// Whether this run would take the lean path (tests check that the
+    /// cases they compare do).
+    pub(crate) fn takes_lean_path(&self) -> bool {
+        self.is_lean()
+    }
+}
