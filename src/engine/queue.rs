@@ -157,7 +157,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         match self.heap.peek() {
             Some(Reverse(top)) if *top < self.lane_first.0 => {}

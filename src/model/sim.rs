@@ -298,6 +298,9 @@ pub struct Simulation<'s> {
     last_row_at: SimTime,
     ended: bool,
     draining: bool,
+    /// The horizon has passed (`ended` or `draining`): one flag for the
+    /// loop's one test on the common path.
+    past_horizon: bool,
     drain_deadline: SimTime,
     replication: u64,
     /// Where it adds the simulated time it covers (up to the horizon), at
@@ -409,6 +412,7 @@ impl<'s> Simulation<'s> {
             last_row_at: SimTime::MAX,
             ended: false,
             draining: false,
+            past_horizon: false,
             drain_deadline: SimTime::MAX,
             replication,
             progress: None,
@@ -475,7 +479,20 @@ impl<'s> Simulation<'s> {
     /// [`RunError::Conservation`] if the counts do not add up (a bug).
     pub fn run(mut self) -> Result<RunOutcome, RunError> {
         self.start();
-        let lean = self.is_lean();
+        let ended = if self.is_lean() {
+            self.event_loop::<true>()
+        } else {
+            self.event_loop::<false>()
+        };
+        self.report_progress(true);
+        ended?;
+        self.finish()
+    }
+
+    /// Handles events in order until the run ends, fails or has drained.
+    /// `LEAN`: arrivals and finished deliveries take the lean path
+    /// ([`lean`]), every other event the general one, out of line.
+    fn event_loop<const LEAN: bool>(&mut self) -> Result<(), RunError> {
         while let Some((time, event)) = self.ctx.events.pop() {
             // `drain_deadline` is `MAX` until the drain starts.
             if time > self.drain_deadline {
@@ -490,16 +507,16 @@ impl<'s> Simulation<'s> {
                 }
             }
             match event {
-                Event::Arrival { producer } if lean => self.on_arrival_lean(producer.index()),
-                Event::Done { worker, epoch, .. } if lean => {
+                Event::Arrival { producer } if LEAN => self.on_arrival_lean(producer.index()),
+                Event::Done { worker, epoch, .. } if LEAN => {
                     self.groups[0].on_done_lean(&mut self.ctx, worker.index(), epoch);
                 }
+                event if LEAN => self.handle_out_of_line(event),
                 event => self.handle(event),
             }
             // One test on the common path: nothing failed, ended or drains.
-            if self.failure.is_some() || self.ended || self.draining {
+            if self.failure.is_some() || self.past_horizon {
                 if let Some(err) = self.failure.take() {
-                    self.report_progress(true);
                     return Err(err);
                 }
                 if self.ended || self.is_empty() {
@@ -507,8 +524,14 @@ impl<'s> Simulation<'s> {
                 }
             }
         }
-        self.report_progress(true);
-        self.finish()
+        Ok(())
+    }
+
+    /// [`Simulation::handle`], out of the lean loop (its other events are
+    /// rare).
+    #[inline(never)]
+    fn handle_out_of_line(&mut self, event: Event) {
+        self.handle(event);
     }
 
     fn start(&mut self) {
@@ -675,6 +698,7 @@ impl<'s> Simulation<'s> {
 
     /// The horizon: producers have stopped; drain or end.
     fn on_horizon(&mut self) {
+        self.past_horizon = true;
         if self.scenario.drain {
             self.draining = true;
             self.drain_deadline = self.ctx.now + self.scenario.max_drain;

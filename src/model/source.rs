@@ -5,6 +5,7 @@
 
 use super::arrival::{ArrivalProcess, Tick};
 use super::distribution::Distribution;
+use super::key::{KEYLESS, KeyChooser};
 use super::producer::ProducerSpec;
 use crate::engine::{RngStream, SimDuration, SimTime, StreamId, round_positive};
 
@@ -30,6 +31,9 @@ pub(crate) struct Source {
     /// The size of every message, when the size distribution is constant
     /// (no draw then).
     fixed_size: Option<u32>,
+    /// The key of every message, when keys are not drawn (none, or a
+    /// single key).
+    fixed_key: Option<u64>,
 }
 
 impl Source {
@@ -56,11 +60,17 @@ impl Source {
                 Distribution::Constant(v) => Some(bytes(v)),
                 _ => None,
             },
+            fixed_key: match spec.keys {
+                KeyChooser::Keyless => Some(KEYLESS),
+                KeyChooser::Single => Some(0),
+                _ => None,
+            },
         }
     }
 
     /// Draws the next tick after `after`; returns its time, unless the
     /// process is exhausted or the tick falls at or after the stop.
+    #[inline]
     pub(super) fn advance(&mut self, after: SimTime) -> Option<SimTime> {
         let local = SimTime(after.0.saturating_sub(self.offset.0));
         let mut tick = self.arrival.next(local, &mut self.arrival_rng)?;
@@ -85,9 +95,10 @@ impl Source {
     /// The key and size (bytes) of one message of `tick`.
     #[inline(always)]
     pub(super) fn draw(&mut self, spec: &ProducerSpec, tick: &Tick) -> (u64, u32) {
-        let key = tick
-            .key
-            .unwrap_or_else(|| spec.keys.sample(&mut self.key_rng));
+        let key = match (tick.key, self.fixed_key) {
+            (Some(key), _) | (None, Some(key)) => key,
+            (None, None) => spec.keys.sample(&mut self.key_rng),
+        };
         let size = match (tick.size, self.fixed_size) {
             (Some(size), _) | (None, Some(size)) => size,
             (None, None) => bytes(spec.size.sample(&mut self.size_rng)),

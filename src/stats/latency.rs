@@ -77,12 +77,12 @@ impl LatencyHistogram {
     }
 
     /// Counts `n` values of `ns` (at most `MAX_NS`) in bucket `i`.
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, i: usize, ns: u64, n: u64) {
-        if i >= self.counts.len() {
-            self.counts.resize(i + 1, 0);
+        match self.counts.get_mut(i) {
+            Some(c) => *c += n,
+            None => self.grow_to(i, n),
         }
-        self.counts[i] += n;
         self.count += n;
         self.sum_ns += u128::from(ns) * u128::from(n);
         if n > 0 {
@@ -90,9 +90,18 @@ impl LatencyHistogram {
         }
     }
 
+    /// Counts `n` in bucket `i`, past the buckets kept so far (a value
+    /// larger than any before).
+    #[cold]
+    #[inline(never)]
+    fn grow_to(&mut self, i: usize, n: u64) {
+        self.counts.resize(i + 1, 0);
+        self.counts[i] += n;
+    }
+
     /// Records one latency in `first` and in `second` (the bucket is
     /// found once).
-    #[inline]
+    #[inline(always)]
     pub fn record_in_both(first: &mut Self, second: &mut Self, ns: u64) {
         let ns = ns.min(MAX_NS);
         let i = index(ns);

@@ -32,6 +32,14 @@ impl TimeAverage {
         self.max = self.max.max(level);
     }
 
+    /// The level rises to `level` and falls back to where it was within
+    /// one instant: only the maximum can change (a level held for no time
+    /// adds nothing to the area), as `set` to `level` then back would give.
+    #[inline]
+    pub fn peak(&mut self, level: u64) {
+        self.max = self.max.max(level);
+    }
+
     /// Restarts the average at `now`, keeping the current level.
     pub fn restart(&mut self, now: u64) {
         *self = TimeAverage::new(now, self.level);
@@ -74,5 +82,25 @@ mod tests {
         a.restart(40);
         assert_eq!(a.mean(50), 1.0);
         assert_eq!(a.mean(40), 1.0);
+    }
+
+    /// A peak is a rise and a fall within one instant: the same mean and
+    /// maximum at every later time.
+    #[test]
+    fn a_peak_is_a_rise_and_fall_at_one_instant() {
+        let (mut peaked, mut stepped) = (TimeAverage::new(0, 2), TimeAverage::new(0, 2));
+        peaked.peak(7);
+        stepped.set(15, 7);
+        stepped.set(15, 2);
+        for t in [15, 20, 99] {
+            assert_eq!(peaked.mean(t), stepped.mean(t));
+        }
+        peaked.set(30, 1);
+        stepped.set(30, 1);
+        assert_eq!(
+            (peaked.mean(50), peaked.max()),
+            (stepped.mean(50), stepped.max())
+        );
+        assert_eq!(peaked.max(), 7);
     }
 }

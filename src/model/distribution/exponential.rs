@@ -25,7 +25,7 @@ impl Exponential {
     }
 
     /// Draws one value: `mean` times a unit exponential (ziggurat).
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, rng: &mut RngStream) -> f64 {
         let unit: f64 = rng.sample(Exp1);
         self.mean * unit

@@ -85,19 +85,31 @@ impl<'s> Producer<'s> {
     /// # Errors
     /// [`RunError::Input`] when the arrivals ended because an input file
     /// failed during the run (a trace that changed since it was loaded).
+    #[inline(always)]
     pub(super) fn schedule_next_tick(
         &mut self,
         ctx: &mut Ctx,
         after: SimTime,
     ) -> Result<(), RunError> {
-        if let Some(time) = self.source.advance(after) {
+        match self.source.advance(after) {
             // One tick pending at a time: producer p's lane.
-            ctx.schedule_in_lane(self.id.index(), time, self.tick);
-        } else if let Some(reason) = self.source.failure() {
-            let reason = format!("producer `{}`: {reason}", self.spec.name);
-            return Err(RunError::Input { reason });
+            Some(time) => ctx.schedule_in_lane(self.id.index(), time, self.tick),
+            None => return self.ended(),
         }
         Ok(())
+    }
+
+    /// Its arrivals ended: an error if an input file failed.
+    #[cold]
+    #[inline(never)]
+    fn ended(&self) -> Result<(), RunError> {
+        match self.source.failure() {
+            Some(reason) => {
+                let reason = format!("producer `{}`: {reason}", self.spec.name);
+                Err(RunError::Input { reason })
+            }
+            None => Ok(()),
+        }
     }
 
     /// The tick whose time has come.
@@ -107,7 +119,7 @@ impl<'s> Producer<'s> {
     }
 
     /// The key and size (bytes) of one message of `tick`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn draw(&mut self, tick: &Tick) -> (u64, u32) {
         self.source.draw(self.spec, tick)
     }

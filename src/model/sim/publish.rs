@@ -20,6 +20,7 @@ pub(super) enum Refusal {
 
 impl Simulation<'_> {
     /// Draws producer `p`'s next tick after `after` and schedules it.
+    #[inline]
     pub(super) fn schedule_next_tick(&mut self, p: usize, after: SimTime) {
         if let Err(err) = self.producers[p].schedule_next_tick(&mut self.ctx, after) {
             self.failure.get_or_insert(err);

@@ -10,11 +10,23 @@
 use super::{Ctx, Group};
 use super::{Item, Tier};
 use crate::engine::SimDuration;
+use crate::model::distribution::Distribution;
 use crate::model::message::Message;
 use crate::model::sim::Event;
 use crate::model::sim::ids::WorkerId;
 use crate::model::sim::state::InService;
 use crate::model::topic::Policy;
+
+/// How a message reaches its worker on the straight line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Handed {
+    /// As it arrives, to an idle worker: it waited for nothing.
+    AtOnce,
+    /// From the buffer, to an idle worker.
+    FromBuffer,
+    /// From the buffer, to the worker that just finished its delivery.
+    ToBusy,
+}
 
 impl Group<'_> {
     /// Whether every delivery of this group can take the straight line
@@ -51,16 +63,16 @@ impl Group<'_> {
         let item = Item::new(message, ctx.now, Tier::Memory, false);
         self.renumber_if_due();
         if self.buffer.is_empty() && self.workers.has_idle() {
-            // As `deliver_directly`: the depth of one, for an instant.
-            let now = ctx.now;
+            // As `deliver_directly`: the depth of one, for an instant
+            // (nothing is in hand-off). A level that rises and falls back
+            // within one instant can only raise the average's maximum.
+            debug_assert_eq!((self.depth(), self.window.depth.level()), (0, 0));
             let mut item = item;
             item.seq = self.buffer.take_seq();
-            let depth = self.depth() + 1;
-            self.max_depth = self.max_depth.max(depth);
-            self.window.depth.set(now.0, depth);
+            self.max_depth = self.max_depth.max(1);
+            self.window.depth.peak(1);
             let w = (self.workers.pop_idle()).expect("checked for an idle worker");
-            self.start_lean(ctx, w, item);
-            self.note_levels(now);
+            self.deliver_lean(ctx, w, item, Handed::AtOnce);
             return;
         }
         self.buffer.push_back(item);
@@ -73,7 +85,7 @@ impl Group<'_> {
 
     /// [`Group::dispatch`] on the straight line: ready messages to idle
     /// workers, oldest first.
-    #[inline]
+    #[inline(always)]
     fn dispatch_lean(&mut self, ctx: &mut Ctx) {
         while self.workers.has_idle() {
             let Some(item) = self.buffer.pop() else {
@@ -88,18 +100,35 @@ impl Group<'_> {
     /// [`Group::deliver_to`] of a first delivery on the straight line: the
     /// broker hands `item` to worker `w`, which takes its service time.
     #[inline(always)]
-    fn start_lean(&mut self, ctx: &mut Ctx, w: u32, mut item: Item) {
+    fn start_lean(&mut self, ctx: &mut Ctx, w: u32, item: Item) {
+        self.deliver_lean(ctx, w, item, Handed::FromBuffer);
+    }
+
+    /// Hands `item` to worker `w`: idle and taken from the idle list, or
+    /// still holding the job it just finished ([`Handed::ToBusy`]).
+    #[inline(always)]
+    fn deliver_lean(&mut self, ctx: &mut Ctx, w: u32, mut item: Item, handed: Handed) {
         let now = ctx.now;
         item.deliveries = 1;
         self.counters.deliveries += 1;
         if ctx.in_window {
-            // Its wait, and the longest wait so far (`note_age`).
-            let waited = now.since(item.enqueued).as_nanos();
-            self.window.queue_wait.record(waited);
-            let window = &mut self.window;
-            window.max_age_ns = window.max_age_ns.max(waited);
+            // Its wait, and the longest wait so far (`note_age`): none
+            // for a message handed over as it arrives (`record_zero` is
+            // `record(0)`, and a maximum cannot grow by 0).
+            if handed == Handed::AtOnce {
+                self.window.queue_wait.record_zero();
+            } else {
+                let waited = now.since(item.enqueued).as_nanos();
+                self.window.queue_wait.record(waited);
+                let window = &mut self.window;
+                window.max_age_ns = window.max_age_ns.max(waited);
+            }
         }
-        let service = self.spec.service.sample(&mut self.service_rng);
+        let service = match &self.spec.service {
+            // The common law drawn inline: the same draw.
+            Distribution::Exponential(d) => d.sample(&mut self.service_rng),
+            other => other.sample(&mut self.service_rng),
+        };
         let job = InService {
             effect_done: false,
             item,
@@ -107,7 +136,11 @@ impl Group<'_> {
             started: now,
             zombie: false,
         };
-        let (epoch, _) = self.workers.start(now, w as usize, job);
+        let (epoch, _) = if handed == Handed::ToBusy {
+            self.workers.go_on(w as usize, job)
+        } else {
+            self.workers.start(now, w as usize, job)
+        };
         let done = Event::Done {
             group: self.index,
             worker: WorkerId(w),
@@ -118,15 +151,18 @@ impl Group<'_> {
 
     /// [`Group::on_done`] on the straight line: worker `w` finished a
     /// delivery, which succeeded (its side effect, processed), and takes
-    /// the next ready message.
+    /// the next ready message. In a lean group a worker is idle only while
+    /// the buffer is empty, so the one that finished is the only idle
+    /// worker dispatch could find: it goes on with the oldest ready
+    /// message without passing through the idle list.
     pub(in crate::model::sim) fn on_done_lean(&mut self, ctx: &mut Ctx, w: usize, epoch: u32) {
-        let Some(finished) = self.workers.finish(ctx.now, w, epoch) else {
+        let Some(job) = self.workers.job(w, epoch) else {
             return;
         };
-        let item = &finished.job.item;
+        let (created, enqueued) = (job.item.message.created, job.item.enqueued);
         self.counters.side_effects += 1;
         self.counters.processed += 1;
-        let took = ctx.now.since(item.message.created).as_nanos();
+        let took = ctx.now.since(created).as_nanos();
         if ctx.in_window {
             self.window.processed += 1;
             let (row, window) = (&mut self.row_e2e, &mut self.window.end_to_end);
@@ -134,7 +170,17 @@ impl Group<'_> {
         } else {
             self.row_e2e.record(took);
         }
-        self.leave(ctx, item.enqueued);
-        self.dispatch_lean(ctx);
+        self.leave(ctx, enqueued);
+        match self.buffer.pop() {
+            Some(item) => {
+                self.deliver_lean(ctx, w as u32, item, Handed::ToBusy);
+                // Finds no other idle worker (see above); notes the depth.
+                self.dispatch_lean(ctx);
+            }
+            None => {
+                // The depth stays 0: noting it again would add nothing.
+                self.workers.finish(ctx.now, w, epoch);
+            }
+        }
     }
 }
