@@ -179,9 +179,10 @@ mod plain_path_tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
 
-        /// The lean path (one unbounded topic, one plain group, nothing
+        /// The lean path (one topic, unbounded or bounded in messages and
+        /// bytes with `reject` or `drop_oldest`; one plain group; nothing
         /// that fails) gives exactly what the general path gives, with or
         /// without warm-up and drain, for any arrivals, sizes, workers and
         /// service times, at loads from light to overload.
@@ -196,6 +197,8 @@ mod plain_path_tests {
             horizon in 40u32..160,
             drain in proptest::bool::ANY,
             seed in 0u64..1000,
+            capacity in proptest::option::of((5u64..40, proptest::option::of(30_000u64..100_000))),
+            drop_oldest in proptest::bool::ANY,
         ) {
             let service = match service {
                 0 => format!("{{ exponential = {{ mean = \"{mean_ms}ms\" }} }}"),
@@ -208,6 +211,13 @@ mod plain_path_tests {
                  drain = {drain}\nreplications = 1\n\
                  [groups.g]\nworkers = {workers}\nservice = {service}\n"
             );
+            if let Some((messages, bytes)) = capacity {
+                let policy = if drop_oldest { "drop_oldest" } else { "reject" };
+                text += &format!("[topic]\ncapacity = {messages}\npolicy = \"{policy}\"\n");
+                if let Some(bytes) = bytes {
+                    text += &format!("capacity_bytes = {bytes}\n");
+                }
+            }
             for (i, p) in producers.iter().enumerate() {
                 text += &producer(i, *p);
             }

@@ -56,6 +56,7 @@ use calling::CallLinks;
 use ctx::Ctx;
 use group::Group;
 use ids::{GroupId, ProducerId, WorkerId};
+use lean::Lean;
 use links::Links;
 use paths::Paths;
 use producer::Producer;
@@ -479,10 +480,10 @@ impl<'s> Simulation<'s> {
     /// [`RunError::Conservation`] if the counts do not add up (a bug).
     pub fn run(mut self) -> Result<RunOutcome, RunError> {
         self.start();
-        let ended = if self.is_lean() {
-            self.event_loop::<true>()
-        } else {
-            self.event_loop::<false>()
+        let ended = match self.lean() {
+            Some(Lean::Unbounded) => self.event_loop::<true, false>(),
+            Some(Lean::Bounded) => self.event_loop::<true, true>(),
+            None => self.event_loop::<false, false>(),
         };
         self.report_progress(true);
         ended?;
@@ -491,8 +492,10 @@ impl<'s> Simulation<'s> {
 
     /// Handles events in order until the run ends, fails or has drained.
     /// `LEAN`: arrivals and finished deliveries take the lean path
-    /// ([`lean`]), every other event the general one, out of line.
-    fn event_loop<const LEAN: bool>(&mut self) -> Result<(), RunError> {
+    /// ([`lean`]), every other event the general one, out of line;
+    /// `BOUNDED`: the lean topic has a capacity.
+    #[inline(never)]
+    fn event_loop<const LEAN: bool, const BOUNDED: bool>(&mut self) -> Result<(), RunError> {
         while let Some((time, event)) = self.ctx.events.pop() {
             // `drain_deadline` is `MAX` until the drain starts.
             if time > self.drain_deadline {
@@ -507,7 +510,9 @@ impl<'s> Simulation<'s> {
                 }
             }
             match event {
-                Event::Arrival { producer } if LEAN => self.on_arrival_lean(producer.index()),
+                Event::Arrival { producer } if LEAN => {
+                    self.on_arrival_lean::<BOUNDED>(producer.index());
+                }
                 Event::Done { worker, epoch, .. } if LEAN => {
                     self.groups[0].on_done_lean(&mut self.ctx, worker.index(), epoch);
                 }

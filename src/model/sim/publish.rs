@@ -98,7 +98,7 @@ impl Simulation<'_> {
     }
 
     /// Topic `t` decides on a publish attempt arriving now.
-    fn admit(&mut self, t: usize, mut publish: Publish) {
+    pub(super) fn admit(&mut self, t: usize, mut publish: Publish) {
         publish.since = self.ctx.now;
         let size = publish.message.size;
         match self.decide(t, size) {
@@ -125,7 +125,7 @@ impl Simulation<'_> {
     /// buffer is full by count, and neither a publish latency, a retry nor
     /// a crash can tell one message from the next.
     #[inline]
-    fn rejects_all(&self, t: usize, p: usize) -> bool {
+    pub(super) fn rejects_all(&self, t: usize, p: usize) -> bool {
         let topic = &self.topics[t];
         topic.rejects_at_once
             && self.groups[topic.readers.clone()]
@@ -137,7 +137,7 @@ impl Simulation<'_> {
 
     /// Rejects the next `n` messages at once, in O(1) unless the log is
     /// kept. They draw no key or size.
-    fn reject_in_bulk(&mut self, t: usize, n: u64) {
+    pub(super) fn reject_in_bulk(&mut self, t: usize, n: u64) {
         if self.ctx.log.is_some() {
             for id in self.next_id..self.next_id + n {
                 self.ctx.note(LogKind::Published, id, TOPIC);

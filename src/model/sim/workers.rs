@@ -336,7 +336,8 @@ impl<J> Workers<J> {
     }
 
     /// Worker `w`, busy and not leaving, ends its job and starts `job` at
-    /// once, without passing through the idle list: what
+    /// once, without passing through the idle list, outside an outage and
+    /// when no other worker is idle (the caller's to know): what
     /// [`Workers::finish`], [`Workers::pop_idle`] (which hands the next
     /// job to the worker that finished last) and [`Workers::start`] at one
     /// instant give. The busy count does not move, so neither does its

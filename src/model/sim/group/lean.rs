@@ -32,8 +32,10 @@ impl Group<'_> {
     /// Whether every delivery of this group can take the straight line
     /// for the whole run: plain, taking its service time alone, no
     /// faults, no autoscaler, no prefetch or polling, no TTL, hand-off or
-    /// ack timeout, one partition and no priorities, an unbounded buffer,
-    /// no order tracking, and nothing it publishes or calls.
+    /// ack timeout, one partition and no priorities, a buffer that is
+    /// unbounded or refuses or drops its oldest when full (never one that
+    /// blocks publishes, spills, or has no room at all), no order
+    /// tracking, and nothing it publishes or calls.
     pub(in crate::model::sim) fn is_lean(&self) -> bool {
         let topic = self.topic;
         self.plain
@@ -50,9 +52,8 @@ impl Group<'_> {
             && topic.delivery.ack_timeout.is_none()
             && topic.partitions <= 1
             && topic.max_priority.is_none()
-            && topic.capacity == u64::MAX
-            && topic.capacity_bytes == u64::MAX
-            && !matches!(topic.policy, Policy::Spill(_))
+            && topic.capacity > 0
+            && matches!(topic.policy, Policy::Reject(_) | Policy::DropOldest(_))
     }
 
     /// [`Group::enqueue`] of a fresh message (untracked, first delivery)
