@@ -93,20 +93,15 @@ impl Group<'_> {
                 break;
             };
             let w = (self.workers.pop_idle()).expect("the loop checked for an idle worker");
-            self.start_lean(ctx, w, item);
+            self.deliver_lean(ctx, w, item, Handed::FromBuffer);
         }
         self.note_levels(ctx.now);
     }
 
     /// [`Group::deliver_to`] of a first delivery on the straight line: the
-    /// broker hands `item` to worker `w`, which takes its service time.
-    #[inline(always)]
-    fn start_lean(&mut self, ctx: &mut Ctx, w: u32, item: Item) {
-        self.deliver_lean(ctx, w, item, Handed::FromBuffer);
-    }
-
-    /// Hands `item` to worker `w`: idle and taken from the idle list, or
-    /// still holding the job it just finished ([`Handed::ToBusy`]).
+    /// broker hands `item` to worker `w` (idle and taken from the idle
+    /// list, or still holding the job it just finished: [`Handed::ToBusy`]),
+    /// which takes its service time.
     #[inline(always)]
     fn deliver_lean(&mut self, ctx: &mut Ctx, w: u32, mut item: Item, handed: Handed) {
         let now = ctx.now;
