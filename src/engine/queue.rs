@@ -49,8 +49,9 @@ fn key(time: SimTime, seq: u64, slot: u32) -> u128 {
 pub struct EventQueue<E> {
     /// Keys, earliest on top.
     heap: BinaryHeap<Reverse<u128>>,
-    /// Payloads by slot (`None`: free).
-    payloads: Vec<Option<E>>,
+    /// Payloads by slot (a free slot keeps the last event it held:
+    /// events are `Copy`, read out without being taken).
+    payloads: Vec<E>,
     /// Free slots.
     free: Vec<u32>,
     /// Each lane's key (`EMPTY`: none) and event.
@@ -65,13 +66,13 @@ pub struct EventQueue<E> {
     seq_limit: u64,
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
@@ -108,13 +109,14 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Takes the event of the earliest lane.
+    /// Takes the event of the earliest lane: the lane is empty again, its
+    /// event read in place (until the next schedule).
     #[inline]
-    fn pop_lane(&mut self) -> Option<(SimTime, E)> {
+    fn pop_lane(&mut self) -> Option<(SimTime, &E)> {
         let (k, lane) = self.lane_first;
-        let (_, event) = std::mem::replace(&mut self.lanes[lane], (EMPTY, None));
+        self.lanes[lane].0 = EMPTY;
         self.lane_first = self.first_lane();
-        Some((SimTime((k >> 64) as u64), event?))
+        Some((SimTime((k >> 64) as u64), self.lanes[lane].1.as_ref()?))
     }
 
     /// The earliest lane key and its lane.
@@ -137,7 +139,7 @@ impl<E> EventQueue<E> {
         }
         let slot = match self.free.pop() {
             Some(slot) => {
-                self.payloads[slot as usize] = Some(event);
+                self.payloads[slot as usize] = event;
                 slot
             }
             None => self.new_slot(event),
@@ -152,13 +154,23 @@ impl<E> EventQueue<E> {
     fn new_slot(&mut self, event: E) -> u32 {
         let slot = u32::try_from(self.payloads.len())
             .expect("fewer than 2^32 pending events (the runaway guard stops long before)");
-        self.payloads.push(Some(event));
+        self.payloads.push(event);
         slot
     }
 
     /// Removes and returns the earliest event.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.pop_ref().map(|(time, event)| (time, *event))
+    }
+
+    /// Removes the earliest event and returns it in place, where it stays
+    /// until the next [`EventQueue::schedule`]: a caller that reads only
+    /// some of its fields copies only those (a whole event moved through
+    /// the stack is copied in overlapping pieces, which the processor
+    /// cannot forward from store to load).
+    #[inline(always)]
+    pub fn pop_ref(&mut self) -> Option<(SimTime, &E)> {
         match self.heap.peek() {
             Some(Reverse(top)) if *top < self.lane_first.0 => {}
             _ if self.lane_first.0 != EMPTY => return self.pop_lane(),
@@ -166,11 +178,8 @@ impl<E> EventQueue<E> {
         }
         let Reverse(key) = self.heap.pop()?;
         let slot = key as u32;
-        let event = self.payloads[slot as usize]
-            .take()
-            .expect("a pending event's payload");
         self.free.push(slot);
-        Some((SimTime((key >> 64) as u64), event))
+        Some((SimTime((key >> 64) as u64), &self.payloads[slot as usize]))
     }
 
     /// Gives the pending events sequence numbers from 0 in their order.
@@ -309,7 +318,12 @@ mod tests {
                 seq += 1;
             } else {
                 let expected = shadow.pop_first().map(|((t, _), v)| (SimTime(t), v));
-                let got = queue.pop();
+                // Taken by value, or read in place.
+                let got = if rng.random_bool(0.5) {
+                    queue.pop()
+                } else {
+                    queue.pop_ref().map(|(t, e)| (t, *e))
+                };
                 assert_eq!(got, expected);
                 if let Some((t, _)) = got {
                     assert!(t.0 >= now, "time went backwards");

@@ -496,7 +496,9 @@ impl<'s> Simulation<'s> {
     /// `BOUNDED`: the lean topic has a capacity.
     #[inline(never)]
     fn event_loop<const LEAN: bool, const BOUNDED: bool>(&mut self) -> Result<(), RunError> {
-        while let Some((time, event)) = self.ctx.events.pop() {
+        // Each event read where it waits (`pop_ref`): the lean path copies
+        // only the fields it needs.
+        while let Some((time, event)) = self.ctx.events.pop_ref() {
             // `drain_deadline` is `MAX` until the drain starts.
             if time > self.drain_deadline {
                 break;
@@ -509,7 +511,7 @@ impl<'s> Simulation<'s> {
                     return Err(err);
                 }
             }
-            match event {
+            match *event {
                 Event::Arrival { producer } if LEAN => {
                     self.on_arrival_lean::<BOUNDED>(producer.index());
                 }
