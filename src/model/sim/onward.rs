@@ -59,14 +59,14 @@ impl Simulation<'_> {
         if !calls_ok {
             done.failure.get_or_insert(FailKind::Failed);
         }
-        let message = done.item.message;
-        let mut hold = self.hold_of(g, &message, called);
+        // The message read where it is, not copied out (see `pop_ref`).
+        let mut hold = self.hold_of(g, &done.item.message, called);
         if done.zombie || done.failure.is_some() {
             return self.end_unsuccessful(g, w, done, leaving, &hold);
         }
         if self.groups[g].side_effect(&mut self.ctx, &mut done.item) {
             // No child can be held: every one is decided now.
-            hold.sent = self.forward(g, &message, hold.here, None).0;
+            hold.sent = self.forward(g, &done.item.message, hold.here, None).0;
         }
         self.settle_finished(g, w, done, leaving, &hold);
     }

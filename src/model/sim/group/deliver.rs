@@ -182,7 +182,7 @@ impl Group<'_> {
     }
 
     /// The broker hands `item` to a worker: a delivery, counted.
-    #[inline]
+    #[inline(always)]
     pub(in crate::model::sim) fn hand_over(&mut self, ctx: &mut Ctx, item: &mut Item) {
         ctx.note(LogKind::Delivered, item.message.id.0, self.index.0);
         let now = ctx.now;
