@@ -54,7 +54,8 @@ pub struct EventQueue<E> {
     payloads: Vec<E>,
     /// Free slots.
     free: Vec<u32>,
-    /// Each lane's key (`EMPTY`: none) and event.
+    /// Each lane's key (`EMPTY`: nothing pending) and its latest event
+    /// (kept after it is popped, as a free slot's is).
     lanes: [(u128, Option<E>); LANES],
     /// The earliest lane key (`EMPTY`: every lane is empty) and its lane.
     lane_first: (u128, usize),
