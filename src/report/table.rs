@@ -432,7 +432,7 @@ fn path_rows(out: &mut String, experiment: &Experiment) {
         };
         let _ = writeln!(
             out,
-            "call {}  requests {}  errors {} ({}%)  timeouts {}  latency p50 {} ms  p99 {} ms",
+            "call {}  requests {}  errors {} ({}%)  timeouts {}  latency p50 {}  p99 {}",
             name.replacen('.', " -> ", 1),
             c("requests", 1.0, 0),
             c("errors", 1.0, 0),

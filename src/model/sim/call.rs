@@ -103,7 +103,7 @@ impl Simulation<'_> {
         if self.calls.callers[link].hedges() {
             let s = self.calls.target[link];
             for number in 1..=answer.attempts {
-                if self.called[s].cancel(link as u16, id, number, true) {
+                if self.called[s].cancel(&self.ctx, link as u16, id, number, true) {
                     self.calls.callers[link].attempt_ended(request, false);
                 }
             }
@@ -312,7 +312,7 @@ impl Simulation<'_> {
         // The caller stopped waiting for this attempt: a service that hears
         // of it drops it if it has not started.
         let s = self.calls.target[link];
-        if waited && self.called[s].cancel(link as u16, id, attempt, false) {
+        if waited && self.called[s].cancel(&self.ctx, link as u16, id, attempt, false) {
             self.calls.callers[link].attempt_ended(request, false);
         }
         if let Some(answer) = answer {

@@ -23,7 +23,7 @@ use crate::model::resilience::Discipline;
 use crate::model::system::System;
 use crate::stats::{LatencyHistogram, TimeAverage};
 use rand::{Rng, RngExt};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The called service's counts.
 #[derive(Clone, Copy, Debug, Default)]
@@ -66,10 +66,10 @@ pub(super) struct Called<'s> {
     pub index: GroupId,
     queue: Lanes,
     /// With cancellation (or hedges calling): the attempts in `queue`
-    /// still live, and those cancelled (left in `queue`, dropped when a
-    /// worker reaches them).
+    /// still live (with when they entered), and those cancelled (left in
+    /// `queue`, dropped when a worker reaches them).
     tracks: bool,
-    live: HashSet<AttemptKey>,
+    live: HashMap<AttemptKey, SimTime>,
     cancelled: HashSet<AttemptKey>,
     /// The queue was last empty then (adaptive LIFO).
     last_empty: SimTime,
@@ -129,7 +129,7 @@ impl<'s> Called<'s> {
             index: id,
             queue: Lanes::new(spec.accept_max_priority),
             tracks: spec.cancel || hedged,
-            live: HashSet::new(),
+            live: HashMap::new(),
             cancelled: HashSet::new(),
             last_empty: SimTime::ZERO,
             codel: match spec.discipline {
@@ -175,14 +175,37 @@ impl<'s> Called<'s> {
     /// The caller of a waiting attempt gave up on it: with cancellation
     /// (or `always`, a hedge's loser) it will not run. `true` if it was
     /// waiting (not yet started).
-    pub(super) fn cancel(&mut self, link: u16, id: u64, number: u32, always: bool) -> bool {
+    pub(super) fn cancel(
+        &mut self,
+        ctx: &Ctx,
+        link: u16,
+        id: u64,
+        number: u32,
+        always: bool,
+    ) -> bool {
         let k = (link, id, number);
-        if !(self.spec.cancel || always) || !self.live.remove(&k) {
+        if !(self.spec.cancel || always) {
             return false;
         }
+        let Some(enqueued) = self.live.remove(&k) else {
+            return false;
+        };
         self.cancelled.insert(k);
         self.counts.cancelled += 1;
+        // It stops waiting now: out of the depth, and its time here ends.
+        self.left_unrun(ctx, enqueued);
+        self.note_levels(ctx.now);
         true
+    }
+
+    /// An attempt that entered at `enqueued` leaves the queue unrun now
+    /// (cancelled, shed, or past its deadline): its time here counts
+    /// toward Little's law's W, as its place in the queue did toward L.
+    fn left_unrun(&mut self, ctx: &Ctx, enqueued: SimTime) {
+        if ctx.in_window && enqueued >= ctx.window_start {
+            self.left += 1;
+            self.sojourn_ns += u128::from(ctx.now.since(enqueued).as_nanos());
+        }
     }
 
     /// The statistics of priority `p` (a priority above the highest
@@ -209,7 +232,7 @@ impl<'s> Called<'s> {
         max_queued: u64,
     ) -> Result<(), RunError> {
         if self.tracks {
-            self.live.insert(key(&attempt));
+            self.live.insert(key(&attempt), attempt.enqueued);
         }
         if self.queue.is_empty() {
             self.last_empty = ctx.now;
@@ -283,7 +306,9 @@ impl<'s> Called<'s> {
         if self.dropped.len() > dropped_before {
             self.last_left = ctx.now;
             for i in dropped_before..self.dropped.len() {
-                self.note_age(ctx, self.dropped[i].0.enqueued);
+                let enqueued = self.dropped[i].0.enqueued;
+                self.note_age(ctx, enqueued);
+                self.left_unrun(ctx, enqueued);
             }
         }
         next
@@ -650,7 +675,7 @@ fn take(
     queue: &mut Lanes,
     lifo: bool,
     tracks: bool,
-    live: &mut HashSet<AttemptKey>,
+    live: &mut HashMap<AttemptKey, SimTime>,
     cancelled: &mut HashSet<AttemptKey>,
 ) -> Option<Attempt> {
     loop {
