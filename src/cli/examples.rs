@@ -87,6 +87,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../scenarios/outbox-relay.toml"),
     ),
     (
+        "overload-shedding",
+        include_str!("../../scenarios/overload-shedding.toml"),
+    ),
+    (
         "poison-message",
         include_str!("../../scenarios/poison-message.toml"),
     ),

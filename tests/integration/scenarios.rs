@@ -158,6 +158,33 @@ fn a_brownout_fails_a_few_direct_calls_a_tight_breaker_many_and_a_queue_none() {
 }
 
 #[test]
+fn under_overload_codel_fails_fast_where_fifo_serves_callers_who_left() {
+    let file = "scenarios/overload-shedding.toml";
+    let discipline = |d: &str| format!("groups.api.accept_queue.discipline=\"{d}\"");
+    let fifo = run(file, &[]);
+    let lifo = run(file, &[&discipline("adaptive_lifo")]);
+    let codel = run(file, &[&discipline("codel")]);
+    let call = |e: &Experiment, f: &str| mean(e, &format!("calls.clients.api.{f}"));
+    let succeeded = |e: &Experiment| call(e, "succeeded") / call(e, "requests");
+    // FIFO: every request waits behind the full queue; many are served
+    // after their caller left (54% succeed, 39% of the work wasted here).
+    assert!(succeeded(&fifo) < 0.6, "{}", succeeded(&fifo));
+    assert!(call(&fifo, "wasted") > 0.3 * mean(&fifo, "services.api.processed"));
+    // The newest first, or shedding what waited too long: 86% each.
+    assert!(succeeded(&lifo) > 0.8 && succeeded(&codel) > 0.8);
+    // Adaptive LIFO strands the oldest for minutes; CoDel keeps every
+    // wait under a second, so no caller times out and no work is wasted:
+    // what it sheds is an error at once.
+    assert!(mean(&lifo, "services.api.max_age_s") > 60.0);
+    assert!(mean(&codel, "services.api.max_age_s") < 1.0);
+    assert_eq!(call(&codel, "timeouts") + call(&codel, "wasted"), 0.0);
+    assert_eq!(
+        call(&codel, "errors"),
+        mean(&codel, "services.api.dropped.evicted")
+    );
+}
+
+#[test]
 fn priorities_keep_premium_fast_through_an_overload() {
     let with = run("scenarios/priority-overload.toml", &[]);
     let fifo = run("scenarios/priority-overload-fifo.toml", &[]);
