@@ -135,22 +135,28 @@ fn a_losing_hedge_still_waiting_is_cancelled_before_it_runs() {
     assert_eq!(c.wasted, 0);
 }
 
-/// An M/M/1 called at 1.2 times its capacity, by callers who wait 1 s,
-/// with accept queue `queue`.
-fn overload(queue: &str) -> RunOutcome {
+/// `svc`, an M/M/1 of 100 ms with accept queue `queue`, called with
+/// `arrival` by callers who wait 1 s (and the rest of the call link).
+fn called_svc(arrival: &str, link: &str, queue: &str) -> RunOutcome {
     run(&format!(
         r#"
         seed = 3
         horizon = "20m"
         [producers.web]
-        arrival = {{ poisson = {{ rate_per_s = 12 }} }}
-        call = {{ service = "svc", timeout = "1s" }}
+        arrival = {arrival}
+        call = {{ service = "svc", timeout = "1s"{link} }}
         [groups.svc]
         workers = 1
         service = {{ exponential = {{ mean = "100ms" }} }}
         {queue}
         "#
     ))
+}
+
+/// An M/M/1 called at 1.2 times its capacity, by callers who wait 1 s,
+/// with accept queue `queue`.
+fn overload(queue: &str) -> RunOutcome {
+    called_svc("{ poisson = { rate_per_s = 12 } }", "", queue)
 }
 
 #[test]
@@ -192,25 +198,13 @@ fn codel_sheds_a_standing_queue_so_waits_stay_short() {
     assert!(c.wasted <= c.timeouts, "{c:?}");
 }
 
-/// `svc` (one worker, 100 ms) called at 6/s, 14/s from 5 to 10 minutes,
-/// 6/s again, and nothing after 15 minutes: by the end of the 20 every
-/// attempt has left.
+/// `svc` called at 6/s, 14/s from 5 to 10 minutes, 6/s again, and
+/// nothing after 15 minutes: by the end of the 20 every attempt has left.
 fn overload_then_quiet(queue: &str, link: &str) -> RunOutcome {
-    run(&format!(
-        r#"
-        seed = 3
-        horizon = "20m"
-        [producers.web]
-        arrival = {{ schedule = {{ steps = [ {{ at = "0s", rate_per_s = 6 }},
-            {{ at = "5m", rate_per_s = 14 }}, {{ at = "10m", rate_per_s = 6 }},
-            {{ at = "15m", rate_per_s = 0 }} ] }} }}
-        call = {{ service = "svc", timeout = "1s"{link} }}
-        [groups.svc]
-        workers = 1
-        service = {{ exponential = {{ mean = "100ms" }} }}
-        {queue}
-        "#
-    ))
+    let steps = "{ schedule = { steps = [ { at = \"0s\", rate_per_s = 6 }, \
+        { at = \"5m\", rate_per_s = 14 }, { at = \"10m\", rate_per_s = 6 }, \
+        { at = \"15m\", rate_per_s = 0 } ] } }";
+    called_svc(steps, link, queue)
 }
 
 #[test]
