@@ -193,15 +193,15 @@ impl<'s> Called<'s> {
         self.cancelled.insert(k);
         self.counts.cancelled += 1;
         // It stops waiting now: out of the depth, and its time here ends.
-        self.left_unrun(ctx, enqueued);
+        self.count_left(ctx, enqueued);
         self.note_levels(ctx.now);
         true
     }
 
-    /// An attempt that entered at `enqueued` leaves the queue unrun now
-    /// (cancelled, shed, or past its deadline): its time here counts
-    /// toward Little's law's W, as its place in the queue did toward L.
-    fn left_unrun(&mut self, ctx: &Ctx, enqueued: SimTime) {
+    /// An attempt that entered at `enqueued` leaves now, run (it ends) or
+    /// unrun (cancelled, shed, or past its deadline): its time here counts
+    /// toward Little's law's W, as its place here did toward L.
+    fn count_left(&mut self, ctx: &Ctx, enqueued: SimTime) {
         if ctx.in_window && enqueued >= ctx.window_start {
             self.left += 1;
             self.sojourn_ns += u128::from(ctx.now.since(enqueued).as_nanos());
@@ -308,7 +308,7 @@ impl<'s> Called<'s> {
             for i in dropped_before..self.dropped.len() {
                 let enqueued = self.dropped[i].0.enqueued;
                 self.note_age(ctx, enqueued);
-                self.left_unrun(ctx, enqueued);
+                self.count_left(ctx, enqueued);
             }
         }
         next
@@ -380,10 +380,7 @@ impl<'s> Called<'s> {
         caller: Option<Caller>,
     ) {
         self.last_left = ctx.now;
-        if ctx.in_window && attempt.enqueued >= ctx.window_start {
-            self.left += 1;
-            self.sojourn_ns += u128::from(ctx.now.since(attempt.enqueued).as_nanos());
-        }
+        self.count_left(ctx, attempt.enqueued);
         let waiting = caller.is_some_and(|c| c.waiting);
         if processed {
             self.counts.processed += 1;
